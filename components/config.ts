@@ -1,0 +1,382 @@
+// Stack configuration: read once, validated once, typed. Defaults live in Pulumi.yaml's `config:` block
+// (the Pulumi CLI applies them; tools/stackConfig.ts does the same for the offline plan and tests), so
+// this module has no second copy of them. `parseConfig` is pure and reports every problem at once.
+import * as pulumi from "@pulumi/pulumi";
+import {
+    DEFAULT_LIMITS,
+    DEFAULT_PROCESSING_INSTANCE_TYPES,
+    DEFAULT_STUDIO_INSTANCE_TYPES,
+    DEFAULT_TRAINING_INSTANCE_TYPES,
+    worstCaseJobCostUsd,
+} from "../policies/catalog";
+import { MAX_ROLE_NAME_LENGTH, resourceNames } from "./naming";
+
+export const PROJECT = "sagemaker-yolo";
+
+export const MODEL_VARIANTS = ["yolo11n", "yolo11s", "yolo11m", "yolo11l", "yolo11x"] as const;
+export type ModelVariant = (typeof MODEL_VARIANTS)[number];
+export const USER_ROLES = ["data-scientist", "ml-engineer"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+export const BUCKET_MODES = ["create", "adopt"] as const;
+export const STUDIO_NETWORK_ACCESS = ["PublicInternetOnly", "VpcOnly"] as const;
+
+/** Allowed ranges of the training hyperparameters; the CLI checks start-time overrides against them too. */
+export const HYPERPARAMETER_RANGES = {
+    epochs: { min: 1, max: 1000 },
+    batchSize: { min: 1, max: 512 },
+    imageSize: { min: 32, max: 2048, multipleOf: 32 },
+    patience: { min: 0, max: 1000 },
+    seed: { min: 0, max: 2_147_483_647 },
+    /** Exclusive minimum: a learning rate of 0 never trains. */
+    learningRate: { exclusiveMin: 0, max: 1 },
+} as const;
+
+export interface StudioUser {
+    readonly name: string;
+    readonly role: UserRole;
+}
+
+export interface PipelineSettings {
+    readonly datasetName: string;
+    readonly modelVariant: ModelVariant;
+    readonly epochs: number;
+    readonly batchSize: number;
+    readonly learningRate: number;
+    readonly imageSize: number;
+    readonly patience: number;
+    readonly seed: number;
+    readonly trainingInstanceType: string;
+    readonly trainingInstanceCount: number;
+    readonly evaluationInstanceType: string;
+    readonly useSpotTraining: boolean;
+    readonly maxTrainingRuntimeSeconds: number;
+    readonly maxSpotWaitSeconds: number;
+    readonly evaluationMaxRuntimeSeconds: number;
+    readonly volumeSizeGb: number;
+    readonly cacheTrainingDays: number;
+    readonly trainingImageTag: string;
+}
+
+export interface PlatformConfig {
+    readonly project: string;
+    readonly stack: string;
+    readonly aws: { readonly profile: string; readonly region: string };
+    readonly allowedProfiles: readonly string[];
+    /** Cost-allocation tags for every taggable resource. */
+    readonly tags: Readonly<Record<string, string>>;
+    readonly namePrefix: string;
+    readonly bucket: {
+        readonly name: string;
+        readonly mode: (typeof BUCKET_MODES)[number];
+        readonly allowDataDestroy: boolean;
+        readonly checkpointRetentionDays: number;
+        readonly noncurrentVersionRetentionDays: number;
+        readonly incompleteUploadDays: number;
+    };
+    readonly kmsDeletionWindowDays: number;
+    readonly network: { readonly vpcId?: string; readonly subnetIds: readonly string[] };
+    readonly studio: {
+        readonly instanceType: string;
+        readonly networkAccess: (typeof STUDIO_NETWORK_ACCESS)[number];
+    };
+    readonly users: readonly StudioUser[];
+    readonly pipeline: PipelineSettings;
+}
+
+/** Raw values as Pulumi stores them: strings, with arrays and objects JSON-encoded. */
+export interface RawConfig {
+    readonly project: string;
+    readonly stack: string;
+    /** Project keys without the namespace, e.g. `epochs`. */
+    readonly values: Readonly<Record<string, string | undefined>>;
+    readonly awsProfile?: string;
+    readonly awsRegion?: string;
+}
+
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+        this.name = "ConfigError";
+    }
+}
+
+/** Collects problems while reading keys, so that one run reports all of them. */
+class Reader {
+    readonly problems: string[] = [];
+
+    constructor(private readonly raw: RawConfig) {}
+
+    private key(name: string): string {
+        return `${this.raw.project}:${name}`;
+    }
+
+    private fail(name: string, value: unknown, allowed: string): void {
+        this.problems.push(`${this.key(name)}: ${JSON.stringify(value)} is not allowed; ${allowed}.`);
+    }
+
+    private value(name: string): string | undefined {
+        const value = this.raw.values[name];
+        if (value === undefined) {
+            this.problems.push(`${this.key(name)}: missing (declare a default in Pulumi.yaml or set it with \`pulumi config set\`).`);
+        }
+        return value;
+    }
+
+    string(name: string, pattern: RegExp, allowed: string): string {
+        const value = this.value(name);
+        if (value !== undefined && !pattern.test(value)) {
+            this.fail(name, value, allowed);
+        }
+        return value ?? "";
+    }
+
+    oneOf<T extends string>(name: string, choices: readonly T[]): T {
+        const value = this.value(name);
+        if (value !== undefined && !(choices as readonly string[]).includes(value)) {
+            this.fail(name, value, `expected one of ${choices.join(", ")}`);
+        }
+        return (value ?? choices[0]) as T;
+    }
+
+    integer(name: string, min: number, max: number, multipleOf = 1): number {
+        const value = this.value(name);
+        if (value === undefined) {
+            return min;
+        }
+        const number = Number(value);
+        if (!/^-?\d+$/.test(value.trim()) || number < min || number > max || number % multipleOf !== 0) {
+            const multiple = multipleOf > 1 ? `, a multiple of ${multipleOf}` : "";
+            this.fail(name, value, `expected an integer from ${min} to ${max}${multiple}`);
+        }
+        return number;
+    }
+
+    decimal(name: string, exclusiveMin: number, max: number): number {
+        const value = this.value(name);
+        if (value === undefined) {
+            return max;
+        }
+        const number = Number(value);
+        if (value.trim() === "" || !Number.isFinite(number) || number <= exclusiveMin || number > max) {
+            this.fail(name, value, `expected a number greater than ${exclusiveMin} and at most ${max}`);
+        }
+        return number;
+    }
+
+    boolean(name: string): boolean {
+        const value = this.value(name);
+        if (value !== undefined && value !== "true" && value !== "false") {
+            this.fail(name, value, "expected true or false");
+        }
+        return value === "true";
+    }
+
+    json(name: string, required: boolean): unknown {
+        const value = required ? this.value(name) : this.raw.values[name];
+        if (value === undefined) {
+            return undefined;
+        }
+        try {
+            return JSON.parse(value);
+        } catch {
+            this.fail(name, value, "expected a YAML list or object");
+            return undefined;
+        }
+    }
+
+    stringList(name: string, pattern: RegExp, allowed: string): string[] {
+        const list = this.json(name, true);
+        if (list === undefined) {
+            return [];
+        }
+        if (!Array.isArray(list) || list.some((item) => typeof item !== "string")) {
+            this.fail(name, list, "expected a list of strings");
+            return [];
+        }
+        for (const item of list as string[]) {
+            if (!pattern.test(item)) {
+                this.fail(name, item, allowed);
+            }
+        }
+        return list as string[];
+    }
+
+    report(name: string, message: string): void {
+        this.problems.push(`${this.key(name)}: ${message}`);
+    }
+}
+
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+const BUCKET_NAME = /^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$)(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+const USER_PROFILE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+function parseUsers(reader: Reader, raw: unknown): StudioUser[] {
+    if (raw === undefined) {
+        reader.report("users", "missing; set a list of {name, role} with role data-scientist or ml-engineer (see Pulumi.yaml).");
+        return [];
+    }
+    if (!Array.isArray(raw) || raw.length === 0) {
+        reader.report("users", `${JSON.stringify(raw)} is not allowed; expected a non-empty list of {name, role}.`);
+        return [];
+    }
+    const users: StudioUser[] = [];
+    const seen = new Set<string>();
+    raw.forEach((entry: unknown, index) => {
+        const user = (entry ?? {}) as { name?: unknown; role?: unknown };
+        const where = `users[${index}]`;
+        if (typeof user.name !== "string" || !USER_PROFILE_NAME.test(user.name)) {
+            reader.report("users", `${where}.name ${JSON.stringify(user.name)} is not allowed; expected letters, digits and single hyphens, at most 63 characters.`);
+        } else if (seen.has(user.name)) {
+            reader.report("users", `${where}.name ${JSON.stringify(user.name)} appears twice; user profile names must be unique.`);
+        }
+        if (typeof user.role !== "string" || !(USER_ROLES as readonly string[]).includes(user.role)) {
+            reader.report("users", `${where}.role ${JSON.stringify(user.role)} is not a known role; expected one of ${USER_ROLES.join(", ")}.`);
+        }
+        if (typeof user.name === "string") {
+            seen.add(user.name);
+            users.push({ name: user.name, role: user.role as UserRole });
+        }
+    });
+    return users;
+}
+
+export function parseConfig(raw: RawConfig): PlatformConfig {
+    const r = new Reader(raw);
+    const limits = DEFAULT_LIMITS;
+    const ranges = HYPERPARAMETER_RANGES;
+
+    const allowedProfiles = r.stringList("allowedProfiles", /^[\w+=,.@-]+$/, "expected AWS profile names");
+    const awsProfile = raw.awsProfile ?? "";
+    if (!allowedProfiles.includes(awsProfile)) {
+        r.problems.push(
+            `aws:profile: ${JSON.stringify(raw.awsProfile ?? null)} is not allowed; expected one of ${allowedProfiles.join(", ") || "(none)"} (set it with \`pulumi config set aws:profile ab\`).`,
+        );
+    }
+    const awsRegion = raw.awsRegion ?? "";
+    if (!REGION.test(awsRegion)) {
+        r.problems.push(`aws:region: ${JSON.stringify(raw.awsRegion ?? null)} is not allowed; expected an AWS region such as us-east-1.`);
+    }
+
+    const namePrefix = r.string("namePrefix", /^[a-z][a-z0-9-]{0,15}$/, "expected lowercase letters, digits and hyphens, starting with a letter, at most 16 characters");
+    const names = resourceNames(namePrefix, raw.stack);
+    if (!/^[a-z0-9](-?[a-z0-9])*$/.test(raw.stack)) {
+        r.problems.push(
+            `stack name ${JSON.stringify(raw.stack)} is not allowed; it becomes part of IAM, SageMaker and KMS names, so use lowercase letters, digits and single hyphens.`,
+        );
+    }
+    const longestRole = Object.values(names.roles).reduce((a, b) => (a.length >= b.length ? a : b));
+    if (longestRole.length > MAX_ROLE_NAME_LENGTH) {
+        r.report("namePrefix", `with stack "${raw.stack}" it makes the role name "${longestRole}" longer than ${MAX_ROLE_NAME_LENGTH} characters; use a shorter prefix or stack name.`);
+    }
+
+    const costCenter = r.string("costCenter", TAG_VALUE, "expected 1-256 letters, digits, spaces or _.:/=+-@");
+    const owner = r.string("owner", TAG_VALUE, "expected 1-256 letters, digits, spaces or _.:/=+-@");
+
+    const bucket = {
+        name: r.string("bucketName", BUCKET_NAME, "expected an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"),
+        mode: r.oneOf("bucketMode", BUCKET_MODES),
+        allowDataDestroy: r.boolean("allowDataDestroy"),
+        checkpointRetentionDays: r.integer("checkpointRetentionDays", 1, 365),
+        noncurrentVersionRetentionDays: r.integer("noncurrentVersionRetentionDays", 1, 3650),
+        incompleteUploadDays: r.integer("incompleteUploadDays", 1, 30),
+    };
+    const kmsDeletionWindowDays = r.integer("kmsDeletionWindowDays", 7, 30);
+
+    const vpcId = r.string("vpcId", /^(vpc-[0-9a-f]{8,17})?$/, "expected a VPC id (vpc-...) or empty for the default VPC");
+    const subnetIds = r.stringList("subnetIds", /^subnet-[0-9a-f]{8,17}$/, "expected subnet ids (subnet-...)");
+    if (vpcId !== "" && subnetIds.length === 0) {
+        r.report("subnetIds", "is empty but vpcId is set; list the Studio subnets of that VPC.");
+    }
+    if (vpcId === "" && subnetIds.length > 0) {
+        r.report("vpcId", "is empty but subnetIds are set; name the VPC the subnets belong to.");
+    }
+
+    const studio = {
+        instanceType: r.oneOf("studioInstanceType", DEFAULT_STUDIO_INSTANCE_TYPES),
+        networkAccess: r.oneOf("studioNetworkAccess", STUDIO_NETWORK_ACCESS),
+    };
+    const users = parseUsers(r, r.json("users", false));
+
+    const maxTrainingRuntimeSeconds = r.integer("maxTrainingRuntimeSeconds", 600, limits.maxTrainingRuntimeSeconds);
+    const pipeline: PipelineSettings = {
+        datasetName: r.string("datasetName", /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/, "expected a folder name: letters, digits, dots, underscores and hyphens"),
+        modelVariant: r.oneOf("modelVariant", MODEL_VARIANTS),
+        epochs: r.integer("epochs", ranges.epochs.min, ranges.epochs.max),
+        batchSize: r.integer("batchSize", ranges.batchSize.min, ranges.batchSize.max),
+        learningRate: r.decimal("learningRate", ranges.learningRate.exclusiveMin, ranges.learningRate.max),
+        imageSize: r.integer("imageSize", ranges.imageSize.min, ranges.imageSize.max, ranges.imageSize.multipleOf),
+        patience: r.integer("patience", ranges.patience.min, ranges.patience.max),
+        seed: r.integer("seed", ranges.seed.min, ranges.seed.max),
+        trainingInstanceType: r.oneOf("trainingInstanceType", DEFAULT_TRAINING_INSTANCE_TYPES),
+        trainingInstanceCount: r.integer("trainingInstanceCount", 1, limits.maxInstanceCount),
+        evaluationInstanceType: r.oneOf("evaluationInstanceType", DEFAULT_PROCESSING_INSTANCE_TYPES),
+        useSpotTraining: r.boolean("useSpotTraining"),
+        maxTrainingRuntimeSeconds,
+        maxSpotWaitSeconds: r.integer("maxSpotWaitSeconds", maxTrainingRuntimeSeconds, limits.maxSpotWaitSeconds),
+        evaluationMaxRuntimeSeconds: r.integer("evaluationMaxRuntimeSeconds", 300, limits.maxProcessingRuntimeSeconds),
+        volumeSizeGb: r.integer("trainingVolumeSizeGb", 10, 1024),
+        cacheTrainingDays: r.integer("cacheTrainingDays", 0, 365),
+        trainingImageTag: r.string("trainingImageTag", /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "expected a container image tag"),
+    };
+
+    if (r.problems.length === 0) {
+        const runCost =
+            (worstCaseJobCostUsd(pipeline.trainingInstanceType, pipeline.trainingInstanceCount, pipeline.maxTrainingRuntimeSeconds) ?? 0) +
+            (worstCaseJobCostUsd(pipeline.evaluationInstanceType, 1, pipeline.evaluationMaxRuntimeSeconds) ?? 0);
+        if (runCost > limits.maxRunCostUsd) {
+            r.report(
+                "maxTrainingRuntimeSeconds",
+                `the default run can cost up to $${runCost.toFixed(2)} on demand (instance price x count x MaxRuntime), above the $${limits.maxRunCostUsd} ceiling; lower the runtime, count or instance size.`,
+            );
+        }
+    }
+
+    if (r.problems.length > 0) {
+        throw new ConfigError(r.problems);
+    }
+    return {
+        project: raw.project,
+        stack: raw.stack,
+        aws: { profile: awsProfile, region: awsRegion },
+        allowedProfiles,
+        tags: { project: raw.project, environment: raw.stack, "cost-center": costCenter, owner },
+        namePrefix,
+        bucket,
+        kmsDeletionWindowDays,
+        network: { vpcId: vpcId === "" ? undefined : vpcId, subnetIds },
+        studio,
+        users,
+        pipeline,
+    };
+}
+
+/** Every project key the program reads (all declared in Pulumi.yaml except `users`). */
+export const CONFIG_KEYS = [
+    "allowedProfiles", "costCenter", "owner", "namePrefix",
+    "bucketName", "bucketMode", "allowDataDestroy", "checkpointRetentionDays", "noncurrentVersionRetentionDays",
+    "incompleteUploadDays", "kmsDeletionWindowDays",
+    "vpcId", "subnetIds", "studioNetworkAccess", "studioInstanceType", "users",
+    "datasetName", "modelVariant", "epochs", "batchSize", "learningRate", "imageSize", "patience", "seed",
+    "trainingInstanceType", "trainingInstanceCount", "evaluationInstanceType", "useSpotTraining",
+    "maxTrainingRuntimeSeconds", "maxSpotWaitSeconds", "evaluationMaxRuntimeSeconds", "trainingVolumeSizeGb",
+    "cacheTrainingDays", "trainingImageTag",
+] as const;
+
+/** Reads the current stack's configuration through the Pulumi runtime and validates it. */
+export function loadConfig(): PlatformConfig {
+    const project = new pulumi.Config();
+    const aws = new pulumi.Config("aws");
+    const values: Record<string, string | undefined> = {};
+    for (const key of CONFIG_KEYS) {
+        values[key] = project.get(key);
+    }
+    return parseConfig({
+        project: pulumi.getProject(),
+        stack: pulumi.getStack(),
+        values,
+        awsProfile: aws.get("profile"),
+        awsRegion: aws.get("region"),
+    });
+}

@@ -1,0 +1,436 @@
+// IAM and resource policy documents of the platform, built by pure functions (exported for testing).
+// Each persona gets exactly what its work needs: every action is named, every action that supports
+// resource-level permissions is scoped to this stack's bucket prefixes, key, pipeline, jobs or domain.
+import { DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_STUDIO_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES } from "../policies/catalog";
+import { ResourceNames } from "./naming";
+import { bucketArn, prefixObjectsArn, PrefixName } from "./s3Layout";
+
+export interface Statement {
+    Sid: string;
+    Effect: "Allow" | "Deny";
+    Principal?: "*" | { AWS?: string | string[]; Service?: string | string[] };
+    Action: string | string[];
+    Resource?: string | string[];
+    Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: Statement[];
+}
+
+/** Where the platform's resources live; all known before deployment except the key ARN and domain id. */
+export interface Scope {
+    readonly accountId: string;
+    readonly region: string;
+    readonly bucket: string;
+    readonly names: ResourceNames;
+}
+
+function document(...statements: Statement[]): PolicyDocument {
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+function objectArns(bucket: string, prefixes: PrefixName[]): string[] {
+    return prefixes.map((prefix) => prefixObjectsArn(bucket, prefix));
+}
+
+function sagemakerArn(scope: Scope, resource: string): string {
+    return `arn:aws:sagemaker:${scope.region}:${scope.accountId}:${resource}`;
+}
+
+/** The stack's pipeline and its executions (SageMaker lowercases names in ARNs). */
+function pipelineArns(scope: Scope): { pipeline: string; executions: string } {
+    const pipeline = sagemakerArn(scope, `pipeline/${scope.names.pipeline.toLowerCase()}`);
+    return { pipeline, executions: `${pipeline}/execution/*` };
+}
+
+/** Jobs SageMaker Pipelines starts for the stack's pipeline (`pipelines-<execution-id>-<step>-<hash>`). */
+function pipelineJobArns(scope: Scope): string[] {
+    const prefix = scope.names.pipelineJobPrefix;
+    return [sagemakerArn(scope, `training-job/${prefix}*`), sagemakerArn(scope, `processing-job/${prefix}*`)];
+}
+
+function jobLogGroupArns(scope: Scope): string[] {
+    return ["TrainingJobs", "ProcessingJobs"].map(
+        (kind) => `arn:aws:logs:${scope.region}:${scope.accountId}:log-group:/aws/sagemaker/${kind}:*`,
+    );
+}
+
+function s3ViaService(scope: Scope): Statement["Condition"] {
+    return { StringEquals: { "kms:ViaService": `s3.${scope.region}.amazonaws.com` } };
+}
+
+/** Trust policy of a role SageMaker assumes on this account's behalf only (confused-deputy protection). */
+export function sagemakerTrustPolicy(accountId: string): PolicyDocument {
+    return document({
+        Sid: "SageMakerAssumesRoleForThisAccount",
+        Effect: "Allow",
+        Principal: { Service: "sagemaker.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+    });
+}
+
+/** Read-only explorer: list the bucket, read data, results and models, look at pipeline runs. */
+export function dataScientistPolicy(scope: Scope, keyArn: string): PolicyDocument {
+    const { pipeline, executions } = pipelineArns(scope);
+    return document(
+        { Sid: "ListDataBucket", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn(scope.bucket) },
+        {
+            Sid: "ReadDatasetsModelsAndEvaluations",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
+            Resource: objectArns(scope.bucket, ["datasets", "models", "evaluation"]),
+        },
+        { Sid: "DecryptDataThroughS3", Effect: "Allow", Action: ["kms:Decrypt"], Resource: keyArn, Condition: s3ViaService(scope) },
+        { Sid: "DescribeDataKey", Effect: "Allow", Action: ["kms:DescribeKey"], Resource: keyArn },
+        {
+            Sid: "ListSageMakerRuns",
+            Effect: "Allow",
+            // These list actions support no resource-level permissions.
+            Action: ["sagemaker:ListPipelines", "sagemaker:ListTrainingJobs", "sagemaker:ListProcessingJobs"],
+            Resource: "*",
+        },
+        {
+            Sid: "DescribeProjectPipeline",
+            Effect: "Allow",
+            Action: ["sagemaker:DescribePipeline", "sagemaker:ListPipelineExecutions", "sagemaker:ListPipelineVersions"],
+            Resource: pipeline,
+        },
+        {
+            Sid: "DescribeProjectPipelineExecutions",
+            Effect: "Allow",
+            Action: [
+                "sagemaker:DescribePipelineExecution",
+                "sagemaker:ListPipelineExecutionSteps",
+                "sagemaker:ListPipelineParametersForExecution",
+                "sagemaker:DescribePipelineDefinitionForExecution",
+            ],
+            Resource: executions,
+        },
+        {
+            Sid: "DescribeProjectPipelineJobs",
+            Effect: "Allow",
+            Action: ["sagemaker:DescribeTrainingJob", "sagemaker:DescribeProcessingJob"],
+            Resource: pipelineJobArns(scope),
+        },
+    );
+}
+
+/** Runs the training pipeline: pipeline lifecycle, artifacts read/write, passing the pipeline role. */
+export function mlEngineerPolicy(scope: Scope, keyArn: string, pipelineRoleArn: string): PolicyDocument {
+    const { executions } = pipelineArns(scope);
+    // Pipelines of this stack only: the platform's own plus ones an engineer creates beside it.
+    const projectPipelines = sagemakerArn(scope, `pipeline/${scope.names.base.toLowerCase()}-*`);
+    return document(
+        { Sid: "ListDataBucket", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn(scope.bucket) },
+        {
+            Sid: "ReadAllPlatformData",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
+            Resource: objectArns(scope.bucket, ["datasets", "models", "evaluation", "code", "checkpoints"]),
+        },
+        {
+            Sid: "WriteArtifacts",
+            Effect: "Allow",
+            Action: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+            Resource: objectArns(scope.bucket, ["models", "evaluation", "code", "checkpoints"]),
+        },
+        {
+            Sid: "UseDataKeyThroughS3",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: keyArn,
+            Condition: s3ViaService(scope),
+        },
+        { Sid: "DescribeDataKey", Effect: "Allow", Action: ["kms:DescribeKey"], Resource: keyArn },
+        {
+            Sid: "ListSageMakerRuns",
+            Effect: "Allow",
+            Action: ["sagemaker:ListPipelines", "sagemaker:ListTrainingJobs", "sagemaker:ListProcessingJobs"],
+            Resource: "*",
+        },
+        {
+            Sid: "ManageProjectPipelines",
+            Effect: "Allow",
+            Action: [
+                "sagemaker:CreatePipeline",
+                "sagemaker:UpdatePipeline",
+                "sagemaker:DescribePipeline",
+                "sagemaker:StartPipelineExecution",
+                "sagemaker:ListPipelineExecutions",
+                "sagemaker:ListPipelineVersions",
+                "sagemaker:AddTags",
+                "sagemaker:ListTags",
+            ],
+            Resource: projectPipelines,
+        },
+        {
+            Sid: "OperateProjectPipelineExecutions",
+            Effect: "Allow",
+            Action: [
+                "sagemaker:DescribePipelineExecution",
+                "sagemaker:ListPipelineExecutionSteps",
+                "sagemaker:ListPipelineParametersForExecution",
+                "sagemaker:DescribePipelineDefinitionForExecution",
+                "sagemaker:StopPipelineExecution",
+                "sagemaker:RetryPipelineExecution",
+                "sagemaker:UpdatePipelineExecution",
+            ],
+            Resource: [executions, `${projectPipelines}/execution/*`],
+        },
+        {
+            Sid: "DescribeProjectPipelineJobs",
+            Effect: "Allow",
+            Action: ["sagemaker:DescribeTrainingJob", "sagemaker:DescribeProcessingJob"],
+            Resource: pipelineJobArns(scope),
+        },
+        {
+            Sid: "ReadJobLogs",
+            Effect: "Allow",
+            Action: ["logs:DescribeLogStreams", "logs:GetLogEvents", "logs:FilterLogEvents"],
+            Resource: jobLogGroupArns(scope),
+        },
+        {
+            Sid: "PassPipelineRoleToSageMakerOnly",
+            Effect: "Allow",
+            Action: "iam:PassRole",
+            Resource: pipelineRoleArn,
+            Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+        },
+    );
+}
+
+export interface TrainingImageRepository {
+    /** Account that owns the AWS Deep Learning Containers registry of the region. */
+    readonly registryId: string;
+    readonly repositoryName: string;
+}
+
+/** What SageMaker Pipelines and the training/evaluation jobs it starts need, and nothing else. */
+export function pipelineExecutionPolicy(
+    scope: Scope,
+    keyArn: string,
+    pipelineRoleArn: string,
+    image: TrainingImageRepository,
+): PolicyDocument {
+    const jobInstanceTypes = [...new Set([...DEFAULT_TRAINING_INSTANCE_TYPES, ...DEFAULT_PROCESSING_INSTANCE_TYPES])];
+    const [trainingJobs, processingJobs] = pipelineJobArns(scope);
+    return document(
+        { Sid: "ListDataBucket", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn(scope.bucket) },
+        {
+            Sid: "ReadInputsCodeAndCheckpoints",
+            Effect: "Allow",
+            Action: ["s3:GetObject"],
+            Resource: objectArns(scope.bucket, ["datasets", "code", "models", "evaluation", "checkpoints"]),
+        },
+        {
+            Sid: "WriteModelsEvaluationsCheckpoints",
+            Effect: "Allow",
+            Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+            Resource: objectArns(scope.bucket, ["models", "evaluation", "checkpoints"]),
+        },
+        {
+            Sid: "PruneOwnCheckpoints",
+            Effect: "Allow",
+            Action: ["s3:DeleteObject"],
+            Resource: objectArns(scope.bucket, ["checkpoints"]),
+        },
+        {
+            Sid: "UseDataKey",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            Resource: keyArn,
+        },
+        {
+            Sid: "GrantDataKeyToJobResourcesOnly",
+            Effect: "Allow",
+            Action: ["kms:CreateGrant"],
+            Resource: keyArn,
+            Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
+        },
+        {
+            Sid: "RunTrainingOnAllowedInstances",
+            Effect: "Allow",
+            Action: ["sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob"],
+            Resource: [trainingJobs, processingJobs],
+            Condition: { "ForAllValues:StringEquals": { "sagemaker:InstanceTypes": jobInstanceTypes } },
+        },
+        {
+            Sid: "OperatePipelineJobs",
+            Effect: "Allow",
+            Action: [
+                "sagemaker:DescribeTrainingJob",
+                "sagemaker:DescribeProcessingJob",
+                "sagemaker:StopTrainingJob",
+                "sagemaker:StopProcessingJob",
+                "sagemaker:AddTags",
+            ],
+            Resource: [trainingJobs, processingJobs],
+        },
+        {
+            Sid: "PassSelfToJobs",
+            Effect: "Allow",
+            Action: "iam:PassRole",
+            Resource: pipelineRoleArn,
+            Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+        },
+        {
+            Sid: "PullTrainingImage",
+            Effect: "Allow",
+            Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            Resource: `arn:aws:ecr:${scope.region}:${image.registryId}:repository/${image.repositoryName}`,
+        },
+        {
+            Sid: "AuthenticateToRegistry",
+            Effect: "Allow",
+            // GetAuthorizationToken supports no resource-level permissions.
+            Action: ["ecr:GetAuthorizationToken"],
+            Resource: "*",
+        },
+        {
+            Sid: "WriteJobLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: jobLogGroupArns(scope),
+        },
+        {
+            Sid: "PublishJobMetrics",
+            Effect: "Allow",
+            // PutMetricData supports no resource-level permissions; the namespace condition scopes it.
+            Action: ["cloudwatch:PutMetricData"],
+            Resource: "*",
+            Condition: {
+                StringEquals: { "cloudwatch:namespace": ["/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs"] },
+            },
+        },
+    );
+}
+
+/**
+ * What the Studio UI does with a user's execution role: see the domain and the user's profile, and run
+ * the user's own JupyterLab spaces and apps on the allowed (cheap) instance types.
+ */
+export function studioAppsPolicy(scope: Scope, domainId: string): PolicyDocument {
+    const inDomain = (kind: string) => sagemakerArn(scope, `${kind}/${domainId}/*`);
+    return document(
+        {
+            Sid: "SeeOwnDomain",
+            Effect: "Allow",
+            Action: ["sagemaker:DescribeDomain"],
+            Resource: sagemakerArn(scope, `domain/${domainId}`),
+        },
+        {
+            Sid: "SeeDomainProfilesSpacesApps",
+            Effect: "Allow",
+            Action: ["sagemaker:DescribeUserProfile", "sagemaker:DescribeSpace", "sagemaker:DescribeApp", "sagemaker:ListTags"],
+            Resource: [inDomain("user-profile"), inDomain("space"), inDomain("app")],
+        },
+        {
+            Sid: "ListStudioResources",
+            Effect: "Allow",
+            Action: ["sagemaker:ListApps", "sagemaker:ListSpaces", "sagemaker:ListUserProfiles", "sagemaker:ListDomains"],
+            Resource: "*",
+        },
+        {
+            Sid: "RunOwnSpacesOnAllowedInstances",
+            Effect: "Allow",
+            Action: ["sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:CreateApp"],
+            Resource: [inDomain("space"), inDomain("app")],
+            Condition: { "ForAllValues:StringEquals": { "sagemaker:InstanceTypes": [...DEFAULT_STUDIO_INSTANCE_TYPES] } },
+        },
+        {
+            Sid: "StopOwnSpacesAndApps",
+            Effect: "Allow",
+            Action: ["sagemaker:DeleteSpace", "sagemaker:DeleteApp"],
+            Resource: [inDomain("space"), inDomain("app")],
+        },
+        {
+            Sid: "TagOwnSpacesAndApps",
+            Effect: "Allow",
+            Action: ["sagemaker:AddTags"],
+            Resource: [inDomain("space"), inDomain("app")],
+        },
+    );
+}
+
+/**
+ * Key policy: the account administers and uses the key through IAM (the role policies above grant
+ * each persona its part), with every action named rather than `kms:*`.
+ */
+export function dataKeyPolicy(accountId: string): PolicyDocument {
+    const account = `arn:aws:iam::${accountId}:root`;
+    return document(
+        {
+            Sid: "AccountAdministersKeyThroughIam",
+            Effect: "Allow",
+            Principal: { AWS: account },
+            Action: [
+                "kms:DescribeKey",
+                "kms:GetKeyPolicy",
+                "kms:PutKeyPolicy",
+                "kms:GetKeyRotationStatus",
+                "kms:EnableKeyRotation",
+                "kms:ListKeyRotations",
+                "kms:RotateKeyOnDemand",
+                "kms:ListResourceTags",
+                "kms:TagResource",
+                "kms:UntagResource",
+                "kms:UpdateKeyDescription",
+                "kms:CreateAlias",
+                "kms:UpdateAlias",
+                "kms:DeleteAlias",
+                "kms:ListAliases",
+                "kms:ListGrants",
+                "kms:RevokeGrant",
+                "kms:EnableKey",
+                "kms:DisableKey",
+                "kms:ScheduleKeyDeletion",
+                "kms:CancelKeyDeletion",
+            ],
+            Resource: "*",
+        },
+        {
+            Sid: "AccountUsesKeyThroughIam",
+            Effect: "Allow",
+            Principal: { AWS: account },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant", "kms:RetireGrant"],
+            Resource: "*",
+        },
+    );
+}
+
+/** Bucket policy: TLS 1.2+ only, and no upload that asks for an encryption other than SSE-KMS. */
+export function dataBucketPolicy(bucket: string): PolicyDocument {
+    const everything = [bucketArn(bucket), `${bucketArn(bucket)}/*`];
+    return document(
+        {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: everything,
+            Condition: { Bool: { "aws:SecureTransport": false } },
+        },
+        {
+            Sid: "DenyTlsOlderThan12",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: everything,
+            Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+        },
+        {
+            Sid: "DenyNonKmsEncryptionHeader",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: `${bucketArn(bucket)}/*`,
+            Condition: {
+                StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+                Null: { "s3:x-amz-server-side-encryption": "false" },
+            },
+        },
+    );
+}

@@ -1,0 +1,45 @@
+// Physical names of the platform's AWS resources. They are fixed by config (not auto-named by Pulumi)
+// because the pipeline definition and IAM documents must name the roles, key alias and pipeline before
+// those resources exist, so that `pulumi preview` and the policy pack see the complete definition.
+import { Persona } from "../policies/catalog";
+
+export interface ResourceNames {
+    /** `<namePrefix>-<stack>`, the stem of every name below. */
+    readonly base: string;
+    readonly roles: Readonly<Record<Persona, string>>;
+    readonly keyAlias: string;
+    readonly pipeline: string;
+    readonly domain: string;
+    /** Training/processing jobs started by SageMaker Pipelines are named `pipelines-<execution-id>-...`. */
+    readonly pipelineJobPrefix: string;
+}
+
+export const MAX_ROLE_NAME_LENGTH = 64;
+
+export function resourceNames(namePrefix: string, stack: string): ResourceNames {
+    const base = `${namePrefix}-${stack}`;
+    return {
+        base,
+        roles: {
+            "data-scientist": `${base}-data-scientist`,
+            "ml-engineer": `${base}-ml-engineer`,
+            pipeline: `${base}-pipeline`,
+        },
+        keyAlias: `alias/${base}-data`,
+        pipeline: `${base}-yolo11-training`,
+        domain: `${base}-studio`,
+        pipelineJobPrefix: "pipelines-",
+    };
+}
+
+export function roleArn(accountId: string, roleName: string): string {
+    return `arn:aws:iam::${accountId}:role/${roleName}`;
+}
+
+export function keyAliasArn(region: string, accountId: string, alias: string): string {
+    return `arn:aws:kms:${region}:${accountId}:${alias}`;
+}
+
+export function pipelineArn(region: string, accountId: string, pipelineName: string): string {
+    return `arn:aws:sagemaker:${region}:${accountId}:pipeline/${pipelineName.toLowerCase()}`;
+}

@@ -1,0 +1,41 @@
+// The data bucket's layout. Components, the pipeline definition, IAM scopes, stack outputs (and through
+// them the notebooks and the CLI) all take prefix names from here, so a prefix is renamed in one place.
+
+/** Top-level prefixes of the data bucket, each ending in "/". */
+export const PREFIXES = {
+    /** Raw drone imagery and annotation JSON, and YOLO datasets (`datasets/<name>/data.yaml`, images/, labels/). */
+    datasets: "datasets/",
+    /** Training job outputs (`models/<job>/output/model.tar.gz`). */
+    models: "models/",
+    /** Evaluation reports (`evaluation/<execution-id>/evaluation.json`). */
+    evaluation: "evaluation/",
+    /** Content-addressed pipeline-scripts bundles (`code/pipeline-scripts/<sha256>/sourcedir.tar.gz`). */
+    code: "code/",
+    /** Managed-spot checkpoints, one folder per pipeline execution; expired by lifecycle. */
+    checkpoints: "checkpoints/",
+} as const;
+
+export type PrefixName = keyof typeof PREFIXES;
+
+export function s3Uri(bucket: string, key: string): string {
+    return `s3://${bucket}/${key}`;
+}
+
+/** S3 URI of the YOLO dataset a training run reads by default. */
+export function datasetUri(bucket: string, datasetName: string): string {
+    return s3Uri(bucket, `${PREFIXES.datasets}${datasetName}/`);
+}
+
+/** Object key of a code bundle, addressed by the SHA-256 of its bytes. */
+export function codeBundleKey(sha256: string): string {
+    return `${PREFIXES.code}pipeline-scripts/${sha256}/sourcedir.tar.gz`;
+}
+
+/** ARN of every object under a prefix, for IAM statements. */
+export function prefixObjectsArn(bucket: string, prefix: PrefixName): string {
+    return `arn:aws:s3:::${bucket}/${PREFIXES[prefix]}*`;
+}
+
+export function bucketArn(bucket: string): string {
+    return `arn:aws:s3:::${bucket}`;
+}

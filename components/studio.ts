@@ -1,0 +1,96 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { PERSONA_TAG_KEY } from "../policies/catalog";
+import { StudioUser, UserRole } from "./config";
+import { Scope, studioAppsPolicy } from "./iamDocuments";
+
+export interface StudioArgs {
+    /** Account, region and physical names (the domain name among them). */
+    scope: Scope;
+    /** VPC of the domain. */
+    vpcId: string;
+    /** Subnets of the domain's apps. */
+    subnetIds: readonly string[];
+    /** Key that encrypts the domain's EFS home folders and space volumes. */
+    keyArn: pulumi.Input<string>;
+    /** Execution role per persona; users get their role's, the domain default is the data scientist's (least privilege). */
+    executionRoles: Readonly<Record<UserRole, aws.iam.Role>>;
+    /** One user profile per entry. */
+    users: readonly StudioUser[];
+    /** Default JupyterLab instance type (from the Studio allow-list). */
+    defaultInstanceType: string;
+    /** `PublicInternetOnly` or `VpcOnly`. */
+    networkAccess: string;
+    /** Keep the home EFS file system when the domain is destroyed. */
+    retainHomeFileSystem: boolean;
+}
+
+/** The SageMaker Studio domain (IAM auth, KMS-encrypted storage) and a user profile per person. */
+export class Studio extends pulumi.ComponentResource {
+    public readonly domainId: pulumi.Output<string>;
+    public readonly domainArn: pulumi.Output<string>;
+    /** Studio URL (sign in through the console or a presigned URL for a user profile). */
+    public readonly url: pulumi.Output<string>;
+    public readonly userProfiles: Readonly<Record<string, aws.sagemaker.UserProfile>>;
+
+    constructor(name: string, args: StudioArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("sagemaker-yolo:studio:Studio", name, {}, opts);
+        const jupyterLab = { defaultResourceSpec: { instanceType: args.defaultInstanceType } };
+        const leastPrivileged = args.executionRoles["data-scientist"].arn;
+
+        const domain = new aws.sagemaker.Domain(
+            `${name}-domain`,
+            {
+                domainName: args.scope.names.domain,
+                authMode: "IAM",
+                vpcId: args.vpcId,
+                subnetIds: [...args.subnetIds],
+                kmsKeyId: args.keyArn,
+                appNetworkAccessType: args.networkAccess,
+                defaultUserSettings: {
+                    executionRole: leastPrivileged,
+                    studioWebPortal: "ENABLED",
+                    defaultLandingUri: "studio::",
+                    jupyterLabAppSettings: jupyterLab,
+                },
+                defaultSpaceSettings: { executionRole: leastPrivileged, jupyterLabAppSettings: jupyterLab },
+                retentionPolicy: { homeEfsFileSystem: args.retainHomeFileSystem ? "Retain" : "Delete" },
+                tagPropagation: "ENABLED",
+            },
+            { parent: this },
+        );
+
+        // What the Studio UI does with each execution role depends on the domain id, known only after creation.
+        for (const [role, executionRole] of Object.entries(args.executionRoles)) {
+            new aws.iam.RolePolicy(
+                `${name}-${role}-studio-apps`,
+                {
+                    role: executionRole.name,
+                    name: "studio-apps",
+                    policy: domain.id.apply((domainId) => JSON.stringify(studioAppsPolicy(args.scope, domainId))),
+                },
+                { parent: this },
+            );
+        }
+
+        const profiles: Record<string, aws.sagemaker.UserProfile> = {};
+        for (const user of args.users) {
+            profiles[user.name] = new aws.sagemaker.UserProfile(
+                `${name}-user-${user.name}`,
+                {
+                    domainId: domain.id,
+                    userProfileName: user.name,
+                    userSettings: { executionRole: args.executionRoles[user.role].arn, jupyterLabAppSettings: jupyterLab },
+                    tags: { [PERSONA_TAG_KEY]: user.role },
+                },
+                { parent: this },
+            );
+        }
+
+        this.domainId = domain.id;
+        this.domainArn = domain.arn;
+        this.url = domain.url;
+        this.userProfiles = profiles;
+        this.registerOutputs({ domainId: this.domainId, url: this.url });
+    }
+}

@@ -1,0 +1,122 @@
+// The one place that knows which SageMaker instance types this platform may use, what they cost and
+// the limits a run must stay within. The policy pack enforces these defaults (teams override them with
+// --policy-pack-config), the stack's config validation refuses values outside them, and the operations
+// CLI checks pipeline parameters against them before starting an execution. Kept inside the policy pack
+// so that the pack stays self-contained when it is published on its own.
+
+/** What a workload needs to know about an instance type. */
+export interface InstanceTypeInfo {
+    /** Approximate on-demand price in USD per hour (us-east-1, SageMaker training/processing/Studio). */
+    readonly pricePerHour: number;
+    readonly gpus: number;
+    /**
+     * The type has NVMe instance storage that AWS encrypts in hardware. SageMaker rejects a
+     * VolumeKmsKeyId for such types, so a step that runs on them must not set one.
+     */
+    readonly nvmeInstanceStorage: boolean;
+}
+
+/**
+ * Instance types the platform knows. Prices are list prices rounded to the cent fraction AWS publishes;
+ * they only feed worst-case estimates, so a team with a discount overrides them in the pack config.
+ */
+export const INSTANCE_TYPES: Readonly<Record<string, InstanceTypeInfo>> = {
+    // GPU training and evaluation (NVMe instance storage).
+    "ml.g4dn.xlarge": { pricePerHour: 0.7364, gpus: 1, nvmeInstanceStorage: true },
+    "ml.g4dn.2xlarge": { pricePerHour: 0.94, gpus: 1, nvmeInstanceStorage: true },
+    "ml.g4dn.4xlarge": { pricePerHour: 1.505, gpus: 1, nvmeInstanceStorage: true },
+    "ml.g4dn.8xlarge": { pricePerHour: 2.72, gpus: 1, nvmeInstanceStorage: true },
+    "ml.g4dn.12xlarge": { pricePerHour: 4.89, gpus: 4, nvmeInstanceStorage: true },
+    "ml.g5.xlarge": { pricePerHour: 1.408, gpus: 1, nvmeInstanceStorage: true },
+    "ml.g5.2xlarge": { pricePerHour: 1.515, gpus: 1, nvmeInstanceStorage: true },
+    "ml.g5.4xlarge": { pricePerHour: 2.03, gpus: 1, nvmeInstanceStorage: true },
+    "ml.g5.8xlarge": { pricePerHour: 3.06, gpus: 1, nvmeInstanceStorage: true },
+    "ml.g5.12xlarge": { pricePerHour: 7.09, gpus: 4, nvmeInstanceStorage: true },
+    // Known but not allowed by default: EBS-only or far beyond a drone-detection budget.
+    "ml.p3.2xlarge": { pricePerHour: 3.825, gpus: 1, nvmeInstanceStorage: false },
+    "ml.p3.16xlarge": { pricePerHour: 28.152, gpus: 8, nvmeInstanceStorage: false },
+    "ml.p4d.24xlarge": { pricePerHour: 37.688, gpus: 8, nvmeInstanceStorage: true },
+    "ml.p5.48xlarge": { pricePerHour: 113.07, gpus: 8, nvmeInstanceStorage: true },
+    // CPU types for Studio apps and light processing (EBS volumes).
+    "ml.t3.medium": { pricePerHour: 0.05, gpus: 0, nvmeInstanceStorage: false },
+    "ml.t3.large": { pricePerHour: 0.1, gpus: 0, nvmeInstanceStorage: false },
+    "ml.t3.xlarge": { pricePerHour: 0.2, gpus: 0, nvmeInstanceStorage: false },
+    "ml.m5.large": { pricePerHour: 0.115, gpus: 0, nvmeInstanceStorage: false },
+    "ml.m5.xlarge": { pricePerHour: 0.23, gpus: 0, nvmeInstanceStorage: false },
+    "ml.m5.2xlarge": { pricePerHour: 0.461, gpus: 0, nvmeInstanceStorage: false },
+    "ml.c5.2xlarge": { pricePerHour: 0.408, gpus: 0, nvmeInstanceStorage: false },
+};
+
+/**
+ * GPU training types, cheapest first. All have NVMe instance storage, so a training step's volume
+ * encryption is the same (hardware) whichever of them a user picks at start time.
+ */
+export const DEFAULT_TRAINING_INSTANCE_TYPES: readonly string[] = [
+    "ml.g4dn.xlarge",
+    "ml.g4dn.2xlarge",
+    "ml.g4dn.4xlarge",
+    "ml.g4dn.8xlarge",
+    "ml.g4dn.12xlarge",
+    "ml.g5.xlarge",
+    "ml.g5.2xlarge",
+    "ml.g5.4xlarge",
+    "ml.g5.8xlarge",
+    "ml.g5.12xlarge",
+];
+
+/** Evaluation (processing) types: GPU inference on the test split, NVMe storage like training. */
+export const DEFAULT_PROCESSING_INSTANCE_TYPES: readonly string[] = [
+    "ml.g4dn.xlarge",
+    "ml.g4dn.2xlarge",
+    "ml.g5.xlarge",
+    "ml.g5.2xlarge",
+];
+
+/** Default instance types a Studio JupyterLab app may start on. */
+export const DEFAULT_STUDIO_INSTANCE_TYPES: readonly string[] = [
+    "ml.t3.medium",
+    "ml.t3.large",
+    "ml.m5.large",
+    "ml.m5.xlarge",
+];
+
+/** Limits a pipeline run must stay within unless a team raises them in the pack config. */
+export const DEFAULT_LIMITS = {
+    /** Instances per training or processing job. */
+    maxInstanceCount: 4,
+    /** Ceiling on a training job's StoppingCondition.MaxRuntimeInSeconds (24 h). */
+    maxTrainingRuntimeSeconds: 86_400,
+    /** Ceiling on a processing job's StoppingCondition.MaxRuntimeInSeconds (4 h). */
+    maxProcessingRuntimeSeconds: 14_400,
+    /** Ceiling on MaxWaitTimeInSeconds of a managed spot training job (48 h). */
+    maxSpotWaitSeconds: 172_800,
+    /** Ceiling on the worst-case on-demand cost of one pipeline run, in USD. */
+    maxRunCostUsd: 100,
+} as const;
+
+/** AWS CLI/SDK profiles the stack and the operations CLI may use. */
+export const DEFAULT_ALLOWED_PROFILES: readonly string[] = ["ab"];
+
+/** Cost-allocation tag keys every taggable resource carries. */
+export const REQUIRED_TAG_KEYS: readonly string[] = ["project", "environment", "cost-center", "owner"];
+
+/** Tag key that names the persona a team IAM role serves. */
+export const PERSONA_TAG_KEY = "ml-persona";
+export const PERSONAS = ["data-scientist", "ml-engineer", "pipeline"] as const;
+export type Persona = (typeof PERSONAS)[number];
+
+/** Price per hour of an instance type, with per-type overrides (e.g. from pack config) taking precedence. */
+export function pricePerHour(instanceType: string, overrides: Record<string, number> = {}): number | undefined {
+    return overrides[instanceType] ?? INSTANCE_TYPES[instanceType]?.pricePerHour;
+}
+
+/** Worst-case on-demand cost of a job: every instance billed for the whole MaxRuntime. */
+export function worstCaseJobCostUsd(
+    instanceType: string,
+    instanceCount: number,
+    maxRuntimeSeconds: number,
+    overrides: Record<string, number> = {},
+): number | undefined {
+    const price = pricePerHour(instanceType, overrides);
+    return price === undefined ? undefined : (price * instanceCount * maxRuntimeSeconds) / 3600;
+}

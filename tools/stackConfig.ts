@@ -1,0 +1,57 @@
+// Stack configuration as the Pulumi CLI hands it to the program: Pulumi.yaml defaults, overlaid by
+// Pulumi.<stack>.yaml, overlaid by explicit overrides; keys namespaced (`aws:region`), values strings
+// with lists and objects JSON-encoded. The offline plan and the tests use it to run the real program.
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+interface ProjectFile {
+    name: string;
+    config?: Record<string, { default?: unknown } | string | number | boolean>;
+}
+
+interface StackFile {
+    config?: Record<string, unknown>;
+}
+
+function encode(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+export function projectName(root = PROJECT_ROOT): string {
+    return (yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile).name;
+}
+
+/**
+ * Configuration of `stack`. Override keys may omit the project namespace (`epochs` means
+ * `sagemaker-yolo:epochs`); an override of `undefined` removes the key, as `pulumi config rm` would.
+ */
+export function loadStackConfig(stack: string, overrides: Record<string, unknown> = {}, root = PROJECT_ROOT): Record<string, string> {
+    const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
+    const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
+    const config: Record<string, string> = {};
+
+    for (const [key, declaration] of Object.entries(project.config ?? {})) {
+        const value = typeof declaration === "object" && declaration !== null ? declaration.default : declaration;
+        if (value !== undefined) {
+            config[qualify(key)] = encode(value);
+        }
+    }
+    const stackPath = path.join(root, `Pulumi.${stack}.yaml`);
+    if (fs.existsSync(stackPath)) {
+        const stackFile = (yaml.load(fs.readFileSync(stackPath, "utf8")) ?? {}) as StackFile;
+        for (const [key, value] of Object.entries(stackFile.config ?? {})) {
+            config[qualify(key)] = encode(value);
+        }
+    }
+    for (const [key, value] of Object.entries(overrides)) {
+        if (value === undefined) {
+            delete config[qualify(key)];
+        } else {
+            config[qualify(key)] = encode(value);
+        }
+    }
+    return config;
+}
