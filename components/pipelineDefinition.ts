@@ -150,8 +150,9 @@ const asString = (value: Get): StdJoin => ({ "Std:Join": { On: "", Values: [valu
 /**
  * SageMaker refuses a VolumeKmsKeyId on types with NVMe instance storage (encrypted in hardware) and
  * the parameter can pick any allowed type at start time, so the allowed types must agree.
+ * Exported for testing.
  */
-function volumeKmsKeyId(allowedTypes: readonly string[], kmsKeyId: string, step: string): { VolumeKmsKeyId?: string } {
+export function volumeKmsKeyId(allowedTypes: readonly string[], kmsKeyId: string, step: string): { VolumeKmsKeyId?: string } {
     const nvme = allowedTypes.map((type) => INSTANCE_TYPES[type]?.nvmeInstanceStorage ?? false);
     if (nvme.every(Boolean)) {
         return {};

@@ -9,6 +9,8 @@ export function costAllocationTags(tags: Readonly<Record<string, string>>): pulu
         if (!args.custom || !isTaggable(args.type)) {
             return undefined;
         }
-        return { props: { ...args.props, tags: { ...(args.props.tags ?? {}), ...tags } }, opts: args.opts };
+        // Under the engine, inputs that were Outputs arrive as Outputs; merge without unwrapping them by hand.
+        const merged = pulumi.output(args.props.tags ?? {}).apply((own: Record<string, string>) => ({ ...own, ...tags }));
+        return { props: { ...args.props, tags: pulumi.Output.isInstance(args.props.tags) ? merged : { ...(args.props.tags ?? {}), ...tags } }, opts: args.opts };
     };
 }

@@ -1,5 +1,6 @@
 // Runs the real program (index.ts) in-process under Pulumi mocks with a stack's configuration, and
 // returns what `pulumi up` would register. No Pulumi CLI, provider plugin or AWS account is needed.
+// Like the Node.js language host, it runs the program inside the root Stack resource.
 import * as pulumi from "@pulumi/pulumi";
 import { CapturedInvoke, CapturedResource, PlatformMocks } from "./mocks";
 import { loadStackConfig, projectName } from "./stackConfig";
@@ -13,10 +14,25 @@ export interface OfflineStackOptions {
     preview?: boolean;
 }
 
+/** Resource options as the program passed them (before the SDK applies parent defaults). */
+export interface CapturedOptions {
+    readonly retainOnDelete?: boolean;
+    readonly protect?: boolean;
+    /** Name of the parent resource (component), if any. */
+    readonly parent?: string;
+    /** Names of explicit dependencies. */
+    readonly dependsOn: string[];
+}
+
+export interface OfflineResource extends CapturedResource {
+    readonly options: CapturedOptions;
+}
+
 export interface OfflineStack {
     readonly stack: string;
     readonly config: Record<string, string>;
-    readonly resources: CapturedResource[];
+    /** Every resource the program registered, in registration order (the root Stack excluded). */
+    readonly resources: OfflineResource[];
     readonly invokes: CapturedInvoke[];
     /** Stack outputs with every Output resolved (unknown values are `undefined`). */
     readonly outputs: Record<string, unknown>;
@@ -25,11 +41,14 @@ export interface OfflineStack {
 /** Resolves an Output (or a structure of them) to its plain value, or undefined while it is unknown (preview). */
 export async function resolve<T>(value: pulumi.Input<T> | T): Promise<pulumi.Unwrap<T> | undefined> {
     const output = pulumi.output(value as pulumi.Input<T>);
-    if (!(await output.isKnown)) {
+    // `isKnown` is the SDK's own (untyped) flag for preview unknowns; apply() would never call back for them.
+    if (!(await (output as unknown as { isKnown: Promise<boolean> }).isKnown)) {
         return undefined;
     }
     return new Promise((done) => output.apply((plain) => done(plain as pulumi.Unwrap<T>)));
 }
+
+const nameOfUrn = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
 export async function runOfflineStack(options: OfflineStackOptions = {}): Promise<OfflineStack> {
     const stack = options.stack ?? "dev";
@@ -39,14 +58,55 @@ export async function runOfflineStack(options: OfflineStackOptions = {}): Promis
 
     pulumi.runtime.setMocks(mocks, projectName(), stack, preview);
     pulumi.runtime.setAllConfig(config);
-    // index.ts exports the program as an async function, which the engine (and this harness) calls.
+
+    // Resource options never reach the mocks; a stack transformation sees them as the program wrote them.
+    const captured = new Map<string, { retainOnDelete?: boolean; protect?: boolean; parent?: pulumi.Output<string>; dependsOn: pulumi.Input<pulumi.Resource>[] }>();
+    const recordOptions: pulumi.ResourceTransformation = ({ type, name, opts }) => {
+        const dependsOn = opts.dependsOn === undefined ? [] : Array.isArray(opts.dependsOn) ? opts.dependsOn : [opts.dependsOn];
+        captured.set(`${type}::${name}`, {
+            retainOnDelete: opts.retainOnDelete,
+            protect: opts.protect,
+            parent: opts.parent?.urn,
+            dependsOn: dependsOn as pulumi.Input<pulumi.Resource>[],
+        });
+        return undefined;
+    };
+
+    // index.ts exports the program as an async function, which the language host (and this harness) calls.
     const program: () => Promise<Record<string, unknown>> = require("../index");
-    const outputs = await program();
+    let outputs: Record<string, unknown> = {};
+    await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation(recordOptions);
+        outputs = await program();
+        return outputs;
+    });
     const resolved: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(outputs)) {
         resolved[key] = await resolve(value);
     }
     // Registrations still in flight (e.g. resources waiting on an apply) finish before we look.
     await pulumi.runtime.disconnect();
-    return { stack, config, resources: mocks.resources, invokes: mocks.invokes, outputs: resolved };
+
+    const resources: OfflineResource[] = [];
+    for (const resource of mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack")) {
+        const options = captured.get(`${resource.type}::${resource.name}`);
+        const parentUrn = options?.parent ? await resolve(options.parent) : undefined;
+        const dependsOn: string[] = [];
+        for (const dependency of options?.dependsOn ?? []) {
+            const urn = await resolve(pulumi.output(dependency).apply((d) => d.urn));
+            if (urn) {
+                dependsOn.push(nameOfUrn(urn));
+            }
+        }
+        resources.push({
+            ...resource,
+            options: {
+                retainOnDelete: options?.retainOnDelete,
+                protect: options?.protect,
+                parent: parentUrn && !parentUrn.includes("::pulumi:pulumi:Stack::") ? nameOfUrn(parentUrn) : undefined,
+                dependsOn,
+            },
+        });
+    }
+    return { stack, config, resources, invokes: mocks.invokes, outputs: resolved };
 }

@@ -1,0 +1,157 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { CONFIG_KEYS, ConfigError, parseConfig, PlatformConfig, RawConfig } from "../../components/config";
+import { runOfflineStack } from "../../tools/offlineStack";
+import { loadStackConfig, PROJECT_ROOT } from "../../tools/stackConfig";
+
+const PROJECT = "sagemaker-yolo";
+
+/** The dev stack's configuration with overrides, as the program would read it. */
+function raw(overrides: Record<string, unknown> = {}, stack = "dev"): RawConfig {
+    const config = loadStackConfig(stack, overrides);
+    const values: Record<string, string | undefined> = {};
+    for (const [key, value] of Object.entries(config)) {
+        if (key.startsWith(`${PROJECT}:`)) {
+            values[key.slice(PROJECT.length + 1)] = value;
+        }
+    }
+    return { project: PROJECT, stack, values, awsProfile: config["aws:profile"], awsRegion: config["aws:region"] };
+}
+
+function problemsOf(input: RawConfig): string[] {
+    try {
+        parseConfig(input);
+    } catch (error) {
+        expect(error).to.be.instanceOf(ConfigError);
+        return [...(error as ConfigError).problems];
+    }
+    expect.fail("parseConfig accepted the configuration");
+}
+
+describe("stack configuration", () => {
+    it("accepts the embedded dev stack and types its values", () => {
+        const config: PlatformConfig = parseConfig(raw());
+        expect(config.aws).to.deep.equal({ profile: "ab", region: "us-east-1" });
+        expect(config.bucket.name).to.equal("lucaskle-ab3-project-pv");
+        expect(config.bucket.mode).to.equal("adopt");
+        expect(config.bucket.allowDataDestroy).to.equal(false);
+        expect(config.pipeline.learningRate).to.equal(0.01);
+        expect(config.pipeline.epochs).to.equal(50);
+        expect(config.pipeline.trainingInstanceType).to.equal("ml.g4dn.xlarge");
+        expect(config.users).to.deep.equal([
+            { name: "data-scientist", role: "data-scientist" },
+            { name: "ml-engineer", role: "ml-engineer" },
+        ]);
+        expect(config.tags).to.deep.equal({ project: PROJECT, environment: "dev", "cost-center": "ml-platform", owner: "ml-platform-team" });
+    });
+
+    it("declares every key it reads in Pulumi.yaml with a description and a default (users excepted)", () => {
+        const project = yaml.load(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as {
+            config: Record<string, { description?: string; default?: unknown; type?: string }>;
+        };
+        const declared = Object.keys(project.config);
+        expect(declared.sort()).to.deep.equal(CONFIG_KEYS.filter((key) => key !== "users").sort());
+        for (const key of declared) {
+            expect(project.config[key].description, key).to.be.a("string").and.not.empty;
+            expect(project.config[key], key).to.have.property("default");
+        }
+    });
+
+    it("refuses a profile other than ab, naming the key and the allowed profiles", () => {
+        const problems = problemsOf(raw({ "aws:profile": "default" }));
+        expect(problems).to.have.length(1);
+        expect(problems[0]).to.contain("aws:profile").and.contain('"default"').and.contain("expected one of ab");
+    });
+
+    it("refuses a missing profile", () => {
+        expect(problemsOf(raw({ "aws:profile": undefined }))[0]).to.contain("aws:profile: null is not allowed");
+    });
+
+    it("allows another profile only when allowedProfiles lists it", () => {
+        expect(parseConfig(raw({ "aws:profile": "ab-prod", allowedProfiles: ["ab", "ab-prod"] })).aws.profile).to.equal("ab-prod");
+    });
+
+    for (const bad of ["Lucaskle-Bucket", "ab", "bucket_with_underscore", "-leading-hyphen", "two..dots", "192.168.1.1", "xn--bucket", "name-s3alias"]) {
+        it(`refuses the bucket name ${bad}`, () => {
+            const problems = problemsOf(raw({ bucketName: bad }));
+            expect(problems.join("\n")).to.contain(`${PROJECT}:bucketName: ${JSON.stringify(bad)} is not allowed`);
+        });
+    }
+
+    it("refuses an instance type outside the policy pack's training allow-list and lists the allowed ones", () => {
+        const [problem] = problemsOf(raw({ trainingInstanceType: "ml.p4d.24xlarge" }));
+        expect(problem).to.contain("trainingInstanceType").and.contain("ml.p4d.24xlarge").and.contain("ml.g4dn.xlarge, ml.g4dn.2xlarge");
+    });
+
+    it("refuses a Studio instance type outside the Studio allow-list", () => {
+        expect(problemsOf(raw({ studioInstanceType: "ml.g5.48xlarge" }))[0]).to.contain("studioInstanceType");
+    });
+
+    it("refuses a user with an unknown role, naming the user entry and the roles", () => {
+        const [problem] = problemsOf(raw({ users: [{ name: "carol", role: "admin" }] }));
+        expect(problem).to.contain("users[0].role").and.contain('"admin"').and.contain("data-scientist, ml-engineer");
+    });
+
+    it("refuses duplicate and malformed user names and a missing user list", () => {
+        expect(problemsOf(raw({ users: [{ name: "a", role: "ml-engineer" }, { name: "a", role: "data-scientist" }] }))[0]).to.contain("appears twice");
+        expect(problemsOf(raw({ users: [{ name: "bad name!", role: "ml-engineer" }] }))[0]).to.contain("users[0].name");
+        expect(problemsOf(raw({ users: undefined }))[0]).to.contain("users: missing");
+    });
+
+    const outOfRange: [string, unknown, string][] = [
+        ["epochs", 0, "from 1 to 1000"],
+        ["epochs", 1001, "from 1 to 1000"],
+        ["epochs", "ten", "from 1 to 1000"],
+        ["batchSize", 0, "from 1 to 512"],
+        ["imageSize", 650, "a multiple of 32"],
+        ["learningRate", "0", "greater than 0"],
+        ["learningRate", "abc", "greater than 0"],
+        ["trainingInstanceCount", 5, "from 1 to 4"],
+        ["maxTrainingRuntimeSeconds", 100, "from 600 to 86400"],
+        ["maxSpotWaitSeconds", 600, "from 14400"],
+        ["checkpointRetentionDays", 0, "from 1 to 365"],
+        ["kmsDeletionWindowDays", 3, "from 7 to 30"],
+        ["modelVariant", "yolov8n", "yolo11n, yolo11s"],
+        ["bucketMode", "import", "create, adopt"],
+        ["allowDataDestroy", "yes", "true or false"],
+    ];
+    for (const [key, value, allowed] of outOfRange) {
+        it(`refuses ${key}=${JSON.stringify(value)} and says what is allowed`, () => {
+            const problems = problemsOf(raw({ [key]: value }));
+            const problem = problems.find((p) => p.startsWith(`${PROJECT}:${key}:`));
+            expect(problem, problems.join("\n")).to.contain(JSON.stringify(String(value))).and.contain(allowed);
+        });
+    }
+
+    it("reports every problem at once", () => {
+        const problems = problemsOf(raw({ "aws:profile": "prod", epochs: 0, bucketName: "Bad", users: [{ name: "x", role: "boss" }] }));
+        expect(problems).to.have.length(4);
+    });
+
+    it("refuses a VPC without subnets and subnets without a VPC", () => {
+        expect(problemsOf(raw({ vpcId: "vpc-0123456789abcdef0" }))[0]).to.contain("subnetIds");
+        expect(problemsOf(raw({ subnetIds: ["subnet-0123456789abcdef0"] }))[0]).to.contain("vpcId");
+    });
+
+    it("refuses a default run whose worst-case cost exceeds the policy pack's ceiling", () => {
+        const [problem] = problemsOf(raw({ trainingInstanceType: "ml.g5.12xlarge", trainingInstanceCount: 4, maxTrainingRuntimeSeconds: 86400, maxSpotWaitSeconds: 86400 }));
+        expect(problem).to.contain("can cost up to $").and.contain("$100 ceiling");
+    });
+
+    it("refuses a stack name that cannot be part of AWS resource names", () => {
+        expect(problemsOf(raw({ "aws:profile": "ab", "aws:region": "us-east-1" }, "Dev_Stack")).join("\n")).to.contain('stack name "Dev_Stack"');
+    });
+
+    it("makes the program itself refuse to run with the same error", async () => {
+        let failure: unknown;
+        try {
+            await runOfflineStack({ config: { "aws:profile": "personal" } });
+        } catch (error) {
+            failure = error;
+        }
+        expect(failure).to.be.instanceOf(ConfigError);
+        expect((failure as ConfigError).message).to.contain("aws:profile").and.contain('"personal"');
+    });
+});

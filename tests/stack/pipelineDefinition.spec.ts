@@ -1,0 +1,188 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { parseConfig } from "../../components/config";
+import {
+    buildPipelineDefinition,
+    DefinitionInputs,
+    EVALUATION_BOOTSTRAP,
+    PARAMETERS,
+    PipelineDefinition,
+    ProcessingStep,
+    STEPS,
+    TRAINING_METRICS,
+    TrainingStep,
+    volumeKmsKeyId,
+} from "../../components/pipelineDefinition";
+import { loadStackConfig, PROJECT_ROOT } from "../../tools/stackConfig";
+
+const KEY_ALIAS = "arn:aws:kms:us-east-1:123456789012:alias/drone-dev-data";
+const BUNDLE = "s3://drone-data/code/pipeline-scripts/abc123/sourcedir.tar.gz";
+
+function inputs(overrides: Record<string, unknown> = {}): DefinitionInputs {
+    const config = loadStackConfig("dev", overrides);
+    const values = Object.fromEntries(
+        Object.entries(config)
+            .filter(([key]) => key.startsWith("sagemaker-yolo:"))
+            .map(([key, value]) => [key.slice("sagemaker-yolo:".length), value]),
+    );
+    const settings = parseConfig({ project: "sagemaker-yolo", stack: "dev", values, awsProfile: "ab", awsRegion: "us-east-1" }).pipeline;
+    return {
+        bucket: "drone-data",
+        roleArn: "arn:aws:iam::123456789012:role/drone-dev-pipeline",
+        kmsKeyId: KEY_ALIAS,
+        imageUri: "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.8.0-gpu-py312-cu129-ubuntu22.04-sagemaker",
+        codeBundleUri: BUNDLE,
+        region: "us-east-1",
+        settings,
+    };
+}
+
+/** Every `{Get: ...}` reference anywhere in a value. */
+function references(value: unknown): string[] {
+    if (Array.isArray(value)) {
+        return value.flatMap(references);
+    }
+    if (value && typeof value === "object") {
+        const get = (value as { Get?: unknown }).Get;
+        return [...(typeof get === "string" ? [get] : []), ...Object.values(value).flatMap(references)];
+    }
+    return [];
+}
+
+const definition = buildPipelineDefinition(inputs());
+const training = definition.Steps.find((step) => step.Name === STEPS.train) as TrainingStep;
+const evaluation = definition.Steps.find((step) => step.Name === STEPS.evaluate) as ProcessingStep;
+
+describe("pipeline definition", () => {
+    it("has the SDK's top-level shape and both steps in order", () => {
+        expect(definition.Version).to.equal("2020-12-01");
+        expect(definition.Metadata).to.deep.equal({});
+        expect(definition.Steps.map((step) => [step.Name, step.Type])).to.deep.equal([
+            [STEPS.train, "Training"],
+            [STEPS.evaluate, "Processing"],
+        ]);
+    });
+
+    it("declares the parameters a user expects, typed, with the stack config's defaults", () => {
+        const byName = Object.fromEntries(definition.Parameters.map((p) => [p.Name, p]));
+        expect(Object.keys(byName).sort()).to.deep.equal(Object.values(PARAMETERS).sort());
+        expect(byName.InputData).to.include({ Type: "String", DefaultValue: "s3://drone-data/datasets/drone-detection/" });
+        expect(byName.OutputPath).to.include({ Type: "String", DefaultValue: "s3://drone-data/models/" });
+        expect(byName.Epochs).to.include({ Type: "Integer", DefaultValue: 50 });
+        expect(byName.BatchSize).to.include({ Type: "Integer", DefaultValue: 16 });
+        expect(byName.LearningRate).to.include({ Type: "Float", DefaultValue: 0.01 });
+        expect(byName.ImageSize).to.include({ Type: "Integer", DefaultValue: 640 });
+        expect(byName.TrainingInstanceType).to.include({ Type: "String", DefaultValue: "ml.g4dn.xlarge" });
+        expect(byName.TrainingInstanceCount).to.include({ Type: "Integer", DefaultValue: 1 });
+        expect(byName.ModelVariant.EnumValues).to.deep.equal(["yolo11n", "yolo11s", "yolo11m", "yolo11l", "yolo11x"]);
+        expect(byName.TrainingInstanceType.EnumValues).to.include("ml.g4dn.xlarge").and.not.include("ml.p4d.24xlarge");
+    });
+
+    it("resolves every Get to a declared parameter, an execution variable or an earlier step", () => {
+        const parameters = new Set(definition.Parameters.map((p) => `Parameters.${p.Name}`));
+        definition.Steps.forEach((step, index) => {
+            const earlier = new Set(definition.Steps.slice(0, index).map((s) => s.Name));
+            for (const reference of references(step)) {
+                if (reference.startsWith("Parameters.")) {
+                    expect(parameters.has(reference), `${step.Name}: ${reference}`).to.equal(true);
+                } else if (reference.startsWith("Steps.")) {
+                    expect(earlier.has(reference.split(".")[1]), `${step.Name}: ${reference}`).to.equal(true);
+                } else {
+                    expect(reference, step.Name).to.match(/^Execution\.(PipelineExecutionId|PipelineName|PipelineExecutionArn|StartDateTime)$/);
+                }
+            }
+        });
+        // And every parameter is used somewhere, so no parameter is a dead knob.
+        const used = new Set(references(definition.Steps));
+        for (const parameter of parameters) {
+            expect(used.has(parameter), parameter).to.equal(true);
+        }
+    });
+
+    it("runs train.py in script mode from the content-addressed bundle, hyperparameters as strings", () => {
+        const hp = training.Arguments.HyperParameters ?? {};
+        expect(hp.sagemaker_program).to.equal('"train.py"');
+        expect(hp.sagemaker_submit_directory).to.equal(JSON.stringify(BUNDLE));
+        for (const [key, value] of Object.entries(hp)) {
+            // SageMaker rejects non-string hyperparameters at run time; parameters go through Std:Join.
+            expect(typeof value === "string" || "Std:Join" in (value as object), key).to.equal(true);
+        }
+        expect(hp.epochs).to.deep.equal({ "Std:Join": { On: "", Values: [{ Get: "Parameters.Epochs" }] } });
+        expect(Object.keys(hp)).to.include.members(["model-variant", "epochs", "batch-size", "learning-rate", "image-size", "patience", "seed"]);
+    });
+
+    it("ships the scripts the definition names", () => {
+        for (const script of ["train.py", "evaluate.py", "requirements.txt"]) {
+            expect(fs.existsSync(path.join(PROJECT_ROOT, "pipeline-scripts", script)), script).to.equal(true);
+        }
+    });
+
+    it("encrypts outputs with the key alias and leaves NVMe volumes to hardware encryption", () => {
+        expect(training.Arguments.OutputDataConfig?.KmsKeyId).to.equal(KEY_ALIAS);
+        expect(evaluation.Arguments.ProcessingOutputConfig?.KmsKeyId).to.equal(KEY_ALIAS);
+        // Every allowed type has NVMe instance storage, where SageMaker rejects a volume key.
+        expect(training.Arguments.ResourceConfig).not.to.have.property("VolumeKmsKeyId");
+        expect(evaluation.Arguments.ProcessingResources?.ClusterConfig).not.to.have.property("VolumeKmsKeyId");
+        expect(training.Arguments.EnableInterContainerTrafficEncryption).to.equal(true);
+    });
+
+    it("requires a volume key for EBS-only types and refuses a mix of storage kinds", () => {
+        expect(volumeKmsKeyId(["ml.m5.xlarge", "ml.p3.2xlarge"], KEY_ALIAS, "training")).to.deep.equal({ VolumeKmsKeyId: KEY_ALIAS });
+        expect(volumeKmsKeyId(["ml.g4dn.xlarge"], KEY_ALIAS, "training")).to.deep.equal({});
+        expect(() => volumeKmsKeyId(["ml.g4dn.xlarge", "ml.p3.2xlarge"], KEY_ALIAS, "training")).to.throw(/mix NVMe-storage and EBS/);
+    });
+
+    it("trains on managed spot with per-execution checkpoints and a wait longer than the runtime", () => {
+        const a = training.Arguments;
+        expect(a.EnableManagedSpotTraining).to.equal(true);
+        expect(a.StoppingCondition).to.deep.equal({ MaxRuntimeInSeconds: 14400, MaxWaitTimeInSeconds: 28800 });
+        expect(a.CheckpointConfig).to.deep.equal({
+            S3Uri: { "Std:Join": { On: "", Values: ["s3://drone-data/checkpoints/", { Get: "Execution.PipelineExecutionId" }, "/"] } },
+            LocalPath: "/opt/ml/checkpoints",
+        });
+        const onDemand = buildPipelineDefinition(inputs({ useSpotTraining: false })).Steps[0] as TrainingStep;
+        expect(onDemand.Arguments.EnableManagedSpotTraining).to.equal(false);
+        expect(onDemand.Arguments.StoppingCondition).to.deep.equal({ MaxRuntimeInSeconds: 14400 });
+    });
+
+    it("matches exactly the metric lines train.py prints", () => {
+        const lines = ["val_mAP50=0.5123", "val_mAP50_95=0.3001", "val_precision=7.5e-01", "epoch=3", "train_box_loss=1.25"];
+        const matches = (regex: string) => lines.map((line) => new RegExp(regex).exec(line)?.[1]).filter(Boolean);
+        const byName = Object.fromEntries(TRAINING_METRICS.map((m) => [m.Name, m.Regex]));
+        expect(matches(byName["val:mAP50"])).to.deep.equal(["0.5123"]);
+        expect(matches(byName["val:mAP50-95"])).to.deep.equal(["0.3001"]);
+        expect(matches(byName["val:precision"])).to.deep.equal(["7.5e-01"]);
+        expect(matches(byName.epoch)).to.deep.equal(["3"]);
+        expect(training.Arguments.AlgorithmSpecification?.MetricDefinitions).to.deep.equal(TRAINING_METRICS);
+    });
+
+    it("retries capacity and throttling errors with list exception types, caches only when configured", () => {
+        for (const step of definition.Steps) {
+            const types = (step.RetryPolicies ?? []).flatMap((policy) => policy.ExceptionType);
+            expect(types, step.Name).to.include.members(["SageMaker.CAPACITY_ERROR", "Step.THROTTLING"]);
+        }
+        expect(training.CacheConfig).to.deep.equal({ Enabled: false });
+        const cached = buildPipelineDefinition(inputs({ cacheTrainingDays: 7 })).Steps[0];
+        expect(cached.CacheConfig).to.deep.equal({ Enabled: true, ExpireAfter: "P7D" });
+    });
+
+    it("evaluates the training step's model on the dataset and exposes evaluation.json as a property file", () => {
+        const byName = Object.fromEntries((evaluation.Arguments.ProcessingInputs ?? []).map((i) => [i.InputName, i.S3Input]));
+        expect(byName.model?.S3Uri).to.deep.equal({ Get: "Steps.TrainYOLO11.ModelArtifacts.S3ModelArtifacts" });
+        expect(byName.model?.LocalPath).to.equal("/opt/ml/processing/model");
+        expect(byName.data?.S3Uri).to.deep.equal({ Get: "Parameters.InputData" });
+        expect(byName.code?.S3Uri).to.equal(BUNDLE);
+        expect(evaluation.PropertyFiles).to.deep.equal([{ PropertyFileName: "EvaluationReport", OutputName: "evaluation", FilePath: "evaluation.json" }]);
+        const [output] = evaluation.Arguments.ProcessingOutputConfig?.Outputs ?? [];
+        expect(output.OutputName).to.equal("evaluation");
+        expect(output.S3Output?.LocalPath).to.equal("/opt/ml/processing/evaluation");
+        expect(evaluation.Arguments.AppSpecification?.ContainerEntrypoint).to.deep.equal(["/bin/bash", "-c", EVALUATION_BOOTSTRAP, "evaluate"]);
+        expect(EVALUATION_BOOTSTRAP).to.match(/^set -euo pipefail; cd \/opt\/ml\/processing\/input\/code; tar -xzf sourcedir\.tar\.gz; .*-r requirements\.txt; exec python3 evaluate\.py "\$@"$/);
+    });
+
+    it("is plain JSON: serialises and parses back unchanged", () => {
+        const roundTrip = JSON.parse(JSON.stringify(definition)) as PipelineDefinition;
+        expect(roundTrip).to.deep.equal(definition);
+    });
+});
