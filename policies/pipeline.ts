@@ -1,0 +1,219 @@
+// Reads a SageMaker Pipeline definition (the JSON `pipelineDefinition` of aws:sagemaker/pipeline:Pipeline, in
+// the shape the SageMaker Python SDK writes) for the encryption and cost rules: its parameters, its Training
+// and Processing steps (Condition branches included, recursively), and the values a step's settings can
+// take: a literal, or a `{"Get": "Parameters.X"}` that resolves to the parameter's DefaultValue and EnumValues.
+import { INSTANCE_TYPES } from "./catalog";
+
+export interface PipelineParameter {
+    readonly Name: string;
+    readonly Type?: string;
+    readonly DefaultValue?: unknown;
+    readonly EnumValues?: unknown[];
+}
+
+export interface Definition {
+    readonly parameters: ReadonlyMap<string, PipelineParameter>;
+    readonly steps: StepNode[];
+}
+
+export type JobType = "Training" | "Processing";
+
+export interface JobStep {
+    readonly kind: "job";
+    readonly type: JobType;
+    readonly name: string;
+    /** `Training step "Train"`, with the Condition branch it sits in, for messages. */
+    readonly label: string;
+    readonly args: Record<string, any>;
+}
+
+export interface ConditionStep {
+    readonly kind: "condition";
+    readonly name: string;
+    readonly ifSteps: StepNode[];
+    readonly elseSteps: StepNode[];
+}
+
+/** Steps that start no job (Fail, RegisterModel, Lambda, …) are kept so nothing is silently dropped. */
+export interface OtherStep {
+    readonly kind: "other";
+    readonly type: string;
+    readonly name: string;
+}
+
+export type StepNode = JobStep | ConditionStep | OtherStep;
+
+const PIPELINE_TYPE = "aws:sagemaker/pipeline:Pipeline";
+
+export function isPipeline(type: string): boolean {
+    return type === PIPELINE_TYPE;
+}
+
+function parseSteps(raw: unknown, where: string): StepNode[] {
+    if (!Array.isArray(raw)) {
+        throw new Error(`${where} is not a list of steps`);
+    }
+    return raw.map((item, index) => {
+        const step = (item ?? {}) as Record<string, any>;
+        const name = typeof step.Name === "string" ? step.Name : `#${index + 1}`;
+        const args = step.Arguments;
+        if (typeof step.Type !== "string") {
+            throw new Error(`step ${name} in ${where} has no Type`);
+        }
+        if (step.Type === "Training" || step.Type === "Processing") {
+            if (!args || typeof args !== "object") {
+                throw new Error(`${step.Type} step ${name} has no Arguments object`);
+            }
+            const branch = where === "Steps" ? "" : ` (in ${where})`;
+            return { kind: "job", type: step.Type, name, label: `${step.Type} step "${name}"${branch}`, args };
+        }
+        if (step.Type === "Condition") {
+            return {
+                kind: "condition",
+                name,
+                ifSteps: parseSteps(args?.IfSteps ?? [], `the if branch of Condition step "${name}"`),
+                elseSteps: parseSteps(args?.ElseSteps ?? [], `the else branch of Condition step "${name}"`),
+            };
+        }
+        return { kind: "other", type: step.Type, name };
+    });
+}
+
+/** Parses a definition (JSON string or object); throws an Error that says what is wrong. */
+export function parseDefinition(raw: unknown): Definition {
+    let value = raw;
+    if (typeof raw === "string") {
+        try {
+            value = JSON.parse(raw);
+        } catch (error) {
+            throw new Error(`is not valid JSON (${(error as Error).message})`);
+        }
+    }
+    if (!value || typeof value !== "object") {
+        throw new Error("is not a JSON object");
+    }
+    const body = value as Record<string, unknown>;
+    const parameters = new Map<string, PipelineParameter>();
+    for (const parameter of Array.isArray(body.Parameters) ? body.Parameters : []) {
+        if (parameter && typeof parameter.Name === "string") {
+            parameters.set(parameter.Name, parameter as PipelineParameter);
+        }
+    }
+    return { parameters, steps: parseSteps(body.Steps, "Steps") };
+}
+
+/** Every Training and Processing step, Condition branches included. */
+export function jobSteps(steps: StepNode[]): JobStep[] {
+    return steps.flatMap((step) => (step.kind === "job" ? [step] : step.kind === "condition" ? [...jobSteps(step.ifSteps), ...jobSteps(step.elseSteps)] : []));
+}
+
+export type Resolution =
+    | { readonly kind: "literal"; readonly value: unknown }
+    | { readonly kind: "parameter"; readonly name: string; readonly defaultValue?: unknown; readonly enumValues?: unknown[] }
+    | { readonly kind: "absent" }
+    | { readonly kind: "unresolvable"; readonly reason: string };
+
+/** What a setting can be at run time. */
+export function resolve(value: unknown, definition: Definition): Resolution {
+    if (value === undefined || value === null) {
+        return { kind: "absent" };
+    }
+    if (typeof value !== "object") {
+        return { kind: "literal", value };
+    }
+    const get = (value as Record<string, unknown>).Get;
+    if (typeof get === "string" && get.startsWith("Parameters.")) {
+        const name = get.slice("Parameters.".length);
+        const parameter = definition.parameters.get(name);
+        if (!parameter) {
+            return { kind: "unresolvable", reason: `refers to the undefined parameter ${name}` };
+        }
+        return {
+            kind: "parameter",
+            name,
+            defaultValue: parameter.DefaultValue,
+            enumValues: Array.isArray(parameter.EnumValues) ? parameter.EnumValues : undefined,
+        };
+    }
+    return { kind: "unresolvable", reason: `is the expression ${JSON.stringify(value)}, whose value is only known at run time` };
+}
+
+/** Every value a resolved setting can take that the definition states (literal, or default plus EnumValues). */
+export function candidates(resolution: Resolution): unknown[] {
+    if (resolution.kind === "literal") {
+        return [resolution.value];
+    }
+    if (resolution.kind === "parameter") {
+        const values = [...(resolution.defaultValue !== undefined ? [resolution.defaultValue] : []), ...(resolution.enumValues ?? [])];
+        return [...new Set(values)];
+    }
+    return [];
+}
+
+/** The value a run started without overrides uses. */
+export function defaultOf(resolution: Resolution): unknown {
+    return resolution.kind === "literal" ? resolution.value : resolution.kind === "parameter" ? resolution.defaultValue : undefined;
+}
+
+/** `InstanceType "ml.g5.xlarge"` or `InstanceType (parameter TrainingInstanceType)`, for messages. */
+export function describeSetting(setting: string, resolution: Resolution): string {
+    return resolution.kind === "parameter" ? `${setting} (parameter ${resolution.name})` : setting;
+}
+
+export function asNumber(value: unknown): number | undefined {
+    if (typeof value === "number" && Number.isFinite(value)) {
+        return value;
+    }
+    if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) {
+        return Number(value);
+    }
+    return undefined;
+}
+
+/** One homogeneous group of instances of a job. */
+export interface Cluster {
+    /** Path of the group in the step's Arguments, e.g. `ResourceConfig` or `ResourceConfig.InstanceGroups[1]`. */
+    readonly where: string;
+    readonly instanceType: unknown;
+    readonly instanceCount: unknown;
+}
+
+/** The instance groups a job step runs on (training heterogeneous clusters included). */
+export function clustersOf(step: JobStep): Cluster[] {
+    if (step.type === "Training") {
+        const config = step.args.ResourceConfig ?? {};
+        if (Array.isArray(config.InstanceGroups) && config.InstanceGroups.length > 0) {
+            return config.InstanceGroups.map((group: Record<string, unknown>, index: number) => ({
+                where: `ResourceConfig.InstanceGroups[${index}]`,
+                instanceType: group?.InstanceType,
+                instanceCount: group?.InstanceCount,
+            }));
+        }
+        return [{ where: "ResourceConfig", instanceType: config.InstanceType, instanceCount: config.InstanceCount }];
+    }
+    const cluster = step.args.ProcessingResources?.ClusterConfig ?? {};
+    return [{ where: "ProcessingResources.ClusterConfig", instanceType: cluster.InstanceType, instanceCount: cluster.InstanceCount }];
+}
+
+/** Where the step's volume key lives and its value. */
+export function volumeKeyOf(step: JobStep): { where: string; value: unknown } {
+    return step.type === "Training"
+        ? { where: "ResourceConfig.VolumeKmsKeyId", value: step.args.ResourceConfig?.VolumeKmsKeyId }
+        : { where: "ProcessingResources.ClusterConfig.VolumeKmsKeyId", value: step.args.ProcessingResources?.ClusterConfig?.VolumeKmsKeyId };
+}
+
+/** The step's StoppingCondition.MaxRuntimeInSeconds / MaxWaitTimeInSeconds settings. */
+export function stoppingCondition(step: JobStep): { maxRuntime: unknown; maxWait: unknown } {
+    const condition = step.args.StoppingCondition ?? {};
+    return { maxRuntime: condition.MaxRuntimeInSeconds, maxWait: condition.MaxWaitTimeInSeconds };
+}
+
+/** Whether an instance type has NVMe instance storage, per the catalog unless overridden. */
+export function storageKind(instanceType: string, overrides: Record<string, string> = {}): "nvme" | "ebs" | undefined {
+    const override = overrides[instanceType];
+    if (override === "nvme" || override === "ebs") {
+        return override;
+    }
+    const info = INSTANCE_TYPES[instanceType];
+    return info === undefined ? undefined : info.nvmeInstanceStorage ? "nvme" : "ebs";
+}

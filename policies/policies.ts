@@ -1,0 +1,20 @@
+// The pack's policies, in one list that index.ts serves to the Pulumi engine and offline.ts evaluates
+// in-process (constructing a PolicyPack starts the engine's gRPC server, so nothing else may import index.ts).
+import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { costPolicies } from "./cost";
+import { iamPolicies } from "./iam";
+import { providerPolicies } from "./provider";
+import { sagemakerPolicies } from "./sagemaker";
+import { storagePolicies } from "./storage";
+import { taggingPolicies } from "./tagging";
+
+export const PACK_NAME = "sagemaker-yolo-policies";
+
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+    ...iamPolicies,
+    ...storagePolicies,
+    ...sagemakerPolicies,
+    ...costPolicies,
+    ...taggingPolicies,
+    ...providerPolicies,
+];

@@ -1,0 +1,288 @@
+// Encryption at rest and in transit: S3 buckets (per bucket name, managed or adopted), KMS key rotation,
+// and SageMaker resources that keep data on volumes or in S3.
+import { PolicyResource, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { parseDocument, Statement, wildcardMatch } from "./iamDocument";
+import { booleanKnob, integerKnob, knobs, listText } from "./knobs";
+import { eachKnown, elements, isSetOrUnknown, peek, UNKNOWN } from "./unknowns";
+
+const BUCKET_TYPES = new Set(["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]);
+const OBJECT_TYPES = new Set(["aws:s3/bucketObject:BucketObject", "aws:s3/bucketObjectv2:BucketObjectv2"]);
+const ENCRYPTION_TYPES = new Set([
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+]);
+const PUBLIC_ACCESS_BLOCK_TYPE = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
+const BUCKET_POLICY_TYPE = "aws:s3/bucketPolicy:BucketPolicy";
+
+/** A bucket the stack manages or configures, keyed by its name. */
+interface BucketView {
+    readonly name: string;
+    /** The `aws:s3/bucket:Bucket` resource, absent for an adopted bucket the stack only configures. */
+    readonly bucket?: PolicyResource;
+    /** Bucket-level configuration resources (`aws:s3/bucket*` with a `bucket` input, objects excluded). */
+    readonly companions: PolicyResource[];
+}
+
+function isCompanion(type: string): boolean {
+    return type.startsWith("aws:s3/bucket") && !BUCKET_TYPES.has(type) && !OBJECT_TYPES.has(type);
+}
+
+/**
+ * Every bucket of the stack by name: managed buckets by their `bucket` input and buckets only referenced by
+ * configuration resources (adopted). `pending` re-reads names that are unknown during preview.
+ */
+function bucketsByName(resources: PolicyResource[]): { buckets: BucketView[]; pending: (() => void)[] } {
+    const byName = new Map<string, { name: string; bucket?: PolicyResource; companions: PolicyResource[] }>();
+    const pending: (() => void)[] = [];
+    const entry = (name: string) => {
+        let view = byName.get(name);
+        if (!view) {
+            view = { name, companions: [] };
+            byName.set(name, view);
+        }
+        return view;
+    };
+    for (const resource of resources) {
+        const managed = BUCKET_TYPES.has(resource.type);
+        if (!managed && !isCompanion(resource.type)) {
+            continue;
+        }
+        const name = peek(() => resource.props.bucket);
+        if (name === UNKNOWN) {
+            pending.push(() => void resource.props.bucket);
+        } else if (typeof name === "string" && name.length > 0) {
+            const view = entry(name);
+            if (managed) {
+                view.bucket = resource;
+            } else {
+                view.companions.push(resource);
+            }
+        }
+        // A managed bucket without a `bucket` input is auto-named: its companions refer to its (unknown) id,
+        // and under the engine the stack policy sees the resolved name in the bucket's outputs.
+    }
+    return { buckets: [...byName.values()], pending };
+}
+
+/** The resource a bucket finding is reported on: the bucket itself, else the companion most related to it. */
+function anchorOf(view: BucketView, preferredTypes: ReadonlySet<string> | string): PolicyResource {
+    const preferred = view.companions.find((c) => (typeof preferredTypes === "string" ? c.type === preferredTypes : preferredTypes.has(c.type)));
+    return view.bucket ?? preferred ?? view.companions[0];
+}
+
+function describe(view: BucketView): string {
+    return view.bucket ? `Bucket "${view.name}" (${view.bucket.name})` : `Bucket "${view.name}" (adopted: configured by ${listText(view.companions.map((c) => c.name), 3)})`;
+}
+
+/** Runs a per-bucket check, then re-reads unknown bucket names so preview reports the policy as not fully run. */
+async function forEachBucket(args: StackValidationArgs, check: (view: BucketView) => void | Promise<void>): Promise<void> {
+    const { buckets, pending } = bucketsByName(args.resources);
+    if (buckets.length === 0 && pending.length === 0) {
+        args.notApplicable("the stack has no S3 bucket");
+    }
+    await eachKnown([...buckets.map((view) => () => check(view)), ...pending], (step) => step());
+}
+
+interface EncryptionKnobs {
+    allowAes256: boolean;
+}
+const encryptionSchema = {
+    properties: {
+        allowAes256: booleanKnob("Accept SSE-S3 (AES256) default encryption besides SSE-KMS.", false),
+    },
+};
+
+/**
+ * Default-encryption algorithms a bucket configures. A BucketServerSideEncryptionConfiguration is
+ * authoritative: the Bucket's own (deprecated) inline setting is only read when there is none, because under
+ * the engine a bucket's outputs hold what S3 reported at creation (AES256) before the companion applied.
+ */
+function encryptionAlgorithms(view: BucketView): { algorithms: string[]; configured: boolean } {
+    const companions = view.companions.filter((c) => ENCRYPTION_TYPES.has(c.type));
+    if (companions.length > 0) {
+        const algorithms = companions.flatMap((resource) =>
+            elements(() => resource.props.rules).map((readRule) => String((readRule() as Record<string, any> | undefined)?.applyServerSideEncryptionByDefault?.sseAlgorithm)),
+        );
+        return { algorithms, configured: true };
+    }
+    const inline = view.bucket && "serverSideEncryptionConfiguration" in view.bucket.props ? view.bucket.props.serverSideEncryptionConfiguration : undefined;
+    return inline ? { algorithms: [String(inline.rule?.applyServerSideEncryptionByDefault?.sseAlgorithm)], configured: true } : { algorithms: [], configured: false };
+}
+
+export const s3BucketKmsEncryption: StackValidationPolicy = {
+    name: "s3-bucket-kms-encryption",
+    description:
+        "Every S3 bucket of the stack, created or adopted (configured by companion resources only), has default server-side encryption with aws:kms (or aws:kms:dsse; AES256 only when allowAes256 is set), through BucketServerSideEncryptionConfiguration or the bucket's inline setting.",
+    enforcementLevel: "mandatory",
+    configSchema: encryptionSchema,
+    validateStack: (args, reportViolation) =>
+        forEachBucket(args, (view) => {
+            const { allowAes256 } = knobs<EncryptionKnobs>(args, encryptionSchema);
+            const allowed = ["aws:kms", "aws:kms:dsse", ...(allowAes256 ? ["AES256"] : [])];
+            const { algorithms, configured } = encryptionAlgorithms(view);
+            const anchor = anchorOf(view, ENCRYPTION_TYPES);
+            if (!configured || algorithms.length === 0) {
+                reportViolation(
+                    `${describe(view)} has no default encryption; add an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm "aws:kms" and the stack's KMS key.`,
+                    anchor.urn,
+                );
+                return;
+            }
+            const wrong = algorithms.filter((algorithm) => !allowed.includes(algorithm));
+            if (wrong.length > 0) {
+                reportViolation(
+                    `${describe(view)} encrypts by default with ${listText(wrong.map((a) => `"${a}"`))}; set sseAlgorithm to ${listText(allowed.map((a) => `"${a}"`))}.`,
+                    anchor.urn,
+                );
+            }
+        }),
+};
+
+const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
+
+export const s3BucketPublicAccessBlock: StackValidationPolicy = {
+    name: "s3-bucket-public-access-block",
+    description:
+        "Every S3 bucket of the stack, created or adopted, has a BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: {} },
+    validateStack: (args, reportViolation) =>
+        forEachBucket(args, (view) => {
+            const blocks = view.companions.filter((c) => c.type === PUBLIC_ACCESS_BLOCK_TYPE);
+            if (blocks.length === 0) {
+                reportViolation(
+                    `${describe(view)} has no public access block; add an aws.s3.BucketPublicAccessBlock with ${listText([...PUBLIC_ACCESS_FLAGS])} set to true.`,
+                    anchorOf(view, PUBLIC_ACCESS_BLOCK_TYPE).urn,
+                );
+                return;
+            }
+            for (const block of blocks) {
+                const off = PUBLIC_ACCESS_FLAGS.filter((flag) => block.props[flag] !== true);
+                if (off.length > 0) {
+                    reportViolation(`${describe(view)}: ${block.name} leaves ${listText([...off])} off; set all four flags to true.`, block.urn);
+                }
+            }
+        }),
+};
+
+/** A statement denying every S3 action on the bucket and its objects to everyone when the request is not TLS. */
+function deniesInsecureTransport(statement: Statement, bucket: string): boolean {
+    if (statement.effect !== "Deny" || !statement.principal?.anyone) {
+        return false;
+    }
+    if (!(statement.actions ?? []).some((action) => action === "*" || /^s3:\*+$/i.test(action))) {
+        return false;
+    }
+    const resources = (statement.resources ?? []).map((resource) => resource.replace(/^arn:aws[a-z-]*:/, "arn:aws:"));
+    const covers = (arn: string) => resources.some((resource) => wildcardMatch(resource, arn));
+    if (!covers(`arn:aws:s3:::${bucket}`) || !covers(`arn:aws:s3:::${bucket}/any-object`)) {
+        return false;
+    }
+    return statement.conditions.some(
+        (condition) =>
+            /^Bool(IfExists)?$/.test(condition.operator) &&
+            condition.key.toLowerCase() === "aws:securetransport" &&
+            condition.values.some((value) => value === false || value === "false"),
+    );
+}
+
+export const s3BucketTlsOnly: StackValidationPolicy = {
+    name: "s3-bucket-tls-only",
+    description:
+        'Every S3 bucket of the stack, created or adopted, has a bucket policy with a Deny of "s3:*" to Principal "*" on the bucket and its objects when aws:SecureTransport is false.',
+    enforcementLevel: "mandatory",
+    configSchema: { properties: {} },
+    validateStack: (args, reportViolation) =>
+        forEachBucket(args, (view) => {
+            // A BucketPolicy resource is authoritative; the Bucket's own (deprecated) policy only counts without one.
+            const documents = view.companions.filter((c) => c.type === BUCKET_POLICY_TYPE).map((c) => () => c.props.policy);
+            const bucket = view.bucket;
+            if (documents.length === 0 && bucket && "policy" in bucket.props) {
+                documents.push(() => bucket.props.policy);
+            }
+            const statements = documents.flatMap((read) => {
+                const parsed = parseDocument(read());
+                return "document" in parsed ? parsed.document.statements : [];
+            });
+            if (!statements.some((statement) => deniesInsecureTransport(statement, view.name))) {
+                reportViolation(
+                    `${describe(view)} does not deny requests without TLS; add a bucket policy statement {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::${view.name}", "arn:aws:s3:::${view.name}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}.`,
+                    anchorOf(view, BUCKET_POLICY_TYPE).urn,
+                );
+            }
+        }),
+};
+
+interface RotationKnobs {
+    maxRotationPeriodDays: number;
+}
+const rotationSchema = {
+    properties: {
+        maxRotationPeriodDays: integerKnob("Longest allowed rotationPeriodInDays (AWS accepts 90-2560; default rotation is yearly).", 365, 90),
+    },
+};
+
+export const kmsKeyRotationEnabled: ResourceValidationPolicy = {
+    name: "kms-key-rotation-enabled",
+    description:
+        "Symmetric customer-managed KMS keys (aws:kms/key:Key) have enableKeyRotation true and a rotationPeriodInDays no longer than maxRotationPeriodDays. Asymmetric and HMAC keys, which AWS cannot rotate, are exempt.",
+    enforcementLevel: "mandatory",
+    configSchema: rotationSchema,
+    validateResource: (args, reportViolation) => {
+        if (args.type !== "aws:kms/key:Key") {
+            args.notApplicable("only KMS keys rotate");
+        }
+        const spec = args.props.keySpec ?? args.props.customerMasterKeySpec;
+        if (spec !== undefined && spec !== "SYMMETRIC_DEFAULT") {
+            args.notApplicable(`${spec} keys cannot rotate automatically`);
+        }
+        if (args.props.enableKeyRotation !== true) {
+            reportViolation(`KMS key ${args.name} does not rotate; set enableKeyRotation: true.`);
+        }
+        const { maxRotationPeriodDays } = knobs<RotationKnobs>(args, rotationSchema);
+        const period = args.props.rotationPeriodInDays;
+        if (typeof period === "number" && period > maxRotationPeriodDays) {
+            reportViolation(`KMS key ${args.name} rotates every ${period} days; set rotationPeriodInDays to at most ${maxRotationPeriodDays}.`);
+        }
+    },
+};
+
+/** Where each SageMaker resource type names its KMS key. */
+const SAGEMAKER_KEYS: Record<string, { property: string; what: string }> = {
+    "aws:sagemaker/domain:Domain": { property: "kmsKeyId", what: "Studio domain (EFS home folders and space volumes)" },
+    "aws:sagemaker/notebookInstance:NotebookInstance": { property: "kmsKeyId", what: "notebook instance (ML storage volume)" },
+    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": { property: "kmsKeyArn", what: "endpoint configuration (instance storage volumes)" },
+};
+const SHARING_SETTINGS: Record<string, string[]> = {
+    "aws:sagemaker/domain:Domain": ["defaultUserSettings"],
+    "aws:sagemaker/userProfile:UserProfile": ["userSettings"],
+};
+
+export const sagemakerKmsEncryption: ResourceValidationPolicy = {
+    name: "sagemaker-kms-encryption",
+    description:
+        "SageMaker Studio domains (kmsKeyId), notebook instances (kmsKeyId) and endpoint configurations (kmsKeyArn) name a KMS key, and Studio notebook sharing to S3 (sharingSettings with notebookOutputOption Allowed) names s3KmsKeyId. A key that is only known after deployment counts as set.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: {} },
+    validateResource: (args, reportViolation) => {
+        const key = SAGEMAKER_KEYS[args.type];
+        const settings = SHARING_SETTINGS[args.type];
+        if (!key && !settings) {
+            args.notApplicable("not a SageMaker resource that stores data");
+        }
+        if (key && !isSetOrUnknown(() => args.props[key.property])) {
+            reportViolation(`SageMaker ${key.what} ${args.name} has no ${key.property}; set it to the stack's KMS key ARN.`);
+        }
+        for (const property of settings ?? []) {
+            const sharing = peek(() => args.props[property]?.sharingSettings);
+            if (sharing === UNKNOWN || !sharing || peek(() => sharing.notebookOutputOption) !== "Allowed") {
+                continue;
+            }
+            if (!isSetOrUnknown(() => sharing.s3KmsKeyId)) {
+                reportViolation(`${args.name} ${property}.sharingSettings shares notebooks to S3 without s3KmsKeyId; set it to the stack's KMS key.`);
+            }
+        }
+    },
+};
+
+export const storagePolicies = [s3BucketKmsEncryption, s3BucketPublicAccessBlock, s3BucketTlsOnly, kmsKeyRotationEnabled, sagemakerKmsEncryption];

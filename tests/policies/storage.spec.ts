@@ -1,0 +1,158 @@
+// Encryption rules: buckets by name (created or adopted), KMS rotation, SageMaker storage keys.
+import { expect } from "chai";
+import { assertHasViolation, assertNoViolations, BUCKET, COST_TAGS, document, KEY_ARN, resource, run, UNKNOWN_INPUT, violationsOf } from "./helpers";
+import { OfflineResource } from "../../policies/offline";
+
+const S3 = "aws:s3";
+const bucket = (name = BUCKET, extra: Record<string, unknown> = {}) => resource(`${S3}/bucket:Bucket`, { bucket: name, tags: COST_TAGS, ...extra }, `bucket-${name}`);
+const encryption = (name = BUCKET, sseAlgorithm = "aws:kms") =>
+    resource(
+        `${S3}/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration`,
+        { bucket: name, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm, kmsMasterKeyId: KEY_ARN }, bucketKeyEnabled: true }] },
+        `encryption-${name}`,
+    );
+const publicAccessBlock = (name = BUCKET, flags: Record<string, boolean> = {}) =>
+    resource(
+        `${S3}/bucketPublicAccessBlock:BucketPublicAccessBlock`,
+        { bucket: name, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, ...flags },
+        `public-access-${name}`,
+    );
+const tlsStatement = (name: string) => ({
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny" as const,
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`],
+    Condition: { Bool: { "aws:SecureTransport": false } },
+});
+const bucketPolicy = (name = BUCKET, policy = document(tlsStatement(name))) => resource(`${S3}/bucketPolicy:BucketPolicy`, { bucket: name, policy }, `policy-${name}`);
+const protectedBucket = (name = BUCKET): OfflineResource[] => [bucket(name), encryption(name), publicAccessBlock(name), bucketPolicy(name)];
+const adoptedBucket = (name = BUCKET): OfflineResource[] => [encryption(name), publicAccessBlock(name), bucketPolicy(name)];
+const BUCKET_POLICIES = ["s3-bucket-kms-encryption", "s3-bucket-public-access-block", "s3-bucket-tls-only"];
+
+describe("S3 bucket rules: created and adopted buckets", () => {
+    it("accept a created bucket and an adopted bucket with SSE-KMS, a full public access block and a TLS-only policy", async () => {
+        assertNoViolations(await violationsOf([...protectedBucket("created"), ...adoptedBucket("adopted")]), ...BUCKET_POLICIES);
+    });
+
+    it("report every protection an adopted bucket lacks, by bucket name, on its companion resource", async () => {
+        const versioning = resource(`${S3}/bucketVersioning:BucketVersioning`, { bucket: "legacy", versioningConfiguration: { status: "Enabled" } }, "legacy-versioning");
+        const violations = await violationsOf([versioning]);
+        assertHasViolation(violations, "s3-bucket-kms-encryption", ['Bucket "legacy" (adopted: configured by legacy-versioning) has no default encryption'], "legacy-versioning");
+        assertHasViolation(violations, "s3-bucket-public-access-block", 'Bucket "legacy"', "legacy-versioning");
+        assertHasViolation(violations, "s3-bucket-tls-only", ['Bucket "legacy"', "does not deny requests without TLS"], "legacy-versioning");
+    });
+
+    it("ignore objects uploaded into a bucket the stack does not configure", async () => {
+        const object = resource(`${S3}/bucketObjectv2:BucketObjectv2`, { bucket: "someone-elses", key: "a.txt", tags: COST_TAGS });
+        assertNoViolations(await violationsOf([object]), ...BUCKET_POLICIES);
+    });
+
+    it("skip buckets whose name is unknown during preview instead of failing", async () => {
+        const result = await run([encryption(UNKNOWN_INPUT as unknown as string), bucketPolicy(BUCKET), ...adoptedBucket("known")]);
+        assertNoViolations(result.violations.filter((v) => v.resource === "known"));
+        expect(result.skipped.map((s) => s.policy)).to.include("s3-bucket-kms-encryption");
+    });
+});
+
+describe("s3-bucket-kms-encryption", () => {
+    const policy = "s3-bucket-kms-encryption";
+
+    it("accepts aws:kms from an inline Bucket setting", async () => {
+        const inline = bucket("inline", { serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } } } });
+        assertNoViolations(await violationsOf([inline]), policy);
+    });
+
+    it("treats a BucketServerSideEncryptionConfiguration as authoritative over the bucket's reported default (AES256 in engine outputs)", async () => {
+        const reported = bucket("outputs", { serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } } } });
+        assertNoViolations(await violationsOf([reported, encryption("outputs")]), policy);
+    });
+
+    it("reports a created bucket without default encryption, naming the bucket", async () => {
+        assertHasViolation(await violationsOf([bucket("plain")]), policy, ['Bucket "plain" (bucket-plain) has no default encryption', "aws:kms"], "bucket-plain");
+    });
+
+    it("reports AES256 unless allowAes256 is set", async () => {
+        const resources = [bucket("sse-s3"), encryption("sse-s3", "AES256")];
+        assertHasViolation(await violationsOf(resources), policy, 'encrypts by default with "AES256"', "bucket-sse-s3");
+        assertNoViolations(await violationsOf(resources, { [policy]: { allowAes256: true } }), policy);
+    });
+});
+
+describe("s3-bucket-public-access-block", () => {
+    const policy = "s3-bucket-public-access-block";
+
+    it("accepts a block with all four flags", async () => {
+        assertNoViolations(await violationsOf(protectedBucket()), policy);
+    });
+
+    it("reports a missing block and names flags left off", async () => {
+        assertHasViolation(await violationsOf([bucket("open")]), policy, "has no public access block", "bucket-open");
+        const partial = await violationsOf([bucket("half"), publicAccessBlock("half", { ignorePublicAcls: false, restrictPublicBuckets: false })]);
+        assertHasViolation(partial, policy, "leaves ignorePublicAcls and restrictPublicBuckets off", "public-access-half");
+    });
+});
+
+describe("s3-bucket-tls-only", () => {
+    const policy = "s3-bucket-tls-only";
+
+    it('accepts a Deny of "s3:*" without TLS given as a string "false" or inline on the Bucket', async () => {
+        const stringFalse = document({ ...tlsStatement("a"), Condition: { Bool: { "aws:SecureTransport": "false" } } });
+        const inline = bucket("b", { policy: document(tlsStatement("b")) });
+        assertNoViolations(await violationsOf([bucket("a"), bucketPolicy("a", stringFalse), inline]), policy);
+    });
+
+    it("reports a policy that denies only some actions, only the objects, or allows instead", async () => {
+        const partialActions = document({ ...tlsStatement("c"), Action: ["s3:GetObject"] });
+        const objectsOnly = document({ ...tlsStatement("d"), Resource: "arn:aws:s3:::d/*" });
+        const violations = await violationsOf([bucket("c"), bucketPolicy("c", partialActions), bucket("d"), bucketPolicy("d", objectsOnly), bucket("e")]);
+        for (const name of ["c", "d", "e"]) {
+            assertHasViolation(violations, policy, `Bucket "${name}"`, `bucket-${name}`);
+        }
+    });
+});
+
+describe("kms-key-rotation-enabled", () => {
+    const policy = "kms-key-rotation-enabled";
+    const key = (props: Record<string, unknown>, name = "key") => resource("aws:kms/key:Key", { tags: COST_TAGS, ...props }, name);
+
+    it("accepts a rotating symmetric key, and asymmetric keys (which cannot rotate)", async () => {
+        const violations = await violationsOf([key({ enableKeyRotation: true, rotationPeriodInDays: 365 }), key({ customerMasterKeySpec: "RSA_2048", keyUsage: "SIGN_VERIFY" })]);
+        assertNoViolations(violations, policy);
+    });
+
+    it("reports a key without rotation or with a long rotation period", async () => {
+        const violations = await violationsOf([key({}, "static-key"), key({ enableKeyRotation: true, rotationPeriodInDays: 730 }, "slow-key")]);
+        assertHasViolation(violations, policy, "KMS key static-key does not rotate; set enableKeyRotation: true", "static-key");
+        assertHasViolation(violations, policy, "rotates every 730 days; set rotationPeriodInDays to at most 365", "slow-key");
+        assertNoViolations(await violationsOf([key({ enableKeyRotation: true, rotationPeriodInDays: 730 })], { [policy]: { maxRotationPeriodDays: 730 } }), policy);
+    });
+});
+
+describe("sagemaker-kms-encryption", () => {
+    const policy = "sagemaker-kms-encryption";
+    const domain = (props: Record<string, unknown>, name = "domain") =>
+        resource("aws:sagemaker/domain:Domain", { domainName: "d", authMode: "IAM", tags: COST_TAGS, ...props }, name);
+
+    it("accepts a domain, notebook and endpoint config with keys, and keys known only after deployment", async () => {
+        const violations = await violationsOf([
+            domain({ kmsKeyId: KEY_ARN }),
+            domain({ kmsKeyId: UNKNOWN_INPUT }, "domain-preview"),
+            resource("aws:sagemaker/notebookInstance:NotebookInstance", { instanceType: "ml.t3.medium", kmsKeyId: KEY_ARN, tags: COST_TAGS }),
+            resource("aws:sagemaker/endpointConfiguration:EndpointConfiguration", { kmsKeyArn: KEY_ARN, tags: COST_TAGS }),
+        ]);
+        assertNoViolations(violations, policy);
+    });
+
+    it("reports a missing key on each, and notebook sharing to S3 without s3KmsKeyId", async () => {
+        const violations = await violationsOf([
+            domain({ defaultUserSettings: { executionRole: "arn", sharingSettings: { notebookOutputOption: "Allowed", s3OutputPath: `s3://${BUCKET}/sharing` } } }, "bare-domain"),
+            resource("aws:sagemaker/notebookInstance:NotebookInstance", { instanceType: "ml.t3.medium" }, "notebook"),
+            resource("aws:sagemaker/endpointConfiguration:EndpointConfiguration", {}, "endpoint-config"),
+        ]);
+        assertHasViolation(violations, policy, "Studio domain (EFS home folders and space volumes) bare-domain has no kmsKeyId", "bare-domain");
+        assertHasViolation(violations, policy, "defaultUserSettings.sharingSettings shares notebooks to S3 without s3KmsKeyId", "bare-domain");
+        assertHasViolation(violations, policy, "notebook instance (ML storage volume) notebook has no kmsKeyId", "notebook");
+        assertHasViolation(violations, policy, "endpoint-config has no kmsKeyArn", "endpoint-config");
+    });
+});

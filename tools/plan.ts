@@ -1,0 +1,135 @@
+// `npm run plan [-- --stack dev] [-- --json] [-- --preview]`: the main job on the embedded dev config.
+// Runs the real program under Pulumi mocks (no AWS account, no Pulumi CLI), prints the resource tree,
+// writes the pipeline definition to build/, and evaluates the policy pack over the stack.
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError } from "../components/config";
+import type { PipelineDefinition, PipelineStep } from "../components/pipelineDefinition";
+import { evaluate, toPolicyResources } from "../policies/offline";
+import { runOfflineStack } from "./offlineStack";
+import { PROJECT_ROOT } from "./stackConfig";
+
+interface PlanOptions {
+    stack: string;
+    json: boolean;
+    preview: boolean;
+}
+
+function parseArgs(argv: string[]): PlanOptions {
+    const options: PlanOptions = { stack: "dev", json: false, preview: false };
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "--json") {
+            options.json = true;
+        } else if (arg === "--preview") {
+            options.preview = true;
+        } else if (arg === "--stack" && argv[i + 1]) {
+            options.stack = argv[++i];
+        } else if (arg === "--help" || arg === "-h") {
+            process.stdout.write("usage: npm run plan [-- --stack <name>] [--json] [--preview]\n");
+            process.exit(0);
+        } else {
+            process.stderr.write(`plan: unknown argument ${JSON.stringify(arg)}; expected --stack <name>, --json or --preview\n`);
+            process.exit(2);
+        }
+    }
+    return options;
+}
+
+function stepSummary(step: PipelineStep, definition: PipelineDefinition): string {
+    const valueOf = (value: unknown): string => {
+        const get = (value as { Get?: string } | undefined)?.Get;
+        if (get?.startsWith("Parameters.")) {
+            const name = get.slice("Parameters.".length);
+            return `${String(definition.Parameters.find((parameter) => parameter.Name === name)?.DefaultValue)} (${name})`;
+        }
+        return String(value);
+    };
+    if (step.Type === "Training") {
+        const a = step.Arguments;
+        const spot = a.EnableManagedSpotTraining === true ? ", managed spot" : "";
+        return `${step.Name} (Training on ${valueOf(a.ResourceConfig?.InstanceType)} x ${valueOf(a.ResourceConfig?.InstanceCount)}${spot}, max ${Number(a.StoppingCondition?.MaxRuntimeInSeconds) / 3600} h)`;
+    }
+    const cluster = step.Arguments.ProcessingResources?.ClusterConfig;
+    return `${step.Name} (Processing on ${valueOf(cluster?.InstanceType)} x ${valueOf(cluster?.InstanceCount)}, max ${Number(step.Arguments.StoppingCondition?.MaxRuntimeInSeconds) / 3600} h)`;
+}
+
+async function main(): Promise<void> {
+    const options = parseArgs(process.argv.slice(2));
+    const started = Date.now();
+    const stack = await runOfflineStack({ stack: options.stack, preview: options.preview });
+    const pipeline = stack.resources.find((resource) => resource.type === "aws:sagemaker/pipeline:Pipeline");
+    if (!pipeline || typeof pipeline.inputs.pipelineDefinition !== "string") {
+        throw new Error("The stack registered no SageMaker pipeline with a known definition.");
+    }
+    const definition = JSON.parse(pipeline.inputs.pipelineDefinition) as PipelineDefinition;
+    const definitionFile = path.join(PROJECT_ROOT, "build", `pipeline-definition.${options.stack}.json`);
+    fs.mkdirSync(path.dirname(definitionFile), { recursive: true });
+    fs.writeFileSync(definitionFile, `${JSON.stringify(definition, null, 2)}\n`);
+    const violations = await evaluate(toPolicyResources(stack.resources));
+    const elapsedMs = Date.now() - started;
+
+    if (options.json) {
+        const document = {
+            stack: options.stack,
+            preview: options.preview,
+            resources: stack.resources.map((resource) => ({ type: resource.type, name: resource.name, inputs: resource.inputs })),
+            outputs: stack.outputs,
+            pipelineDefinition: definition,
+            pipelineDefinitionFile: path.relative(PROJECT_ROOT, definitionFile),
+            violations,
+        };
+        process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    } else {
+        const out: string[] = [];
+        const config = stack.config;
+        out.push(`Stack ${options.stack} of sagemaker-yolo: profile ${config["aws:profile"]}, region ${config["aws:region"]}${options.preview ? ", preview (provider-computed values unknown)" : ""}`);
+        out.push(`(offline: the real program under Pulumi mocks; nothing was sent to AWS)`);
+        out.push("");
+        const components = stack.resources.filter((resource) => !resource.custom);
+        out.push(`Resources (${stack.resources.filter((resource) => resource.custom).length} AWS resources in ${components.length} components)`);
+        const printTree = (parent: string | undefined, depth: number) => {
+            for (const resource of stack.resources.filter((r) => r.options.parent === parent)) {
+                const indent = "  ".repeat(depth + 1);
+                const flags = resource.options.retainOnDelete ? "  [retained on destroy]" : "";
+                out.push(`${indent}${resource.name.padEnd(40 - indent.length)} ${resource.type}${flags}`);
+                if (!resource.custom) {
+                    printTree(resource.name, depth + 1);
+                }
+            }
+        };
+        printTree(undefined, 0);
+        out.push("");
+        out.push(`Pipeline ${String(pipeline.inputs.pipelineName)}: definition written to ${path.relative(PROJECT_ROOT, definitionFile)}`);
+        out.push(`  parameters: ${definition.Parameters.map((parameter) => `${parameter.Name}=${String(parameter.DefaultValue)}`).join(", ")}`);
+        out.push(`  steps:      ${definition.Steps.map((step) => stepSummary(step, definition)).join(" -> ")}`);
+        out.push("");
+        out.push("Outputs");
+        for (const [key, value] of Object.entries(stack.outputs)) {
+            out.push(`  ${key.padEnd(18)} ${value === undefined ? "(known after deployment)" : typeof value === "string" ? value : JSON.stringify(value)}`);
+        }
+        out.push("");
+        if (violations.length === 0) {
+            out.push("Policy verdict: no violations (policy pack in policies/, default config)");
+        } else {
+            out.push(`Policy verdict: ${violations.length} violation(s)`);
+            for (const violation of violations) {
+                out.push(`  [${violation.enforcementLevel}] ${violation.policy}${violation.resource ? ` (${violation.resource})` : ""}: ${violation.message}`);
+            }
+        }
+        out.push(`Planned in ${(elapsedMs / 1000).toFixed(1)} s.`);
+        process.stdout.write(`${out.join("\n")}\n`);
+    }
+    if (violations.some((violation) => violation.enforcementLevel === "mandatory")) {
+        process.exitCode = 1;
+    }
+}
+
+main().catch((error: unknown) => {
+    if (error instanceof ConfigError) {
+        process.stderr.write(`${error.message}\n`);
+        process.exit(2);
+    }
+    process.stderr.write(`plan failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+});
