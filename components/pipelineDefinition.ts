@@ -118,7 +118,8 @@ export const TRAINING_METRICS: readonly { Name: string; Regex: string }[] = [
     ["val:recall", "val_recall"],
     ["val:mAP50", "val_mAP50"],
     ["val:mAP50-95", "val_mAP50_95"],
-].map(([name, key]) => ({ Name: name, Regex: `^${key}=([-+0-9.eE]+)$` }));
+    // Unanchored (log lines may carry a prefix), but `\b…=` keeps val_mAP50 from matching val_mAP50_95.
+].map(([name, key]) => ({ Name: name, Regex: `\\b${key}=([-+0-9.eE]+)` }));
 
 export const CONTAINER_PATHS = {
     checkpoints: "/opt/ml/checkpoints",

@@ -147,13 +147,14 @@ describe("pipeline definition", () => {
     });
 
     it("matches exactly the metric lines train.py prints", () => {
-        const lines = ["val_mAP50=0.5123", "val_mAP50_95=0.3001", "val_precision=7.5e-01", "epoch=3", "train_box_loss=1.25"];
+        const lines = ["val_mAP50=0.5123", "val_mAP50_95=0.3001", "val_precision=7.5e-01", "epoch=3", "train_box_loss=1.25", "[algo-1] val_recall=0.25"];
         const matches = (regex: string) => lines.map((line) => new RegExp(regex).exec(line)?.[1]).filter(Boolean);
         const byName = Object.fromEntries(TRAINING_METRICS.map((m) => [m.Name, m.Regex]));
         expect(matches(byName["val:mAP50"])).to.deep.equal(["0.5123"]);
         expect(matches(byName["val:mAP50-95"])).to.deep.equal(["0.3001"]);
         expect(matches(byName["val:precision"])).to.deep.equal(["7.5e-01"]);
         expect(matches(byName.epoch)).to.deep.equal(["3"]);
+        expect(matches(byName["val:recall"])).to.deep.equal(["0.25"]);
         expect(training.Arguments.AlgorithmSpecification?.MetricDefinitions).to.deep.equal(TRAINING_METRICS);
     });
 
