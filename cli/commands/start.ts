@@ -1,0 +1,92 @@
+// `start`: validates the requested parameter values, then starts one execution of the stack's pipeline.
+import { StartPipelineExecutionCommand } from "@aws-sdk/client-sagemaker";
+import { Command, Option } from "commander";
+import { DEFAULT_LIMITS } from "../../policies/catalog";
+import { ActionFactory, CommandContext, notePipeline, resolvePipeline } from "../context";
+import { EXIT } from "../errors";
+import { formatUsd } from "../format";
+import { writeJson, writeLine } from "../io";
+import { describePipelineDefinition } from "../sagemaker";
+import { buildStartRequest, checkExecutionOptions, PARAMETER_FLAGS, requestedValues, validateParameters } from "../validation";
+
+export interface StartCommandOptions extends Record<string, unknown> {
+    readonly pipeline?: string;
+    readonly param?: string[];
+    readonly dryRun?: boolean;
+    readonly clientRequestToken?: string;
+    readonly displayName?: string;
+    readonly description?: string;
+}
+
+export async function startCommand(context: CommandContext, options: StartCommandOptions): Promise<number> {
+    // Everything that needs no AWS call is checked first, so a typo costs no round trip.
+    const requested = requestedValues(options, options.param ?? []);
+    const executionOptions = {
+        clientRequestToken: options.clientRequestToken ?? context.newToken(),
+        displayName: options.displayName,
+        description: options.description,
+    };
+    checkExecutionOptions(executionOptions);
+
+    const pipeline = resolvePipeline(options.pipeline, context.stack);
+    notePipeline(context, pipeline);
+    const definition = await describePipelineDefinition(context.clients.sagemaker, pipeline.name);
+    const { parameters, cost } = validateParameters(definition, pipeline.name, requested);
+    const request = buildStartRequest({ pipelineName: pipeline.name, parameters, ...executionOptions });
+    const { io } = context;
+    const costNote = `worst-case run cost ${formatUsd(cost.totalUsd)} of the ${formatUsd(DEFAULT_LIMITS.maxRunCostUsd)} ceiling`;
+
+    if (options.dryRun) {
+        writeLine(io.stderr, `dry run: ${costNote}; StartPipelineExecution was not called. The request:`);
+        writeJson(io.stdout, request);
+        return EXIT.ok;
+    }
+    const response = await context.clients.sagemaker.send(new StartPipelineExecutionCommand(request));
+    const arn = response.PipelineExecutionArn ?? "";
+    if (context.options.json) {
+        writeJson(io.stdout, {
+            pipelineName: pipeline.name,
+            pipelineNameSource: pipeline.source,
+            pipelineExecutionArn: arn,
+            clientRequestToken: request.ClientRequestToken,
+            parameters: request.PipelineParameters,
+            worstCaseRunCostUsd: Number(cost.totalUsd.toFixed(2)),
+        });
+        return EXIT.ok;
+    }
+    const given = parameters.map((p) => `${p.Name}=${p.Value}`).join(" ") || "(none; all defaults)";
+    writeLine(io.stderr, `started with parameters ${given}; ${costNote}`);
+    writeLine(io.stdout, arn);
+    writeLine(io.stderr, `follow it with: yolo-pipeline watch ${arn}`);
+    return EXIT.ok;
+}
+
+export function registerStart(program: Command, action: ActionFactory): void {
+    const command = program
+        .command("start")
+        .summary("validate parameters and start an execution")
+        .description(
+            "Start an execution of the pipeline. Every value is checked first against the pipeline's definition, the policy pack's instance allow-lists and limits, and the stack's hyperparameter ranges; a refused value exits 2 and starts nothing.",
+        )
+        .option("--pipeline <name>", "pipeline name (default: the stack's, <namePrefix>-<stack>-yolo11-training)");
+    for (const { flag, parameter, description } of PARAMETER_FLAGS) {
+        command.addOption(new Option(`${flag} <value>`, `${description} (pipeline parameter ${parameter})`));
+    }
+    command
+        .option("--param <Name=Value>", "any pipeline parameter by name; repeatable", (value: string, previous: string[] = []) => [...previous, value])
+        .option("--display-name <name>", "execution display name (letters, digits, hyphens)")
+        .option("--description <text>", "execution description")
+        .option("--client-request-token <token>", "idempotency token, 32-128 characters; reuse it to retry a start without starting twice (default: a new UUID)")
+        .option("--dry-run", "print the StartPipelineExecution request as JSON and exit without starting")
+        .addHelpText(
+            "after",
+            [
+                "",
+                "Examples:",
+                "  $ yolo-pipeline start --epochs 100 --instance-type ml.g5.xlarge",
+                "  $ yolo-pipeline start --model-variant yolo11s --input-data s3://my-bucket/datasets/drone-v2/ --dry-run",
+                "  $ yolo-pipeline start --param Seed=7 --display-name seed-7 --client-request-token $(uuidgen)",
+            ].join("\n"),
+        )
+        .action(action(startCommand));
+}

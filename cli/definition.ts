@@ -1,0 +1,284 @@
+// Reading a deployed pipeline definition (the JSON DescribePipeline returns): which jobs it runs, where
+// its parameters end up, what a run can cost and where the evaluation report lands. The CLI trusts the
+// deployed definition, not the local source, because that is what SageMaker will run. Jobs, instance
+// groups and stopping conditions are read by the policy pack's own reader (policies/pipeline.ts), so the
+// CLI and the pack see the same jobs.
+import type { PipelineDefinition, PipelineParameter, PipelineStep, PropertyFile } from "../components/pipelineDefinition";
+import { EVALUATION_REPORT } from "../components/pipelineDefinition";
+import { worstCaseJobCostUsd } from "../policies/catalog";
+import { clustersOf, JobStep, parseDefinition as readJobs, StepNode, stoppingCondition } from "../policies/pipeline";
+import { CliError } from "./errors";
+
+/**
+ * A step as it may appear in any deployed definition: besides the Training and Processing steps this
+ * project writes, a definition edited elsewhere can hold Condition (with nested steps), Lambda, ... steps.
+ */
+export interface DeployedStep extends Pick<PipelineStep, "Name"> {
+    Type: string;
+    Arguments?: unknown;
+    PropertyFiles?: PropertyFile[];
+}
+
+export interface DeployedDefinition extends Omit<PipelineDefinition, "Steps" | "Parameters"> {
+    Parameters: (Omit<PipelineParameter, "DefaultValue"> & { DefaultValue?: PipelineParameter["DefaultValue"] })[];
+    Steps: DeployedStep[];
+}
+
+type Json = unknown;
+type Scalar = string | number | boolean;
+
+const isRecord = (value: Json): value is Record<string, Json> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+export function parseDefinition(text: string | undefined, pipelineName: string): DeployedDefinition {
+    let parsed: Json;
+    try {
+        parsed = JSON.parse(text ?? "");
+    } catch {
+        throw new CliError(`pipeline '${pipelineName}' returned a definition that is not JSON`);
+    }
+    if (!isRecord(parsed) || !Array.isArray(parsed.Steps) || (parsed.Parameters !== undefined && !Array.isArray(parsed.Parameters))) {
+        throw new CliError(`pipeline '${pipelineName}' has a definition without a Steps list; is it a SageMaker pipeline definition?`);
+    }
+    const definition = { ...(parsed as unknown as DeployedDefinition), Parameters: (parsed.Parameters as DeployedDefinition["Parameters"]) ?? [] };
+    jobTree(definition, pipelineName);
+    return definition;
+}
+
+/** The steps as the policy pack reads them (job steps, Condition branches, others). */
+function jobTree(definition: DeployedDefinition, pipelineName = "the pipeline"): StepNode[] {
+    try {
+        return readJobs(definition).steps;
+    } catch (error) {
+        throw new CliError(`pipeline '${pipelineName}' has a definition the CLI cannot read: ${(error as Error).message}`);
+    }
+}
+
+/** Values expressions are resolved with: parameter values by name, and the execution's id once it exists. */
+export interface ResolutionScope {
+    readonly parameters: Readonly<Record<string, Scalar | undefined>>;
+    readonly executionId?: string;
+}
+
+const PARAMETER_REFERENCE = /^Parameters\.(.+)$/;
+
+/** The parameter an expression is, when it is exactly `{"Get": "Parameters.<name>"}`. */
+export function parameterReference(expression: Json): string | undefined {
+    if (isRecord(expression) && typeof expression.Get === "string") {
+        return PARAMETER_REFERENCE.exec(expression.Get)?.[1];
+    }
+    return undefined;
+}
+
+/** Evaluates literals, parameter and execution-id references and Std:Join; anything else is undefined. */
+export function resolveExpression(expression: Json, scope: ResolutionScope): Scalar | undefined {
+    if (typeof expression === "string" || typeof expression === "number" || typeof expression === "boolean") {
+        return expression;
+    }
+    if (!isRecord(expression)) {
+        return undefined;
+    }
+    if (typeof expression.Get === "string") {
+        const parameter = parameterReference(expression);
+        if (parameter !== undefined) {
+            return scope.parameters[parameter];
+        }
+        return expression.Get === "Execution.PipelineExecutionId" ? scope.executionId : undefined;
+    }
+    const join = expression["Std:Join"];
+    if (isRecord(join) && Array.isArray(join.Values)) {
+        const values = join.Values.map((value) => resolveExpression(value, scope));
+        return values.some((value) => value === undefined) ? undefined : values.join(typeof join.On === "string" ? join.On : "");
+    }
+    return undefined;
+}
+
+/** Every step, including those nested in Condition steps' branches. */
+export function allSteps(steps: readonly DeployedStep[]): DeployedStep[] {
+    return steps.flatMap((step) => {
+        const args = isRecord(step.Arguments) ? step.Arguments : {};
+        const nested = [args.IfSteps, args.ElseSteps].filter(Array.isArray).flat() as DeployedStep[];
+        return [step, ...allSteps(nested)];
+    });
+}
+
+const path = (value: Json, ...keys: string[]): Json => keys.reduce<Json>((node, key) => (isRecord(node) ? node[key] : undefined), value);
+
+/** One instance group of a job a step starts: the inputs of its worst-case cost, as expressions. */
+export interface JobShape {
+    readonly step: string;
+    readonly kind: JobStep["type"];
+    /** Where the group sits in the step's Arguments, e.g. `ResourceConfig`. */
+    readonly where: string;
+    readonly instanceType: Json;
+    readonly instanceCount: Json;
+    readonly maxRuntimeSeconds: Json;
+}
+
+function shapesOf(step: JobStep): JobShape[] {
+    const { maxRuntime } = stoppingCondition(step);
+    return clustersOf(step).map((cluster) => ({
+        step: step.name,
+        kind: step.type,
+        where: cluster.where,
+        instanceType: cluster.instanceType,
+        instanceCount: cluster.instanceCount,
+        maxRuntimeSeconds: maxRuntime,
+    }));
+}
+
+function jobsIn(nodes: readonly StepNode[]): JobStep[] {
+    return nodes.flatMap((node) => (node.kind === "job" ? [node] : node.kind === "condition" ? [...jobsIn(node.ifSteps), ...jobsIn(node.elseSteps)] : []));
+}
+
+/** Every instance group of every job, Condition branches included. */
+export function jobShapes(definition: DeployedDefinition): JobShape[] {
+    return jobsIn(jobTree(definition)).flatMap(shapesOf);
+}
+
+/** Where a parameter's value goes, as far as the platform's rules care. */
+export type ParameterUsage =
+    | { readonly kind: "instanceType"; readonly job: "Training" | "Processing"; readonly step: string }
+    | { readonly kind: "instanceCount"; readonly step: string }
+    | { readonly kind: "s3Uri"; readonly step: string };
+
+const S3_URI_KEYS = new Set(["S3Uri", "S3OutputPath"]);
+
+/**
+ * Usages by parameter name. Only a parameter used as the whole value counts: inside a Std:Join it is
+ * a fragment (e.g. an execution-scoped checkpoint prefix), not an instance type or a URI of its own.
+ */
+export function parameterUsages(definition: DeployedDefinition): Map<string, ParameterUsage[]> {
+    const usages = new Map<string, ParameterUsage[]>();
+    const add = (expression: Json, usage: ParameterUsage) => {
+        const name = parameterReference(expression);
+        if (name !== undefined) {
+            usages.set(name, [...(usages.get(name) ?? []), usage]);
+        }
+    };
+    for (const job of jobShapes(definition)) {
+        add(job.instanceType, { kind: "instanceType", job: job.kind, step: job.step });
+        add(job.instanceCount, { kind: "instanceCount", step: job.step });
+    }
+    const visit = (node: Json, step: string): void => {
+        if (Array.isArray(node)) {
+            node.forEach((child) => visit(child, step));
+        } else if (isRecord(node)) {
+            for (const [key, child] of Object.entries(node)) {
+                if (S3_URI_KEYS.has(key)) {
+                    add(child, { kind: "s3Uri", step });
+                }
+                // Nested steps are visited as steps of their own by allSteps.
+                if (key !== "IfSteps" && key !== "ElseSteps") {
+                    visit(child, step);
+                }
+            }
+        }
+    };
+    for (const step of allSteps(definition.Steps)) {
+        visit(step.Arguments, step.Name);
+    }
+    return usages;
+}
+
+export interface JobCost {
+    readonly step: string;
+    readonly instanceType: string;
+    readonly instanceCount: number;
+    readonly maxRuntimeSeconds: number;
+    readonly costUsd: number;
+}
+
+export interface RunCost {
+    readonly totalUsd: number;
+    readonly jobs: readonly JobCost[];
+    /** Jobs whose cost cannot be bounded (unresolvable expression, no MaxRuntime, unknown price). */
+    readonly unbounded: readonly string[];
+}
+
+function jobCost(job: JobShape, parameters: ResolutionScope["parameters"]): JobCost | string {
+    const instanceType = resolveExpression(job.instanceType, { parameters });
+    const count = resolveExpression(job.instanceCount, { parameters });
+    const runtime = resolveExpression(job.maxRuntimeSeconds, { parameters });
+    const cost =
+        typeof instanceType === "string" && Number.isFinite(Number(count)) && Number.isFinite(Number(runtime))
+            ? worstCaseJobCostUsd(instanceType, Number(count), Number(runtime))
+            : undefined;
+    if (cost === undefined) {
+        const shown = (value: Scalar | undefined) => JSON.stringify(value ?? null);
+        return `${job.step} ${job.where} (instance type ${shown(instanceType)}, count ${shown(count)}, MaxRuntimeInSeconds ${shown(runtime)})`;
+    }
+    return { step: job.step, instanceType: instanceType as string, instanceCount: Number(count), maxRuntimeSeconds: Number(runtime), costUsd: cost };
+}
+
+function costOf(nodes: readonly StepNode[], parameters: ResolutionScope["parameters"]): RunCost {
+    const jobs: JobCost[] = [];
+    const unbounded: string[] = [];
+    for (const node of nodes) {
+        if (node.kind === "job") {
+            for (const result of shapesOf(node).map((job) => jobCost(job, parameters))) {
+                if (typeof result === "string") {
+                    unbounded.push(result);
+                } else {
+                    jobs.push(result);
+                }
+            }
+        } else if (node.kind === "condition") {
+            // Only one branch runs: the dearer one bounds the run, as in the policy pack's sagemaker-pipeline-run-cost.
+            const branches = [costOf(node.ifSteps, parameters), costOf(node.elseSteps, parameters)];
+            const dearer = branches[0].totalUsd >= branches[1].totalUsd ? branches[0] : branches[1];
+            jobs.push(...dearer.jobs);
+            unbounded.push(...branches.flatMap((branch) => branch.unbounded));
+        }
+    }
+    return { totalUsd: jobs.reduce((sum, job) => sum + job.costUsd, 0), jobs, unbounded };
+}
+
+/**
+ * Worst-case on-demand cost of one run with the given parameter values, the way the policy pack bounds
+ * it: every job's instances billed for the job's whole MaxRuntimeInSeconds at the catalog price.
+ */
+export function worstCaseRunCost(definition: DeployedDefinition, parameters: ResolutionScope["parameters"]): RunCost {
+    return costOf(jobTree(definition), parameters);
+}
+
+/** Parameter values an execution runs with: the definition's defaults overlaid by the start's values. */
+export function effectiveParameters(
+    definition: DeployedDefinition,
+    overrides: readonly { Name?: string; Value?: string }[] = [],
+): Record<string, Scalar | undefined> {
+    const values: Record<string, Scalar | undefined> = {};
+    for (const parameter of definition.Parameters) {
+        values[parameter.Name] = parameter.DefaultValue;
+    }
+    for (const { Name, Value } of overrides) {
+        if (Name !== undefined) {
+            values[Name] = Value;
+        }
+    }
+    return values;
+}
+
+/**
+ * S3 URI of the evaluation report an execution wrote: the output the EvaluationReport property file
+ * reads, resolved for this execution (`s3://<bucket>/evaluation/<execution-id>` + `/evaluation.json`).
+ */
+export function evaluationReportUri(definition: DeployedDefinition, scope: ResolutionScope): string | undefined {
+    for (const step of allSteps(definition.Steps)) {
+        if (step.Type !== "Processing") {
+            continue;
+        }
+        const propertyFile = step.PropertyFiles?.find((file) => file.PropertyFileName === EVALUATION_REPORT.propertyFile);
+        const outputName = propertyFile?.OutputName ?? EVALUATION_REPORT.outputName;
+        const outputs = path(step.Arguments, "ProcessingOutputConfig", "Outputs");
+        const output = Array.isArray(outputs) ? outputs.find((candidate) => path(candidate, "OutputName") === outputName) : undefined;
+        if (output === undefined) {
+            continue;
+        }
+        const prefix = resolveExpression(path(output, "S3Output", "S3Uri"), scope);
+        if (typeof prefix !== "string") {
+            return undefined;
+        }
+        return `${prefix.replace(/\/+$/, "")}/${propertyFile?.FilePath ?? EVALUATION_REPORT.filePath}`;
+    }
+    return undefined;
+}

@@ -1,0 +1,262 @@
+// Start-time checks of pipeline parameter values, before anything is sent to AWS. Three sources, none
+// copied: the deployed definition (names, types, EnumValues), the policy pack's catalog (instance
+// allow-lists, maxInstanceCount, the run-cost ceiling) and the stack's hyperparameter ranges.
+import type { StartPipelineExecutionCommandInput } from "@aws-sdk/client-sagemaker";
+import { HYPERPARAMETER_RANGES, MODEL_VARIANTS } from "../components/config";
+import { PARAMETERS } from "../components/pipelineDefinition";
+import { DEFAULT_LIMITS, DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES } from "../policies/catalog";
+import { DeployedDefinition, effectiveParameters, parameterUsages, ParameterUsage, RunCost, worstCaseRunCost } from "./definition";
+import { UsageError } from "./errors";
+import { formatUsd } from "./format";
+
+/** A start flag that sets one pipeline parameter. */
+export interface ParameterFlag {
+    /** Long option, e.g. `--batch-size`. */
+    readonly flag: string;
+    readonly parameter: string;
+    readonly description: string;
+}
+
+export const PARAMETER_FLAGS: readonly ParameterFlag[] = [
+    { flag: "--epochs", parameter: PARAMETERS.epochs, description: "training epochs" },
+    { flag: "--batch-size", parameter: PARAMETERS.batchSize, description: "batch size" },
+    { flag: "--learning-rate", parameter: PARAMETERS.learningRate, description: "initial learning rate (lr0)" },
+    { flag: "--image-size", parameter: PARAMETERS.imageSize, description: "training image size in pixels" },
+    { flag: "--instance-type", parameter: PARAMETERS.trainingInstanceType, description: "training instance type" },
+    { flag: "--instance-count", parameter: PARAMETERS.trainingInstanceCount, description: "training instance count" },
+    { flag: "--model-variant", parameter: PARAMETERS.modelVariant, description: `YOLO11 size (${MODEL_VARIANTS.join("|")})` },
+    { flag: "--input-data", parameter: PARAMETERS.inputData, description: "S3 URI of the YOLO dataset" },
+    { flag: "--output-path", parameter: PARAMETERS.outputPath, description: "S3 URI for the trained model" },
+    { flag: "--evaluation-instance-type", parameter: PARAMETERS.evaluationInstanceType, description: "evaluation instance type" },
+    { flag: "--patience", parameter: PARAMETERS.patience, description: "early-stopping patience in epochs (0 disables)" },
+    { flag: "--seed", parameter: PARAMETERS.seed, description: "random seed" },
+];
+
+/** The key commander stores a flag's value under (`--batch-size` → `batchSize`). */
+export function optionKey(flag: string): string {
+    return flag.replace(/^--/, "").replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** A value the user asked for, with the words they used for it (for error messages). */
+export interface RequestedValue {
+    readonly parameter: string;
+    readonly value: string;
+    /** `--epochs` or `--param Epochs` */
+    readonly source: string;
+}
+
+/** `--param` values and the named flags, as one list; a parameter given twice is refused. */
+export function requestedValues(options: Readonly<Record<string, unknown>>, assignments: readonly string[] = []): RequestedValue[] {
+    const problems: string[] = [];
+    const requested: RequestedValue[] = [];
+    for (const { flag, parameter } of PARAMETER_FLAGS) {
+        const value = options[optionKey(flag)];
+        if (typeof value === "string") {
+            requested.push({ parameter, value, source: flag });
+        }
+    }
+    for (const assignment of assignments) {
+        const match = /^([^=]+)=(.*)$/s.exec(assignment);
+        if (!match) {
+            problems.push(`--param ${JSON.stringify(assignment)}: expected Name=Value, e.g. --param ${PARAMETERS.epochs}=100.`);
+            continue;
+        }
+        requested.push({ parameter: match[1].trim(), value: match[2], source: `--param ${match[1].trim()}` });
+    }
+    const seen = new Map<string, string>();
+    for (const { parameter, source } of requested) {
+        const first = seen.get(parameter);
+        if (first !== undefined) {
+            problems.push(`${source}: pipeline parameter ${parameter} is already set by ${first}; give it once.`);
+        }
+        seen.set(parameter, first ?? source);
+    }
+    if (problems.length > 0) {
+        throw new UsageError(problems);
+    }
+    return requested;
+}
+
+/** A check of one value: undefined when it passes, otherwise what is allowed (for "expected ..."). */
+type Rule = (value: string) => string | undefined;
+
+const INTEGER = /^[+-]?\d+$/;
+
+function integerRule(range: { min: number; max: number; multipleOf?: number }, why = ""): Rule {
+    const multiple = range.multipleOf && range.multipleOf > 1 ? `, a multiple of ${range.multipleOf}` : "";
+    return (value) => {
+        const number = Number(value);
+        const ok = INTEGER.test(value.trim()) && number >= range.min && number <= range.max && number % (range.multipleOf ?? 1) === 0;
+        return ok ? undefined : `an integer from ${range.min} to ${range.max}${multiple}${why}`;
+    };
+}
+
+function decimalRule(range: { exclusiveMin: number; max: number }): Rule {
+    return (value) => {
+        const number = Number(value);
+        const ok = value.trim() !== "" && Number.isFinite(number) && number > range.exclusiveMin && number <= range.max;
+        return ok ? undefined : `a number greater than ${range.exclusiveMin} and at most ${range.max}`;
+    };
+}
+
+function oneOfRule(choices: readonly string[], why = ""): Rule {
+    return (value) => (choices.includes(value) ? undefined : `one of ${choices.join(", ")}${why}`);
+}
+
+// A bucket name as S3 allows it, then an optional key.
+const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
+const s3UriRule: Rule = (value) => (S3_URI.test(value) ? undefined : "an s3:// URI such as s3://my-bucket/datasets/drone-detection/");
+
+/** Hyperparameter ranges by parameter name: a hyperparameter's use in the definition does not say which range applies. */
+const RULES_BY_NAME: Readonly<Record<string, Rule>> = {
+    [PARAMETERS.epochs]: integerRule(HYPERPARAMETER_RANGES.epochs),
+    [PARAMETERS.batchSize]: integerRule(HYPERPARAMETER_RANGES.batchSize),
+    [PARAMETERS.imageSize]: integerRule(HYPERPARAMETER_RANGES.imageSize),
+    [PARAMETERS.patience]: integerRule(HYPERPARAMETER_RANGES.patience),
+    [PARAMETERS.seed]: integerRule(HYPERPARAMETER_RANGES.seed),
+    [PARAMETERS.learningRate]: decimalRule(HYPERPARAMETER_RANGES.learningRate),
+    [PARAMETERS.modelVariant]: oneOfRule(MODEL_VARIANTS),
+};
+
+/**
+ * Policy-pack rules (and the s3:// check) follow from where the definition uses the parameter, so a
+ * `--param` that feeds a job's instance type meets the same allow-list as `--instance-type`.
+ */
+function usageRule(usage: ParameterUsage): Rule {
+    switch (usage.kind) {
+        case "instanceType":
+            return usage.job === "Training"
+                ? oneOfRule(DEFAULT_TRAINING_INSTANCE_TYPES, ` (the policy pack's training instance allow-list, step ${usage.step})`)
+                : oneOfRule(DEFAULT_PROCESSING_INSTANCE_TYPES, ` (the policy pack's processing instance allow-list, step ${usage.step})`);
+        case "instanceCount":
+            return integerRule({ min: 1, max: DEFAULT_LIMITS.maxInstanceCount }, ` (the policy pack's maxInstanceCount, step ${usage.step})`);
+        case "s3Uri":
+            return s3UriRule;
+    }
+}
+
+/** Each parameter type's literal form; SageMaker also reads every value from a string. */
+const TYPE_RULES: Readonly<Record<string, Rule>> = {
+    Integer: (value) => (INTEGER.test(value.trim()) && Number.isSafeInteger(Number(value)) ? undefined : "an integer"),
+    Float: (value) => (value.trim() !== "" && Number.isFinite(Number(value)) ? undefined : "a number"),
+    Boolean: (value) => (value === "true" || value === "false" ? undefined : "true or false"),
+    // StartPipelineExecution limits every value to 1024 characters.
+    String: (value) => (value.length <= 1024 ? undefined : "a string of at most 1024 characters"),
+};
+
+function normalise(type: string, value: string): string {
+    return type === "Integer" ? String(Number(value.trim())) : type === "Float" ? value.trim() : value;
+}
+
+export interface PipelineParameterValue {
+    readonly Name: string;
+    readonly Value: string;
+}
+
+export interface ValidatedStart {
+    /** The values to send, in the definition's parameter order; parameters not given keep their defaults. */
+    readonly parameters: PipelineParameterValue[];
+    readonly cost: RunCost;
+}
+
+/** Checks every requested value and the run's worst-case cost; throws a UsageError listing every problem. */
+export function validateParameters(definition: DeployedDefinition, pipelineName: string, requested: readonly RequestedValue[]): ValidatedStart {
+    const problems: string[] = [];
+    const declared = new Map(definition.Parameters.map((parameter) => [parameter.Name, parameter]));
+    const usages = parameterUsages(definition);
+    const accepted = new Map<string, string>();
+
+    for (const { parameter, value, source } of requested) {
+        const declaration = declared.get(parameter);
+        if (declaration === undefined) {
+            const names = definition.Parameters.map((p) => p.Name).join(", ") || "(none)";
+            problems.push(`${source}: pipeline '${pipelineName}' has no parameter ${JSON.stringify(parameter)}; its parameters are ${names}.`);
+            continue;
+        }
+        // Platform rules before EnumValues: where both refuse a value, the policy pack's reason is the useful one.
+        const rules: Rule[] = [
+            TYPE_RULES[declaration.Type] ?? (() => undefined),
+            ...(usages.get(parameter) ?? []).map(usageRule),
+            ...(RULES_BY_NAME[parameter] ? [RULES_BY_NAME[parameter]] : []),
+            ...(declaration.EnumValues ? [oneOfRule(declaration.EnumValues, " (EnumValues of the pipeline definition)")] : []),
+        ];
+        // The first failing rule is the one to fix; later ones would repeat it in other words.
+        const expected = rules.map((rule) => rule(value)).find((result) => result !== undefined);
+        if (expected !== undefined) {
+            problems.push(`${source}: ${JSON.stringify(value)} is not allowed for pipeline parameter ${parameter}; expected ${expected}.`);
+        } else {
+            accepted.set(parameter, normalise(declaration.Type, value));
+        }
+    }
+    if (problems.length > 0) {
+        throw new UsageError(problems);
+    }
+
+    const parameters = definition.Parameters.filter((p) => accepted.has(p.Name)).map((p) => ({ Name: p.Name, Value: accepted.get(p.Name)! }));
+    const cost = worstCaseRunCost(definition, effectiveParameters(definition, parameters));
+    const costProblem = runCostProblem(cost, requested, usages);
+    if (costProblem !== undefined) {
+        throw new UsageError([costProblem]);
+    }
+    return { parameters, cost };
+}
+
+function runCostProblem(cost: RunCost, requested: readonly RequestedValue[], usages: Map<string, ParameterUsage[]>): string | undefined {
+    const costFlags = requested.filter((r) => (usages.get(r.parameter) ?? []).some((u) => u.kind === "instanceType" || u.kind === "instanceCount"));
+    const culprit = costFlags.length > 0 ? costFlags.map((r) => `${r.source} ${r.value}`).join(", ") : "the pipeline's default parameters";
+    if (cost.unbounded.length > 0) {
+        return `${culprit}: the worst-case run cost cannot be bounded (no catalog price, count or MaxRuntimeInSeconds) for ${cost.unbounded.join("; ")}.`;
+    }
+    if (cost.totalUsd <= DEFAULT_LIMITS.maxRunCostUsd) {
+        return undefined;
+    }
+    const jobs = cost.jobs
+        .map((job) => `${job.step} ${job.instanceCount} x ${job.instanceType} x ${job.maxRuntimeSeconds} s = ${formatUsd(job.costUsd)}`)
+        .join("; ");
+    return `${culprit}: the worst-case run cost is ${formatUsd(cost.totalUsd)} (${jobs}), above the policy pack's ceiling of ${formatUsd(DEFAULT_LIMITS.maxRunCostUsd)} (maxRunCostUsd); choose a smaller instance type or count.`;
+}
+
+export interface StartOptions {
+    readonly pipelineName: string;
+    readonly parameters: readonly PipelineParameterValue[];
+    readonly clientRequestToken: string;
+    readonly displayName?: string;
+    readonly description?: string;
+}
+
+// Constraints of the StartPipelineExecution API, checked here so that a bad value exits 2 before any call.
+const DISPLAY_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,81}$/;
+const TOKEN_LENGTH = { min: 32, max: 128 };
+const MAX_DESCRIPTION_LENGTH = 3072;
+
+export type ExecutionOptions = Pick<StartOptions, "clientRequestToken" | "displayName" | "description">;
+
+/** Checks the non-parameter start options; pure, so `start` runs it before any AWS call. */
+export function checkExecutionOptions(options: ExecutionOptions): void {
+    const problems: string[] = [];
+    const token = options.clientRequestToken;
+    if (token.length < TOKEN_LENGTH.min || token.length > TOKEN_LENGTH.max) {
+        problems.push(`--client-request-token: ${JSON.stringify(token)} is not allowed; expected ${TOKEN_LENGTH.min}-${TOKEN_LENGTH.max} characters (a UUID works).`);
+    }
+    if (options.displayName !== undefined && !DISPLAY_NAME.test(options.displayName)) {
+        problems.push(`--display-name: ${JSON.stringify(options.displayName)} is not allowed; expected 1-82 letters, digits and hyphens, starting and ending with a letter or digit.`);
+    }
+    if (options.description !== undefined && options.description.length > MAX_DESCRIPTION_LENGTH) {
+        problems.push(`--description: is ${options.description.length} characters long; at most ${MAX_DESCRIPTION_LENGTH} are allowed.`);
+    }
+    if (problems.length > 0) {
+        throw new UsageError(problems);
+    }
+}
+
+/** The exact StartPipelineExecution request; `--dry-run` prints it. */
+export function buildStartRequest(options: StartOptions): StartPipelineExecutionCommandInput {
+    checkExecutionOptions(options);
+    return {
+        PipelineName: options.pipelineName,
+        ...(options.displayName !== undefined ? { PipelineExecutionDisplayName: options.displayName } : {}),
+        ...(options.description !== undefined ? { PipelineExecutionDescription: options.description } : {}),
+        PipelineParameters: options.parameters.map((p) => ({ Name: p.Name, Value: p.Value })),
+        ClientRequestToken: options.clientRequestToken,
+    };
+}

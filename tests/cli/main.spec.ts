@@ -1,0 +1,127 @@
+// Argument parsing, global options and error reporting of the CLI (cli/main.ts, cli/context.ts,
+// cli/errors.ts, cli/clients.ts), in-process. Clients point at a closed port: these paths must end before
+// any AWS call.
+import { expect } from "chai";
+import { version } from "../../package.json";
+import { createClients, RETRY } from "../../cli/clients";
+import { loadStack } from "../../cli/context";
+import { CliError, describeError, EXIT, UsageError } from "../../cli/errors";
+import { PROJECT_ROOT } from "../../tools/stackConfig";
+import { offlineClients, runCliInProcess } from "./support/cli";
+
+const EXECUTION_ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/drone-dev-yolo11-training/execution/abc123";
+const cli = (...args: string[]) => runCliInProcess(args, { clients: offlineClients() });
+
+describe("cli arguments", () => {
+    it("--version prints package.json's version", async () => {
+        const result = await cli("--version");
+        expect(result).to.include({ code: EXIT.ok, stdout: `${version}\n` });
+    });
+
+    for (const command of ["list", "start", "watch", "executions", "stop"]) {
+        it(`${command} --help exits 0 and shows the global options too`, async () => {
+            const result = await cli(command, "--help");
+            expect(result.code).to.equal(EXIT.ok);
+            expect(result.stdout).to.include(`Usage: yolo-pipeline ${command}`).and.include("--profile <name>").and.include("--json");
+        });
+    }
+
+    it("start --help lists a flag for each pipeline parameter", async () => {
+        const { stdout } = await cli("start", "--help");
+        for (const flag of ["--epochs", "--batch-size", "--learning-rate", "--image-size", "--instance-type", "--instance-count", "--model-variant", "--input-data", "--output-path", "--evaluation-instance-type", "--patience", "--seed", "--param", "--dry-run", "--client-request-token"]) {
+            expect(stdout).to.include(`${flag} `);
+        }
+    });
+
+    it("an unknown option or command, or a missing argument, exits 2", async () => {
+        for (const args of [["list", "--bogus"], ["deploy"], ["watch"], []]) {
+            const result = await cli(...args);
+            expect(result.code, args.join(" ")).to.equal(EXIT.usage);
+        }
+        expect((await cli("list", "--bogus")).stderr).to.include("unknown option '--bogus'");
+    });
+
+    it("refuses a profile outside the stack's allowedProfiles with exit 2, naming the allowed ones", async () => {
+        const { allowedProfiles } = loadStack("dev", PROJECT_ROOT);
+        const result = await cli("--profile", "prod-admin", "list");
+        expect(result.code).to.equal(EXIT.usage);
+        expect(result.stderr).to.equal(
+            `error: --profile "prod-admin" is not allowed; stack dev allows ${allowedProfiles.join(", ")} (allowedProfiles in Pulumi.yaml or Pulumi.dev.yaml).\n`,
+        );
+    });
+
+    it("takes the profile from AWS_PROFILE when --profile is not given, under the same rule", async () => {
+        const result = await runCliInProcess(["list"], { clients: offlineClients(), env: { AWS_PROFILE: "someone-else" } });
+        expect(result.code).to.equal(EXIT.usage);
+        expect(result.stderr).to.include('--profile "someone-else" is not allowed');
+    });
+
+    it("refuses a stack without a Pulumi.<stack>.yaml", async () => {
+        const result = await cli("--stack", "nosuchstack", "executions");
+        expect(result.code).to.equal(EXIT.usage);
+        expect(result.stderr).to.include('--stack "nosuchstack": there is no Pulumi.nosuchstack.yaml');
+    });
+
+    it("stop refuses without a terminal and without --yes, before any AWS call", async () => {
+        const result = await cli("stop", EXECUTION_ARN);
+        expect(result.code).to.equal(EXIT.usage);
+        expect(result.stderr).to.include("stdin is not a terminal. Pass --yes");
+    });
+
+    it("refuses a malformed execution ARN, --max-results and --interval with exit 2", async () => {
+        for (const args of [["watch", "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p"], ["stop", "--yes", "abc123"], ["executions", "--max-results", "0"], ["executions", "--max-results", "101"], ["watch", "latest", "--interval", "0"]]) {
+            const result = await cli(...args);
+            expect(result.code, args.join(" ")).to.equal(EXIT.usage);
+            expect(result.stderr, args.join(" ")).to.match(/^error: /);
+        }
+    });
+
+    it("start refuses a malformed --param or --client-request-token before any AWS call", async () => {
+        const result = await cli("start", "--param", "Epochs", "--client-request-token", "too-short");
+        expect(result.code).to.equal(EXIT.usage);
+        expect(result.stderr).to.include("--param \"Epochs\": expected Name=Value");
+    });
+});
+
+describe("cli errors and clients", () => {
+    it("shows an AWS service error as one line with its code", () => {
+        const error = Object.assign(new Error("Pipeline 'x' does not exist"), { name: "ResourceNotFound", $fault: "client", $metadata: { httpStatusCode: 400, attempts: 1 } });
+        expect(describeError(error)).to.equal("error: ResourceNotFound: Pipeline 'x' does not exist");
+    });
+
+    it("explains a response that is not an AWS error by its HTTP status and the SDK's attempts", () => {
+        const error = Object.assign(new SyntaxError("Unexpected token '<'\n  Deserialization error: ..."), { $metadata: { httpStatusCode: 500, attempts: 6 } });
+        expect(describeError(error)).to.equal("error: SyntaxError: Unexpected token '<' (HTTP 500, not an AWS error response, after 6 attempts)");
+    });
+
+    it("shows the CLI's own errors without a type prefix, one line per problem", () => {
+        expect(describeError(new CliError("pipeline 'p' has no executions yet"))).to.equal("error: pipeline 'p' has no executions yet");
+        expect(describeError(new UsageError(["--a: bad", "--b: bad"]))).to.equal("error: --a: bad\nerror: --b: bad");
+    });
+
+    it("builds clients on the standard provider chain with the profile and the SDK's adaptive retries", async () => {
+        const { sagemaker, s3 } = createClients({ profile: "ab", region: "eu-west-1" });
+        for (const client of [sagemaker, s3]) {
+            expect(client.config.profile).to.equal("ab");
+            expect(await client.config.region()).to.equal("eu-west-1");
+            expect(await client.config.maxAttempts()).to.equal(RETRY.maxAttempts);
+            expect(((await client.config.retryStrategy()) as { mode?: string }).mode).to.equal("adaptive");
+        }
+    });
+
+    it("uses path-style S3 addressing only with a custom endpoint", () => {
+        const saved = process.env.AWS_ENDPOINT_URL;
+        try {
+            delete process.env.AWS_ENDPOINT_URL;
+            expect(createClients({ profile: "ab", region: "us-east-1" }).s3.config.forcePathStyle).to.equal(false);
+            process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:5000";
+            expect(createClients({ profile: "ab", region: "us-east-1" }).s3.config.forcePathStyle).to.equal(true);
+        } finally {
+            if (saved === undefined) {
+                delete process.env.AWS_ENDPOINT_URL;
+            } else {
+                process.env.AWS_ENDPOINT_URL = saved;
+            }
+        }
+    });
+});

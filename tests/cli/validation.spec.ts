@@ -1,0 +1,238 @@
+// Start-time validation (cli/validation.ts) against the dev stack's own pipeline definition, with the
+// limits taken from their sources (components/config.ts, policies/catalog.ts) rather than restated.
+import { expect } from "chai";
+import { HYPERPARAMETER_RANGES, MODEL_VARIANTS } from "../../components/config";
+import { PARAMETERS, STEPS } from "../../components/pipelineDefinition";
+import {
+    DEFAULT_LIMITS,
+    DEFAULT_PROCESSING_INSTANCE_TYPES,
+    DEFAULT_TRAINING_INSTANCE_TYPES,
+    INSTANCE_TYPES,
+    worstCaseJobCostUsd,
+} from "../../policies/catalog";
+import { DeployedDefinition } from "../../cli/definition";
+import { UsageError } from "../../cli/errors";
+import { buildStartRequest, checkExecutionOptions, optionKey, PARAMETER_FLAGS, requestedValues, validateParameters } from "../../cli/validation";
+import { stackPipeline, StackPipeline } from "./support/stack";
+
+/** The problems a call refuses with (fails the test if it does not throw a UsageError). */
+function problemsOf(action: () => unknown): string[] {
+    try {
+        action();
+    } catch (error) {
+        expect(error).to.be.instanceOf(UsageError);
+        return [...(error as UsageError).problems];
+    }
+    expect.fail("expected a UsageError");
+}
+
+const flags = (values: Record<string, string>, params: string[] = []) =>
+    requestedValues(Object.fromEntries(Object.entries(values).map(([flag, value]) => [optionKey(flag), value])), params);
+
+/** A deep copy to edit without touching the shared definition. */
+const copy = (definition: DeployedDefinition): DeployedDefinition => JSON.parse(JSON.stringify(definition));
+
+describe("cli start validation", () => {
+    let stack: StackPipeline;
+    let definition: DeployedDefinition;
+    const validate = (values: Record<string, string>, params: string[] = [], against = definition) =>
+        validateParameters(against, stack.name, flags(values, params));
+
+    before(async () => {
+        stack = await stackPipeline();
+        definition = stack.deployed;
+    });
+
+    it("has a flag for every parameter of the stack's definition", () => {
+        const covered = PARAMETER_FLAGS.map((flag) => flag.parameter).sort();
+        expect(covered).to.deep.equal(definition.Parameters.map((p) => p.Name).sort());
+    });
+
+    it("accepts values within the ranges and sends only those, in the definition's parameter order", () => {
+        const { parameters } = validate({ "--instance-type": "ml.g5.xlarge", "--epochs": "100", "--batch-size": "32" });
+        expect(parameters).to.deep.equal([
+            { Name: PARAMETERS.epochs, Value: "100" },
+            { Name: PARAMETERS.batchSize, Value: "32" },
+            { Name: PARAMETERS.trainingInstanceType, Value: "ml.g5.xlarge" },
+        ]);
+    });
+
+    it("writes integers canonically and floats as given", () => {
+        const { parameters } = validate({ "--epochs": "+0100", "--learning-rate": " 1e-3 " });
+        expect(parameters).to.deep.equal([
+            { Name: PARAMETERS.epochs, Value: "100" },
+            { Name: PARAMETERS.learningRate, Value: "1e-3" },
+        ]);
+    });
+
+    it("refuses a parameter name the pipeline does not declare and lists the declared ones", () => {
+        const [problem] = problemsOf(() => validate({}, ["Epoch=5"]));
+        expect(problem).to.include("--param Epoch").and.include('no parameter "Epoch"');
+        expect(problem).to.include(definition.Parameters.map((p) => p.Name).join(", "));
+    });
+
+    it("refuses a named flag whose parameter the deployed definition lacks", () => {
+        const older = copy(definition);
+        older.Parameters = older.Parameters.filter((p) => p.Name !== PARAMETERS.patience);
+        const [problem] = problemsOf(() => validate({ "--patience": "5" }, [], older));
+        expect(problem).to.match(/^--patience: .*no parameter "Patience"/);
+    });
+
+    it("refuses values that do not parse as the definition's parameter type", () => {
+        const typed = copy(definition);
+        typed.Parameters.push({ Name: "UseAmp", Type: "Boolean", DefaultValue: false });
+        const problems = problemsOf(() => validate({ "--epochs": "1.5", "--learning-rate": "fast" }, ["UseAmp=yes"], typed));
+        expect(problems).to.have.length(3);
+        expect(problems[0]).to.equal('--epochs: "1.5" is not allowed for pipeline parameter Epochs; expected an integer.');
+        expect(problems[1]).to.include("--learning-rate").and.include("expected a number");
+        expect(problems[2]).to.include("--param UseAmp").and.include("expected true or false");
+    });
+
+    it("holds every hyperparameter to components/config.ts HYPERPARAMETER_RANGES", () => {
+        const r = HYPERPARAMETER_RANGES;
+        const cases: [string, string, RegExp][] = [
+            ["--epochs", String(r.epochs.min - 1), new RegExp(`from ${r.epochs.min} to ${r.epochs.max}`)],
+            ["--epochs", String(r.epochs.max + 1), new RegExp(`from ${r.epochs.min} to ${r.epochs.max}`)],
+            ["--batch-size", String(r.batchSize.max + 1), new RegExp(`to ${r.batchSize.max}`)],
+            ["--image-size", String(r.imageSize.min + r.imageSize.multipleOf + 1), new RegExp(`a multiple of ${r.imageSize.multipleOf}`)],
+            ["--patience", String(r.patience.min - 1), new RegExp(`from ${r.patience.min}`)],
+            ["--seed", String(r.seed.max + 1), new RegExp(`to ${r.seed.max}`)],
+            ["--learning-rate", String(r.learningRate.exclusiveMin), new RegExp(`greater than ${r.learningRate.exclusiveMin} and at most ${r.learningRate.max}`)],
+            ["--learning-rate", String(r.learningRate.max + 0.5), /at most/],
+        ];
+        for (const [flag, value, allowed] of cases) {
+            const [problem] = problemsOf(() => validate({ [flag]: value }));
+            expect(problem, `${flag} ${value}`).to.include(`${flag}: "${value}" is not allowed`).and.match(allowed);
+        }
+        expect(validate({ "--image-size": String(r.imageSize.max), "--patience": String(r.patience.min) }).parameters).to.have.length(2);
+    });
+
+    it("refuses a model variant outside MODEL_VARIANTS", () => {
+        const [problem] = problemsOf(() => validate({ "--model-variant": "yolov8n" }));
+        expect(problem).to.include(`expected one of ${MODEL_VARIANTS.join(", ")}`);
+    });
+
+    it("refuses a training instance type outside the policy pack's training allow-list", () => {
+        const known = Object.keys(INSTANCE_TYPES).find((type) => !DEFAULT_TRAINING_INSTANCE_TYPES.includes(type))!;
+        const [problem] = problemsOf(() => validate({ "--instance-type": known }));
+        expect(problem).to.include(`--instance-type: "${known}" is not allowed for pipeline parameter ${PARAMETERS.trainingInstanceType}`);
+        expect(problem).to.include(DEFAULT_TRAINING_INSTANCE_TYPES.join(", ")).and.include("training instance allow-list");
+    });
+
+    it("holds --evaluation-instance-type to the processing allow-list", () => {
+        const trainingOnly = DEFAULT_TRAINING_INSTANCE_TYPES.find((type) => !DEFAULT_PROCESSING_INSTANCE_TYPES.includes(type))!;
+        const [problem] = problemsOf(() => validate({ "--evaluation-instance-type": trainingOnly }));
+        expect(problem).to.include("processing instance allow-list").and.include(DEFAULT_PROCESSING_INSTANCE_TYPES.join(", "));
+    });
+
+    it("applies the allow-list to a --param that feeds a job's instance type, whatever its EnumValues say", () => {
+        const open = copy(definition);
+        for (const parameter of open.Parameters) {
+            delete parameter.EnumValues;
+        }
+        const [problem] = problemsOf(() => validate({}, [`${PARAMETERS.trainingInstanceType}=ml.p5.48xlarge`], open));
+        expect(problem).to.include(`--param ${PARAMETERS.trainingInstanceType}`).and.include("training instance allow-list");
+    });
+
+    it("refuses an instance count above the policy pack's maxInstanceCount, and zero", () => {
+        for (const count of [DEFAULT_LIMITS.maxInstanceCount + 1, 0]) {
+            const [problem] = problemsOf(() => validate({ "--instance-count": String(count) }));
+            expect(problem).to.include(`from 1 to ${DEFAULT_LIMITS.maxInstanceCount}`).and.include("maxInstanceCount");
+        }
+    });
+
+    it("refuses S3 locations that are not s3:// URIs", () => {
+        const problems = problemsOf(() => validate({ "--input-data": "https://bucket.s3.amazonaws.com/datasets/", "--output-path": "/tmp/models" }));
+        expect(problems).to.have.length(2);
+        for (const problem of problems) {
+            expect(problem).to.include("expected an s3:// URI");
+        }
+        expect(validate({ "--input-data": "s3://other-bucket/datasets/drone-v2/" }).parameters).to.have.length(1);
+    });
+
+    it("reports every refused value at once", () => {
+        const problems = problemsOf(() => validate({ "--epochs": "0", "--batch-size": "0", "--model-variant": "big" }, ["Nope=1"]));
+        expect(problems.map((p) => p.split(":")[0])).to.deep.equal(["--epochs", "--batch-size", "--model-variant", "--param Nope"]);
+    });
+
+    it("refuses a parameter given twice, by its flag and by --param", () => {
+        const [problem] = problemsOf(() => flags({ "--epochs": "10" }, [`${PARAMETERS.epochs}=20`]));
+        expect(problem).to.equal(`--param ${PARAMETERS.epochs}: pipeline parameter ${PARAMETERS.epochs} is already set by --epochs; give it once.`);
+    });
+
+    it("refuses a --param without '='", () => {
+        const [problem] = problemsOf(() => flags({}, ["Epochs"]));
+        expect(problem).to.include('--param "Epochs": expected Name=Value');
+    });
+
+    describe("worst-case run cost", () => {
+        const ceiling = DEFAULT_LIMITS.maxRunCostUsd;
+        const evaluationDefault = () => definition.Parameters.find((p) => p.Name === PARAMETERS.evaluationInstanceType)!.DefaultValue as string;
+        const runtimes = (d: DeployedDefinition) =>
+            Object.fromEntries(
+                d.Steps.map((s) => [s.Name, (s.Arguments as { StoppingCondition: { MaxRuntimeInSeconds: number } }).StoppingCondition.MaxRuntimeInSeconds]),
+            );
+
+        it("refuses a run above maxRunCostUsd, naming the flags and each step's price x count x MaxRuntime", () => {
+            const [type, count] = ["ml.g5.12xlarge", DEFAULT_LIMITS.maxInstanceCount];
+            const max = runtimes(definition);
+            const training = worstCaseJobCostUsd(type, count, max[STEPS.train])!;
+            const total = training + worstCaseJobCostUsd(evaluationDefault(), 1, max[STEPS.evaluate])!;
+            expect(total, "the case must exceed the ceiling").to.be.greaterThan(ceiling);
+
+            const [problem] = problemsOf(() => validate({ "--instance-type": type, "--instance-count": String(count) }));
+            expect(problem).to.include(`--instance-type ${type}, --instance-count ${count}:`);
+            expect(problem).to.include(`$${total.toFixed(2)}`).and.include(`${STEPS.train} ${count} x ${type} x ${max[STEPS.train]} s = $${training.toFixed(2)}`);
+            expect(problem).to.include(`ceiling of $${ceiling.toFixed(2)}`);
+        });
+
+        it("accepts the costliest allowed run that stays under the ceiling and reports its cost", () => {
+            const { cost } = validate({ "--instance-type": "ml.g4dn.12xlarge", "--instance-count": String(DEFAULT_LIMITS.maxInstanceCount) });
+            expect(cost.totalUsd).to.be.greaterThan(ceiling / 2).and.at.most(ceiling);
+            expect(cost.jobs.map((job) => job.step)).to.deep.equal([STEPS.train, STEPS.evaluate]);
+        });
+
+        it("uses the deployed definition's MaxRuntimeInSeconds, not the local defaults", () => {
+            const longer = copy(definition);
+            const training = longer.Steps.find((s) => s.Name === STEPS.train)!.Arguments as { StoppingCondition: { MaxRuntimeInSeconds: number } };
+            training.StoppingCondition.MaxRuntimeInSeconds = DEFAULT_LIMITS.maxTrainingRuntimeSeconds;
+            const problems = problemsOf(() =>
+                validate({ "--instance-type": "ml.g4dn.12xlarge", "--instance-count": String(DEFAULT_LIMITS.maxInstanceCount) }, [], longer),
+            );
+            expect(problems[0]).to.include(`x ${DEFAULT_LIMITS.maxTrainingRuntimeSeconds} s`);
+        });
+
+        it("refuses a run whose cost cannot be bounded (a job without MaxRuntimeInSeconds)", () => {
+            const unbounded = copy(definition);
+            delete (unbounded.Steps.find((s) => s.Name === STEPS.evaluate)!.Arguments as { StoppingCondition?: unknown }).StoppingCondition;
+            const [problem] = problemsOf(() => validate({ "--epochs": "10" }, [], unbounded));
+            expect(problem).to.include("the pipeline's default parameters: the worst-case run cost cannot be bounded").and.include(STEPS.evaluate);
+        });
+    });
+});
+
+describe("cli start request", () => {
+    const token = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+    it("is exactly what StartPipelineExecution receives, without absent optional fields", () => {
+        const parameters = [{ Name: PARAMETERS.epochs, Value: "5" }];
+        expect(buildStartRequest({ pipelineName: "p", parameters, clientRequestToken: token })).to.deep.equal({
+            PipelineName: "p",
+            PipelineParameters: parameters,
+            ClientRequestToken: token,
+        });
+        expect(buildStartRequest({ pipelineName: "p", parameters: [], clientRequestToken: token, displayName: "run-7", description: "seed sweep" })).to.deep.equal({
+            PipelineName: "p",
+            PipelineExecutionDisplayName: "run-7",
+            PipelineExecutionDescription: "seed sweep",
+            PipelineParameters: [],
+            ClientRequestToken: token,
+        });
+    });
+
+    it("refuses a client request token, display name or description SageMaker would reject", () => {
+        const problems = problemsOf(() => checkExecutionOptions({ clientRequestToken: "short", displayName: "my run!", description: "x".repeat(3073) }));
+        expect(problems.map((p) => p.split(":")[0])).to.deep.equal(["--client-request-token", "--display-name", "--description"]);
+        expect(problems[0]).to.include("32-128 characters");
+    });
+});
