@@ -3,9 +3,9 @@
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { CONFIG_KEYS, ConfigError, parseConfig, PlatformConfig } from "../components/config";
+import { ConfigError, parseConfig, PlatformConfig } from "../components/config";
 import { resourceNames } from "../components/naming";
-import { loadStackConfig, PROJECT_ROOT, projectName } from "../tools/stackConfig";
+import { PROJECT_ROOT, rawStackConfig } from "../tools/stackConfig";
 import { ClientOptions, Clients, createClients } from "./clients";
 import { UsageError } from "./errors";
 import { Io, processIo } from "./io";
@@ -50,11 +50,8 @@ export function loadStack(stack: string, root: string): PlatformConfig {
     if (!fs.existsSync(path.join(root, `Pulumi.${stack}.yaml`))) {
         throw new UsageError([`--stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml in ${root}; name a configured stack (default dev).`]);
     }
-    const project = projectName(root);
-    const flat = loadStackConfig(stack, {}, root);
-    const values = Object.fromEntries(CONFIG_KEYS.map((key) => [key, flat[`${project}:${key}`]]));
     try {
-        return parseConfig({ project, stack, values, awsProfile: flat["aws:profile"], awsRegion: flat["aws:region"] });
+        return parseConfig(rawStackConfig(stack, {}, root));
     } catch (error) {
         if (error instanceof ConfigError) {
             throw new UsageError(error.problems.map((problem) => `stack ${stack}: ${problem}`));

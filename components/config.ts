@@ -1,7 +1,7 @@
 // Stack configuration: read once, validated once, typed. Defaults live in Pulumi.yaml's `config:` block
 // (the Pulumi CLI applies them; tools/stackConfig.ts does the same for the offline plan and tests), so
 // this module has no second copy of them. `parseConfig` is pure and reports every problem at once.
-import * as pulumi from "@pulumi/pulumi";
+import type * as Pulumi from "@pulumi/pulumi";
 import {
     DEFAULT_LIMITS,
     DEFAULT_PROCESSING_INSTANCE_TYPES,
@@ -366,6 +366,8 @@ export const CONFIG_KEYS = [
 
 /** Reads the current stack's configuration through the Pulumi runtime and validates it. */
 export function loadConfig(): PlatformConfig {
+    // Required here, not imported above: the CLI validates stack config without loading the Pulumi SDK.
+    const pulumi: typeof Pulumi = require("@pulumi/pulumi");
     const project = new pulumi.Config();
     const aws = new pulumi.Config("aws");
     const values: Record<string, string | undefined> = {};

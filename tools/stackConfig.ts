@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import type { RawConfig } from "../components/config";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
@@ -54,4 +55,17 @@ export function loadStackConfig(stack: string, overrides: Record<string, unknown
         }
     }
     return config;
+}
+
+/** The stack's configuration in the form `parseConfig` (components/config.ts) validates. */
+export function rawStackConfig(stack: string, overrides: Record<string, unknown> = {}, root = PROJECT_ROOT): RawConfig {
+    const project = projectName(root);
+    const flat = loadStackConfig(stack, overrides, root);
+    const prefix = `${project}:`;
+    const values = Object.fromEntries(
+        Object.entries(flat)
+            .filter(([key]) => key.startsWith(prefix))
+            .map(([key, value]) => [key.slice(prefix.length), value]),
+    );
+    return { project, stack, values, awsProfile: flat["aws:profile"], awsRegion: flat["aws:region"] };
 }

@@ -4,21 +4,11 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { CONFIG_KEYS, ConfigError, parseConfig, PlatformConfig, RawConfig } from "../../components/config";
 import { runOfflineStack } from "../../tools/offlineStack";
-import { loadStackConfig, PROJECT_ROOT } from "../../tools/stackConfig";
+import { PROJECT_ROOT, rawStackConfig } from "../../tools/stackConfig";
 
 const PROJECT = "sagemaker-yolo";
 
-/** The dev stack's configuration with overrides, as the program would read it. */
-function raw(overrides: Record<string, unknown> = {}, stack = "dev"): RawConfig {
-    const config = loadStackConfig(stack, overrides);
-    const values: Record<string, string | undefined> = {};
-    for (const [key, value] of Object.entries(config)) {
-        if (key.startsWith(`${PROJECT}:`)) {
-            values[key.slice(PROJECT.length + 1)] = value;
-        }
-    }
-    return { project: PROJECT, stack, values, awsProfile: config["aws:profile"], awsRegion: config["aws:region"] };
-}
+const raw = (overrides: Record<string, unknown> = {}, stack = "dev"): RawConfig => rawStackConfig(stack, overrides);
 
 function problemsOf(input: RawConfig): string[] {
     try {

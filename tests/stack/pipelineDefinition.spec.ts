@@ -14,19 +14,13 @@ import {
     TrainingStep,
     volumeKmsKeyId,
 } from "../../components/pipelineDefinition";
-import { loadStackConfig, PROJECT_ROOT } from "../../tools/stackConfig";
+import { PROJECT_ROOT, rawStackConfig } from "../../tools/stackConfig";
 
 const KEY_ALIAS = "arn:aws:kms:us-east-1:123456789012:alias/drone-dev-data";
 const BUNDLE = "s3://drone-data/code/pipeline-scripts/abc123/sourcedir.tar.gz";
 
 function inputs(overrides: Record<string, unknown> = {}): DefinitionInputs {
-    const config = loadStackConfig("dev", overrides);
-    const values = Object.fromEntries(
-        Object.entries(config)
-            .filter(([key]) => key.startsWith("sagemaker-yolo:"))
-            .map(([key, value]) => [key.slice("sagemaker-yolo:".length), value]),
-    );
-    const settings = parseConfig({ project: "sagemaker-yolo", stack: "dev", values, awsProfile: "ab", awsRegion: "us-east-1" }).pipeline;
+    const settings = parseConfig(rawStackConfig("dev", overrides)).pipeline;
     return {
         bucket: "drone-data",
         roleArn: "arn:aws:iam::123456789012:role/drone-dev-pipeline",
