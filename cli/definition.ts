@@ -1,12 +1,21 @@
 // Reading a deployed pipeline definition (the JSON DescribePipeline returns): which jobs it runs, where
 // its parameters end up, what a run can cost and where the evaluation report lands. The CLI trusts the
 // deployed definition, not the local source, because that is what SageMaker will run. Jobs, instance
-// groups and stopping conditions are read by the policy pack's own reader (policies/pipeline.ts), so the
-// CLI and the pack see the same jobs.
+// groups and stopping conditions are read by the policy pack's own reader (policies/pipeline.ts), and the
+// run cost is the pack's own estimate (estimateRunCost), so the CLI and the pack see the same jobs and costs.
 import type { PipelineDefinition, PipelineParameter, PipelineStep, PropertyFile } from "../components/pipelineDefinition";
 import { EVALUATION_REPORT } from "../components/pipelineDefinition";
-import { worstCaseJobCostUsd } from "../policies/catalog";
-import { clustersOf, JobStep, parseDefinition as readJobs, StepNode, stoppingCondition } from "../policies/pipeline";
+import {
+    clustersOf,
+    Definition,
+    estimateRunCost,
+    JobCost,
+    jobSteps,
+    JobStep,
+    parseDefinition as readJobs,
+    stoppingCondition,
+    UnboundedJob,
+} from "../policies/pipeline";
 import { CliError } from "./errors";
 
 /**
@@ -40,14 +49,14 @@ export function parseDefinition(text: string | undefined, pipelineName: string):
         throw new CliError(`pipeline '${pipelineName}' has a definition without a Steps list; is it a SageMaker pipeline definition?`);
     }
     const definition = { ...(parsed as unknown as DeployedDefinition), Parameters: (parsed.Parameters as DeployedDefinition["Parameters"]) ?? [] };
-    jobTree(definition, pipelineName);
+    readPipeline(definition, pipelineName);
     return definition;
 }
 
-/** The steps as the policy pack reads them (job steps, Condition branches, others). */
-function jobTree(definition: DeployedDefinition, pipelineName = "the pipeline"): StepNode[] {
+/** The definition as the policy pack reads it (parameters; job steps, Condition branches, others). */
+function readPipeline(definition: DeployedDefinition, pipelineName = "the pipeline"): Definition {
     try {
-        return readJobs(definition).steps;
+        return readJobs(definition);
     } catch (error) {
         throw new CliError(`pipeline '${pipelineName}' has a definition the CLI cannot read: ${(error as Error).message}`);
     }
@@ -103,42 +112,12 @@ export function allSteps(steps: readonly DeployedStep[]): DeployedStep[] {
 
 const path = (value: Json, ...keys: string[]): Json => keys.reduce<Json>((node, key) => (isRecord(node) ? node[key] : undefined), value);
 
-/** One instance group of a job a step starts: the inputs of its worst-case cost, as expressions. */
-export interface JobShape {
-    readonly step: string;
-    readonly kind: JobStep["type"];
-    /** Where the group sits in the step's Arguments, e.g. `ResourceConfig`. */
-    readonly where: string;
-    readonly instanceType: Json;
-    readonly instanceCount: Json;
-    readonly maxRuntimeSeconds: Json;
-}
-
-function shapesOf(step: JobStep): JobShape[] {
-    const { maxRuntime } = stoppingCondition(step);
-    return clustersOf(step).map((cluster) => ({
-        step: step.name,
-        kind: step.type,
-        where: cluster.where,
-        instanceType: cluster.instanceType,
-        instanceCount: cluster.instanceCount,
-        maxRuntimeSeconds: maxRuntime,
-    }));
-}
-
-function jobsIn(nodes: readonly StepNode[]): JobStep[] {
-    return nodes.flatMap((node) => (node.kind === "job" ? [node] : node.kind === "condition" ? [...jobsIn(node.ifSteps), ...jobsIn(node.elseSteps)] : []));
-}
-
-/** Every instance group of every job, Condition branches included. */
-export function jobShapes(definition: DeployedDefinition): JobShape[] {
-    return jobsIn(jobTree(definition)).flatMap(shapesOf);
-}
-
 /** Where a parameter's value goes, as far as the platform's rules care. */
 export type ParameterUsage =
-    | { readonly kind: "instanceType"; readonly job: "Training" | "Processing"; readonly step: string }
+    | { readonly kind: "instanceType"; readonly job: JobStep["type"]; readonly step: string }
     | { readonly kind: "instanceCount"; readonly step: string }
+    | { readonly kind: "maxRuntime"; readonly job: JobStep["type"]; readonly step: string }
+    | { readonly kind: "maxWait"; readonly step: string }
     | { readonly kind: "s3Uri"; readonly step: string };
 
 const S3_URI_KEYS = new Set(["S3Uri", "S3OutputPath"]);
@@ -155,9 +134,14 @@ export function parameterUsages(definition: DeployedDefinition): Map<string, Par
             usages.set(name, [...(usages.get(name) ?? []), usage]);
         }
     };
-    for (const job of jobShapes(definition)) {
-        add(job.instanceType, { kind: "instanceType", job: job.kind, step: job.step });
-        add(job.instanceCount, { kind: "instanceCount", step: job.step });
+    for (const job of jobSteps(readPipeline(definition).steps)) {
+        for (const cluster of clustersOf(job)) {
+            add(cluster.instanceType, { kind: "instanceType", job: job.type, step: job.name });
+            add(cluster.instanceCount, { kind: "instanceCount", step: job.name });
+        }
+        const { maxRuntime, maxWait } = stoppingCondition(job);
+        add(maxRuntime, { kind: "maxRuntime", job: job.type, step: job.name });
+        add(maxWait, { kind: "maxWait", step: job.name });
     }
     const visit = (node: Json, step: string): void => {
         if (Array.isArray(node)) {
@@ -180,14 +164,6 @@ export function parameterUsages(definition: DeployedDefinition): Map<string, Par
     return usages;
 }
 
-export interface JobCost {
-    readonly step: string;
-    readonly instanceType: string;
-    readonly instanceCount: number;
-    readonly maxRuntimeSeconds: number;
-    readonly costUsd: number;
-}
-
 export interface RunCost {
     readonly totalUsd: number;
     readonly jobs: readonly JobCost[];
@@ -195,50 +171,23 @@ export interface RunCost {
     readonly unbounded: readonly string[];
 }
 
-function jobCost(job: JobShape, parameters: ResolutionScope["parameters"]): JobCost | string {
-    const instanceType = resolveExpression(job.instanceType, { parameters });
-    const count = resolveExpression(job.instanceCount, { parameters });
-    const runtime = resolveExpression(job.maxRuntimeSeconds, { parameters });
-    const cost =
-        typeof instanceType === "string" && Number.isFinite(Number(count)) && Number.isFinite(Number(runtime))
-            ? worstCaseJobCostUsd(instanceType, Number(count), Number(runtime))
-            : undefined;
-    if (cost === undefined) {
-        const shown = (value: Scalar | undefined) => JSON.stringify(value ?? null);
-        return `${job.step} ${job.where} (instance type ${shown(instanceType)}, count ${shown(count)}, MaxRuntimeInSeconds ${shown(runtime)})`;
-    }
-    return { step: job.step, instanceType: instanceType as string, instanceCount: Number(count), maxRuntimeSeconds: Number(runtime), costUsd: cost };
-}
-
-function costOf(nodes: readonly StepNode[], parameters: ResolutionScope["parameters"]): RunCost {
-    const jobs: JobCost[] = [];
-    const unbounded: string[] = [];
-    for (const node of nodes) {
-        if (node.kind === "job") {
-            for (const result of shapesOf(node).map((job) => jobCost(job, parameters))) {
-                if (typeof result === "string") {
-                    unbounded.push(result);
-                } else {
-                    jobs.push(result);
-                }
-            }
-        } else if (node.kind === "condition") {
-            // Only one branch runs: the dearer one bounds the run, as in the policy pack's sagemaker-pipeline-run-cost.
-            const branches = [costOf(node.ifSteps, parameters), costOf(node.elseSteps, parameters)];
-            const dearer = branches[0].totalUsd >= branches[1].totalUsd ? branches[0] : branches[1];
-            jobs.push(...dearer.jobs);
-            unbounded.push(...branches.flatMap((branch) => branch.unbounded));
-        }
-    }
-    return { totalUsd: jobs.reduce((sum, job) => sum + job.costUsd, 0), jobs, unbounded };
+function describeUnbounded(job: UnboundedJob): string {
+    const shown = (value: unknown) => JSON.stringify(value ?? null);
+    return `${job.step.name} ${job.where} (instance type ${shown(job.instanceTypes[0])}, count ${shown(job.instanceCount)}, MaxRuntimeInSeconds ${shown(job.maxRuntimeSeconds)})`;
 }
 
 /**
- * Worst-case on-demand cost of one run with the given parameter values, the way the policy pack bounds
- * it: every job's instances billed for the job's whole MaxRuntimeInSeconds at the catalog price.
+ * Worst-case on-demand cost of one run with the given parameter values, by the policy pack's own estimate
+ * (sagemaker-pipeline-run-cost): every job's instances billed for the job's whole MaxRuntimeInSeconds at
+ * the catalog price, or the pack config's `instancePrices`; a Condition step costs its dearer branch.
  */
-export function worstCaseRunCost(definition: DeployedDefinition, parameters: ResolutionScope["parameters"]): RunCost {
-    return costOf(jobTree(definition), parameters);
+export function worstCaseRunCost(
+    definition: DeployedDefinition,
+    parameters: ResolutionScope["parameters"],
+    prices: Readonly<Record<string, number>> = {},
+): RunCost {
+    const estimate = estimateRunCost(readPipeline(definition), { parameterValues: parameters, prices });
+    return { totalUsd: estimate.costUsd, jobs: estimate.jobs, unbounded: estimate.unbounded.map(describeUnbounded) };
 }
 
 /** Parameter values an execution runs with: the definition's defaults overlaid by the start's values. */

@@ -1,10 +1,13 @@
 // Start-time checks of pipeline parameter values, before anything is sent to AWS. Three sources, none
-// copied: the deployed definition (names, types, EnumValues), the policy pack's catalog (instance
-// allow-lists, maxInstanceCount, the run-cost ceiling) and the stack's hyperparameter ranges.
+// copied: the deployed definition (names, types, EnumValues), the policy pack's limits (instance
+// allow-lists, maxInstanceCount, runtime ceilings, prices and the run-cost ceiling, as policies/limits.ts
+// resolves them from the pack's defaults and an optional --policy-pack-config file) and the stack's
+// hyperparameter ranges.
 import type { StartPipelineExecutionCommandInput } from "@aws-sdk/client-sagemaker";
+import * as fs from "fs";
 import { HYPERPARAMETER_RANGES, MODEL_VARIANTS } from "../components/config";
 import { PARAMETERS } from "../components/pipelineDefinition";
-import { DEFAULT_LIMITS, DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES } from "../policies/catalog";
+import { Limit, PackLimits, packLimits } from "../policies/limits";
 import { DeployedDefinition, effectiveParameters, parameterUsages, ParameterUsage, RunCost, worstCaseRunCost } from "./definition";
 import { UsageError } from "./errors";
 import { formatUsd } from "./format";
@@ -118,21 +121,57 @@ const RULES_BY_NAME: Readonly<Record<string, Rule>> = {
     [PARAMETERS.modelVariant]: oneOfRule(MODEL_VARIANTS),
 };
 
+/** A check of a value; for a policy pack limit, also the policy whose level decides what a failure does. */
+interface Check {
+    readonly rule: Rule;
+    readonly limit?: Limit<unknown>;
+}
+
 /**
  * Policy-pack rules (and the s3:// check) follow from where the definition uses the parameter, so a
  * `--param` that feeds a job's instance type meets the same allow-list as `--instance-type`.
  */
-function usageRule(usage: ParameterUsage): Rule {
+function usageCheck(usage: ParameterUsage, limits: PackLimits): Check {
+    const pack = (knob: string) => ` (the policy pack's ${knob}, step ${usage.step})`;
+    const runtime = limits.runtime.knobs;
     switch (usage.kind) {
         case "instanceType":
-            return usage.job === "Training"
-                ? oneOfRule(DEFAULT_TRAINING_INSTANCE_TYPES, ` (the policy pack's training instance allow-list, step ${usage.step})`)
-                : oneOfRule(DEFAULT_PROCESSING_INSTANCE_TYPES, ` (the policy pack's processing instance allow-list, step ${usage.step})`);
+            return {
+                limit: limits.instanceTypes,
+                rule:
+                    usage.job === "Training"
+                        ? oneOfRule(limits.instanceTypes.knobs.trainingInstanceTypes, pack("training instance allow-list"))
+                        : oneOfRule(limits.instanceTypes.knobs.processingInstanceTypes, pack("processing instance allow-list")),
+            };
         case "instanceCount":
-            return integerRule({ min: 1, max: DEFAULT_LIMITS.maxInstanceCount }, ` (the policy pack's maxInstanceCount, step ${usage.step})`);
+            return { limit: limits.instanceCount, rule: integerRule({ min: 1, max: limits.instanceCount.knobs.maxInstanceCount }, pack("maxInstanceCount")) };
+        case "maxRuntime": {
+            const [max, knob] =
+                usage.job === "Training"
+                    ? [runtime.maxTrainingRuntimeSeconds, "maxTrainingRuntimeSeconds"]
+                    : [runtime.maxProcessingRuntimeSeconds, "maxProcessingRuntimeSeconds"];
+            return { limit: limits.runtime, rule: integerRule({ min: 1, max }, pack(knob)) };
+        }
+        case "maxWait":
+            return { limit: limits.runtime, rule: integerRule({ min: 1, max: runtime.maxSpotWaitSeconds }, pack("maxSpotWaitSeconds")) };
         case "s3Uri":
-            return s3UriRule;
+            return { rule: s3UriRule };
     }
+}
+
+/**
+ * What a failed check does, by its policy's level in the pack config, as under the pack: a disabled
+ * policy limits nothing, an advisory one warns (recorded in `warnings`), any other refuses (returned).
+ */
+function refusal(problem: string, limit: Limit<unknown> | undefined, warnings: string[]): string | undefined {
+    if (limit?.enforcementLevel === "disabled") {
+        return undefined;
+    }
+    if (limit?.enforcementLevel === "advisory") {
+        warnings.push(`${problem} ${limit.policy} is advisory in the policy pack config, so the start goes ahead.`);
+        return undefined;
+    }
+    return problem;
 }
 
 /** Each parameter type's literal form; SageMaker also reads every value from a string. */
@@ -148,6 +187,37 @@ function normalise(type: string, value: string): string {
     return type === "Integer" ? String(Number(value.trim())) : type === "Float" ? value.trim() : value;
 }
 
+/**
+ * The policy pack's limits under a `--policy-pack-config` file (JSON, as `pulumi preview --policy-pack-config`
+ * takes it), resolved by the pack itself (policies/limits.ts); no file, or an empty name, gives the pack's
+ * defaults. A file that cannot be read or that the pack would refuse is a UsageError.
+ */
+export function loadPackLimits(file: string | undefined): PackLimits {
+    if (file === undefined || file === "") {
+        return packLimits();
+    }
+    const refuse = (why: string): never => {
+        throw new UsageError([`--policy-pack-config ${JSON.stringify(file)}: ${why}`]);
+    };
+    let text = "";
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (error) {
+        refuse(`cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+    }
+    let config: unknown;
+    try {
+        config = JSON.parse(text);
+    } catch (error) {
+        refuse(`is not JSON (${(error as Error).message}); a policy pack config is a JSON object keyed by policy name.`);
+    }
+    try {
+        return packLimits(config);
+    } catch (error) {
+        return refuse((error as Error).message);
+    }
+}
+
 export interface PipelineParameterValue {
     readonly Name: string;
     readonly Value: string;
@@ -157,11 +227,22 @@ export interface ValidatedStart {
     /** The values to send, in the definition's parameter order; parameters not given keep their defaults. */
     readonly parameters: PipelineParameterValue[];
     readonly cost: RunCost;
+    /** Limits of advisory policies the start exceeds; it goes ahead. */
+    readonly warnings: string[];
 }
 
-/** Checks every requested value and the run's worst-case cost; throws a UsageError listing every problem. */
-export function validateParameters(definition: DeployedDefinition, pipelineName: string, requested: readonly RequestedValue[]): ValidatedStart {
+/**
+ * Checks every requested value and the run's worst-case cost against the definition, the stack's ranges
+ * and the policy pack's `limits` (default: the pack's defaults); throws a UsageError listing every problem.
+ */
+export function validateParameters(
+    definition: DeployedDefinition,
+    pipelineName: string,
+    requested: readonly RequestedValue[],
+    limits: PackLimits = packLimits(),
+): ValidatedStart {
     const problems: string[] = [];
+    const warnings: string[] = [];
     const declared = new Map(definition.Parameters.map((parameter) => [parameter.Name, parameter]));
     const usages = parameterUsages(definition);
     const accepted = new Map<string, string>();
@@ -174,16 +255,25 @@ export function validateParameters(definition: DeployedDefinition, pipelineName:
             continue;
         }
         // Platform rules before EnumValues: where both refuse a value, the policy pack's reason is the useful one.
-        const rules: Rule[] = [
-            TYPE_RULES[declaration.Type] ?? (() => undefined),
-            ...(usages.get(parameter) ?? []).map(usageRule),
-            ...(RULES_BY_NAME[parameter] ? [RULES_BY_NAME[parameter]] : []),
-            ...(declaration.EnumValues ? [oneOfRule(declaration.EnumValues, " (EnumValues of the pipeline definition)")] : []),
+        const checks: Check[] = [
+            { rule: TYPE_RULES[declaration.Type] ?? (() => undefined) },
+            ...(usages.get(parameter) ?? []).map((usage) => usageCheck(usage, limits)),
+            ...(RULES_BY_NAME[parameter] ? [{ rule: RULES_BY_NAME[parameter] }] : []),
+            ...(declaration.EnumValues ? [{ rule: oneOfRule(declaration.EnumValues, " (EnumValues of the pipeline definition)") }] : []),
         ];
-        // The first failing rule is the one to fix; later ones would repeat it in other words.
-        const expected = rules.map((rule) => rule(value)).find((result) => result !== undefined);
-        if (expected !== undefined) {
-            problems.push(`${source}: ${JSON.stringify(value)} is not allowed for pipeline parameter ${parameter}; expected ${expected}.`);
+        // The first refusing check is the one to fix; later ones would repeat it in other words.
+        let refused: string | undefined;
+        for (const { rule, limit } of checks) {
+            const expected = rule(value);
+            if (expected !== undefined) {
+                refused = refusal(`${source}: ${JSON.stringify(value)} is not allowed for pipeline parameter ${parameter}; expected ${expected}.`, limit, warnings);
+            }
+            if (refused !== undefined) {
+                break;
+            }
+        }
+        if (refused !== undefined) {
+            problems.push(refused);
         } else {
             accepted.set(parameter, normalise(declaration.Type, value));
         }
@@ -193,27 +283,31 @@ export function validateParameters(definition: DeployedDefinition, pipelineName:
     }
 
     const parameters = definition.Parameters.filter((p) => accepted.has(p.Name)).map((p) => ({ Name: p.Name, Value: accepted.get(p.Name)! }));
-    const cost = worstCaseRunCost(definition, effectiveParameters(definition, parameters));
-    const costProblem = runCostProblem(cost, requested, usages);
-    if (costProblem !== undefined) {
-        throw new UsageError([costProblem]);
+    const { knobs } = limits.runCost;
+    const cost = worstCaseRunCost(definition, effectiveParameters(definition, parameters), knobs.instancePrices);
+    const costProblem = runCostProblem(cost, knobs.maxRunCostUsd, requested, usages);
+    const refusedCost = costProblem === undefined ? undefined : refusal(costProblem, limits.runCost, warnings);
+    if (refusedCost !== undefined) {
+        throw new UsageError([refusedCost]);
     }
-    return { parameters, cost };
+    return { parameters, cost, warnings };
 }
 
-function runCostProblem(cost: RunCost, requested: readonly RequestedValue[], usages: Map<string, ParameterUsage[]>): string | undefined {
-    const costFlags = requested.filter((r) => (usages.get(r.parameter) ?? []).some((u) => u.kind === "instanceType" || u.kind === "instanceCount"));
+const COST_USAGES: readonly ParameterUsage["kind"][] = ["instanceType", "instanceCount", "maxRuntime"];
+
+function runCostProblem(cost: RunCost, ceiling: number, requested: readonly RequestedValue[], usages: Map<string, ParameterUsage[]>): string | undefined {
+    const costFlags = requested.filter((r) => (usages.get(r.parameter) ?? []).some((u) => COST_USAGES.includes(u.kind)));
     const culprit = costFlags.length > 0 ? costFlags.map((r) => `${r.source} ${r.value}`).join(", ") : "the pipeline's default parameters";
     if (cost.unbounded.length > 0) {
         return `${culprit}: the worst-case run cost cannot be bounded (no catalog price, count or MaxRuntimeInSeconds) for ${cost.unbounded.join("; ")}.`;
     }
-    if (cost.totalUsd <= DEFAULT_LIMITS.maxRunCostUsd) {
+    if (cost.totalUsd <= ceiling) {
         return undefined;
     }
     const jobs = cost.jobs
         .map((job) => `${job.step} ${job.instanceCount} x ${job.instanceType} x ${job.maxRuntimeSeconds} s = ${formatUsd(job.costUsd)}`)
         .join("; ");
-    return `${culprit}: the worst-case run cost is ${formatUsd(cost.totalUsd)} (${jobs}), above the policy pack's ceiling of ${formatUsd(DEFAULT_LIMITS.maxRunCostUsd)} (maxRunCostUsd); choose a smaller instance type or count.`;
+    return `${culprit}: the worst-case run cost is ${formatUsd(cost.totalUsd)} (${jobs}), above the policy pack's ceiling of ${formatUsd(ceiling)} (maxRunCostUsd); choose a smaller instance type or count.`;
 }
 
 export interface StartOptions {

@@ -1,52 +1,36 @@
 // Affordability: allowed instance types (pipelines and Studio), instance counts, runtime ceilings, managed
 // spot with checkpoints, and a worst-case on-demand cost per pipeline run. Defaults come from catalog.ts,
-// the one list the stack's config validation and the operations CLI use too.
+// the one list the stack's config validation and the operations CLI use too; the names, levels and knob
+// schemas of the four run-limiting policies live in limits.ts, which the CLI reads them from, and the run
+// cost is pipeline.ts's estimateRunCost, which the CLI uses too.
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import {
-    DEFAULT_LIMITS,
-    DEFAULT_PROCESSING_INSTANCE_TYPES,
-    DEFAULT_STUDIO_INSTANCE_TYPES,
-    DEFAULT_TRAINING_INSTANCE_TYPES,
-    pricePerHour,
-} from "./catalog";
-import { booleanKnob, integerKnob, knobs, listText, numberKnob, stringList } from "./knobs";
+import { DEFAULT_STUDIO_INSTANCE_TYPES } from "./catalog";
+import { booleanKnob, knobs, listText, stringList } from "./knobs";
+import { CountKnobs, InstanceTypeKnobs, LIMIT_POLICIES, RunCostKnobs, RuntimeKnobs } from "./limits";
 import {
     asNumber,
     candidates,
     clustersOf,
     defaultOf,
-    Definition,
     describeSetting,
-    JobStep,
+    estimateRunCost,
+    JobCost,
     jobSteps,
     resolve,
     Resolution,
-    StepNode,
     stoppingCondition,
+    UnboundedJob,
 } from "./pipeline";
 import { withDefinition } from "./sagemaker";
 import { eachKnown, peek, UNKNOWN } from "./unknowns";
 
-interface InstanceTypeKnobs {
-    trainingInstanceTypes: string[];
-    processingInstanceTypes: string[];
-}
-const instanceTypeSchema = {
-    properties: {
-        trainingInstanceTypes: stringList("Instance types Training steps may run on.", DEFAULT_TRAINING_INSTANCE_TYPES),
-        processingInstanceTypes: stringList("Instance types Processing steps may run on.", DEFAULT_PROCESSING_INSTANCE_TYPES),
-    },
-};
-
 export const sagemakerPipelineInstanceTypesAllowed: ResourceValidationPolicy = {
-    name: "sagemaker-pipeline-instance-types-allowed",
+    ...LIMIT_POLICIES.instanceTypes,
     description:
         "Every instance type a Training or Processing step of a SageMaker pipeline can run on (literal values, parameter DefaultValue and EnumValues, Condition branches included) is in the training or processing allow-list; an instance-type parameter must have EnumValues, otherwise a run can start on any type.",
-    enforcementLevel: "mandatory",
-    configSchema: instanceTypeSchema,
     validateResource: (args, reportViolation) =>
         withDefinition(args, (definition, pipeline) => {
-            const config = knobs<InstanceTypeKnobs>(args, instanceTypeSchema);
+            const config = knobs<InstanceTypeKnobs>(args, LIMIT_POLICIES.instanceTypes.configSchema);
             for (const step of jobSteps(definition.steps)) {
                 const [allowed, knob] =
                     step.type === "Training" ? [config.trainingInstanceTypes, "trainingInstanceTypes"] : [config.processingInstanceTypes, "processingInstanceTypes"];
@@ -135,24 +119,13 @@ export const sagemakerStudioInstanceTypesAllowed: ResourceValidationPolicy = {
     },
 };
 
-interface CountKnobs {
-    maxInstanceCount: number;
-}
-const countSchema = {
-    properties: {
-        maxInstanceCount: integerKnob("Most instances one Training or Processing job may use (per instance group).", DEFAULT_LIMITS.maxInstanceCount, 1),
-    },
-};
-
 export const sagemakerPipelineInstanceCount: ResourceValidationPolicy = {
-    name: "sagemaker-pipeline-instance-count",
+    ...LIMIT_POLICIES.instanceCount,
     description:
         "Each Training and Processing step of a SageMaker pipeline states its InstanceCount as a literal or a parameter whose DefaultValue (and any EnumValues) is at most maxInstanceCount.",
-    enforcementLevel: "mandatory",
-    configSchema: countSchema,
     validateResource: (args, reportViolation) =>
         withDefinition(args, (definition, pipeline) => {
-            const { maxInstanceCount } = knobs<CountKnobs>(args, countSchema);
+            const { maxInstanceCount } = knobs<CountKnobs>(args, LIMIT_POLICIES.instanceCount.configSchema);
             for (const step of jobSteps(definition.steps)) {
                 for (const cluster of clustersOf(step)) {
                     const setting = `${cluster.where}.InstanceCount`;
@@ -171,19 +144,6 @@ export const sagemakerPipelineInstanceCount: ResourceValidationPolicy = {
                 }
             }
         }),
-};
-
-interface RuntimeKnobs {
-    maxTrainingRuntimeSeconds: number;
-    maxProcessingRuntimeSeconds: number;
-    maxSpotWaitSeconds: number;
-}
-const runtimeSchema = {
-    properties: {
-        maxTrainingRuntimeSeconds: integerKnob("Ceiling on a Training step's StoppingCondition.MaxRuntimeInSeconds.", DEFAULT_LIMITS.maxTrainingRuntimeSeconds, 1),
-        maxProcessingRuntimeSeconds: integerKnob("Ceiling on a Processing step's StoppingCondition.MaxRuntimeInSeconds.", DEFAULT_LIMITS.maxProcessingRuntimeSeconds, 1),
-        maxSpotWaitSeconds: integerKnob("Ceiling on a Training step's StoppingCondition.MaxWaitTimeInSeconds (managed spot).", DEFAULT_LIMITS.maxSpotWaitSeconds, 1),
-    },
 };
 
 /** Problems of a time limit: missing (when required), not statable, or above the ceiling. */
@@ -205,14 +165,12 @@ function limitProblem(resolution: Resolution, setting: string, ceiling: number, 
 }
 
 export const sagemakerPipelineMaxRuntime: ResourceValidationPolicy = {
-    name: "sagemaker-pipeline-max-runtime",
+    ...LIMIT_POLICIES.runtime,
     description:
         "Each Training and Processing step of a SageMaker pipeline sets StoppingCondition.MaxRuntimeInSeconds (literal or parameter DefaultValue) within maxTrainingRuntimeSeconds / maxProcessingRuntimeSeconds, and any MaxWaitTimeInSeconds within maxSpotWaitSeconds, so no job bills without bound.",
-    enforcementLevel: "mandatory",
-    configSchema: runtimeSchema,
     validateResource: (args, reportViolation) =>
         withDefinition(args, (definition, pipeline) => {
-            const config = knobs<RuntimeKnobs>(args, runtimeSchema);
+            const config = knobs<RuntimeKnobs>(args, LIMIT_POLICIES.runtime.configSchema);
             for (const step of jobSteps(definition.steps)) {
                 const { maxRuntime, maxWait } = stoppingCondition(step);
                 const [ceiling, knob] =
@@ -272,101 +230,39 @@ export const sagemakerPipelineSpotCheckpoints: ResourceValidationPolicy = {
         }),
 };
 
-interface RunCostKnobs {
-    maxRunCostUsd: number;
-    instancePrices: Record<string, number>;
-    basis: "default" | "worst-case";
-}
-const runCostSchema = {
-    properties: {
-        maxRunCostUsd: numberKnob("Ceiling on the on-demand cost of one pipeline run, in USD.", DEFAULT_LIMITS.maxRunCostUsd),
-        instancePrices: {
-            type: "object" as const,
-            additionalProperties: { type: "number" as const, minimum: 0 },
-            default: {},
-            description: "USD per hour by instance type, overriding or extending the catalog's list prices (e.g. negotiated rates).",
-        },
-        basis: {
-            type: "string" as const,
-            enum: ["default", "worst-case"],
-            default: "default",
-            description:
-                "`default`: a run started without parameter overrides (the instance type's DefaultValue). `worst-case`: the most expensive type among DefaultValue and EnumValues.",
-        },
-    },
-};
-
-interface CostLine {
-    readonly text: string;
-    readonly usd: number;
+/** Why each unbounded group's cost cannot be estimated; a missing runtime is said once per step. */
+function estimateProblems(unbounded: readonly UnboundedJob[]): string[] {
+    return unbounded.flatMap((job, index) => {
+        const { label } = job.step;
+        const firstOfStep = index === 0 || unbounded[index - 1].step !== job.step;
+        const missing = job.missing.find((input) => input !== "MaxRuntimeInSeconds");
+        return [
+            ...(firstOfStep && job.missing.includes("MaxRuntimeInSeconds") ? [`${label} has no statable StoppingCondition.MaxRuntimeInSeconds`] : []),
+            ...(missing !== undefined
+                ? [`${label} ${job.where} has no statable ${missing}`]
+                : job.unpriced.length > 0
+                  ? [`${label} can run on ${listText(job.unpriced)}, which has no price (add it to instancePrices)`]
+                  : []),
+        ];
+    });
 }
 
-/** Cost of one job step, or the reasons it cannot be estimated. */
-function jobCost(step: JobStep, definition: Definition, config: RunCostKnobs): { lines: CostLine[]; problems: string[] } {
-    const lines: CostLine[] = [];
-    const problems: string[] = [];
-    const runtimeResolution = resolve(stoppingCondition(step).maxRuntime, definition);
-    const runtime = asNumber(defaultOf(runtimeResolution));
-    if (runtime === undefined) {
-        problems.push(`${step.label} has no statable StoppingCondition.MaxRuntimeInSeconds`);
-    }
-    for (const cluster of clustersOf(step)) {
-        const typeResolution = resolve(cluster.instanceType, definition);
-        const types = config.basis === "worst-case" ? candidates(typeResolution).map(String) : [defaultOf(typeResolution)].filter((t) => t !== undefined).map(String);
-        const count = asNumber(defaultOf(resolve(cluster.instanceCount, definition)));
-        if (types.length === 0 || count === undefined) {
-            problems.push(`${step.label} ${cluster.where} has no statable ${types.length === 0 ? "InstanceType" : "InstanceCount"}`);
-            continue;
-        }
-        const unpriced = types.filter((type) => pricePerHour(type, config.instancePrices) === undefined);
-        if (unpriced.length > 0) {
-            problems.push(`${step.label} can run on ${listText(unpriced)}, which has no price (add it to instancePrices)`);
-            continue;
-        }
-        const type = types.reduce((a, b) => ((pricePerHour(b, config.instancePrices) ?? 0) > (pricePerHour(a, config.instancePrices) ?? 0) ? b : a));
-        if (runtime !== undefined) {
-            const usd = ((pricePerHour(type, config.instancePrices) ?? 0) * count * runtime) / 3600;
-            lines.push({ text: `${step.name}: ${type} x ${count} x ${(runtime / 3600).toFixed(2)} h = $${usd.toFixed(2)}`, usd });
-        }
-    }
-    return { lines, problems };
-}
-
-/** The most expensive path through the steps: job costs add up, a Condition costs its dearer branch. */
-function runCost(steps: StepNode[], definition: Definition, config: RunCostKnobs): { lines: CostLine[]; problems: string[]; usd: number } {
-    const lines: CostLine[] = [];
-    const problems: string[] = [];
-    for (const step of steps) {
-        if (step.kind === "job") {
-            const cost = jobCost(step, definition, config);
-            lines.push(...cost.lines);
-            problems.push(...cost.problems);
-        } else if (step.kind === "condition") {
-            const branches = [runCost(step.ifSteps, definition, config), runCost(step.elseSteps, definition, config)];
-            const dearer = branches[0].usd >= branches[1].usd ? branches[0] : branches[1];
-            lines.push(...dearer.lines);
-            problems.push(...branches.flatMap((branch) => branch.problems));
-        }
-    }
-    return { lines, problems, usd: lines.reduce((sum, line) => sum + line.usd, 0) };
-}
+const costLine = (job: JobCost) => `${job.step}: ${job.instanceType} x ${job.instanceCount} x ${(job.maxRuntimeSeconds / 3600).toFixed(2)} h = $${job.costUsd.toFixed(2)}`;
 
 export const sagemakerPipelineRunCost: ResourceValidationPolicy = {
-    name: "sagemaker-pipeline-run-cost",
+    ...LIMIT_POLICIES.runCost,
     description:
         "The worst-case on-demand cost of one SageMaker pipeline run — instance price (catalog, overridable) × InstanceCount × MaxRuntimeInSeconds, summed over Training and Processing steps, the dearer branch of each Condition — stays within maxRunCostUsd.",
-    enforcementLevel: "mandatory",
-    configSchema: runCostSchema,
     validateResource: (args, reportViolation) =>
         withDefinition(args, (definition, pipeline) => {
-            const config = knobs<RunCostKnobs>(args, runCostSchema);
-            const cost = runCost(definition.steps, definition, config);
-            for (const problem of cost.problems) {
+            const config = knobs<RunCostKnobs>(args, LIMIT_POLICIES.runCost.configSchema);
+            const cost = estimateRunCost(definition, { prices: config.instancePrices, dearestInstanceType: config.basis === "worst-case" });
+            for (const problem of estimateProblems(cost.unbounded)) {
                 reportViolation(`${pipeline}: the cost of a run cannot be estimated: ${problem}.`);
             }
-            if (cost.usd > config.maxRunCostUsd) {
+            if (cost.costUsd > config.maxRunCostUsd) {
                 reportViolation(
-                    `${pipeline}: a run can cost up to $${cost.usd.toFixed(2)} on demand (${cost.lines.map((line) => line.text).join("; ")}), above maxRunCostUsd $${config.maxRunCostUsd}; lower the instance type, count or MaxRuntimeInSeconds, or raise maxRunCostUsd in the pack config.`,
+                    `${pipeline}: a run can cost up to $${cost.costUsd.toFixed(2)} on demand (${cost.jobs.map(costLine).join("; ")}), above maxRunCostUsd $${config.maxRunCostUsd}; lower the instance type, count or MaxRuntimeInSeconds, or raise maxRunCostUsd in the pack config.`,
                 );
             }
         }),

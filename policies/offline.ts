@@ -3,7 +3,6 @@
 // defaults and validation, preview unknowns behind unknownCheckingProxy, notApplicable, "can't run during
 // preview"), without a Pulumi CLI or a policy-analyzer gRPC server.
 import {
-    EnforcementLevel,
     Policy,
     PolicyResource,
     PolicyResourceOptions,
@@ -13,8 +12,7 @@ import {
     StackValidationPolicy,
     unknownCheckingProxy,
 } from "@pulumi/policy";
-import Ajv, { ErrorObject, ValidateFunction } from "ajv";
-import { ENFORCEMENT_LEVELS, schemaDefaults } from "./knobs";
+import { isPlainObject, PolicySettings, resolvePolicySettings } from "./knobs";
 import { PACK_NAME, policies as packPolicies } from "./policies";
 import { isUnknownValueError } from "./unknowns";
 
@@ -52,9 +50,6 @@ type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
 export const OFFLINE_STACK = "offline";
 export const OFFLINE_PROJECT = "offline";
 
-/** Pack-wide default level, as `new PolicyPack(...)` in index.ts sets it. */
-const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
-
 /** @pulumi/policy's sentinel for an unknown value, which its unknownCheckingProxy recognises (internal export). */
 const UNKNOWN_SENTINEL: string = require("@pulumi/policy/proxy").unknownStringValue;
 
@@ -71,14 +66,6 @@ function notApplicable(reason?: string): never {
 /** Turns the resources of `runOfflineStack()` (tools/offlineStack.ts) into `evaluate`'s input. */
 export function toPolicyResources(resources: readonly { type: string; name: string; inputs: Record<string, unknown> }[]): OfflineResource[] {
     return resources.map((resource) => ({ type: resource.type, name: resource.name, props: resource.inputs }));
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-    if (value === null || typeof value !== "object") {
-        return false;
-    }
-    const prototype = Object.getPrototypeOf(value);
-    return prototype === Object.prototype || prototype === null;
 }
 
 /**
@@ -105,93 +92,16 @@ export function withPolicyUnknowns(value: unknown): unknown {
     return value;
 }
 
-// ---- Configuration: the engine's defaults, "all", per-policy overrides, schema validation ----
+// ---- Configuration: the engine's defaults, "all", per-policy overrides, schema validation (knobs.ts) ----
 
-export interface PolicySettings {
-    readonly enforcementLevel: EnforcementLevel;
-    readonly properties: Record<string, unknown>;
-}
-
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-const validators = new WeakMap<Policy, ValidateFunction>();
-
-function validatorFor(policy: Policy): ValidateFunction {
-    let validate = validators.get(policy);
-    if (!validate) {
-        validate = ajv.compile({
-            type: "object",
-            properties: { ...(policy.configSchema?.properties ?? {}) },
-            required: policy.configSchema?.required ?? [],
-            additionalProperties: false,
-        });
-        validators.set(policy, validate);
-    }
-    return validate;
-}
-
-function knobError(policy: Policy, error: ErrorObject, config: Record<string, unknown>): string {
-    const known = Object.keys(policy.configSchema?.properties ?? {});
-    if (error.keyword === "additionalProperties") {
-        const knob = String(error.params.additionalProperty);
-        return `unknown knob "${knob}"; ${known.length > 0 ? `its knobs are ${known.join(", ")}` : "it has no knobs"} (and enforcementLevel)`;
-    }
-    if (error.keyword === "required") {
-        return `knob "${String(error.params.missingProperty)}" is required`;
-    }
-    const path = error.instancePath.split("/").filter(Boolean);
-    const knob = path[0] ?? "";
-    const value = knob in config ? ` (got ${JSON.stringify(config[knob])})` : "";
-    return `knob "${path.join(".")}" ${error.message ?? "is invalid"}${value}`;
-}
-
-function isEnforcementLevel(value: unknown): value is EnforcementLevel {
-    return typeof value === "string" && (ENFORCEMENT_LEVELS as readonly string[]).includes(value);
-}
+export type { PolicySettings } from "./knobs";
 
 /**
  * Each policy's enforcement level and knobs: schema defaults, then `all`, then the policy's own entry,
  * in the shape of a `--policy-pack-config` file. Throws naming the policy and the knob on invalid config.
  */
 export function resolveConfig(config: Record<string, unknown> = {}, policyList: readonly AnyPolicy[] = packPolicies): Map<string, PolicySettings> {
-    if (!isPlainObject(config)) {
-        throw new Error(`The policy pack config must be an object of "<policy-name>": level or {enforcementLevel, ...knobs}; got ${JSON.stringify(config)}.`);
-    }
-    const byName = new Map(policyList.map((policy) => [policy.name, policy]));
-    for (const name of Object.keys(config)) {
-        if (name !== "all" && !byName.has(name)) {
-            throw new Error(`The policy pack config names "${name}", which is not a policy of ${PACK_NAME}; its policies are ${[...byName.keys()].join(", ")}.`);
-        }
-    }
-    const levelOf = (name: string, entry: unknown): EnforcementLevel | undefined => {
-        const level = typeof entry === "string" ? entry : isPlainObject(entry) ? entry.enforcementLevel : entry;
-        if (isPlainObject(entry) && level === undefined) {
-            return undefined;
-        }
-        if (!isEnforcementLevel(level)) {
-            const what = typeof entry === "string" || isPlainObject(entry) ? `enforcementLevel ${JSON.stringify(level)}` : `the value ${JSON.stringify(entry)}`;
-            throw new Error(`Invalid policy pack config for "${name}": ${what} is not one of ${ENFORCEMENT_LEVELS.join(", ")} (or an object with enforcementLevel and knobs).`);
-        }
-        return level;
-    };
-    const allLevel = "all" in config ? levelOf("all", config.all) : undefined;
-    const settings = new Map<string, PolicySettings>();
-    for (const policy of policyList) {
-        const entry = config[policy.name];
-        const level = entry === undefined ? undefined : levelOf(policy.name, entry);
-        const knobs: Record<string, unknown> = isPlainObject(entry) ? { ...entry } : {};
-        delete knobs.enforcementLevel;
-        const properties = { ...schemaDefaults(policy.configSchema), ...knobs };
-        const validate = validatorFor(policy);
-        if (!validate(properties)) {
-            const problems = (validate.errors ?? []).map((error) => knobError(policy, error, properties));
-            throw new Error(`Invalid policy pack config for "${policy.name}": ${[...new Set(problems)].join("; ")}.`);
-        }
-        settings.set(policy.name, {
-            enforcementLevel: level ?? allLevel ?? policy.enforcementLevel ?? PACK_ENFORCEMENT_LEVEL,
-            properties,
-        });
-    }
-    return settings;
+    return resolvePolicySettings(config, policyList, PACK_NAME);
 }
 
 // ---- Argument objects, faithful to @pulumi/policy's ResourceValidationArgs / StackValidationArgs ----

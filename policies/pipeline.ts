@@ -2,7 +2,9 @@
 // the shape the SageMaker Python SDK writes) for the encryption and cost rules: its parameters, its Training
 // and Processing steps (Condition branches included, recursively), and the values a step's settings can
 // take: a literal, or a `{"Get": "Parameters.X"}` that resolves to the parameter's DefaultValue and EnumValues.
-import { INSTANCE_TYPES } from "./catalog";
+// Also the one run-cost estimate, shared by the sagemaker-pipeline-run-cost policy and the operations CLI.
+// Pure: no @pulumi/policy at run time, so the CLI can load it.
+import { INSTANCE_TYPES, pricePerHour, worstCaseJobCostUsd } from "./catalog";
 
 export interface PipelineParameter {
     readonly Name: string;
@@ -150,9 +152,21 @@ export function candidates(resolution: Resolution): unknown[] {
     return [];
 }
 
+/** Values a run is started with, by parameter name; a parameter not given runs with its DefaultValue. */
+export type ParameterValues = Readonly<Record<string, unknown>>;
+
+/** The value a run started with `values` uses. */
+export function valueOf(resolution: Resolution, values: ParameterValues = {}): unknown {
+    if (resolution.kind === "parameter") {
+        const given = Object.hasOwn(values, resolution.name) ? values[resolution.name] : undefined;
+        return given ?? resolution.defaultValue;
+    }
+    return resolution.kind === "literal" ? resolution.value : undefined;
+}
+
 /** The value a run started without overrides uses. */
 export function defaultOf(resolution: Resolution): unknown {
-    return resolution.kind === "literal" ? resolution.value : resolution.kind === "parameter" ? resolution.defaultValue : undefined;
+    return valueOf(resolution);
 }
 
 /** `InstanceType "ml.g5.xlarge"` or `InstanceType (parameter TrainingInstanceType)`, for messages. */
@@ -216,4 +230,112 @@ export function storageKind(instanceType: string, overrides: Record<string, stri
     }
     const info = INSTANCE_TYPES[instanceType];
     return info === undefined ? undefined : info.nvmeInstanceStorage ? "nvme" : "ebs";
+}
+
+// ---- Run cost: price × InstanceCount × MaxRuntimeInSeconds per instance group, a Condition's dearer branch ----
+
+/** A setting a cost estimate needs that has no usable value. */
+export type CostInput = "InstanceType" | "InstanceCount" | "MaxRuntimeInSeconds";
+
+/** The on-demand cost of one instance group billed for its job's whole MaxRuntimeInSeconds. */
+export interface JobCost {
+    readonly step: string;
+    /** Where the group sits in the step's Arguments, e.g. `ResourceConfig`. */
+    readonly where: string;
+    readonly instanceType: string;
+    readonly instanceCount: number;
+    readonly maxRuntimeSeconds: number;
+    readonly costUsd: number;
+}
+
+/** An instance group whose cost cannot be stated, with what it would run with (for messages). */
+export interface UnboundedJob {
+    readonly step: JobStep;
+    readonly where: string;
+    /** The instance types considered (the run's, or every one the setting allows), count and runtime as resolved. */
+    readonly instanceTypes: readonly unknown[];
+    readonly instanceCount: unknown;
+    readonly maxRuntimeSeconds: unknown;
+    /** Settings without a usable value, in this order: InstanceType, InstanceCount, MaxRuntimeInSeconds. */
+    readonly missing: readonly CostInput[];
+    /** Instance types with no price (catalog or `prices`). */
+    readonly unpriced: readonly string[];
+}
+
+export interface RunCostEstimate {
+    /** Sum of `jobs`. */
+    readonly costUsd: number;
+    /** The priced groups of the dearest path: every job step, and of each Condition the dearer branch. */
+    readonly jobs: readonly JobCost[];
+    /** Every group, in either branch of any Condition, whose cost cannot be stated; the estimate leaves them out. */
+    readonly unbounded: readonly UnboundedJob[];
+}
+
+/** Which run the estimate prices. */
+export interface CostBasis {
+    /** The values of the run's parameters (default: none given, every parameter at its DefaultValue). */
+    readonly parameterValues?: ParameterValues;
+    /**
+     * Price every instance type an instance-type setting allows (DefaultValue and EnumValues) and count the
+     * dearest, instead of the one the run uses: the most a run of the definition can cost.
+     */
+    readonly dearestInstanceType?: boolean;
+    /** USD per hour by instance type, over the catalog's list prices (the pack's instancePrices). */
+    readonly prices?: Readonly<Record<string, number>>;
+}
+
+function groupCost(step: JobStep, cluster: Cluster, definition: Definition, basis: CostBasis): JobCost | UnboundedJob {
+    const values = basis.parameterValues;
+    const prices = { ...basis.prices };
+    const typeResolution = resolve(cluster.instanceType, definition);
+    const instanceTypes = basis.dearestInstanceType ? candidates(typeResolution) : [valueOf(typeResolution, values)].filter((type) => type !== undefined);
+    const instanceCount = valueOf(resolve(cluster.instanceCount, definition), values);
+    const maxRuntimeSeconds = valueOf(resolve(stoppingCondition(step).maxRuntime, definition), values);
+    const [count, runtime] = [asNumber(instanceCount), asNumber(maxRuntimeSeconds)];
+    const types = instanceTypes.map(String);
+    const missing: CostInput[] = [
+        ...(types.length === 0 ? ["InstanceType" as const] : []),
+        ...(count === undefined ? ["InstanceCount" as const] : []),
+        ...(runtime === undefined ? ["MaxRuntimeInSeconds" as const] : []),
+    ];
+    const unpriced = types.filter((type) => pricePerHour(type, prices) === undefined);
+    if (missing.length > 0 || unpriced.length > 0) {
+        return { step, where: cluster.where, instanceTypes, instanceCount, maxRuntimeSeconds, missing, unpriced };
+    }
+    // The first of the dearest types, so the estimate names a type the definition lists first.
+    const instanceType = types.reduce((a, b) => (pricePerHour(b, prices)! > pricePerHour(a, prices)! ? b : a));
+    const costUsd = worstCaseJobCostUsd(instanceType, count!, runtime!, prices)!;
+    return { step: step.name, where: cluster.where, instanceType, instanceCount: count!, maxRuntimeSeconds: runtime!, costUsd };
+}
+
+function costOf(steps: readonly StepNode[], definition: Definition, basis: CostBasis): RunCostEstimate {
+    const jobs: JobCost[] = [];
+    const unbounded: UnboundedJob[] = [];
+    for (const step of steps) {
+        if (step.kind === "job") {
+            for (const cost of clustersOf(step).map((cluster) => groupCost(step, cluster, definition, basis))) {
+                if ("costUsd" in cost) {
+                    jobs.push(cost);
+                } else {
+                    unbounded.push(cost);
+                }
+            }
+        } else if (step.kind === "condition") {
+            // Only one branch runs, so the dearer one bounds the run; either can hold an unboundable job.
+            const branches = [costOf(step.ifSteps, definition, basis), costOf(step.elseSteps, definition, basis)];
+            jobs.push(...(branches[0].costUsd >= branches[1].costUsd ? branches[0] : branches[1]).jobs);
+            unbounded.push(...branches.flatMap((branch) => branch.unbounded));
+        }
+    }
+    return { costUsd: jobs.reduce((sum, job) => sum + job.costUsd, 0), jobs, unbounded };
+}
+
+/**
+ * The on-demand cost of one run: for each instance group of each Training and Processing step, the
+ * instance type's price × InstanceCount × the step's MaxRuntimeInSeconds (every instance billed for the
+ * whole runtime), summed along the dearest path through Condition steps. Settings are resolved for the
+ * run `basis` describes; groups whose cost cannot be stated are listed in `unbounded`, not guessed.
+ */
+export function estimateRunCost(definition: Definition, basis: CostBasis = {}): RunCostEstimate {
+    return costOf(definition.steps, definition, basis);
 }

@@ -1,13 +1,17 @@
 // `start`: validates the requested parameter values, then starts one execution of the stack's pipeline.
 import { StartPipelineExecutionCommand } from "@aws-sdk/client-sagemaker";
 import { Command, Option } from "commander";
-import { DEFAULT_LIMITS } from "../../policies/catalog";
+import { PackLimits } from "../../policies/limits";
+import { RunCost } from "../definition";
 import { ActionFactory, CommandContext, notePipeline, resolvePipeline } from "../context";
 import { EXIT } from "../errors";
 import { formatUsd } from "../format";
 import { writeJson, writeLine } from "../io";
 import { describePipelineDefinition } from "../sagemaker";
-import { buildStartRequest, checkExecutionOptions, PARAMETER_FLAGS, requestedValues, validateParameters } from "../validation";
+import { buildStartRequest, checkExecutionOptions, loadPackLimits, PARAMETER_FLAGS, requestedValues, validateParameters } from "../validation";
+
+/** Environment variable naming the `--policy-pack-config` file when the flag is not given. */
+export const POLICY_PACK_CONFIG_ENV = "YOLO_POLICY_PACK_CONFIG";
 
 export interface StartCommandOptions extends Record<string, unknown> {
     readonly pipeline?: string;
@@ -16,6 +20,21 @@ export interface StartCommandOptions extends Record<string, unknown> {
     readonly clientRequestToken?: string;
     readonly displayName?: string;
     readonly description?: string;
+    readonly policyPackConfig?: string;
+}
+
+/** The run's cost against the pack's ceiling, for the notes on stderr. */
+function costNote(cost: RunCost, limits: PackLimits, configFile: string | undefined): string {
+    const { policy, enforcementLevel, knobs } = limits.runCost;
+    const bounded = cost.unbounded.length === 0;
+    const ceiling =
+        enforcementLevel === "disabled"
+            ? `; ${policy} is disabled, so no ceiling`
+            : bounded
+              ? ` of the ${formatUsd(knobs.maxRunCostUsd)} ceiling`
+              : `; the ceiling is ${formatUsd(knobs.maxRunCostUsd)}`;
+    const source = configFile ? ` (limits from --policy-pack-config ${configFile})` : "";
+    return `worst-case run cost ${bounded ? formatUsd(cost.totalUsd) : "cannot be bounded"}${ceiling}${source}`;
 }
 
 export async function startCommand(context: CommandContext, options: StartCommandOptions): Promise<number> {
@@ -27,17 +46,21 @@ export async function startCommand(context: CommandContext, options: StartComman
         description: options.description,
     };
     checkExecutionOptions(executionOptions);
+    const limits = loadPackLimits(options.policyPackConfig);
 
     const pipeline = resolvePipeline(options.pipeline, context.stack);
     notePipeline(context, pipeline);
     const definition = await describePipelineDefinition(context.clients.sagemaker, pipeline.name);
-    const { parameters, cost } = validateParameters(definition, pipeline.name, requested);
+    const { parameters, cost, warnings } = validateParameters(definition, pipeline.name, requested, limits);
     const request = buildStartRequest({ pipelineName: pipeline.name, parameters, ...executionOptions });
     const { io } = context;
-    const costNote = `worst-case run cost ${formatUsd(cost.totalUsd)} of the ${formatUsd(DEFAULT_LIMITS.maxRunCostUsd)} ceiling`;
+    for (const warning of warnings) {
+        writeLine(io.stderr, `warning: ${warning}`);
+    }
+    const note = costNote(cost, limits, options.policyPackConfig);
 
     if (options.dryRun) {
-        writeLine(io.stderr, `dry run: ${costNote}; StartPipelineExecution was not called. The request:`);
+        writeLine(io.stderr, `dry run: ${note}; StartPipelineExecution was not called. The request:`);
         writeJson(io.stdout, request);
         return EXIT.ok;
     }
@@ -55,7 +78,7 @@ export async function startCommand(context: CommandContext, options: StartComman
         return EXIT.ok;
     }
     const given = parameters.map((p) => `${p.Name}=${p.Value}`).join(" ") || "(none; all defaults)";
-    writeLine(io.stderr, `started with parameters ${given}; ${costNote}`);
+    writeLine(io.stderr, `started with parameters ${given}; ${note}`);
     writeLine(io.stdout, arn);
     writeLine(io.stderr, `follow it with: yolo-pipeline watch ${arn}`);
     return EXIT.ok;
@@ -66,7 +89,7 @@ export function registerStart(program: Command, action: ActionFactory): void {
         .command("start")
         .summary("validate parameters and start an execution")
         .description(
-            "Start an execution of the pipeline. Every value is checked first against the pipeline's definition, the policy pack's instance allow-lists and limits, and the stack's hyperparameter ranges; a refused value exits 2 and starts nothing.",
+            "Start an execution of the pipeline. Every value is checked first against the pipeline's definition, the policy pack's instance allow-lists and limits (its defaults, or as a --policy-pack-config file sets them), and the stack's hyperparameter ranges; a refused value exits 2 and starts nothing.",
         )
         .option("--pipeline <name>", "pipeline name (default: the stack's, <namePrefix>-<stack>-yolo11-training)");
     for (const { flag, parameter, description } of PARAMETER_FLAGS) {
@@ -77,6 +100,11 @@ export function registerStart(program: Command, action: ActionFactory): void {
         .option("--display-name <name>", "execution display name (letters, digits, hyphens)")
         .option("--description <text>", "execution description")
         .option("--client-request-token <token>", "idempotency token, 32-128 characters; reuse it to retry a start without starting twice (default: a new UUID)")
+        .addOption(
+            new Option("--policy-pack-config <file>", "the JSON file given to `pulumi preview --policy-pack-config`: check against the limits it sets (default: the pack's defaults)").env(
+                POLICY_PACK_CONFIG_ENV,
+            ),
+        )
         .option("--dry-run", "print the StartPipelineExecution request as JSON and exit without starting")
         .addHelpText(
             "after",
@@ -86,6 +114,7 @@ export function registerStart(program: Command, action: ActionFactory): void {
                 "  $ yolo-pipeline start --epochs 100 --instance-type ml.g5.xlarge",
                 "  $ yolo-pipeline start --model-variant yolo11s --input-data s3://my-bucket/datasets/drone-v2/ --dry-run",
                 "  $ yolo-pipeline start --param Seed=7 --display-name seed-7 --client-request-token $(uuidgen)",
+                "  $ yolo-pipeline start --instance-type ml.g5.12xlarge --policy-pack-config policy-config.json --dry-run",
             ].join("\n"),
         )
         .action(action(startCommand));

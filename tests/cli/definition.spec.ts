@@ -51,6 +51,17 @@ describe("cli pipeline definition reading", () => {
         expect(usages.has(PARAMETERS.epochs)).to.equal(false);
     });
 
+    it("finds parameters that set a job's MaxRuntimeInSeconds or MaxWaitTimeInSeconds, for the pack's runtime ceilings", () => {
+        const [train, evaluate] = JSON.parse(JSON.stringify(definition.Steps)) as DeployedStep[];
+        (train.Arguments as { StoppingCondition: Record<string, unknown> }).StoppingCondition = { MaxRuntimeInSeconds: { Get: "Parameters.TrainTime" }, MaxWaitTimeInSeconds: { Get: "Parameters.SpotWait" } };
+        (evaluate.Arguments as { StoppingCondition: Record<string, unknown> }).StoppingCondition = { MaxRuntimeInSeconds: { Get: "Parameters.EvalTime" } };
+        const timed = { ...definition, Steps: [train, evaluate] };
+        const usages = parameterUsages(timed);
+        expect(usages.get("TrainTime")).to.deep.equal([{ kind: "maxRuntime", job: "Training", step: STEPS.train }]);
+        expect(usages.get("SpotWait")).to.deep.equal([{ kind: "maxWait", step: STEPS.train }]);
+        expect(usages.get("EvalTime")).to.deep.equal([{ kind: "maxRuntime", job: "Processing", step: STEPS.evaluate }]);
+    });
+
     it("counts steps nested in a Condition step's branches", () => {
         const [train, evaluate] = definition.Steps;
         const conditional: DeployedStep = { Name: "GateOnMap", Type: "Condition", Arguments: { Conditions: [], IfSteps: [evaluate], ElseSteps: [] } };

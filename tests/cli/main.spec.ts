@@ -2,6 +2,9 @@
 // cli/errors.ts, cli/clients.ts), in-process. Clients point at a closed port: these paths must end before
 // any AWS call.
 import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { version } from "../../package.json";
 import { createClients, RETRY } from "../../cli/clients";
 import { loadStack } from "../../cli/context";
@@ -28,7 +31,7 @@ describe("cli arguments", () => {
 
     it("start --help lists a flag for each pipeline parameter", async () => {
         const { stdout } = await cli("start", "--help");
-        for (const flag of ["--epochs", "--batch-size", "--learning-rate", "--image-size", "--instance-type", "--instance-count", "--model-variant", "--input-data", "--output-path", "--evaluation-instance-type", "--patience", "--seed", "--param", "--dry-run", "--client-request-token"]) {
+        for (const flag of ["--epochs", "--batch-size", "--learning-rate", "--image-size", "--instance-type", "--instance-count", "--model-variant", "--input-data", "--output-path", "--evaluation-instance-type", "--patience", "--seed", "--param", "--dry-run", "--client-request-token", "--policy-pack-config"]) {
             expect(stdout).to.include(`${flag} `);
         }
     });
@@ -80,6 +83,31 @@ describe("cli arguments", () => {
         const result = await cli("start", "--param", "Epochs", "--client-request-token", "too-short");
         expect(result.code).to.equal(EXIT.usage);
         expect(result.stderr).to.include("--param \"Epochs\": expected Name=Value");
+    });
+});
+
+describe("cli start --policy-pack-config", () => {
+    it("refuses an unreadable file, from the flag or YOLO_POLICY_PACK_CONFIG, with exit 2 before any AWS call", async () => {
+        const expected = 'error: --policy-pack-config "/nonexistent/policy-config.json": cannot be read (ENOENT).\n';
+        const fromFlag = await cli("start", "--policy-pack-config", "/nonexistent/policy-config.json");
+        expect(fromFlag).to.include({ code: EXIT.usage, stderr: expected });
+        const fromEnv = await runCliInProcess(["start"], { clients: offlineClients(), env: { YOLO_POLICY_PACK_CONFIG: "/nonexistent/policy-config.json" } });
+        expect(fromEnv).to.include({ code: EXIT.usage, stderr: expected });
+    });
+
+    it("refuses a file the pack would refuse with exit 2, in the pack's words", async () => {
+        const folder = fs.mkdtempSync(path.join(os.tmpdir(), "pack-config-"));
+        try {
+            const config = path.join(folder, "policy-config.json");
+            fs.writeFileSync(config, JSON.stringify({ "sagemaker-pipeline-instance-count": { maxInstanceCount: "4" } }));
+            const result = await cli("start", "--policy-pack-config", config);
+            expect(result.code).to.equal(EXIT.usage);
+            expect(result.stderr).to.equal(
+                `error: --policy-pack-config ${JSON.stringify(config)}: Invalid policy pack config for "sagemaker-pipeline-instance-count": knob "maxInstanceCount" must be integer (got "4").\n`,
+            );
+        } finally {
+            fs.rmSync(folder, { recursive: true, force: true });
+        }
     });
 });
 

@@ -16,6 +16,9 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { randomUUID } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { EVALUATION_REPORT, PARAMETERS, STEPS } from "../../components/pipelineDefinition";
 import { PREFIXES } from "../../components/s3Layout";
 import { createClients } from "../../cli/clients";
@@ -153,6 +156,29 @@ describe("cli against moto", () => {
         expect(result.code).to.equal(EXIT.usage);
         expect(result.stderr).to.include("worst-case run cost").and.include("maxRunCostUsd");
         expect(await executions()).to.deep.equal([]);
+    });
+
+    it("start (in-process) refused above the default ceiling starts under a --policy-pack-config (or YOLO_POLICY_PACK_CONFIG) that raises maxRunCostUsd", async () => {
+        const folder = fs.mkdtempSync(path.join(os.tmpdir(), "pack-config-"));
+        try {
+            const config = path.join(folder, "policy-config.json");
+            fs.writeFileSync(config, JSON.stringify({ "sagemaker-pipeline-run-cost": { maxRunCostUsd: 1000 }, "iam-known-actions": { additionalActions: [] } }));
+            const dear = ["start", "--instance-type", "ml.g5.12xlarge", "--instance-count", "4"];
+            expect((await runCliInProcess(dear)).code).to.equal(EXIT.usage);
+
+            const started = await runCliInProcess([...dear, "--policy-pack-config", config]);
+            expect(started.code, started.stderr).to.equal(EXIT.ok);
+            expect(started.stderr).to.match(/worst-case run cost \$\d+\.\d\d of the \$1000\.00 ceiling \(limits from --policy-pack-config .*policy-config\.json\)/);
+            expect(await parametersOf(started.stdout.trim())).to.deep.equal([
+                { Name: PARAMETERS.trainingInstanceType, Value: "ml.g5.12xlarge" },
+                { Name: PARAMETERS.trainingInstanceCount, Value: "4" },
+            ]);
+            const fromEnv = await runCliInProcess([...dear, "--dry-run"], { env: { YOLO_POLICY_PACK_CONFIG: config } });
+            expect(fromEnv.code, fromEnv.stderr).to.equal(EXIT.ok);
+            expect(await executions()).to.have.length(1);
+        } finally {
+            fs.rmSync(folder, { recursive: true, force: true });
+        }
     });
 
     it("start --dry-run (subprocess) prints the exact StartPipelineExecution request and starts nothing", async () => {

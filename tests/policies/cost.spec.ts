@@ -197,4 +197,22 @@ describe("sagemaker-pipeline-run-cost", () => {
         assertHasViolation(violations, policy, "can run on ml.trn1.2xlarge, which has no price (add it to instancePrices)", "p");
         assertHasViolation(violations, policy, 'Processing step "Evaluate" has no statable StoppingCondition.MaxRuntimeInSeconds', "p");
     });
+
+    it("says a missing runtime once per step and a missing count per instance group, in step order", async () => {
+        const groups = variant(trainingStep(), (s) => {
+            delete s.Arguments.StoppingCondition.MaxRuntimeInSeconds;
+            s.Arguments.ResourceConfig.InstanceGroups = [
+                { InstanceGroupName: "a", InstanceType: "ml.g5.xlarge", InstanceCount: 1 },
+                { InstanceGroupName: "b", InstanceType: "ml.g5.xlarge" },
+                { InstanceGroupName: "c", InstanceType: "ml.trn1.2xlarge", InstanceCount: 1 },
+            ];
+        });
+        const violations = await violationsOf([pipeline(definition([groups, condition("Gate", [variant(processingStep(), (s) => delete s.Arguments.StoppingCondition)])]), "p")]);
+        expect(violations.filter((v) => v.policy === policy).map((v) => v.message.replace("Pipeline p: the cost of a run cannot be estimated: ", ""))).to.deep.equal([
+            'Training step "Train" has no statable StoppingCondition.MaxRuntimeInSeconds.',
+            'Training step "Train" ResourceConfig.InstanceGroups[1] has no statable InstanceCount.',
+            'Training step "Train" can run on ml.trn1.2xlarge, which has no price (add it to instancePrices).',
+            'Processing step "Evaluate" (in the if branch of Condition step "Gate") has no statable StoppingCondition.MaxRuntimeInSeconds.',
+        ]);
+    });
 });
