@@ -1,0 +1,419 @@
+"""The persona notebooks: committed without outputs, their shared helper, and a headless run of each.
+
+Both notebooks are executed cell by cell (nbclient, a kernel of this venv) against the platform on a local
+AWS API emulator with IAM enforced (tests/python/emulator.py): the stack's bucket holding a synthetic
+YOLO dataset, the pipeline created from the stack's definition and the persona roles with the stack's
+documents. The kernels reach AWS only through the standard boto3 chain (AWS_ENDPOINT_URL, a profile or
+environment credentials, STACK_OUTPUTS for the stack's outputs), so the notebooks hold no emulator code;
+the network guard of the script tests refuses and records any connection beyond 127.0.0.1.
+
+- The data scientist notebook runs the laptop way (AWS profile `ab` in a throwaway config file) with the
+  credentials of the assumed data scientist role and its exact policies; its refusal cell must meet real
+  AccessDenied answers.
+- The ML engineer notebook runs the Studio way (role credentials in the environment, a Studio app variable,
+  no profile file) as the ML engineer role. Its SageMaker statements are widened to "*" because moto checks
+  SageMaker actions only (see emulator.widen_sagemaker_resources); its S3 statements are exact. The emulator
+  runs no jobs, so after the cell that starts the execution the test plays the pipeline's steps: it uploads
+  the session's trained model (conftest) as the training step's model.tar.gz and the evaluation.json that
+  the real evaluate.py writes for it, where the pipeline would, and the following cells read those.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+
+import emulator
+from conftest import NETWORK_GUARD, REPO, describe, processing_job
+
+NOTEBOOKS = REPO / "notebooks"
+DATA_SCIENTIST = NOTEBOOKS / "data_scientist_example.ipynb"
+ML_ENGINEER = NOTEBOOKS / "ml_engineer_example.ipynb"
+CELL_TIMEOUT = 180
+KERNEL_NAME = "yolo-notebooks-venv"
+
+sys.path.insert(0, str(NOTEBOOKS))
+import notebook_support as support  # noqa: E402  (notebooks/ is not a package)
+
+
+# --------------------------------------------------------------------------------- the committed notebooks
+
+
+@pytest.mark.parametrize("path", [DATA_SCIENTIST, ML_ENGINEER], ids=lambda p: p.name)
+def test_the_notebook_is_committed_without_outputs_or_execution_counts(path):
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    carrying = [cell.get("id") for cell in notebook.cells if cell.cell_type == "code"
+                and (cell.outputs or cell.execution_count is not None)]
+    assert carrying == [], f"{path.name}: clear the outputs of cells {carrying} (Jupyter: Edit → Clear Outputs of All Cells)"
+    timed = [cell.get("id") for cell in notebook.cells if "execution" in cell.metadata]
+    assert timed == [], f"{path.name}: cells {timed} carry execution timings (cell metadata 'execution')"
+    assert "widgets" not in notebook.metadata, "saved widget state (it holds outputs)"
+
+
+@pytest.mark.parametrize("path", [DATA_SCIENTIST, ML_ENGINEER, NOTEBOOKS / "notebook_support.py"], ids=lambda p: p.name)
+def test_the_notebooks_and_their_helper_carry_no_credentials(path):
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b", text), "an AWS access key id"
+    assert not re.search(r"(?i)aws_secret_access_key\s*=|SecretAccessKey\"?\s*[:=]\s*\"[^\"]", text), "a secret key"
+    assert not re.search(r"(?i)aws_session_token\s*=", text)
+
+
+# ---------------------------------------------------------------------------- notebook_support, offline
+
+
+def test_the_documented_defaults_are_the_dev_stacks_outputs(plan):
+    outputs = plan["outputs"]
+    assert {key: outputs[key] for key in support.DEFAULT_OUTPUTS} == support.DEFAULT_OUTPUTS
+    assert {persona: arn.rsplit("/", 1)[-1] for persona, arn in outputs["roleArns"].items()} == support.DEFAULT_ROLE_NAMES
+
+
+def test_stack_outputs_come_from_the_stack_outputs_file_then_pulumi_then_the_defaults(tmp_path):
+    written = tmp_path / "stack-outputs.json"
+    written.write_text(json.dumps({"bucketName": "other-bucket", "region": "eu-west-1"}))
+    outputs, source = support.load_stack_outputs(env={"STACK_OUTPUTS": str(written)})
+    assert (outputs["bucketName"], outputs["region"], outputs["pipelineName"]) == ("other-bucket", "eu-west-1", "drone-dev-yolo11-training")
+    assert source == f"STACK_OUTPUTS ({written})"
+
+    with pytest.raises(support.SetupError, match="no such file"):
+        support.load_stack_outputs(env={"STACK_OUTPUTS": str(tmp_path / "missing.json")})
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "pulumi"
+    fake.write_text('#!/bin/sh\n[ "$*" = "stack output --json" ] && echo \'{"bucketName": "from-pulumi"}\' && exit 0\nexit 3\n')
+    fake.chmod(0o755)
+    outputs, source = support.load_stack_outputs(env={"PATH": str(bin_dir)}, repo_root=tmp_path)
+    assert outputs["bucketName"] == "from-pulumi" and source.startswith("pulumi stack output --json")
+
+    fake.write_text("#!/bin/sh\necho 'error: no stack selected' >&2\nexit 255\n")
+    outputs, source = support.load_stack_outputs(env={"PATH": str(bin_dir)})
+    assert outputs == support.DEFAULT_OUTPUTS and "no stack selected" in source
+
+    outputs, source = support.load_stack_outputs(env={"PATH": str(tmp_path / "empty")})
+    assert outputs == support.DEFAULT_OUTPUTS and source.startswith("documented defaults (no STACK_OUTPUTS file and no pulumi CLI")
+
+
+def test_credentials_are_profile_ab_on_a_laptop_and_the_default_chain_in_studio_or_with_aws_profile(tmp_path):
+    nowhere = tmp_path / "no-metadata.json"
+    assert support.credential_choice(env={}, metadata_file=nowhere)[0] == "ab"
+    assert support.credential_choice(env={"AWS_PROFILE": "ab"}, metadata_file=nowhere)[0] is None
+    assert support.credential_choice(env={"SAGEMAKER_APP_TYPE": "JupyterLab"}, metadata_file=nowhere)[0] is None
+    assert support.credential_choice(env={"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/x"}, metadata_file=nowhere)[0] is None
+    metadata = tmp_path / "resource-metadata.json"
+    metadata.write_text("{}")
+    profile, how = support.credential_choice(env={}, metadata_file=metadata)
+    assert profile is None and "SageMaker Studio" in how
+
+    config = tmp_path / "config"
+    config.write_text("[profile other]\nregion = us-east-1\n")
+    env = {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        for name in ("AWS_PROFILE", *support.STUDIO_ENV_VARS, *support.CONTAINER_CREDENTIAL_VARS):
+            patch.delenv(name, raising=False)
+        with pytest.raises(support.SetupError, match=r"aws configure --profile ab"):
+            support.aws_session("us-east-1", env={})
+
+
+def test_aws_errors_are_classified_for_a_readable_explanation():
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    def client_error(status, code, message):
+        return ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+
+    assert support.error_details(client_error(403, "AccessDenied", "Access Denied"))["kind"] == "denied"
+    assert support.error_details(client_error(400, "AccessDeniedException", "User x is not authorized"))["kind"] == "denied"
+    xml = ('<?xml version="1.0"?><ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>User: a is not '
+           'authorized to perform: sagemaker:StartPipelineExecution</Message></Error></Errors></ErrorResponse>')
+    details = support.error_details(client_error(403, "403", xml))
+    assert (details["kind"], details["code"], details["message"]) == (
+        "denied", "AccessDenied", "User: a is not authorized to perform: sagemaker:StartPipelineExecution")
+    page = "<!doctype html><title>500 Internal Server Error</title><h1>Internal Server Error</h1><p>The server failed.</p>"
+    details = support.error_details(client_error(500, "500", page))
+    assert details["kind"] == "unavailable" and details["message"] == "Internal Server Error The server failed."
+    assert support.error_details(client_error(404, "NoSuchKey", "gone"))["kind"] == "missing"
+    assert support.error_details(client_error(400, "ThrottlingException", "Rate exceeded"))["kind"] == "throttled"
+    assert support.error_details(client_error(400, "ExpiredToken", "expired"))["kind"] == "credentials"
+    assert support.error_details(EndpointConnectionError(endpoint_url="https://x"))["kind"] == "network"
+
+
+def test_pipeline_helpers_read_the_stacks_definition(plan):
+    import train
+    from yolo_pipeline import cli
+
+    definition = plan["pipelineDefinition"]
+    arn = f"{plan['outputs']['pipelineArn']}/execution/abc123def456"
+    assert support.evaluation_report_uri(definition, arn) == f"{plan['outputs']['bucketPrefixes']['evaluation']}abc123def456/evaluation.json"
+    chosen = {"Epochs": 3, "ImageSize": 320, "ModelVariant": "yolo11s"}
+    assert support.check_parameters(definition, chosen) == []
+    arguments = support.training_arguments(definition, chosen)
+    parsed = train.parse_args(arguments, env={})
+    assert (parsed.epochs, parsed.image_size, parsed.model_variant, parsed.batch_size) == (3, 320, "yolo11s", 16)
+    problems = support.check_parameters(definition, {"Epochs": "ten", "ModelVariant": "yolo12n", "Epoch": 1})
+    assert [p.split(" ")[0] for p in problems] == ["Epochs='ten'", "ModelVariant='yolo12n'", "Epoch:"]
+    with pytest.raises(cli.UsageError, match="'image-size=100' is an invalid value"):
+        train.parse_args(support.training_arguments(definition, {"ImageSize": 100}), env={})
+
+
+# ---------------------------------------------------------------------------------- headless execution
+
+
+@pytest.fixture(scope="module")
+def plan() -> dict:
+    return emulator.stack_plan()
+
+
+@pytest.fixture(scope="module")
+def aws(plan, dataset, tmp_path_factory):
+    with emulator.EmulatedPlatform(plan, dataset.root, tmp_path_factory.mktemp("emulator")) as platform:
+        yield platform
+
+
+@pytest.fixture(scope="module")
+def evaluation_step(tmp_path_factory, bundle, yolo_config_dir, model_archive, dataset):
+    """evaluation.json as the pipeline's EvaluateYOLO11 step writes it for the session's trained model.
+
+    A future: evaluate.py runs in the background (a subprocess) while the notebooks execute, and the ML
+    engineer run waits for it where the pipeline would deliver the report.
+    """
+    job = processing_job(tmp_path_factory.mktemp("evaluation-step"), bundle, yolo_config_dir)
+    model_dir = job.root / "processing" / "model"
+    model_dir.mkdir(parents=True)
+    shutil.copy2(model_archive, model_dir / "model.tar.gz")
+    output_dir = job.root / "processing" / "evaluation"
+
+    def evaluate() -> Path:
+        result = job.run("evaluate.py", "--model-dir", str(model_dir), "--data-dir", str(dataset.root), "--output-dir",
+                         str(output_dir), "--image-size", "64", "--batch-size", "16", "--workers", "0")
+        assert result.returncode == 0, describe(result)
+        return output_dir / "evaluation.json"
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(evaluate)
+
+
+def kernel_manager(spec_dir: Path) -> AsyncKernelManager:
+    """A kernel of this venv's Python, whatever kernelspecs the machine has."""
+    spec = spec_dir / KERNEL_NAME
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python (project venv)", "language": "python"}))
+    specs = KernelSpecManager(kernel_dirs=[str(spec_dir)], ensure_native_kernel=False)
+    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
+
+
+def execute(path: Path, env: dict[str, str], workdir: Path, after_cell=None) -> nbformat.NotebookNode:
+    """Run every code cell in order (nbclient raises CellExecutionError on the first error)."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, km=kernel_manager(workdir / "kernels"), timeout=CELL_TIMEOUT,
+                            resources={"metadata": {"path": str(path.parent)}})
+    try:
+        with client.setup_kernel(env=env):
+            for index, cell in enumerate(notebook.cells):
+                if cell.cell_type == "code":
+                    client.execute_cell(cell, index)
+                    if after_cell is not None:
+                        after_cell(cell)
+    finally:
+        nbformat.write(notebook, workdir / path.name)  # the executed notebook, to open when a test fails
+    return notebook
+
+
+def cell(notebook, cell_id: str):
+    (found,) = [c for c in notebook.cells if c.get("id") == cell_id]
+    return found
+
+
+def text(code_cell) -> str:
+    """Everything a code cell showed as text: streams, plain text and Markdown."""
+    parts = []
+    for output in code_cell.outputs:
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif output.output_type in ("display_data", "execute_result"):
+            parts.append(output.data.get("text/markdown", output.data.get("text/plain", "")))
+    return "".join(parts)
+
+
+def images(code_cell) -> int:
+    return sum("image/png" in output.get("data", {}) for output in code_cell.outputs)
+
+
+def common_environment(aws, workdir: Path) -> dict[str, str]:
+    outputs_file = workdir / "stack-outputs.json"  # what `pulumi stack output --json > stack-outputs.json` writes
+    outputs_file.write_text(json.dumps(aws.outputs, indent=2))
+    (workdir / "tmp").mkdir(exist_ok=True)
+    return {**emulator.kernel_environment(), "AWS_ENDPOINT_URL": aws.server.endpoint, "STACK_OUTPUTS": str(outputs_file),
+            "TMPDIR": str(workdir / "tmp"), "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "no-credentials"),
+            "PYTHONPATH": str(NETWORK_GUARD), "NETWORK_GUARD_LOG": str(workdir / "network-attempts.log")}
+
+
+def check_clean_run(notebook, workdir: Path) -> None:
+    for code_cell in notebook.cells:
+        if code_cell.cell_type == "code":
+            assert not [o for o in code_cell.outputs if o.output_type == "error"], code_cell.id
+            assert "Traceback" not in text(code_cell), f"{code_cell.id}:\n{text(code_cell)}"
+            if "expect-image" in code_cell.metadata.get("tags", []):
+                assert images(code_cell) >= 1, f"{code_cell.id} drew no image:\n{text(code_cell)}"
+    log = workdir / "network-attempts.log"
+    assert not log.is_file() or log.read_text() == "", f"the kernel tried to leave 127.0.0.1:\n{log.read_text()}"
+
+
+@pytest.fixture(scope="module")
+def data_scientist_run(aws, tmp_path_factory, evaluation_step):
+    """The data scientist notebook on a 'laptop': profile ab holding the assumed data scientist role's credentials.
+
+    (evaluation_step is only requested to start evaluate.py early, so that it runs alongside this notebook.)
+    """
+    workdir = tmp_path_factory.mktemp("data-scientist-notebook")
+    role = aws.assumed[("data-scientist", emulator.EXACT)]
+    config = workdir / "aws-config"
+    config.write_text(f"[profile ab]\nregion = {aws.region}\naws_access_key_id = {role.access_key}\n"
+                      f"aws_secret_access_key = {role.secret_key}\naws_session_token = {role.session_token}\n")
+    env = {**common_environment(aws, workdir), "AWS_CONFIG_FILE": str(config)}
+    notebook = execute(DATA_SCIENTIST, env, workdir)
+    return SimpleNamespace(notebook=notebook, workdir=workdir)
+
+
+def test_the_data_scientist_notebook_runs_every_cell_on_profile_ab_as_the_data_scientist_role(data_scientist_run, aws):
+    notebook = data_scientist_run.notebook
+    check_clean_run(notebook, data_scientist_run.workdir)
+    shown = text(cell(notebook, "config"))
+    assert "credentials   : AWS profile 'ab'" in shown
+    assert "stack outputs : STACK_OUTPUTS" in shown
+    assert f"AWS sees you as arn:aws:sts::123456789012:assumed-role/{aws.role_names[('data-scientist', emulator.EXACT)]}/" in shown
+    assert "Note: this notebook is written for" not in shown
+
+
+def test_the_data_scientist_notebook_explores_the_dataset_with_the_projects_helpers(data_scientist_run, dataset):
+    notebook = data_scientist_run.notebook
+    listed = text(cell(notebook, "list-bucket"))
+    assert "top-level prefixes: datasets/" in listed and "datasets: drone-detection" in listed
+    counts = {split: len(images) for split, images in dataset.splits.items()}
+    for split, count in counts.items():
+        assert f"| {split} | {count} |" in listed
+    downloaded = text(cell(notebook, "download-sample"))
+    for split, count in counts.items():
+        assert f"{split}: {count} of {count} images" in downloaded  # the synthetic dataset is smaller than the sample
+    assert "validation: OK" in text(cell(notebook, "validate-sample"))
+    assert images(cell(notebook, "draw-boxes")) == 1 and images(cell(notebook, "distribution")) == 1
+    boxes = [sum(1 for images in dataset.splits.values() for image in images for box in image.boxes if box[0] == c) for c in range(3)]
+    assert f"boxes per class: vehicle={boxes[0]}, person={boxes[1]}, building={boxes[2]}" in text(cell(notebook, "distribution"))
+    profile = text(cell(notebook, "profile"))
+    assert f"{sum(counts.values())} images profiled" in profile and "**Recommendations**" in profile
+    assert "few_instances" in profile  # the synthetic classes have far fewer than 100 boxes each
+    assert images(cell(notebook, "profile-plots")) == 5
+
+
+def test_the_data_scientist_notebook_meets_real_refusals_for_a_write_and_a_pipeline_start(data_scientist_run, aws):
+    refused = text(cell(data_scientist_run.notebook, "refused-write"))
+    assert "✗ writing to the models/ prefix: AccessDenied, HTTP 403" in refused
+    assert "✗ starting the training pipeline: AccessDenied, HTTP 403" in refused
+    assert "is not authorized to perform: sagemaker:StartPipelineExecution" in refused
+    assert "has no s3:PutObject" in refused and "ALLOWED" not in refused
+    # Refused for real: nothing was written or started (checked with the set-up credentials).
+    s3 = aws.client("s3")
+    assert s3.list_objects_v2(Bucket=aws.bucket, Prefix="models/access-check/")["KeyCount"] == 0
+    executions = aws.client("sagemaker").list_pipeline_executions(PipelineName=aws.outputs["pipelineName"])
+    assert not [e for e in executions["PipelineExecutionSummaries"]
+                if e.get("PipelineExecutionDisplayName") == "permission-check-data-scientist"]
+
+
+@pytest.fixture(scope="module")
+def ml_engineer_run(aws, evaluation_step, model_archive, tmp_path_factory):
+    """The ML engineer notebook in 'Studio': role credentials in the environment, no AWS profile file."""
+    workdir = tmp_path_factory.mktemp("ml-engineer-notebook")
+    role = aws.assumed[("ml-engineer", emulator.WIDENED)]
+    (workdir / "empty-config").write_text("")
+    env = {**common_environment(aws, workdir), "AWS_CONFIG_FILE": str(workdir / "empty-config"),
+           "AWS_ACCESS_KEY_ID": role.access_key, "AWS_SECRET_ACCESS_KEY": role.secret_key,
+           "AWS_SESSION_TOKEN": role.session_token, "AWS_REGION": aws.region, "SAGEMAKER_APP_TYPE": "JupyterLab"}
+    sagemaker, s3 = aws.client("sagemaker"), aws.client("s3")
+    pipeline = aws.outputs["pipelineName"]
+
+    def executions() -> set[str]:
+        return {e["PipelineExecutionArn"] for e in sagemaker.list_pipeline_executions(PipelineName=pipeline)["PipelineExecutionSummaries"]}
+
+    earlier = sagemaker.start_pipeline_execution(PipelineName=pipeline, PipelineExecutionDisplayName="earlier-run")["PipelineExecutionArn"]
+    before = executions()
+    played = {}
+
+    def play_the_pipeline_steps(code_cell) -> None:
+        """After the start cell: what TrainYOLO11 and EvaluateYOLO11 would upload for the new execution."""
+        if "start-execution" not in code_cell.metadata.get("tags", []):
+            return
+        (arn,) = executions() - before
+        evaluation_report = evaluation_step.result(timeout=300)
+        execution_id = arn.rsplit("/", 1)[-1]
+        output_path = next(p["DefaultValue"] for p in aws.plan["pipelineDefinition"]["Parameters"] if p["Name"] == "OutputPath")
+        bucket, prefix = support.split_s3_uri(output_path)
+        model_key = f"{prefix}pipelines-{execution_id}-TrainYOLO11-x1y2z3w4v5/output/model.tar.gz"
+        s3.upload_file(str(model_archive), bucket, model_key)
+        _, evaluation_prefix = support.split_s3_uri(aws.outputs["bucketPrefixes"]["evaluation"])
+        s3.upload_file(str(evaluation_report), aws.bucket, f"{evaluation_prefix}{execution_id}/evaluation.json")
+        played.update(arn=arn, execution_id=execution_id, model_uri=f"s3://{bucket}/{model_key}")
+
+    notebook = execute(ML_ENGINEER, env, workdir, after_cell=play_the_pipeline_steps)
+    assert played, "the notebook never started an execution"
+    report = json.loads(evaluation_step.result().read_text())
+    return SimpleNamespace(notebook=notebook, workdir=workdir, earlier=earlier, report=report, **played)
+
+
+def test_the_ml_engineer_notebook_runs_every_cell_in_studio_mode_as_the_ml_engineer_role(ml_engineer_run, aws):
+    """Runs as the ML engineer role with SageMaker statements widened to "*" (moto checks SageMaker actions
+    only; ARN scoping is covered by tests/stack/iamDocuments.spec.ts); S3 statements exact."""
+    notebook = ml_engineer_run.notebook
+    check_clean_run(notebook, ml_engineer_run.workdir)
+    shown = text(cell(notebook, "config"))
+    assert "credentials   : default credential chain: SageMaker Studio (SAGEMAKER_APP_TYPE=JupyterLab)" in shown
+    assert f"assumed-role/{aws.role_names[('ml-engineer', emulator.WIDENED)]}/" in shown
+    described = text(cell(notebook, "describe-pipeline"))
+    assert "steps TrainYOLO11 (Training) → EvaluateYOLO11 (Processing)" in described and "| Epochs | Integer | 50 |" in described
+    assert "✓ the values are valid for the deployed pipeline and for train.py" in text(cell(notebook, "hyperparameters"))
+    started = text(cell(notebook, "start-execution"))
+    assert f"started {ml_engineer_run.arn}" in started
+
+
+def test_the_ml_engineer_notebook_follows_the_execution_and_explains_a_step_list_the_service_cannot_give(ml_engineer_run):
+    followed = text(cell(ml_engineer_run.notebook, "follow"))
+    assert "✗ reading the execution's step list" in followed  # moto has no ListPipelineExecutionSteps
+    assert "Following the execution's overall status instead" in followed
+    assert "execution: Succeeded" in followed and f"{ml_engineer_run.execution_id}: Succeeded" in followed
+
+
+def test_the_ml_engineer_notebook_shows_the_metrics_evaluate_py_wrote_as_a_table_and_a_plot(ml_engineer_run):
+    notebook, report = ml_engineer_run.notebook, ml_engineer_run.report
+    shown = text(cell(notebook, "evaluation"))
+    assert f"evaluation/{ml_engineer_run.execution_id}/evaluation.json" in shown and "schema: valid" in shown
+    for label, key in (("mAP50", "mAP50"), ("mAP50-95", "mAP50_95"), ("precision", "precision"), ("recall", "recall")):
+        assert f"| {label} | {report['detection_metrics'][key]['value']:.4f} |" in shown
+    for entry in report["per_class"]:
+        assert f"| {entry['class_name']} | {entry['instances']} | {entry['mAP50']:.4f} |" in shown
+    assert images(cell(notebook, "evaluation-plot")) == 1
+
+
+def test_the_ml_engineer_notebook_lists_recent_executions_and_finds_the_model_artifact(ml_engineer_run):
+    notebook, run = ml_engineer_run.notebook, ml_engineer_run
+    listed = text(cell(notebook, "executions"))
+    assert f"| {run.execution_id} ← this run | notebook-" in listed
+    assert f"{run.report['detection_metrics']['mAP50_95']['value']:.4f} |" in listed
+    assert f"| {run.earlier.rsplit('/', 1)[-1]} | earlier-run | Succeeded |" in listed and "| — |" in listed
+    assert listed.index(run.execution_id) < listed.index(run.earlier.rsplit("/", 1)[-1])  # newest first
+    assert f"model artifact: {run.model_uri}" in text(cell(notebook, "model-artifact"))
+    inside = text(cell(notebook, "model-inside"))
+    assert "best.pt" in inside and "training_summary.json" in inside and "yolo11n: 2 of 2 epochs" in inside
+    assert images(cell(notebook, "model-inside")) == 1
