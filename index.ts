@@ -67,6 +67,7 @@ export = async () => {
             users: config.users,
             defaultInstanceType: config.studio.instanceType,
             networkAccess: config.studio.networkAccess,
+            securityGroupIds: config.studio.securityGroupIds,
             retainHomeFileSystem: !config.bucket.allowDataDestroy,
         },
         components,

@@ -78,6 +78,7 @@ export interface PlatformConfig {
     readonly studio: {
         readonly instanceType: string;
         readonly networkAccess: (typeof STUDIO_NETWORK_ACCESS)[number];
+        readonly securityGroupIds: readonly string[];
     };
     readonly users: readonly StudioUser[];
     readonly pipeline: PipelineSettings;
@@ -296,7 +297,14 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
     const studio = {
         instanceType: r.oneOf("studioInstanceType", DEFAULT_STUDIO_INSTANCE_TYPES),
         networkAccess: r.oneOf("studioNetworkAccess", STUDIO_NETWORK_ACCESS),
+        securityGroupIds: r.stringList("studioSecurityGroupIds", /^sg-[0-9a-f]{8,17}$/, "expected security group ids (sg-...)"),
     };
+    if (studio.networkAccess === "VpcOnly" && (studio.securityGroupIds.length === 0 || vpcId === "")) {
+        r.report(
+            "studioNetworkAccess",
+            "VpcOnly needs the VPC's own subnets and security groups: set vpcId, subnetIds and studioSecurityGroupIds (SageMaker rejects a VpcOnly domain without them).",
+        );
+    }
     const users = parseUsers(r, r.json("users", false));
 
     const maxTrainingRuntimeSeconds = r.integer("maxTrainingRuntimeSeconds", 600, limits.maxTrainingRuntimeSeconds);
@@ -357,7 +365,7 @@ export const CONFIG_KEYS = [
     "allowedProfiles", "costCenter", "owner", "namePrefix",
     "bucketName", "bucketMode", "allowDataDestroy", "checkpointRetentionDays", "noncurrentVersionRetentionDays",
     "incompleteUploadDays", "kmsDeletionWindowDays",
-    "vpcId", "subnetIds", "studioNetworkAccess", "studioInstanceType", "users",
+    "vpcId", "subnetIds", "studioNetworkAccess", "studioSecurityGroupIds", "studioInstanceType", "users",
     "datasetName", "modelVariant", "epochs", "batchSize", "learningRate", "imageSize", "patience", "seed",
     "trainingInstanceType", "trainingInstanceCount", "evaluationInstanceType", "useSpotTraining",
     "maxTrainingRuntimeSeconds", "maxSpotWaitSeconds", "evaluationMaxRuntimeSeconds", "trainingVolumeSizeGb",

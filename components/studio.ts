@@ -21,6 +21,8 @@ export interface StudioArgs {
     defaultInstanceType: string;
     /** `PublicInternetOnly` or `VpcOnly`. */
     networkAccess: string;
+    /** Security groups of the apps (required by SageMaker with VpcOnly). */
+    securityGroupIds: readonly string[];
     /** Keep the home EFS file system when the domain is destroyed. */
     retainHomeFileSystem: boolean;
 }
@@ -49,6 +51,7 @@ export class Studio extends pulumi.ComponentResource {
                 appNetworkAccessType: args.networkAccess,
                 defaultUserSettings: {
                     executionRole: leastPrivileged,
+                    ...(args.securityGroupIds.length > 0 ? { securityGroups: [...args.securityGroupIds] } : {}),
                     studioWebPortal: "ENABLED",
                     defaultLandingUri: "studio::",
                     jupyterLabAppSettings: jupyterLab,

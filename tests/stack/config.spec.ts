@@ -120,6 +120,12 @@ describe("stack configuration", () => {
         expect(problems).to.have.length(4);
     });
 
+    it("refuses a VpcOnly domain without its VPC, subnets and security groups", () => {
+        expect(problemsOf(raw({ studioNetworkAccess: "VpcOnly" }))[0]).to.contain("studioNetworkAccess").and.contain("studioSecurityGroupIds");
+        const vpcOnly = { studioNetworkAccess: "VpcOnly", vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"], studioSecurityGroupIds: ["sg-0123456789abcdef0"] };
+        expect(parseConfig(raw(vpcOnly)).studio).to.deep.equal({ instanceType: "ml.t3.medium", networkAccess: "VpcOnly", securityGroupIds: ["sg-0123456789abcdef0"] });
+    });
+
     it("refuses a VPC without subnets and subnets without a VPC", () => {
         expect(problemsOf(raw({ vpcId: "vpc-0123456789abcdef0" }))[0]).to.contain("subnetIds");
         expect(problemsOf(raw({ subnetIds: ["subnet-0123456789abcdef0"] }))[0]).to.contain("vpcId");

@@ -156,9 +156,13 @@ describe("the program (dev stack, offline)", () => {
             ]);
         });
 
-        it("uses the configured VPC instead of the default one", async () => {
-            const custom = await offlineStack({ config: { vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"] } });
-            expect(resourceNamed(custom, "studio-domain").inputs).to.deep.include({ vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"] });
+        it("uses the configured VPC, subnets and security groups instead of the default VPC", async () => {
+            const custom = await offlineStack({
+                config: { vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"], studioNetworkAccess: "VpcOnly", studioSecurityGroupIds: ["sg-0123456789abcdef0"] },
+            });
+            const domain = resourceNamed(custom, "studio-domain").inputs;
+            expect(domain).to.deep.include({ vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"], appNetworkAccessType: "VpcOnly" });
+            expect(domain.defaultUserSettings.securityGroups).to.deep.equal(["sg-0123456789abcdef0"]);
             expect(custom.invokes.map((i) => i.token)).not.to.include("aws:ec2/getVpc:getVpc");
         });
     });
