@@ -107,6 +107,33 @@ def _check_size(image: SourceImage, problems: list[Problem]) -> None:
         ))
 
 
+def _locate_image(
+    reference: str,
+    where: str,
+    width: object,
+    height: object,
+    images_dir: Path,
+    seen: dict[Path, str],
+    problems: list[Problem],
+    size_hint: str,
+) -> SourceImage | None:
+    """The local image a record refers to, checked (sizes declared and real, found once), or None with the problem noted."""
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (width, height)):
+        problems.append(Problem(where, size_hint))
+        return None
+    local = resolve_image(reference, images_dir)
+    if local is None:
+        problems.append(Problem(where, f"image not found under {images_dir} (looked for the S3 key / path and the file name)."))
+        return None
+    if local in seen:
+        problems.append(Problem(where, f"refers to the same file as {seen[local]}."))
+        return None
+    seen[local] = where
+    image = SourceImage(reference=reference, location=where, path=local, width=width, height=height)  # type: ignore[arg-type]
+    _check_size(image, problems)
+    return image
+
+
 def _read_box(raw: dict, keys: tuple[str, str, str, str], location: str, problems: list[Problem]) -> tuple[float, ...] | None:
     values = [_number(raw.get(k)) for k in keys]
     if any(v is None for v in values):
@@ -156,19 +183,12 @@ def read_annotation_json(path: Path | str, images_dir: Path | str) -> SourceData
         if not isinstance(reference, str) or not reference:
             problems.append(Problem(where, "needs a 'file_path'."))
             continue
-        if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (width, height)):
-            problems.append(Problem(where, f"'width={width}', 'height={height}': image sizes must be integers > 0."))
+        image = _locate_image(
+            reference, where, width, height, images_dir, seen, problems,
+            f"'width={width}', 'height={height}': image sizes must be integers > 0.",
+        )
+        if image is None:
             continue
-        local = resolve_image(reference, images_dir)
-        if local is None:
-            problems.append(Problem(where, f"image not found under {images_dir} (looked for the S3 key / path and the file name)."))
-            continue
-        if local in seen:
-            problems.append(Problem(where, f"refers to the same file as {seen[local]}."))
-            continue
-        seen[local] = where
-        image = SourceImage(reference=reference, location=where, path=local, width=width, height=height)
-        _check_size(image, problems)
         for j, annotation in enumerate(entry.get("annotations") or []):
             box_where = f"{where} annotations[{j}]"
             if not isinstance(annotation, dict):
@@ -262,19 +282,12 @@ def read_ground_truth_manifest(path: Path | str, images_dir: Path | str, label_a
                 problems.append(Problem(where, f"class-map maps {cid} to '{value}' but an earlier line maps it to '{categories[cid]}'."))
         sizes = label.get("image_size") or [{}]
         width, height = sizes[0].get("width"), sizes[0].get("height")
-        if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (width, height)):
-            problems.append(Problem(where, f"'image_size' {sizes} needs integer width and height > 0."))
+        image = _locate_image(
+            reference, where, width, height, images_dir, seen, problems,
+            f"'image_size' {sizes} needs integer width and height > 0.",
+        )
+        if image is None:
             continue
-        local = resolve_image(reference, images_dir)
-        if local is None:
-            problems.append(Problem(where, f"image not found under {images_dir} (looked for the S3 key and the file name)."))
-            continue
-        if local in seen:
-            problems.append(Problem(where, f"refers to the same file as {seen[local]}."))
-            continue
-        seen[local] = where
-        image = SourceImage(reference=reference, location=where, path=local, width=width, height=height)
-        _check_size(image, problems)
         for j, annotation in enumerate(label.get("annotations") or []):
             box_where = f"{where} annotations[{j}]"
             if not isinstance(annotation, dict):
