@@ -79,7 +79,10 @@ async function main(): Promise<void> {
             pipelineDefinitionFile: path.relative(PROJECT_ROOT, definitionFile),
             violations,
         };
-        process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+        const text = `${JSON.stringify(document, null, 2)}\n`;
+        // npm prints its "> script" banner on stdout too; CI can read the file or run `npm run -s plan -- --json`.
+        fs.writeFileSync(path.join(PROJECT_ROOT, "build", `plan.${options.stack}.json`), text);
+        process.stdout.write(text);
     } else {
         const out: string[] = [];
         const config = stack.config;
