@@ -81,6 +81,7 @@ export = async () => {
             // Names, not resource outputs: the definition must be complete at preview, before these exist.
             roleArn: roleArn(accountId, names.roles.pipeline),
             kmsKeyId: keyAliasArn(config.aws.region, accountId, names.keyAlias),
+            kmsKeyArn: data.keyArn,
             imageUri: image.registryPath,
             region: config.aws.region,
             scriptsDir: path.join(__dirname, "pipeline-scripts"),

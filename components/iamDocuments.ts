@@ -309,10 +309,11 @@ export function pipelineExecutionPolicy(
 }
 
 /**
- * What the Studio UI does with a user's execution role: see the domain and the user's profile, and run
- * the user's own JupyterLab spaces and apps on the allowed (cheap) instance types.
+ * What the Studio UI does with a user's execution role: see the domain and the user's profile, run
+ * the user's own JupyterLab spaces and apps on the allowed (cheap) instance types, and let AWS attach
+ * space volumes encrypted with the domain's key.
  */
-export function studioAppsPolicy(scope: Scope, domainId: string): PolicyDocument {
+export function studioAppsPolicy(scope: Scope, domainId: string, keyArn: string): PolicyDocument {
     const inDomain = (kind: string) => sagemakerArn(scope, `${kind}/${domainId}/*`);
     return document(
         {
@@ -351,6 +352,14 @@ export function studioAppsPolicy(scope: Scope, domainId: string): PolicyDocument
             Effect: "Allow",
             Action: ["sagemaker:AddTags"],
             Resource: [inDomain("space"), inDomain("app")],
+        },
+        {
+            Sid: "EncryptSpaceVolumesWithDomainKey",
+            Effect: "Allow",
+            // Grants only for AWS resources (the space's EBS volume), never to another principal.
+            Action: ["kms:CreateGrant", "kms:DescribeKey"],
+            Resource: keyArn,
+            Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
         },
     );
 }

@@ -70,7 +70,9 @@ export class Studio extends pulumi.ComponentResource {
                 {
                     role: executionRole.name,
                     name: "studio-apps",
-                    policy: domain.id.apply((domainId) => JSON.stringify(studioAppsPolicy(args.scope, domainId))),
+                    policy: pulumi
+                        .all([domain.id, args.keyArn])
+                        .apply(([domainId, keyArn]) => JSON.stringify(studioAppsPolicy(args.scope, domainId, keyArn))),
                 },
                 { parent: this },
             );

@@ -12,8 +12,10 @@ export interface TrainingPipelineArgs {
     bucketName: string;
     /** Pipeline execution role: its ARN (known before it exists) and the resources that must exist first. */
     roleArn: string;
-    /** Alias ARN of the data key. */
+    /** Alias ARN of the data key, for the definition (known before the key exists). */
     kmsKeyId: string;
+    /** ARN of the data key, for the code bundle object (S3 would use the AWS-managed key for a bare `aws:kms`). */
+    kmsKeyArn: pulumi.Input<string>;
     /** PyTorch training image for the region. */
     imageUri: string;
     region: string;
@@ -50,6 +52,7 @@ export class TrainingPipeline extends pulumi.ComponentResource {
                 source: new pulumi.asset.FileAsset(bundle.path),
                 contentType: "application/gzip",
                 serverSideEncryption: "aws:kms",
+                kmsKeyId: args.kmsKeyArn,
                 bucketKeyEnabled: true,
             },
             { parent: this, dependsOn: args.dependsOn },

@@ -28,7 +28,7 @@ const resourcesFor = (doc: PolicyDocument, action: string) => statementsWith(doc
 const dataScientist = dataScientistPolicy(scope, keyArn);
 const mlEngineer = mlEngineerPolicy(scope, keyArn, pipelineRole);
 const pipeline = pipelineExecutionPolicy(scope, keyArn, pipelineRole, image);
-const studioApps = studioAppsPolicy(scope, "d-abcdefghijkl");
+const studioApps = studioAppsPolicy(scope, "d-abcdefghijkl", keyArn);
 const identityPolicies = { dataScientist, mlEngineer, pipeline, studioApps };
 
 async function accessLevel(action: string): Promise<string> {
@@ -194,6 +194,12 @@ describe("IAM documents", () => {
                 "arn:aws:sagemaker:us-east-1:123456789012:app/d-abcdefghijkl/*",
             ]);
             expect(run.Condition?.["ForAllValues:StringEquals"]?.["sagemaker:InstanceTypes"]).to.include("ml.t3.medium").and.not.include("ml.g5.xlarge");
+        });
+
+        it("lets AWS encrypt space volumes with the domain key, and grants it to nothing else", () => {
+            const [grant] = statementsWith(studioApps, "kms:CreateGrant");
+            expect(grant.Resource).to.equal(keyArn);
+            expect(grant.Condition).to.deep.equal({ Bool: { "kms:GrantIsForAWSResource": true } });
         });
     });
 

@@ -181,7 +181,7 @@ describe("the program (dev stack, offline)", () => {
         it("uploads the bundle under code/ at the key the definition points to", () => {
             const code = resourceNamed(adopt, "training-code");
             expect(code.inputs.key).to.match(/^code\/pipeline-scripts\/[0-9a-f]{64}\/sourcedir\.tar\.gz$/);
-            expect(code.inputs).to.include({ bucket: BUCKET, serverSideEncryption: "aws:kms" });
+            expect(code.inputs).to.include({ bucket: BUCKET, serverSideEncryption: "aws:kms", kmsKeyId: adopt.outputs.kmsKeyArn });
             const definition = JSON.parse(resourceNamed(adopt, "training-pipeline").inputs.pipelineDefinition);
             expect(definition.Steps[0].Arguments.HyperParameters.sagemaker_submit_directory).to.equal(JSON.stringify(`s3://${BUCKET}/${code.inputs.key}`));
             expect(adopt.outputs.codeBundleUri).to.equal(`s3://${BUCKET}/${code.inputs.key}`);
