@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+import emulator
 import synthdata
 
 REPO = Path(__file__).resolve().parents[2]
@@ -247,3 +248,16 @@ def model_archive(trained, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text())
+
+
+@pytest.fixture(scope="module")
+def plan() -> dict:
+    """The dev stack's `npm run plan -- --json` document (cached per process by emulator.stack_plan)."""
+    return emulator.stack_plan()
+
+
+@pytest.fixture(scope="module")
+def aws(plan, dataset, tmp_path_factory):
+    """A fresh moto emulator per test module, set up with the stack's bucket, pipeline and roles."""
+    with emulator.EmulatedPlatform(plan, dataset.root, tmp_path_factory.mktemp("emulator")) as platform:
+        yield platform

@@ -172,17 +172,6 @@ def test_pipeline_helpers_read_the_stacks_definition(plan):
 
 
 @pytest.fixture(scope="module")
-def plan() -> dict:
-    return emulator.stack_plan()
-
-
-@pytest.fixture(scope="module")
-def aws(plan, dataset, tmp_path_factory):
-    with emulator.EmulatedPlatform(plan, dataset.root, tmp_path_factory.mktemp("emulator")) as platform:
-        yield platform
-
-
-@pytest.fixture(scope="module")
 def evaluation_step(tmp_path_factory, bundle, yolo_config_dir, model_archive, dataset):
     """evaluation.json as the pipeline's EvaluateYOLO11 step writes it for the session's trained model.
 

@@ -25,17 +25,6 @@ from emulator import EXACT, WIDENED
 ARN_SCOPING = "moto checks SageMaker actions only, ARN scoping is covered by tests/stack/iamDocuments.spec.ts"
 
 
-@pytest.fixture(scope="module")
-def plan() -> dict:
-    return emulator.stack_plan()
-
-
-@pytest.fixture(scope="module")
-def aws(plan, dataset, tmp_path_factory):
-    with emulator.EmulatedPlatform(plan, dataset.root, tmp_path_factory.mktemp("emulator")) as platform:
-        yield platform
-
-
 def attempt(call) -> tuple[bool, int | None, str, str]:
     """(succeeded, HTTP status, error code, message) of one AWS call."""
     from botocore.exceptions import ClientError
