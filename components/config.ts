@@ -10,6 +10,7 @@ import {
     worstCaseJobCostUsd,
 } from "../policies/catalog";
 import { MAX_ROLE_NAME_LENGTH, resourceNames } from "./naming";
+import { MODEL_APPROVAL_STATUSES, ModelApprovalStatus, QUALITY_METRICS, QualityMetric } from "./pipelineDefinition";
 
 export const PROJECT = "sagemaker-yolo";
 
@@ -19,6 +20,10 @@ export const USER_ROLES = ["data-scientist", "ml-engineer"] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 export const BUCKET_MODES = ["create", "adopt"] as const;
 export const STUDIO_NETWORK_ACCESS = ["PublicInternetOnly", "VpcOnly"] as const;
+/** Sizes of a SageMaker managed MLflow tracking server (Small: up to 25 users, the cheapest). */
+export const MLFLOW_SERVER_SIZES = ["Small", "Medium", "Large"] as const;
+/** SageMaker's bounds on JupyterLab idle shutdown (IdleSettings.IdleTimeoutInMinutes). */
+export const STUDIO_IDLE_MINUTES = { min: 60, max: 525_600 } as const;
 
 /** Allowed ranges of the training hyperparameters; the CLI checks start-time overrides against them too. */
 export const HYPERPARAMETER_RANGES = {
@@ -55,6 +60,12 @@ export interface PipelineSettings {
     readonly volumeSizeGb: number;
     readonly cacheTrainingDays: number;
     readonly trainingImageTag: string;
+    /** Condition steps after evaluation: a model below any minimum is not registered and the run fails. */
+    readonly qualityGate: boolean;
+    /** Default minimums of the gate's metrics (pipeline parameters, overridable per run). */
+    readonly minimumMetrics: Readonly<Record<QualityMetric, number>>;
+    /** Status a registered model version starts in. */
+    readonly modelApprovalStatus: ModelApprovalStatus;
 }
 
 export interface PlatformConfig {
@@ -79,9 +90,37 @@ export interface PlatformConfig {
         readonly instanceType: string;
         readonly networkAccess: (typeof STUDIO_NETWORK_ACCESS)[number];
         readonly securityGroupIds: readonly string[];
+        /** Minutes without activity after which a JupyterLab app shuts down (users may choose up to the maximum). */
+        readonly idleTimeoutMinutes: number;
+        readonly maxIdleTimeoutMinutes: number;
+        /** The lifecycle configuration that installs the YOLO11 kernel at every JupyterLab start. */
+        readonly lifecycleConfig: boolean;
     };
     readonly users: readonly StudioUser[];
     readonly pipeline: PipelineSettings;
+    readonly governance: {
+        /** Model package group the pipeline registers passing models in. */
+        readonly modelRegistry: boolean;
+        /** Tag of the `pytorch-inference` Deep Learning Container a registered model version names. */
+        readonly inferenceImageTag: string;
+        /** SNS topic with EventBridge rules and a CloudWatch alarm for failures and model versions. */
+        readonly alerts: boolean;
+        /** E-mail addresses subscribed to the alert topic (each confirms once) and, without a topic, to the budget. */
+        readonly alertEmails: readonly string[];
+        readonly experimentTracking: {
+            readonly enabled: boolean;
+            readonly size: (typeof MLFLOW_SERVER_SIZES)[number];
+            readonly mlflowVersion: string;
+        };
+    };
+    readonly budget: {
+        readonly enabled: boolean;
+        readonly monthlyUsd: number;
+        /** Percentages of the monthly amount at which actual spend notifies. */
+        readonly actualThresholds: readonly number[];
+        /** Percentages of the monthly amount at which forecast spend notifies. */
+        readonly forecastThresholds: readonly number[];
+    };
 }
 
 /** Raw values as Pulumi stores them: strings, with arrays and objects JSON-encoded. */
@@ -164,6 +203,31 @@ class Reader {
         return number;
     }
 
+    /** A decimal from 0 to 1 inclusive (a share, a metric value). */
+    fraction(name: string): number {
+        const value = this.value(name);
+        if (value === undefined) {
+            return 0;
+        }
+        const number = Number(value);
+        if (value.trim() === "" || !Number.isFinite(number) || number < 0 || number > 1) {
+            this.fail(name, value, "expected a number from 0 to 1");
+        }
+        return number;
+    }
+
+    integerList(name: string, min: number, max: number): number[] {
+        const list = this.json(name, true);
+        if (list === undefined) {
+            return [];
+        }
+        if (!Array.isArray(list) || list.some((item) => !Number.isInteger(item) || item < min || item > max)) {
+            this.fail(name, list, `expected a list of integers from ${min} to ${max}`);
+            return [];
+        }
+        return list as number[];
+    }
+
     boolean(name: string): boolean {
         const value = this.value(name);
         if (value !== undefined && value !== "true" && value !== "false") {
@@ -212,6 +276,9 @@ const BUCKET_NAME = /^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(-s3alias|--ol-s3|\.mra
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
 const USER_PROFILE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+// Deliberately simple: SNS and Budgets validate further; this catches typos such as a missing @ or domain.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 function parseUsers(reader: Reader, raw: unknown): StudioUser[] {
     if (raw === undefined) {
@@ -267,7 +334,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
             `stack name ${JSON.stringify(raw.stack)} is not allowed; it becomes part of IAM, SageMaker and KMS names, so use lowercase letters, digits and single hyphens.`,
         );
     }
-    const longestRole = Object.values(names.roles).reduce((a, b) => (a.length >= b.length ? a : b));
+    const longestRole = [...Object.values(names.roles), names.trackingServerRole].reduce((a, b) => (a.length >= b.length ? a : b));
     if (longestRole.length > MAX_ROLE_NAME_LENGTH) {
         r.report("namePrefix", `with stack "${raw.stack}" it makes the role name "${longestRole}" longer than ${MAX_ROLE_NAME_LENGTH} characters; use a shorter prefix or stack name.`);
     }
@@ -298,7 +365,13 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         instanceType: r.oneOf("studioInstanceType", DEFAULT_STUDIO_INSTANCE_TYPES),
         networkAccess: r.oneOf("studioNetworkAccess", STUDIO_NETWORK_ACCESS),
         securityGroupIds: r.stringList("studioSecurityGroupIds", /^sg-[0-9a-f]{8,17}$/, "expected security group ids (sg-...)"),
+        idleTimeoutMinutes: r.integer("studioIdleTimeoutMinutes", STUDIO_IDLE_MINUTES.min, STUDIO_IDLE_MINUTES.max),
+        maxIdleTimeoutMinutes: r.integer("studioMaxIdleTimeoutMinutes", STUDIO_IDLE_MINUTES.min, STUDIO_IDLE_MINUTES.max),
+        lifecycleConfig: r.boolean("studioLifecycleConfig"),
     };
+    if (studio.idleTimeoutMinutes > studio.maxIdleTimeoutMinutes) {
+        r.report("studioIdleTimeoutMinutes", `${studio.idleTimeoutMinutes} is above studioMaxIdleTimeoutMinutes (${studio.maxIdleTimeoutMinutes}); the default idle time must be one users may choose.`);
+    }
     if (studio.networkAccess === "VpcOnly" && (studio.securityGroupIds.length === 0 || vpcId === "")) {
         r.report(
             "studioNetworkAccess",
@@ -326,8 +399,36 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         evaluationMaxRuntimeSeconds: r.integer("evaluationMaxRuntimeSeconds", 300, limits.maxProcessingRuntimeSeconds),
         volumeSizeGb: r.integer("trainingVolumeSizeGb", 10, 1024),
         cacheTrainingDays: r.integer("cacheTrainingDays", 0, 365),
-        trainingImageTag: r.string("trainingImageTag", /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "expected a container image tag"),
+        trainingImageTag: r.string("trainingImageTag", IMAGE_TAG, "expected a container image tag"),
+        qualityGate: r.boolean("qualityGate"),
+        minimumMetrics: Object.fromEntries(QUALITY_METRICS.map((metric) => [metric.key, r.fraction(MINIMUM_METRIC_KEYS[metric.key])])) as Record<QualityMetric, number>,
+        modelApprovalStatus: r.oneOf("modelApprovalStatus", MODEL_APPROVAL_STATUSES),
     };
+
+    const alertEmails = r.stringList("alertEmails", EMAIL, "expected e-mail addresses such as ml-team@example.com");
+    const governance = {
+        modelRegistry: r.boolean("modelRegistry"),
+        inferenceImageTag: r.string("inferenceImageTag", IMAGE_TAG, "expected a container image tag"),
+        alerts: r.boolean("alerts"),
+        alertEmails,
+        experimentTracking: {
+            enabled: r.boolean("experimentTracking"),
+            size: r.oneOf("mlflowServerSize", MLFLOW_SERVER_SIZES),
+            mlflowVersion: r.string("mlflowVersion", /^\d+\.\d+(\.\d+)?$/, "expected an MLflow version SageMaker offers, such as 3.0"),
+        },
+    };
+    const budget = {
+        enabled: r.boolean("budget"),
+        monthlyUsd: r.integer("monthlyBudgetUsd", 1, 1_000_000),
+        actualThresholds: r.integerList("budgetActualThresholds", 1, 1000),
+        forecastThresholds: r.integerList("budgetForecastThresholds", 1, 1000),
+    };
+    if (budget.enabled && budget.actualThresholds.length + budget.forecastThresholds.length === 0) {
+        r.report("budgetActualThresholds", "and budgetForecastThresholds are both empty; a budget without a threshold notifies nobody (set budget: false to have none).");
+    }
+    if (budget.enabled && !governance.alerts && alertEmails.length === 0) {
+        r.report("budget", "is on, but there is neither an alert topic (alerts: false) nor alertEmails to notify; turn alerts on or list addresses.");
+    }
 
     if (r.problems.length === 0) {
         const runCost =
@@ -357,8 +458,18 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         studio,
         users,
         pipeline,
+        governance,
+        budget,
     };
 }
+
+/** Config key of each quality-gate minimum. */
+export const MINIMUM_METRIC_KEYS: Readonly<Record<QualityMetric, string>> = {
+    mAP50_95: "minMap50To95",
+    mAP50: "minMap50",
+    precision: "minPrecision",
+    recall: "minRecall",
+};
 
 /** Every project key the program reads (all declared in Pulumi.yaml except `users`). */
 export const CONFIG_KEYS = [
@@ -370,7 +481,11 @@ export const CONFIG_KEYS = [
     "trainingInstanceType", "trainingInstanceCount", "evaluationInstanceType", "useSpotTraining",
     "maxTrainingRuntimeSeconds", "maxSpotWaitSeconds", "evaluationMaxRuntimeSeconds", "trainingVolumeSizeGb",
     "cacheTrainingDays", "trainingImageTag",
-] as const;
+    "qualityGate", ...Object.values(MINIMUM_METRIC_KEYS), "modelApprovalStatus",
+    "modelRegistry", "inferenceImageTag", "alerts", "alertEmails", "experimentTracking", "mlflowServerSize", "mlflowVersion",
+    "studioIdleTimeoutMinutes", "studioMaxIdleTimeoutMinutes", "studioLifecycleConfig",
+    "budget", "monthlyBudgetUsd", "budgetActualThresholds", "budgetForecastThresholds",
+];
 
 /** Reads the current stack's configuration through the Pulumi runtime and validates it. */
 export function loadConfig(): PlatformConfig {

@@ -12,6 +12,17 @@ export interface ResourceNames {
     readonly domain: string;
     /** Training/processing jobs started by SageMaker Pipelines are named `pipelines-<execution-id>-...`. */
     readonly pipelineJobPrefix: string;
+    /** Model registry group of the pipeline's models. */
+    readonly modelPackageGroup: string;
+    /** SNS topic of alerts (failures, model versions, budget). */
+    readonly alertTopic: string;
+    /** SageMaker managed MLflow tracking server (at most 256 characters, `[a-zA-Z0-9](-*[a-zA-Z0-9])*`). */
+    readonly trackingServer: string;
+    /** Role the MLflow tracking server assumes to reach its artifact store. */
+    readonly trackingServerRole: string;
+    /** Studio lifecycle configuration installing the YOLO11 kernel. */
+    readonly studioLifecycleConfig: string;
+    readonly budget: string;
 }
 
 export const MAX_ROLE_NAME_LENGTH = 64;
@@ -29,6 +40,12 @@ export function resourceNames(namePrefix: string, stack: string): ResourceNames 
         pipeline: `${base}-yolo11-training`,
         domain: `${base}-studio`,
         pipelineJobPrefix: "pipelines-",
+        modelPackageGroup: `${base}-yolo11-detector`,
+        alertTopic: `${base}-alerts`,
+        trackingServer: `${base}-mlflow`,
+        trackingServerRole: `${base}-mlflow-server`,
+        studioLifecycleConfig: `${base}-yolo11-kernel`,
+        budget: `${base}-monthly`,
     };
 }
 

@@ -2,7 +2,7 @@
 // shape the SageMaker Python SDK writes (`pipeline.definition()`, Version 2020-12-01). Step arguments are
 // the @aws-sdk/client-sagemaker request types (CreateTrainingJob / CreateProcessingJob without the job
 // name) in which any scalar may be a pipeline expression, so a misspelt or misplaced field fails `tsc`.
-import type { CreateProcessingJobRequest, CreateTrainingJobRequest } from "@aws-sdk/client-sagemaker";
+import type { CreateModelPackageInput, CreateProcessingJobRequest, CreateTrainingJobRequest } from "@aws-sdk/client-sagemaker";
 import { DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES, INSTANCE_TYPES } from "../policies/catalog";
 import { MODEL_VARIANTS, PipelineSettings } from "./config";
 import { datasetUri, PREFIXES, s3Uri } from "./s3Layout";
@@ -10,11 +10,11 @@ import { datasetUri, PREFIXES, s3Uri } from "./s3Layout";
 export interface Get {
     Get: string;
 }
-export interface StdJoin {
-    "Std:Join": { On: string; Values: (string | number | Get)[] };
-}
 export interface JsonGet {
     "Std:JsonGet": { PropertyFile: Get; Path: string };
+}
+export interface StdJoin {
+    "Std:Join": { On: string; Values: (string | number | Get | JsonGet)[] };
 }
 export type PipelineExpression = Get | StdJoin | JsonGet;
 
@@ -29,6 +29,8 @@ export type Pipelined<T> = T extends string | number | boolean
 
 export type TrainingStepArguments = Pipelined<Omit<CreateTrainingJobRequest, "TrainingJobName">>;
 export type ProcessingStepArguments = Pipelined<Omit<CreateProcessingJobRequest, "ProcessingJobName">>;
+/** A RegisterModel step's arguments are a CreateModelPackage request (the SDK's `RegisterModel` step collection). */
+export type RegisterModelStepArguments = Pipelined<Omit<CreateModelPackageInput, "ModelPackageName" | "ClientToken">>;
 
 export type ParameterType = "String" | "Integer" | "Float" | "Boolean";
 export interface PipelineParameter {
@@ -78,7 +80,30 @@ export interface ProcessingStep extends StepBase {
     PropertyFiles?: PropertyFile[];
 }
 
-export type PipelineStep = TrainingStep | ProcessingStep;
+export interface RegisterModelStep extends StepBase {
+    Type: "RegisterModel";
+    Arguments: RegisterModelStepArguments;
+}
+
+/** Comparison of a Condition step; both sides may be pipeline expressions. */
+export interface Comparison {
+    Type: "GreaterThanOrEqualTo" | "GreaterThan" | "LessThan" | "LessThanOrEqualTo" | "Equals";
+    LeftValue: number | PipelineExpression;
+    RightValue: number | PipelineExpression;
+}
+
+export interface ConditionStep extends StepBase {
+    Type: "Condition";
+    /** All must hold for IfSteps to run; otherwise ElseSteps run. */
+    Arguments: { Conditions: Comparison[]; IfSteps: PipelineStep[]; ElseSteps: PipelineStep[] };
+}
+
+export interface FailStep extends StepBase {
+    Type: "Fail";
+    Arguments: { ErrorMessage: string | StdJoin };
+}
+
+export type PipelineStep = TrainingStep | ProcessingStep | RegisterModelStep | ConditionStep | FailStep;
 
 export interface PipelineDefinition {
     Version: "2020-12-01";
@@ -101,9 +126,35 @@ export const PARAMETERS = {
     trainingInstanceType: "TrainingInstanceType",
     trainingInstanceCount: "TrainingInstanceCount",
     evaluationInstanceType: "EvaluationInstanceType",
+    modelApprovalStatus: "ModelApprovalStatus",
 } as const;
 
-export const STEPS = { train: "TrainYOLO11", evaluate: "EvaluateYOLO11" } as const;
+export const STEPS = { train: "TrainYOLO11", evaluate: "EvaluateYOLO11", register: "RegisterYOLO11" } as const;
+
+/** Statuses a registered model version can start in; approving is a person's act (`yolo-pipeline approve`). */
+export const MODEL_APPROVAL_STATUSES = ["PendingManualApproval", "Approved"] as const;
+export type ModelApprovalStatus = (typeof MODEL_APPROVAL_STATUSES)[number];
+
+/**
+ * The metrics the quality gate checks, in gate order, each read from evaluation.json (pipeline-scripts/
+ * evaluation.schema.json) and compared with a Float pipeline parameter. `metadataKey` is the key under
+ * which the registered model version carries the value (CustomerMetadataProperties), for `yolo-pipeline models`.
+ */
+export const QUALITY_METRICS = [
+    { key: "mAP50_95", label: "mAP50-95", jsonPath: "detection_metrics.mAP50_95.value", parameter: "MinMAP50_95", step: "CheckMAP50_95", fail: "FailMAP50_95", metadataKey: "mAP50-95" },
+    { key: "mAP50", label: "mAP50", jsonPath: "detection_metrics.mAP50.value", parameter: "MinMAP50", step: "CheckMAP50", fail: "FailMAP50", metadataKey: "mAP50" },
+    { key: "precision", label: "precision", jsonPath: "detection_metrics.precision.value", parameter: "MinPrecision", step: "CheckPrecision", fail: "FailPrecision", metadataKey: "precision" },
+    { key: "recall", label: "recall", jsonPath: "detection_metrics.recall.value", parameter: "MinRecall", step: "CheckRecall", fail: "FailRecall", metadataKey: "recall" },
+] as const;
+export type QualityMetric = (typeof QUALITY_METRICS)[number]["key"];
+
+/** Other CustomerMetadataProperties of a registered version: where it came from. */
+export const MODEL_METADATA = {
+    pipelineExecutionArn: "pipeline-execution-arn",
+    modelVariant: "model-variant",
+    inputData: "input-data",
+    evaluationReport: "evaluation-report",
+} as const;
 
 /** The evaluation step's report, read by conditions with Std:JsonGet (schema: pipeline-scripts/evaluation.schema.json). */
 export const EVALUATION_REPORT = { propertyFile: "EvaluationReport", outputName: "evaluation", filePath: "evaluation.json" } as const;
@@ -141,6 +192,10 @@ export interface DefinitionInputs {
     readonly codeBundleUri: string;
     readonly region: string;
     readonly settings: PipelineSettings;
+    /** Model registry: passing models become versions of this group, naming this serving image. */
+    readonly registry?: { readonly modelPackageGroupName: string; readonly inferenceImageUri: string };
+    /** MLflow tracking server training logs to (its ARN is the tracking URI), and the experiment name. */
+    readonly tracking?: { readonly trackingServerArn: string; readonly experimentName: string };
 }
 
 const param = (name: string): Get => ({ Get: `Parameters.${name}` });
@@ -205,6 +260,12 @@ export function pipelineParameters(inputs: DefinitionInputs): PipelineParameter[
             DefaultValue: s.evaluationInstanceType,
             EnumValues: [...DEFAULT_PROCESSING_INSTANCE_TYPES],
         },
+        ...(s.qualityGate
+            ? QUALITY_METRICS.map((metric): PipelineParameter => ({ Name: metric.parameter, Type: "Float", DefaultValue: s.minimumMetrics[metric.key] }))
+            : []),
+        ...(inputs.registry
+            ? [{ Name: PARAMETERS.modelApprovalStatus, Type: "String" as const, DefaultValue: s.modelApprovalStatus, EnumValues: [...MODEL_APPROVAL_STATUSES] }]
+            : []),
     ];
 }
 
@@ -271,7 +332,13 @@ export function trainingStep(inputs: DefinitionInputs): TrainingStep {
             },
             EnableInterContainerTrafficEncryption: true,
             EnableNetworkIsolation: false,
-            Environment: { PYTHONUNBUFFERED: "1" },
+            Environment: {
+                PYTHONUNBUFFERED: "1",
+                // The SageMaker MLflow plugin resolves a tracking-server ARN to its endpoint and signs requests.
+                ...(inputs.tracking
+                    ? { MLFLOW_TRACKING_URI: inputs.tracking.trackingServerArn, MLFLOW_EXPERIMENT_NAME: inputs.tracking.experimentName }
+                    : {}),
+            },
             RetryStrategy: { MaximumRetryAttempts: 1 },
         },
         RetryPolicies: [SERVICE_RETRY, JOB_RETRY],
@@ -363,11 +430,108 @@ export function evaluationStep(inputs: DefinitionInputs): ProcessingStep {
     };
 }
 
+const evaluationOutputUri: Get = {
+    Get: `Steps.${STEPS.evaluate}.ProcessingOutputConfig.Outputs['${EVALUATION_REPORT.outputName}'].S3Output.S3Uri`,
+};
+const evaluationReportUri: StdJoin = { "Std:Join": { On: "/", Values: [evaluationOutputUri, EVALUATION_REPORT.filePath] } };
+
+function reportValue(jsonPath: string): JsonGet {
+    return { "Std:JsonGet": { PropertyFile: { Get: `Steps.${STEPS.evaluate}.${EVALUATION_REPORT.propertyFile}` }, Path: jsonPath } };
+}
+
+/** Registers the trained model as a version of the group, with evaluation.json as its model-quality statistics. */
+export function registerStep(registry: NonNullable<DefinitionInputs["registry"]>): RegisterModelStep {
+    const metadata: Record<string, StdJoin | Get> = {
+        [MODEL_METADATA.pipelineExecutionArn]: { Get: "Execution.PipelineExecutionArn" },
+        [MODEL_METADATA.modelVariant]: param(PARAMETERS.modelVariant),
+        [MODEL_METADATA.inputData]: param(PARAMETERS.inputData),
+        [MODEL_METADATA.evaluationReport]: evaluationReportUri,
+        // Strings (CustomerMetadataProperties are a string map), so that `yolo-pipeline models` needs no S3 read.
+        ...Object.fromEntries(QUALITY_METRICS.map((metric) => [metric.metadataKey, { "Std:Join": { On: "", Values: [reportValue(metric.jsonPath)] } }])),
+    };
+    return {
+        Name: STEPS.register,
+        Type: "RegisterModel",
+        DisplayName: "Register YOLO11",
+        Description: "Registers the evaluated model in the model registry for approval.",
+        // Explicit even inside the gate: registration must never race the evaluation it reports.
+        DependsOn: [STEPS.evaluate],
+        Arguments: {
+            ModelPackageGroupName: registry.modelPackageGroupName,
+            ModelPackageDescription: "YOLO11 drone object detector trained and evaluated by the platform pipeline",
+            ModelApprovalStatus: param(PARAMETERS.modelApprovalStatus),
+            InferenceSpecification: {
+                Containers: [
+                    {
+                        Image: registry.inferenceImageUri,
+                        ModelDataUrl: { Get: `Steps.${STEPS.train}.ModelArtifacts.S3ModelArtifacts` },
+                        Framework: "PYTORCH",
+                    },
+                ],
+                SupportedContentTypes: ["image/jpeg", "image/png", "application/x-image"],
+                SupportedResponseMIMETypes: ["application/json"],
+                SupportedRealtimeInferenceInstanceTypes: ["ml.g4dn.xlarge", "ml.g5.xlarge", "ml.m5.xlarge"],
+                SupportedTransformInstanceTypes: ["ml.g4dn.xlarge", "ml.g5.xlarge"],
+            },
+            ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: evaluationReportUri } } },
+            CustomerMetadataProperties: metadata,
+            Domain: "COMPUTER_VISION",
+            Task: "OBJECT_DETECTION",
+        },
+        RetryPolicies: [SERVICE_RETRY],
+    };
+}
+
+/**
+ * The quality gate: one Condition step per metric, nested, so that the Fail step that ends a run names
+ * the one metric that fell short, its value and the minimum. `passed` runs when all hold.
+ */
+export function qualityGate(passed: PipelineStep[]): ConditionStep {
+    const [first, ...rest] = QUALITY_METRICS.map((metric) => metric);
+    const build = (metric: (typeof QUALITY_METRICS)[number], remaining: (typeof QUALITY_METRICS)[number][]): ConditionStep => ({
+        Name: metric.step,
+        Type: "Condition",
+        DisplayName: `Check ${metric.label}`,
+        Description: `Quality gate: ${metric.label} of the evaluation must be at least ${metric.parameter}.`,
+        ...(metric === first ? { DependsOn: [STEPS.evaluate] } : {}),
+        Arguments: {
+            Conditions: [{ Type: "GreaterThanOrEqualTo", LeftValue: reportValue(metric.jsonPath), RightValue: param(metric.parameter) }],
+            IfSteps: remaining.length > 0 ? [build(remaining[0], remaining.slice(1))] : passed,
+            ElseSteps: [
+                {
+                    Name: metric.fail,
+                    Type: "Fail",
+                    DisplayName: `${metric.label} below minimum`,
+                    Arguments: {
+                        ErrorMessage: {
+                            "Std:Join": {
+                                On: "",
+                                Values: [
+                                    `Quality gate: ${metric.label} `,
+                                    reportValue(metric.jsonPath),
+                                    ` is below the minimum ${metric.parameter}=`,
+                                    param(metric.parameter),
+                                    `; the model was not registered. Evaluation report: `,
+                                    evaluationOutputUri,
+                                    `/${EVALUATION_REPORT.filePath}`,
+                                ],
+                            },
+                        },
+                    },
+                },
+            ],
+        },
+    });
+    return build(first, rest);
+}
+
 export function buildPipelineDefinition(inputs: DefinitionInputs): PipelineDefinition {
+    const register = inputs.registry ? [registerStep(inputs.registry)] : [];
+    const afterEvaluation = inputs.settings.qualityGate ? [qualityGate(register)] : register;
     return {
         Version: "2020-12-01",
         Metadata: {},
         Parameters: pipelineParameters(inputs),
-        Steps: [trainingStep(inputs), evaluationStep(inputs)],
+        Steps: [trainingStep(inputs), evaluationStep(inputs), ...afterEvaluation],
     };
 }

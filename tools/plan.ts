@@ -50,6 +50,9 @@ function stepSummary(step: PipelineStep, definition: PipelineDefinition): string
         const spot = a.EnableManagedSpotTraining === true ? ", managed spot" : "";
         return `${step.Name} (Training on ${valueOf(a.ResourceConfig?.InstanceType)} x ${valueOf(a.ResourceConfig?.InstanceCount)}${spot}, max ${Number(a.StoppingCondition?.MaxRuntimeInSeconds) / 3600} h)`;
     }
+    if (step.Type !== "Processing") {
+        return `${step.Name} (${step.Type})`;
+    }
     const cluster = step.Arguments.ProcessingResources?.ClusterConfig;
     return `${step.Name} (Processing on ${valueOf(cluster?.InstanceType)} x ${valueOf(cluster?.InstanceCount)}, max ${Number(step.Arguments.StoppingCondition?.MaxRuntimeInSeconds) / 3600} h)`;
 }
