@@ -3,17 +3,24 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { DataBucket } from "./components/dataBucket";
+import { Alerts } from "./components/alerts";
 import { loadConfig } from "./components/config";
-import { keyAliasArn, resourceNames, roleArn } from "./components/naming";
+import { CostBudget } from "./components/costBudget";
+import { DataBucket } from "./components/dataBucket";
+import { ExperimentTracking } from "./components/experimentTracking";
+import { ALERT_PUBLISHERS } from "./components/iamDocuments";
+import { ModelRegistry } from "./components/modelRegistry";
+import { keyAliasArn, resourceNames, roleArn, trackingServerArn } from "./components/naming";
 import { resolveStudioNetwork } from "./components/network";
 import { datasetUri, PREFIXES, s3Uri } from "./components/s3Layout";
 import { Studio } from "./components/studio";
+import { lifecycleConfigName, lifecycleContentFromFile } from "./components/studioLifecycle";
 import { costAllocationTags } from "./components/tagging";
 import { TeamRoles } from "./components/teamRoles";
 import { TrainingPipeline } from "./components/trainingPipeline";
 
 const TRAINING_IMAGE_REPOSITORY = "pytorch-training";
+const INFERENCE_IMAGE_REPOSITORY = "pytorch-inference";
 
 export = async () => {
     const config = loadConfig();
@@ -30,9 +37,17 @@ export = async () => {
         { repositoryName: TRAINING_IMAGE_REPOSITORY, imageTag: config.pipeline.trainingImageTag },
         invoke,
     );
+    const inferenceImage = config.governance.modelRegistry
+        ? await aws.sagemaker.getPrebuiltEcrImage(
+              { repositoryName: INFERENCE_IMAGE_REPOSITORY, imageTag: config.governance.inferenceImageTag },
+              invoke,
+          )
+        : undefined;
     const network = await resolveStudioNetwork(config.network, invoke);
     const names = resourceNames(config.namePrefix, config.stack);
-    const scope = { accountId, region: config.aws.region, bucket: config.bucket.name, names };
+    const { governance } = config;
+    const features = { modelRegistry: governance.modelRegistry, experimentTracking: governance.experimentTracking.enabled };
+    const scope = { accountId, region: config.aws.region, bucket: config.bucket.name, names, features };
 
     const data = new DataBucket(
         "data",
@@ -46,6 +61,8 @@ export = async () => {
             kmsDeletionWindowDays: config.kmsDeletionWindowDays,
             keyAlias: names.keyAlias,
             accountId,
+            // The alert topic is encrypted with this key, so the services that publish to it must use it.
+            notificationServices: governance.alerts ? ALERT_PUBLISHERS : [],
         },
         components,
     );
@@ -56,22 +73,23 @@ export = async () => {
         components,
     );
 
-    const studio = new Studio(
-        "studio",
-        {
-            scope,
-            vpcId: network.vpcId,
-            subnetIds: network.subnetIds,
-            keyArn: data.keyArn,
-            executionRoles: { "data-scientist": team.roles["data-scientist"], "ml-engineer": team.roles["ml-engineer"] },
-            users: config.users,
-            defaultInstanceType: config.studio.instanceType,
-            networkAccess: config.studio.networkAccess,
-            securityGroupIds: config.studio.securityGroupIds,
-            retainHomeFileSystem: !config.bucket.allowDataDestroy,
-        },
-        components,
-    );
+    const registry = governance.modelRegistry
+        ? new ModelRegistry("registry", { groupName: names.modelPackageGroup, retainOnDelete: !config.bucket.allowDataDestroy }, components)
+        : undefined;
+
+    const tracking = governance.experimentTracking.enabled
+        ? new ExperimentTracking(
+              "tracking",
+              {
+                  scope,
+                  keyArn: data.keyArn,
+                  size: governance.experimentTracking.size,
+                  mlflowVersion: governance.experimentTracking.mlflowVersion,
+                  dependsOn: data.protections,
+              },
+              components,
+          )
+        : undefined;
 
     const training = new TrainingPipeline(
         "training",
@@ -86,10 +104,80 @@ export = async () => {
             region: config.aws.region,
             scriptsDir: path.join(__dirname, "pipeline-scripts"),
             settings: config.pipeline,
-            dependsOn: [team.roles.pipeline, team.accessPolicies.pipeline, ...data.protections],
+            registry: inferenceImage && { modelPackageGroupName: names.modelPackageGroup, inferenceImageUri: inferenceImage.registryPath },
+            tracking: tracking && {
+                trackingServerArn: trackingServerArn(config.aws.region, accountId, names.trackingServer),
+                experimentName: names.pipeline,
+            },
+            dependsOn: [
+                team.roles.pipeline,
+                team.accessPolicies.pipeline,
+                ...data.protections,
+                ...(registry ? [registry] : []),
+                ...(tracking ? [tracking] : []),
+            ],
         },
         components,
     );
+
+    const lifecycleScript = path.join(__dirname, "studio", "jupyterlab-on-start.sh");
+    const lifecycleContent = config.studio.lifecycleConfig ? lifecycleContentFromFile(lifecycleScript, training.codeBundleUri) : undefined;
+    const studio = new Studio(
+        "studio",
+        {
+            scope,
+            vpcId: network.vpcId,
+            subnetIds: network.subnetIds,
+            keyArn: data.keyArn,
+            executionRoles: { "data-scientist": team.roles["data-scientist"], "ml-engineer": team.roles["ml-engineer"] },
+            users: config.users,
+            defaultInstanceType: config.studio.instanceType,
+            networkAccess: config.studio.networkAccess,
+            securityGroupIds: config.studio.securityGroupIds,
+            retainHomeFileSystem: !config.bucket.allowDataDestroy,
+            idleShutdown: { defaultMinutes: config.studio.idleTimeoutMinutes, maxMinutes: config.studio.maxIdleTimeoutMinutes },
+            lifecycleConfig:
+                lifecycleContent === undefined
+                    ? undefined
+                    : { name: lifecycleConfigName(names.studioLifecycleConfig, lifecycleContent), content: lifecycleContent },
+        },
+        components,
+    );
+
+    const alerts = governance.alerts
+        ? new Alerts(
+              "alerts",
+              {
+                  topicName: names.alertTopic,
+                  accountId,
+                  region: config.aws.region,
+                  keyArn: data.keyArn,
+                  emails: governance.alertEmails,
+                  pipelineArn: training.pipelineArn,
+                  pipelineName: names.pipeline,
+                  modelPackageGroupName: registry && names.modelPackageGroup,
+                  namePrefix: names.base,
+              },
+              components,
+          )
+        : undefined;
+
+    const budget = config.budget.enabled
+        ? new CostBudget(
+              "budget",
+              {
+                  budgetName: names.budget,
+                  monthlyUsd: config.budget.monthlyUsd,
+                  // The tags that tell this stack's resources from other stacks of the project.
+                  tags: { project: config.tags.project, environment: config.tags.environment },
+                  actualThresholds: config.budget.actualThresholds,
+                  forecastThresholds: config.budget.forecastThresholds,
+                  topicArn: alerts?.topicArn,
+                  emails: governance.alertEmails,
+              },
+              components,
+          )
+        : undefined;
 
     return {
         region: config.aws.region,
@@ -106,5 +194,11 @@ export = async () => {
         codeBundleUri: training.codeBundleUri,
         trainingImageUri: image.registryPath,
         defaultInputData: datasetUri(config.bucket.name, config.pipeline.datasetName),
+        modelPackageGroupName: registry?.groupName,
+        alertTopicArn: alerts?.topicArn,
+        mlflowTrackingServerArn: tracking?.trackingServerArn,
+        mlflowTrackingServerUrl: tracking?.trackingServerUrl,
+        studioLifecycleConfigArn: studio.lifecycleConfigArn,
+        budgetName: budget?.budgetName,
     };
 };

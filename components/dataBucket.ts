@@ -12,6 +12,8 @@ export interface DataBucketArgs {
      * versioning, lifecycle rules and bucket policy, each of which replaces what the bucket had.
      */
     mode: "create" | "adopt";
+    /** Service principals that publish to SNS topics this key encrypts (the alert topic). */
+    notificationServices?: readonly string[];
     /**
      * When false (the default in Pulumi.yaml), `pulumi destroy` leaves the bucket, every object, the
      * protection settings and the KMS key in place (retainOnDelete), so the drone data stays readable.
@@ -58,7 +60,7 @@ export class DataBucket extends pulumi.ComponentResource {
                 enableKeyRotation: true,
                 rotationPeriodInDays: 365,
                 deletionWindowInDays: args.kmsDeletionWindowDays,
-                policy: pulumi.output(args.accountId).apply((accountId) => JSON.stringify(dataKeyPolicy(accountId))),
+                policy: pulumi.output(args.accountId).apply((accountId) => JSON.stringify(dataKeyPolicy(accountId, args.notificationServices ?? []))),
             },
             keep,
         );

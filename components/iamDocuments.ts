@@ -2,8 +2,8 @@
 // Each persona gets exactly what its work needs: every action is named, every action that supports
 // resource-level permissions is scoped to this stack's bucket prefixes, key, pipeline, jobs or domain.
 import { DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_STUDIO_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES } from "../policies/catalog";
-import { ResourceNames } from "./naming";
-import { bucketArn, prefixObjectsArn, PrefixName } from "./s3Layout";
+import { ResourceNames, trackingServerArn } from "./naming";
+import { bucketArn, prefixObjectsArn, PrefixName, PREFIXES } from "./s3Layout";
 
 export interface Statement {
     Sid: string;
@@ -25,6 +25,8 @@ export interface Scope {
     readonly region: string;
     readonly bucket: string;
     readonly names: ResourceNames;
+    /** Optional parts of the stack; their permissions exist only when the part does. */
+    readonly features: { readonly modelRegistry: boolean; readonly experimentTracking: boolean };
 }
 
 function document(...statements: Statement[]): PolicyDocument {
@@ -57,6 +59,123 @@ function jobLogGroupArns(scope: Scope): string[] {
     );
 }
 
+function modelRegistryArns(scope: Scope): { group: string; versions: string } {
+    const group = scope.names.modelPackageGroup.toLowerCase();
+    return { group: sagemakerArn(scope, `model-package-group/${group}`), versions: sagemakerArn(scope, `model-package/${group}/*`) };
+}
+
+/** Reading the registry: what `yolo-pipeline models` and the Studio model registry UI call. */
+function readModelRegistry(scope: Scope): Statement[] {
+    const { group, versions } = modelRegistryArns(scope);
+    return [
+        {
+            Sid: "ListModelPackageGroups",
+            Effect: "Allow",
+            // ListModelPackageGroups supports no resource-level permissions.
+            Action: ["sagemaker:ListModelPackageGroups"],
+            Resource: "*",
+        },
+        {
+            Sid: "ListModelVersions",
+            Effect: "Allow",
+            // ListModelPackages names no group in its ARN (the group is a request filter), so the account's packages.
+            Action: ["sagemaker:ListModelPackages"],
+            Resource: sagemakerArn(scope, "model-package/*"),
+        },
+        {
+            Sid: "DescribeProjectModels",
+            Effect: "Allow",
+            Action: ["sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage", "sagemaker:ListTags"],
+            Resource: [group, versions],
+        },
+    ];
+}
+
+/** MLflow actions that read experiments, runs and models (the UI and the client's search/get calls). */
+const MLFLOW_READ = [
+    "sagemaker-mlflow:AccessUI",
+    "sagemaker-mlflow:SearchExperiments",
+    "sagemaker-mlflow:GetExperiment",
+    "sagemaker-mlflow:GetExperimentByName",
+    "sagemaker-mlflow:SearchRuns",
+    "sagemaker-mlflow:GetRun",
+    "sagemaker-mlflow:GetMetricHistory",
+    "sagemaker-mlflow:ListArtifacts",
+    "sagemaker-mlflow:SearchLoggedModels",
+    "sagemaker-mlflow:GetLoggedModel",
+    "sagemaker-mlflow:ListLoggedModelArtifacts",
+    "sagemaker-mlflow:SearchRegisteredModels",
+    "sagemaker-mlflow:GetRegisteredModel",
+    "sagemaker-mlflow:SearchModelVersions",
+    "sagemaker-mlflow:GetModelVersion",
+    "sagemaker-mlflow:GetLatestModelVersions",
+    "sagemaker-mlflow:GetDownloadURIForModelVersionArtifacts",
+];
+
+/** MLflow actions that record experiments: what `mlflow.log_*` and Ultralytics' MLflow callback call. No deletes. */
+const MLFLOW_LOG = [
+    "sagemaker-mlflow:CreateExperiment",
+    "sagemaker-mlflow:SetExperimentTag",
+    "sagemaker-mlflow:CreateRun",
+    "sagemaker-mlflow:UpdateRun",
+    "sagemaker-mlflow:SetTag",
+    "sagemaker-mlflow:LogParam",
+    "sagemaker-mlflow:LogMetric",
+    "sagemaker-mlflow:LogBatch",
+    "sagemaker-mlflow:LogInputs",
+    "sagemaker-mlflow:LogOutputs",
+    "sagemaker-mlflow:LogModel",
+    "sagemaker-mlflow:FinalizeLoggedModel",
+    "sagemaker-mlflow:LogLoggedModelParams",
+    "sagemaker-mlflow:SetLoggedModelTags",
+];
+
+/**
+ * Using the tracking server: its UI (through a presigned URL) and the MLflow API, and the artifact store
+ * under mlflow/ (MLflow clients read and write artifacts in S3 directly, with their own credentials).
+ */
+function useTrackingServer(scope: Scope, keyArn: string, log: boolean): Statement[] {
+    const server = trackingServerArn(scope.region, scope.accountId, scope.names.trackingServer);
+    return [
+        {
+            Sid: "FindTrackingServer",
+            Effect: "Allow",
+            // ListMlflowTrackingServers supports no resource-level permissions.
+            Action: ["sagemaker:ListMlflowTrackingServers"],
+            Resource: "*",
+        },
+        {
+            Sid: "OpenProjectTrackingServer",
+            Effect: "Allow",
+            Action: ["sagemaker:DescribeMlflowTrackingServer", "sagemaker:CreatePresignedMlflowTrackingServerUrl"],
+            Resource: server,
+        },
+        {
+            Sid: log ? "TrackExperiments" : "ReadExperiments",
+            Effect: "Allow",
+            Action: log ? [...MLFLOW_READ, ...MLFLOW_LOG] : MLFLOW_READ,
+            Resource: server,
+        },
+        {
+            Sid: log ? "ReadWriteExperimentArtifacts" : "ReadExperimentArtifacts",
+            Effect: "Allow",
+            Action: log ? ["s3:GetObject", "s3:PutObject"] : ["s3:GetObject"],
+            Resource: objectArns(scope.bucket, ["mlflow"]),
+        },
+        ...(log
+            ? [
+                  {
+                      Sid: "EncryptExperimentArtifactsThroughS3",
+                      Effect: "Allow" as const,
+                      Action: ["kms:GenerateDataKey"],
+                      Resource: keyArn,
+                      Condition: s3ViaService(scope),
+                  },
+              ]
+            : []),
+    ];
+}
+
 function s3ViaService(scope: Scope): Statement["Condition"] {
     return { StringEquals: { "kms:ViaService": `s3.${scope.region}.amazonaws.com` } };
 }
@@ -72,16 +191,19 @@ export function sagemakerTrustPolicy(accountId: string): PolicyDocument {
     });
 }
 
-/** Read-only explorer: list the bucket, read data, results and models, look at pipeline runs. */
+/**
+ * Read-only explorer: list the bucket, read data, results, models and the project's code (the Studio
+ * lifecycle script installs it), look at pipeline runs and registered models, read experiments.
+ */
 export function dataScientistPolicy(scope: Scope, keyArn: string): PolicyDocument {
     const { pipeline, executions } = pipelineArns(scope);
     return document(
         { Sid: "ListDataBucket", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn(scope.bucket) },
         {
-            Sid: "ReadDatasetsModelsAndEvaluations",
+            Sid: "ReadDatasetsModelsEvaluationsAndCode",
             Effect: "Allow",
             Action: ["s3:GetObject", "s3:GetObjectVersion"],
-            Resource: objectArns(scope.bucket, ["datasets", "models", "evaluation"]),
+            Resource: objectArns(scope.bucket, ["datasets", "models", "evaluation", "code"]),
         },
         { Sid: "DecryptDataThroughS3", Effect: "Allow", Action: ["kms:Decrypt"], Resource: keyArn, Condition: s3ViaService(scope) },
         { Sid: "DescribeDataKey", Effect: "Allow", Action: ["kms:DescribeKey"], Resource: keyArn },
@@ -115,6 +237,8 @@ export function dataScientistPolicy(scope: Scope, keyArn: string): PolicyDocumen
             Action: ["sagemaker:DescribeTrainingJob", "sagemaker:DescribeProcessingJob"],
             Resource: pipelineJobArns(scope),
         },
+        ...(scope.features.modelRegistry ? readModelRegistry(scope) : []),
+        ...(scope.features.experimentTracking ? useTrackingServer(scope, keyArn, false) : []),
     );
 }
 
@@ -199,6 +323,18 @@ export function mlEngineerPolicy(scope: Scope, keyArn: string, pipelineRoleArn: 
             Resource: pipelineRoleArn,
             Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
         },
+        ...(scope.features.modelRegistry
+            ? [
+                  ...readModelRegistry(scope),
+                  {
+                      Sid: "ApproveOrRejectProjectModels",
+                      Effect: "Allow" as const,
+                      Action: ["sagemaker:UpdateModelPackage"],
+                      Resource: modelRegistryArns(scope).versions,
+                  },
+              ]
+            : []),
+        ...(scope.features.experimentTracking ? useTrackingServer(scope, keyArn, true) : []),
     );
 }
 
@@ -305,6 +441,52 @@ export function pipelineExecutionPolicy(
                 StringEquals: { "cloudwatch:namespace": ["/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs"] },
             },
         },
+        ...(scope.features.modelRegistry
+            ? [
+                  {
+                      Sid: "RegisterModelVersions",
+                      Effect: "Allow" as const,
+                      Action: ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage", "sagemaker:AddTags"],
+                      Resource: [modelRegistryArns(scope).group, modelRegistryArns(scope).versions],
+                  },
+              ]
+            : []),
+        ...(scope.features.experimentTracking ? useTrackingServer(scope, keyArn, true) : []),
+    );
+}
+
+/**
+ * The MLflow tracking server's own role: its artifact store under mlflow/ and the key through S3, nothing else
+ * (automatic model registration is off: the pipeline's quality gate decides what is registered).
+ */
+export function trackingServerPolicy(scope: Scope, keyArn: string): PolicyDocument {
+    return document(
+        {
+            Sid: "LocateArtifactStore",
+            Effect: "Allow",
+            Action: ["s3:GetBucketLocation"],
+            Resource: bucketArn(scope.bucket),
+        },
+        {
+            Sid: "ListArtifactStore",
+            Effect: "Allow",
+            Action: ["s3:ListBucket"],
+            Resource: bucketArn(scope.bucket),
+            Condition: { StringLike: { "s3:prefix": [`${PREFIXES.mlflow}*`] } },
+        },
+        {
+            Sid: "ReadWriteArtifacts",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            Resource: objectArns(scope.bucket, ["mlflow"]),
+        },
+        {
+            Sid: "UseDataKeyThroughS3",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: keyArn,
+            Condition: s3ViaService(scope),
+        },
     );
 }
 
@@ -368,8 +550,22 @@ export function studioAppsPolicy(scope: Scope, domainId: string, keyArn: string)
  * Key policy: the account administers and uses the key through IAM (the role policies above grant
  * each persona its part), with every action named rather than `kms:*`.
  */
-export function dataKeyPolicy(accountId: string): PolicyDocument {
+export function dataKeyPolicy(accountId: string, notificationServices: readonly string[] = []): PolicyDocument {
     const account = `arn:aws:iam::${accountId}:root`;
+    const services: Statement[] =
+        notificationServices.length === 0
+            ? []
+            : [
+                  {
+                      Sid: "NotificationServicesPublishToEncryptedTopic",
+                      Effect: "Allow",
+                      // EventBridge, CloudWatch alarms and Budgets publish to the alert topic, which this key encrypts.
+                      Principal: { Service: [...notificationServices] },
+                      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+                      Resource: "*",
+                      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+                  },
+              ];
     return document(
         {
             Sid: "AccountAdministersKeyThroughIam",
@@ -407,6 +603,7 @@ export function dataKeyPolicy(accountId: string): PolicyDocument {
             Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant", "kms:RetireGrant"],
             Resource: "*",
         },
+        ...services,
     );
 }
 
@@ -440,6 +637,31 @@ export function dataBucketPolicy(bucket: string): PolicyDocument {
                 StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
                 Null: { "s3:x-amz-server-side-encryption": "false" },
             },
+        },
+    );
+}
+
+/** Services that publish alerts to the project's SNS topic. */
+export const ALERT_PUBLISHERS = ["events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"] as const;
+
+/** Alert topic policy: the notification services of this account may publish; nothing over plain HTTP. */
+export function alertTopicPolicy(accountId: string, topicArn: string): PolicyDocument {
+    return document(
+        {
+            Sid: "NotificationServicesOfThisAccountPublish",
+            Effect: "Allow",
+            Principal: { Service: [...ALERT_PUBLISHERS] },
+            Action: "sns:Publish",
+            Resource: topicArn,
+            Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        },
+        {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["sns:Publish", "sns:Subscribe", "sns:Receive"],
+            Resource: topicArn,
+            Condition: { Bool: { "aws:SecureTransport": false } },
         },
     );
 }

@@ -60,3 +60,7 @@ export function keyAliasArn(region: string, accountId: string, alias: string): s
 export function pipelineArn(region: string, accountId: string, pipelineName: string): string {
     return `arn:aws:sagemaker:${region}:${accountId}:pipeline/${pipelineName.toLowerCase()}`;
 }
+
+export function trackingServerArn(region: string, accountId: string, serverName: string): string {
+    return `arn:aws:sagemaker:${region}:${accountId}:mlflow-tracking-server/${serverName}`;
+}

@@ -13,6 +13,8 @@ export const PREFIXES = {
     code: "code/",
     /** Managed-spot checkpoints, one folder per pipeline execution; expired by lifecycle. */
     checkpoints: "checkpoints/",
+    /** Artifact store of the MLflow tracking server (run artifacts, logged models). */
+    mlflow: "mlflow/",
 } as const;
 
 export type PrefixName = keyof typeof PREFIXES;

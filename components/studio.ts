@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PERSONA_TAG_KEY } from "../policies/catalog";
-import { StudioUser, UserRole } from "./config";
+import { STUDIO_IDLE_MINUTES, StudioUser, UserRole } from "./config";
 import { Scope, studioAppsPolicy } from "./iamDocuments";
 
 export interface StudioArgs {
@@ -25,6 +25,10 @@ export interface StudioArgs {
     securityGroupIds: readonly string[];
     /** Keep the home EFS file system when the domain is destroyed. */
     retainHomeFileSystem: boolean;
+    /** JupyterLab apps shut down after this many idle minutes; users may choose up to the maximum. */
+    idleShutdown: { readonly defaultMinutes: number; readonly maxMinutes: number };
+    /** Lifecycle configuration every JupyterLab app runs at start (base64 script), if any. */
+    lifecycleConfig?: { readonly name: string; readonly content: string };
 }
 
 /** The SageMaker Studio domain (IAM auth, KMS-encrypted storage) and a user profile per person. */
@@ -34,10 +38,34 @@ export class Studio extends pulumi.ComponentResource {
     /** Studio URL (sign in through the console or a presigned URL for a user profile). */
     public readonly url: pulumi.Output<string>;
     public readonly userProfiles: Readonly<Record<string, aws.sagemaker.UserProfile>>;
+    public readonly lifecycleConfigArn?: pulumi.Output<string>;
 
     constructor(name: string, args: StudioArgs, opts?: pulumi.ComponentResourceOptions) {
         super("sagemaker-yolo:studio:Studio", name, {}, opts);
-        const jupyterLab = { defaultResourceSpec: { instanceType: args.defaultInstanceType } };
+        const lifecycle = args.lifecycleConfig
+            ? new aws.sagemaker.StudioLifecycleConfig(
+                  `${name}-jupyterlab-lifecycle`,
+                  {
+                      studioLifecycleConfigName: args.lifecycleConfig.name,
+                      studioLifecycleConfigAppType: "JupyterLab",
+                      studioLifecycleConfigContent: args.lifecycleConfig.content,
+                  },
+                  { parent: this },
+              )
+            : undefined;
+        const jupyterLab = {
+            // The lifecycle configuration runs by default and is the only one users may pick.
+            defaultResourceSpec: { instanceType: args.defaultInstanceType, ...(lifecycle ? { lifecycleConfigArn: lifecycle.arn } : {}) },
+            ...(lifecycle ? { lifecycleConfigArns: [lifecycle.arn] } : {}),
+            appLifecycleManagement: {
+                idleSettings: {
+                    lifecycleManagement: "ENABLED",
+                    idleTimeoutInMinutes: args.idleShutdown.defaultMinutes,
+                    minIdleTimeoutInMinutes: STUDIO_IDLE_MINUTES.min,
+                    maxIdleTimeoutInMinutes: args.idleShutdown.maxMinutes,
+                },
+            },
+        };
         const leastPrivileged = args.executionRoles["data-scientist"].arn;
 
         const domain = new aws.sagemaker.Domain(
@@ -96,6 +124,7 @@ export class Studio extends pulumi.ComponentResource {
         this.domainArn = domain.arn;
         this.url = domain.url;
         this.userProfiles = profiles;
+        this.lifecycleConfigArn = lifecycle?.arn;
         this.registerOutputs({ domainId: this.domainId, url: this.url });
     }
 }

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { buildCodeBundle } from "./codeBundle";
 import { PipelineSettings } from "./config";
-import { buildPipelineDefinition, PipelineDefinition } from "./pipelineDefinition";
+import { buildPipelineDefinition, DefinitionInputs, PipelineDefinition } from "./pipelineDefinition";
 import { codeBundleKey, s3Uri } from "./s3Layout";
 
 export interface TrainingPipelineArgs {
@@ -22,6 +22,10 @@ export interface TrainingPipelineArgs {
     /** Folder of the Python scripts the jobs run (train.py, evaluate.py, requirements.txt). */
     scriptsDir: string;
     settings: PipelineSettings;
+    /** Model registry the quality gate registers passing models in. */
+    registry?: DefinitionInputs["registry"];
+    /** MLflow tracking server training logs to. */
+    tracking?: DefinitionInputs["tracking"];
     /** Resources the pipeline needs before its first run: role policies, bucket protections. */
     dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -66,6 +70,8 @@ export class TrainingPipeline extends pulumi.ComponentResource {
             codeBundleUri: this.codeBundleUri,
             region: args.region,
             settings: args.settings,
+            registry: args.registry,
+            tracking: args.tracking,
         });
 
         const pipeline = new aws.sagemaker.Pipeline(

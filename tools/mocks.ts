@@ -131,6 +131,27 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 return { id: sagemaker(`user-profile/${inputs.domainId}/${inputs.userProfileName}`), arn: sagemaker(`user-profile/${inputs.domainId}/${inputs.userProfileName}`) };
             case "aws:sagemaker/pipeline:Pipeline":
                 return { id: inputs.pipelineName, arn: sagemaker(`pipeline/${String(inputs.pipelineName).toLowerCase()}`) };
+            case "aws:sagemaker/modelPackageGroup:ModelPackageGroup":
+                return { id: inputs.modelPackageGroupName, arn: sagemaker(`model-package-group/${String(inputs.modelPackageGroupName).toLowerCase()}`) };
+            case "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer":
+                return {
+                    id: inputs.trackingServerName,
+                    arn: sagemaker(`mlflow-tracking-server/${inputs.trackingServerName}`),
+                    trackingServerUrl: `https://t-${hex(name, 12)}.${region}.experiments.sagemaker.aws`,
+                };
+            case "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig":
+                return { id: inputs.studioLifecycleConfigName, arn: sagemaker(`studio-lifecycle-config/${inputs.studioLifecycleConfigName}`) };
+            case "aws:sns/topic:Topic":
+                return { id: `arn:aws:sns:${region}:${account}:${inputs.name}`, arn: `arn:aws:sns:${region}:${account}:${inputs.name}`, owner: account };
+            case "aws:sns/topicSubscription:TopicSubscription":
+                // E-mail subscriptions stay pending until the recipient confirms.
+                return { id: "pending confirmation", arn: "pending confirmation", pendingConfirmation: true };
+            case "aws:cloudwatch/eventRule:EventRule":
+                return { id: inputs.name, arn: `arn:aws:events:${region}:${account}:rule/${inputs.name}` };
+            case "aws:cloudwatch/metricAlarm:MetricAlarm":
+                return { id: inputs.name, arn: `arn:aws:cloudwatch:${region}:${account}:alarm:${inputs.name}` };
+            case "aws:budgets/budget:Budget":
+                return { id: `${account}:${inputs.name}`, arn: `arn:aws:budgets::${account}:budget/${inputs.name}`, accountId: account };
             default:
                 return { id: `${name}-${hex(name, 8)}` };
         }

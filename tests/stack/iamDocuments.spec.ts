@@ -14,7 +14,7 @@ import {
 } from "../../components/iamDocuments";
 import { resourceNames, roleArn } from "../../components/naming";
 
-const scope: Scope = { accountId: "123456789012", region: "us-east-1", bucket: "drone-data", names: resourceNames("drone", "dev") };
+const scope: Scope = { accountId: "123456789012", region: "us-east-1", bucket: "drone-data", names: resourceNames("drone", "dev"), features: { modelRegistry: true, experimentTracking: true } };
 const keyArn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const pipelineRole = roleArn(scope.accountId, scope.names.roles.pipeline);
 const image = { registryId: "763104351884", repositoryName: "pytorch-training" };
