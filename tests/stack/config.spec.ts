@@ -106,6 +106,13 @@ describe("stack configuration", () => {
         ["modelVariant", "yolov8n", "yolo11n, yolo11s"],
         ["bucketMode", "import", "create, adopt"],
         ["allowDataDestroy", "yes", "true or false"],
+        ["minMap50To95", "1.5", "from 0 to 1"],
+        ["minRecall", "high", "from 0 to 1"],
+        ["modelApprovalStatus", "Rejected", "PendingManualApproval, Approved"],
+        ["alertEmails", ["ops"], "e-mail addresses"],
+        ["mlflowServerSize", "Tiny", "Small, Medium, Large"],
+        ["studioIdleTimeoutMinutes", 30, "from 60 to 525600"],
+        ["monthlyBudgetUsd", 0, "from 1 to 1000000"],
     ];
     for (const [key, value, allowed] of outOfRange) {
         it(`refuses ${key}=${JSON.stringify(value)} and says what is allowed`, () => {
@@ -123,7 +130,31 @@ describe("stack configuration", () => {
     it("refuses a VpcOnly domain without its VPC, subnets and security groups", () => {
         expect(problemsOf(raw({ studioNetworkAccess: "VpcOnly" }))[0]).to.contain("studioNetworkAccess").and.contain("studioSecurityGroupIds");
         const vpcOnly = { studioNetworkAccess: "VpcOnly", vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"], studioSecurityGroupIds: ["sg-0123456789abcdef0"] };
-        expect(parseConfig(raw(vpcOnly)).studio).to.deep.equal({ instanceType: "ml.t3.medium", networkAccess: "VpcOnly", securityGroupIds: ["sg-0123456789abcdef0"] });
+        expect(parseConfig(raw(vpcOnly)).studio).to.deep.include({ instanceType: "ml.t3.medium", networkAccess: "VpcOnly", securityGroupIds: ["sg-0123456789abcdef0"] });
+    });
+
+    it("types the governance and cost settings, with the quality-gate minimums as numbers", () => {
+        const config = parseConfig(raw());
+        expect(config.pipeline.minimumMetrics).to.deep.equal({ mAP50_95: 0.15, mAP50: 0.3, precision: 0.4, recall: 0.3 });
+        expect(config.pipeline.modelApprovalStatus).to.equal("PendingManualApproval");
+        expect(config.studio).to.deep.include({ idleTimeoutMinutes: 60, maxIdleTimeoutMinutes: 240, lifecycleConfig: true });
+        expect(config.budget).to.deep.equal({ enabled: true, monthlyUsd: 500, actualThresholds: [50, 80, 100], forecastThresholds: [100] });
+        expect(parseConfig(raw({ alertEmails: ["ml-team@example.com"] })).governance.alertEmails).to.deep.equal(["ml-team@example.com"]);
+    });
+
+    it("refuses an idle default above the maximum users may choose", () => {
+        const [problem] = problemsOf(raw({ studioIdleTimeoutMinutes: 300, studioMaxIdleTimeoutMinutes: 240 }));
+        expect(problem).to.contain("studioIdleTimeoutMinutes").and.contain("300").and.contain("240");
+    });
+
+    it("refuses budget thresholds that are not whole percentages", () => {
+        expect(problemsOf(raw({ budgetActualThresholds: [50, "eighty"] }))[0]).to.contain("budgetActualThresholds").and.contain('"eighty"').and.contain("integers from 1 to 1000");
+    });
+
+    it("refuses a budget that would notify nobody", () => {
+        expect(problemsOf(raw({ alerts: false, alertEmails: [] }))[0]).to.contain(`${PROJECT}:budget`).and.contain("alertEmails");
+        expect(problemsOf(raw({ budgetActualThresholds: [], budgetForecastThresholds: [] }))[0]).to.contain("budgetActualThresholds");
+        expect(parseConfig(raw({ alerts: false, alertEmails: [], budget: false })).budget.enabled).to.equal(false);
     });
 
     it("refuses a VPC without subnets and subnets without a VPC", () => {

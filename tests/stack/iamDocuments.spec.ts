@@ -11,6 +11,7 @@ import {
     Scope,
     Statement,
     studioAppsPolicy,
+    trackingServerPolicy,
 } from "../../components/iamDocuments";
 import { resourceNames, roleArn } from "../../components/naming";
 
@@ -25,6 +26,7 @@ const actionsOf = (doc: PolicyDocument) => [...new Set(allowed(doc).flatMap((s) 
 const statementsWith = (doc: PolicyDocument, action: string) => allowed(doc).filter((s) => list(s.Action).includes(action));
 const resourcesFor = (doc: PolicyDocument, action: string) => statementsWith(doc, action).flatMap((s) => list(s.Resource));
 
+const baseScope: Scope = { ...scope, features: { modelRegistry: false, experimentTracking: false } };
 const dataScientist = dataScientistPolicy(scope, keyArn);
 const mlEngineer = mlEngineerPolicy(scope, keyArn, pipelineRole);
 const pipeline = pipelineExecutionPolicy(scope, keyArn, pipelineRole, image);
@@ -73,8 +75,8 @@ describe("IAM documents", () => {
     });
 
     describe("data scientist", () => {
-        it("grants exactly the read-only action set", () => {
-            expect(actionsOf(dataScientist)).to.deep.equal([
+        it("grants exactly the read-only action set (without registry and tracking server)", () => {
+            expect(actionsOf(dataScientistPolicy(baseScope, keyArn))).to.deep.equal([
                 "kms:Decrypt",
                 "kms:DescribeKey",
                 "s3:GetBucketLocation",
@@ -96,10 +98,33 @@ describe("IAM documents", () => {
             ]);
         });
 
-        it("grants no S3 or SageMaker action above Read/List access level", async () => {
-            for (const action of actionsOf(dataScientist).filter((a) => a.startsWith("s3:") || a.startsWith("sagemaker:"))) {
+        it("grants no S3, SageMaker or MLflow action above Read/List access level (but the MLflow sign-in URL)", async () => {
+            // CreatePresignedMlflowTrackingServerUrl is Write-level in IAM's catalogue, but it only signs the user in to the UI.
+            const signIn = "sagemaker:CreatePresignedMlflowTrackingServerUrl";
+            expect(actionsOf(dataScientist)).to.include(signIn);
+            for (const action of actionsOf(dataScientist).filter((a) => /^(s3|sagemaker|sagemaker-mlflow):/.test(a) && a !== signIn)) {
                 expect(["Read", "List"], action).to.include(await accessLevel(action));
             }
+        });
+
+        it("reads the model registry and the tracking server's experiments, approves nothing, logs nothing", () => {
+            expect(actionsOf(dataScientist)).to.include.members([
+                "sagemaker:ListModelPackageGroups",
+                "sagemaker:ListModelPackages",
+                "sagemaker:DescribeModelPackage",
+                "sagemaker:DescribeModelPackageGroup",
+                "sagemaker-mlflow:AccessUI",
+                "sagemaker-mlflow:SearchRuns",
+            ]);
+            expect(actionsOf(dataScientist).filter((a) => /ModelPackage/.test(a) && !/^sagemaker:(Describe|List)/.test(a))).to.deep.equal([]);
+            expect(actionsOf(dataScientist).filter((a) => /^sagemaker-mlflow:(Create|Log|Set|Update|Delete)/.test(a))).to.deep.equal([]);
+            expect(resourcesFor(dataScientist, "sagemaker:DescribeModelPackage")).to.deep.equal([
+                "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/drone-dev-yolo11-detector",
+                "arn:aws:sagemaker:us-east-1:123456789012:model-package/drone-dev-yolo11-detector/*",
+            ]);
+            expect(resourcesFor(dataScientist, "sagemaker-mlflow:AccessUI")).to.deep.equal([
+                "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/drone-dev-mlflow",
+            ]);
         });
 
         it("grants no pipeline, training, processing or endpoint creation and no PassRole, also with Studio access", () => {
@@ -108,12 +133,14 @@ describe("IAM documents", () => {
             expect(granted.filter((action) => forbidden.test(action))).to.deep.equal([]);
         });
 
-        it("decrypts only through S3 and reads only datasets/, models/ and evaluation/", () => {
+        it("decrypts only through S3 and reads only datasets/, models/, evaluation/, code/ and mlflow/", () => {
             expect(statementsWith(dataScientist, "kms:Decrypt")[0].Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
             expect(resourcesFor(dataScientist, "s3:GetObject")).to.deep.equal([
                 "arn:aws:s3:::drone-data/datasets/*",
                 "arn:aws:s3:::drone-data/models/*",
                 "arn:aws:s3:::drone-data/evaluation/*",
+                "arn:aws:s3:::drone-data/code/*",
+                "arn:aws:s3:::drone-data/mlflow/*",
             ]);
         });
     });
@@ -135,13 +162,22 @@ describe("IAM documents", () => {
             expect(resourcesFor(mlEngineer, "sagemaker:StartPipelineExecution")).to.deep.equal(["arn:aws:sagemaker:us-east-1:123456789012:pipeline/drone-dev-*"]);
         });
 
-        it("writes models/, evaluation/, code/ and checkpoints/ but not datasets/", () => {
+        it("writes models/, evaluation/, code/, checkpoints/ and experiment artifacts (mlflow/) but not datasets/", () => {
             expect(resourcesFor(mlEngineer, "s3:PutObject")).to.deep.equal([
                 "arn:aws:s3:::drone-data/models/*",
                 "arn:aws:s3:::drone-data/evaluation/*",
                 "arn:aws:s3:::drone-data/code/*",
                 "arn:aws:s3:::drone-data/checkpoints/*",
+                "arn:aws:s3:::drone-data/mlflow/*",
             ]);
+        });
+
+        it("approves or rejects versions of the project's model group only, and logs experiments without deleting any", () => {
+            expect(resourcesFor(mlEngineer, "sagemaker:UpdateModelPackage")).to.deep.equal([
+                "arn:aws:sagemaker:us-east-1:123456789012:model-package/drone-dev-yolo11-detector/*",
+            ]);
+            expect(actionsOf(mlEngineer)).to.include.members(["sagemaker-mlflow:CreateRun", "sagemaker-mlflow:LogMetric", "sagemaker-mlflow:LogModel"]);
+            expect(actionsOf(mlEngineer).filter((a) => /^sagemaker-mlflow:Delete|^sagemaker:Delete(ModelPackage|Mlflow)/.test(a))).to.deep.equal([]);
         });
 
         it("passes only the pipeline role, and only to SageMaker", () => {
@@ -163,12 +199,13 @@ describe("IAM documents", () => {
             expect(types).not.to.include("ml.p4d.24xlarge");
         });
 
-        it("reads datasets/ and code/, writes only models/, evaluation/ and checkpoints/", () => {
+        it("reads datasets/ and code/, writes only models/, evaluation/, checkpoints/ and experiment artifacts", () => {
             expect(resourcesFor(pipeline, "s3:GetObject")).to.include.members(["arn:aws:s3:::drone-data/datasets/*", "arn:aws:s3:::drone-data/code/*"]);
             expect(resourcesFor(pipeline, "s3:PutObject")).to.deep.equal([
                 "arn:aws:s3:::drone-data/models/*",
                 "arn:aws:s3:::drone-data/evaluation/*",
                 "arn:aws:s3:::drone-data/checkpoints/*",
+                "arn:aws:s3:::drone-data/mlflow/*",
             ]);
             expect(resourcesFor(pipeline, "s3:DeleteObject")).to.deep.equal(["arn:aws:s3:::drone-data/checkpoints/*"]);
         });
@@ -180,9 +217,37 @@ describe("IAM documents", () => {
             expect(resourcesFor(pipeline, "ecr:BatchGetImage")).to.deep.equal(["arn:aws:ecr:us-east-1:763104351884:repository/pytorch-training"]);
         });
 
+        it("registers model versions in the project's group but cannot approve them", () => {
+            expect(resourcesFor(pipeline, "sagemaker:CreateModelPackage")).to.deep.equal([
+                "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/drone-dev-yolo11-detector",
+                "arn:aws:sagemaker:us-east-1:123456789012:model-package/drone-dev-yolo11-detector/*",
+            ]);
+            expect(actionsOf(pipeline)).not.to.include("sagemaker:UpdateModelPackage");
+        });
+
         it("grants the key to AWS resources only (job volumes), never to arbitrary principals", () => {
             const [grant] = statementsWith(pipeline, "kms:CreateGrant");
             expect(grant.Condition).to.deep.equal({ Bool: { "kms:GrantIsForAWSResource": true } });
+        });
+    });
+
+    describe("optional parts", () => {
+        it("grant no registry or MLflow permission when the stack has neither", () => {
+            const off = [dataScientistPolicy(baseScope, keyArn), mlEngineerPolicy(baseScope, keyArn, pipelineRole), pipelineExecutionPolicy(baseScope, keyArn, pipelineRole, image)];
+            for (const doc of off) {
+                expect(actionsOf(doc).filter((a) => /ModelPackage|Mlflow|^sagemaker-mlflow:/.test(a))).to.deep.equal([]);
+                expect(allowed(doc).flatMap((s) => list(s.Resource)).filter((r) => r.includes("/mlflow/"))).to.deep.equal([]);
+            }
+        });
+    });
+
+    describe("MLflow tracking server role", () => {
+        const server = trackingServerPolicy(scope, keyArn);
+        it("reaches only its artifact store under mlflow/ and the key through S3", () => {
+            expect(actionsOf(server)).to.deep.equal(["kms:Decrypt", "kms:GenerateDataKey", "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+            expect(resourcesFor(server, "s3:PutObject")).to.deep.equal(["arn:aws:s3:::drone-data/mlflow/*"]);
+            expect(statementsWith(server, "s3:ListBucket")[0].Condition).to.deep.equal({ StringLike: { "s3:prefix": ["mlflow/*"] } });
+            expect(statementsWith(server, "kms:Decrypt")[0].Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
         });
     });
 

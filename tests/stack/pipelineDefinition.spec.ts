@@ -8,6 +8,8 @@ import {
     EVALUATION_BOOTSTRAP,
     PARAMETERS,
     PipelineDefinition,
+    PipelineStep,
+    QUALITY_METRICS,
     ProcessingStep,
     STEPS,
     TRAINING_METRICS,
@@ -18,6 +20,7 @@ import { PROJECT_ROOT, rawStackConfig } from "../../tools/stackConfig";
 
 const KEY_ALIAS = "arn:aws:kms:us-east-1:123456789012:alias/drone-dev-data";
 const BUNDLE = "s3://drone-data/code/pipeline-scripts/abc123/sourcedir.tar.gz";
+const INFERENCE_IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-gpu-py312-cu124-ubuntu22.04-sagemaker";
 
 function inputs(overrides: Record<string, unknown> = {}): DefinitionInputs {
     const settings = parseConfig(rawStackConfig("dev", overrides)).pipeline;
@@ -29,6 +32,7 @@ function inputs(overrides: Record<string, unknown> = {}): DefinitionInputs {
         codeBundleUri: BUNDLE,
         region: "us-east-1",
         settings,
+        registry: { modelPackageGroupName: "drone-dev-yolo11-detector", inferenceImageUri: INFERENCE_IMAGE },
     };
 }
 
@@ -55,12 +59,13 @@ describe("pipeline definition", () => {
         expect(definition.Steps.map((step) => [step.Name, step.Type])).to.deep.equal([
             [STEPS.train, "Training"],
             [STEPS.evaluate, "Processing"],
+            [QUALITY_METRICS[0].step, "Condition"],
         ]);
     });
 
     it("declares the parameters a user expects, typed, with the stack config's defaults", () => {
         const byName = Object.fromEntries(definition.Parameters.map((p) => [p.Name, p]));
-        expect(Object.keys(byName).sort()).to.deep.equal(Object.values(PARAMETERS).sort());
+        expect(Object.keys(byName).sort()).to.deep.equal([...Object.values(PARAMETERS), ...QUALITY_METRICS.map((m) => m.parameter)].sort());
         expect(byName.InputData).to.include({ Type: "String", DefaultValue: "s3://drone-data/datasets/drone-detection/" });
         expect(byName.OutputPath).to.include({ Type: "String", DefaultValue: "s3://drone-data/models/" });
         expect(byName.Epochs).to.include({ Type: "Integer", DefaultValue: 50 });
@@ -153,7 +158,7 @@ describe("pipeline definition", () => {
     });
 
     it("retries capacity and throttling errors with list exception types, caches only when configured", () => {
-        for (const step of definition.Steps) {
+        for (const step of definition.Steps.filter((s) => s.Type === "Training" || s.Type === "Processing")) {
             const types = (step.RetryPolicies ?? []).flatMap((policy) => policy.ExceptionType);
             expect(types, step.Name).to.include.members(["SageMaker.CAPACITY_ERROR", "Step.THROTTLING"]);
         }

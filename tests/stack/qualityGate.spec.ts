@@ -1,0 +1,223 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { parseConfig } from "../../components/config";
+import {
+    buildPipelineDefinition,
+    ConditionStep,
+    DefinitionInputs,
+    EVALUATION_REPORT,
+    FailStep,
+    MODEL_METADATA,
+    PARAMETERS,
+    PipelineDefinition,
+    PipelineStep,
+    QUALITY_METRICS,
+    RegisterModelStep,
+    STEPS,
+    TrainingStep,
+} from "../../components/pipelineDefinition";
+import { PROJECT_ROOT, rawStackConfig } from "../../tools/stackConfig";
+
+const GROUP = "drone-dev-yolo11-detector";
+const INFERENCE_IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-gpu-py312-cu124-ubuntu22.04-sagemaker";
+const TRACKING_SERVER = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/drone-dev-mlflow";
+
+function build(options: { config?: Record<string, unknown>; registry?: boolean; tracking?: boolean } = {}): PipelineDefinition {
+    const inputs: DefinitionInputs = {
+        bucket: "drone-data",
+        roleArn: "arn:aws:iam::123456789012:role/drone-dev-pipeline",
+        kmsKeyId: "arn:aws:kms:us-east-1:123456789012:alias/drone-dev-data",
+        imageUri: "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.8.0-gpu-py312-cu129-ubuntu22.04-sagemaker",
+        codeBundleUri: "s3://drone-data/code/pipeline-scripts/abc/sourcedir.tar.gz",
+        region: "us-east-1",
+        settings: parseConfig(rawStackConfig("dev", options.config ?? {})).pipeline,
+        ...(options.registry === false ? {} : { registry: { modelPackageGroupName: GROUP, inferenceImageUri: INFERENCE_IMAGE } }),
+        ...(options.tracking ? { tracking: { trackingServerArn: TRACKING_SERVER, experimentName: "drone-dev-yolo11-training" } } : {}),
+    };
+    return buildPipelineDefinition(inputs);
+}
+
+/** Every step, Condition branches included, depth first. */
+function allSteps(steps: PipelineStep[]): PipelineStep[] {
+    return steps.flatMap((step) =>
+        step.Type === "Condition" ? [step, ...allSteps(step.Arguments.IfSteps), ...allSteps(step.Arguments.ElseSteps)] : [step],
+    );
+}
+
+function references(value: unknown): string[] {
+    if (Array.isArray(value)) {
+        return value.flatMap(references);
+    }
+    if (value && typeof value === "object") {
+        const get = (value as { Get?: unknown }).Get;
+        return [...(typeof get === "string" ? [get] : []), ...Object.values(value).flatMap(references)];
+    }
+    return [];
+}
+
+/** What SageMaker does with Std:Join / Std:JsonGet / Get at run time, for a given report and parameters. */
+function evaluateExpression(value: unknown, report: Record<string, unknown>, parameters: Record<string, unknown>, outputs: Record<string, string>): unknown {
+    const v = value as Record<string, any>;
+    if (typeof value !== "object" || value === null) {
+        return value;
+    }
+    if ("Std:Join" in v) {
+        return v["Std:Join"].Values.map((item: unknown) => String(evaluateExpression(item, report, parameters, outputs))).join(v["Std:Join"].On);
+    }
+    if ("Std:JsonGet" in v) {
+        return v["Std:JsonGet"].Path.split(".").reduce((node: any, key: string) => node?.[key], report);
+    }
+    if ("Get" in v) {
+        const get = v.Get as string;
+        if (get.startsWith("Parameters.")) {
+            return parameters[get.slice("Parameters.".length)];
+        }
+        return outputs[get];
+    }
+    throw new Error(`unknown expression ${JSON.stringify(value)}`);
+}
+
+const definition = build();
+const steps = allSteps(definition.Steps);
+const defaults = Object.fromEntries(definition.Parameters.map((p) => [p.Name, p.DefaultValue]));
+
+describe("quality gate and model registration (pipeline definition)", () => {
+    it("chains one Condition step per metric, in gate order, each failing into its own Fail step", () => {
+        let node: PipelineStep | undefined = definition.Steps[2];
+        for (const metric of QUALITY_METRICS) {
+            expect(node?.Type, metric.step).to.equal("Condition");
+            const condition = node as ConditionStep;
+            expect(condition.Name).to.equal(metric.step);
+            expect(condition.Arguments.Conditions).to.deep.equal([
+                {
+                    Type: "GreaterThanOrEqualTo",
+                    LeftValue: { "Std:JsonGet": { PropertyFile: { Get: `Steps.${STEPS.evaluate}.${EVALUATION_REPORT.propertyFile}` }, Path: metric.jsonPath } },
+                    RightValue: { Get: `Parameters.${metric.parameter}` },
+                },
+            ]);
+            expect(condition.Arguments.ElseSteps.map((step) => [step.Name, step.Type])).to.deep.equal([[metric.fail, "Fail"]]);
+            expect(condition.Arguments.IfSteps).to.have.length(1);
+            node = condition.Arguments.IfSteps[0];
+        }
+        expect(node?.Type).to.equal("RegisterModel");
+        expect(node?.Name).to.equal(STEPS.register);
+    });
+
+    it("reads only metric paths that evaluation.schema.json defines as numbers from 0 to 1", () => {
+        const schema = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "pipeline-scripts", "evaluation.schema.json"), "utf-8"));
+        const resolve = (node: Record<string, any>): Record<string, any> => (node.$ref ? resolve(schema.$defs[node.$ref.split("/").pop()]) : node);
+        for (const metric of QUALITY_METRICS) {
+            const [group, name, field] = metric.jsonPath.split(".");
+            expect(schema.required, metric.jsonPath).to.include(group);
+            expect(schema.properties[group].required, metric.jsonPath).to.include(name);
+            const metricSchema = resolve(schema.properties[group].properties[name]);
+            expect(metricSchema.required, metric.jsonPath).to.include(field);
+            expect(resolve(metricSchema.properties[field]), metric.jsonPath).to.include({ type: "number", minimum: 0, maximum: 1 });
+        }
+    });
+
+    it("declares each minimum as a Float parameter with the stack's default, 0 to 1", () => {
+        const config = parseConfig(rawStackConfig("dev", {})).pipeline;
+        for (const metric of QUALITY_METRICS) {
+            const parameter = definition.Parameters.find((p) => p.Name === metric.parameter);
+            expect(parameter, metric.parameter).to.deep.equal({ Name: metric.parameter, Type: "Float", DefaultValue: config.minimumMetrics[metric.key] });
+        }
+        const custom = build({ config: { minMap50: "0.55" } });
+        expect(custom.Parameters.find((p) => p.Name === "MinMAP50")?.DefaultValue).to.equal(0.55);
+    });
+
+    it("fails with a message that names the metric, its value and the minimum", () => {
+        const report = { detection_metrics: { mAP50_95: { value: 0.2 }, mAP50: { value: 0.41 }, precision: { value: 0.35 }, recall: { value: 0.5 } } };
+        const outputs = { [`Steps.${STEPS.evaluate}.ProcessingOutputConfig.Outputs['${EVALUATION_REPORT.outputName}'].S3Output.S3Uri`]: "s3://drone-data/evaluation/exec1" };
+        const fail = steps.find((step) => step.Name === "FailPrecision") as FailStep;
+        expect(evaluateExpression(fail.Arguments.ErrorMessage, report, defaults, outputs)).to.equal(
+            "Quality gate: precision 0.35 is below the minimum MinPrecision=0.4; the model was not registered. Evaluation report: s3://drone-data/evaluation/exec1/evaluation.json",
+        );
+    });
+
+    it("lets a report through exactly when every metric meets its minimum", () => {
+        const passes = (values: Record<string, number>) => {
+            const report = { detection_metrics: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v }])) };
+            let node: PipelineStep = definition.Steps[2];
+            while (node.Type === "Condition") {
+                const holds = node.Arguments.Conditions.every(
+                    (c) => Number(evaluateExpression(c.LeftValue, report, defaults, {})) >= Number(evaluateExpression(c.RightValue, report, defaults, {})),
+                );
+                const branch: PipelineStep[] = holds ? node.Arguments.IfSteps : node.Arguments.ElseSteps;
+                node = branch[0];
+            }
+            return node.Name;
+        };
+        expect(passes({ mAP50_95: 0.15, mAP50: 0.3, precision: 0.4, recall: 0.3 })).to.equal(STEPS.register);
+        expect(passes({ mAP50_95: 0.9, mAP50: 0.9, precision: 0.9, recall: 0.29 })).to.equal("FailRecall");
+        expect(passes({ mAP50_95: 0.1, mAP50: 0.1, precision: 0.1, recall: 0.1 })).to.equal("FailMAP50_95");
+    });
+
+    it("registers the trained model with its image, evaluation report, metrics and a pending approval", () => {
+        const register = steps.find((step) => step.Type === "RegisterModel") as RegisterModelStep;
+        const args = register.Arguments;
+        expect(register.DependsOn).to.deep.equal([STEPS.evaluate]);
+        expect(args.ModelPackageGroupName).to.equal(GROUP);
+        expect(args.ModelApprovalStatus).to.deep.equal({ Get: `Parameters.${PARAMETERS.modelApprovalStatus}` });
+        expect(definition.Parameters.find((p) => p.Name === PARAMETERS.modelApprovalStatus)).to.deep.equal({
+            Name: "ModelApprovalStatus",
+            Type: "String",
+            DefaultValue: "PendingManualApproval",
+            EnumValues: ["PendingManualApproval", "Approved"],
+        });
+        expect(args.InferenceSpecification?.Containers?.[0]).to.deep.include({
+            Image: INFERENCE_IMAGE,
+            ModelDataUrl: { Get: `Steps.${STEPS.train}.ModelArtifacts.S3ModelArtifacts` },
+        });
+        const statistics = args.ModelMetrics?.ModelQuality?.Statistics;
+        expect(statistics?.ContentType).to.equal("application/json");
+        expect(evaluateExpression(statistics?.S3Uri, {}, defaults, {
+            [`Steps.${STEPS.evaluate}.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri`]: "s3://b/evaluation/e1",
+        })).to.equal("s3://b/evaluation/e1/evaluation.json");
+        expect(Object.keys(args.CustomerMetadataProperties ?? {})).to.include.members([
+            ...QUALITY_METRICS.map((m) => m.metadataKey),
+            ...Object.values(MODEL_METADATA),
+        ]);
+        const report = { detection_metrics: { mAP50_95: { value: 0.31 } } };
+        expect(evaluateExpression(args.CustomerMetadataProperties?.["mAP50-95"], report, defaults, {})).to.equal("0.31");
+    });
+
+    it("refers only to steps and parameters the definition has, and names every step once", () => {
+        const names = steps.map((step) => step.Name);
+        expect(new Set(names).size).to.equal(names.length);
+        const parameters = new Set(definition.Parameters.map((p) => p.Name));
+        for (const reference of references(definition.Steps)) {
+            if (reference.startsWith("Parameters.")) {
+                expect(parameters, reference).to.include(reference.slice("Parameters.".length));
+            } else if (reference.startsWith("Steps.")) {
+                expect(names, reference).to.include(reference.split(".")[1]);
+            } else {
+                expect(reference).to.match(/^Execution\.(PipelineExecutionId|PipelineExecutionArn)$/);
+            }
+        }
+    });
+
+    it("follows the switches: no gate registers directly, no registry leaves the gate's pass branch empty", () => {
+        const noGate = build({ config: { qualityGate: false } });
+        expect(noGate.Steps.map((step) => step.Type)).to.deep.equal(["Training", "Processing", "RegisterModel"]);
+        expect(noGate.Parameters.map((p) => p.Name)).not.to.include("MinRecall");
+
+        const noRegistry = build({ registry: false });
+        const innermost = allSteps(noRegistry.Steps).find((step) => step.Name === "CheckRecall") as ConditionStep;
+        expect(innermost.Arguments.IfSteps).to.deep.equal([]);
+        expect(noRegistry.Parameters.map((p) => p.Name)).not.to.include(PARAMETERS.modelApprovalStatus);
+
+        const neither = build({ registry: false, config: { qualityGate: false } });
+        expect(neither.Steps.map((step) => step.Name)).to.deep.equal([STEPS.train, STEPS.evaluate]);
+    });
+
+    it("points training at the MLflow tracking server only when there is one", () => {
+        const environment = (d: PipelineDefinition) => (d.Steps[0] as TrainingStep).Arguments.Environment;
+        expect(environment(definition)).not.to.have.property("MLFLOW_TRACKING_URI");
+        expect(environment(build({ tracking: true }))).to.include({
+            MLFLOW_TRACKING_URI: TRACKING_SERVER,
+            MLFLOW_EXPERIMENT_NAME: "drone-dev-yolo11-training",
+        });
+    });
+});
