@@ -194,11 +194,11 @@ export = async () => {
         codeBundleUri: training.codeBundleUri,
         trainingImageUri: image.registryPath,
         defaultInputData: datasetUri(config.bucket.name, config.pipeline.datasetName),
-        modelPackageGroupName: registry?.groupName,
-        alertTopicArn: alerts?.topicArn,
-        mlflowTrackingServerArn: tracking?.trackingServerArn,
-        mlflowTrackingServerUrl: tracking?.trackingServerUrl,
-        studioLifecycleConfigArn: studio.lifecycleConfigArn,
-        budgetName: budget?.budgetName,
+        // Parts switched off in config have no output (rather than an undefined one).
+        ...(registry ? { modelPackageGroupName: registry.groupName } : {}),
+        ...(alerts ? { alertTopicArn: alerts.topicArn } : {}),
+        ...(tracking ? { mlflowTrackingServerArn: tracking.trackingServerArn, mlflowTrackingServerUrl: tracking.trackingServerUrl } : {}),
+        ...(studio.lifecycleConfigArn ? { studioLifecycleConfigArn: studio.lifecycleConfigArn } : {}),
+        ...(budget ? { budgetName: budget.budgetName } : {}),
     };
 };
