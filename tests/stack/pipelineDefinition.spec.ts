@@ -8,7 +8,6 @@ import {
     EVALUATION_BOOTSTRAP,
     PARAMETERS,
     PipelineDefinition,
-    PipelineStep,
     QUALITY_METRICS,
     ProcessingStep,
     STEPS,
