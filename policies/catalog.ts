@@ -105,6 +105,11 @@ export const PERSONA_TAG_KEY = "ml-persona";
 export const PERSONAS = ["data-scientist", "ml-engineer", "pipeline"] as const;
 export type Persona = (typeof PERSONAS)[number];
 
+/** Tag that names what a service role (not a persona) is for, e.g. `ml-service: mlflow-tracking-server`. */
+export const SERVICE_TAG_KEY = "ml-service";
+/** `ml-service` value of the role a SageMaker managed MLflow tracking server assumes. */
+export const MLFLOW_SERVER_SERVICE = "mlflow-tracking-server";
+
 /** Price per hour of an instance type, with per-type overrides (e.g. from pack config) taking precedence. */
 export function pricePerHour(instanceType: string, overrides: Record<string, number> = {}): number | undefined {
     return overrides[instanceType] ?? INSTANCE_TYPES[instanceType]?.pricePerHour;
@@ -120,3 +125,22 @@ export function worstCaseJobCostUsd(
     const price = pricePerHour(instanceType, overrides);
     return price === undefined ? undefined : (price * instanceCount * maxRuntimeSeconds) / 3600;
 }
+
+/**
+ * What INSTANCE_TYPES' prices are, for reports that print them (`npm run plan`'s cost block), and the one
+ * assumption those reports add: the typical saving of managed spot training. Spot prices are not in the
+ * table (they vary by type, zone and hour), so a spot figure is an estimate, never a ceiling; a spot job is
+ * never billed above the on-demand price, which is why the limits above are on-demand. Update `asOf`
+ * whenever the prices change.
+ */
+export const PRICING_BASIS = {
+    /** Region of the list prices; other regions differ. */
+    region: "us-east-1",
+    /** Date the list prices were last set. */
+    asOf: "2026-11-23",
+    source: "https://aws.amazon.com/sagemaker/pricing/ (on-demand: training, processing, Studio JupyterLab)",
+    /** Fraction of the on-demand price a managed spot training job typically saves: an assumption. */
+    typicalManagedSpotSavings: 0.7,
+    managedSpotSource:
+        "https://docs.aws.amazon.com/sagemaker/latest/dg/model-managed-spot-training.html states savings of up to 90% over on-demand; 70% is this platform's assumption for a typical GPU training job, not a quote",
+} as const;

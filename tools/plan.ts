@@ -1,11 +1,13 @@
 // `npm run plan [-- --stack dev] [-- --json] [-- --preview]`: the main job on the embedded dev config.
 // Runs the real program under Pulumi mocks (no AWS account, no Pulumi CLI), prints the resource tree,
-// writes the pipeline definition to build/, and evaluates the policy pack over the stack.
+// writes the pipeline definition to build/, reports what a run and the platform at rest cost
+// (tools/costReport.ts), and evaluates the policy pack over the stack.
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../components/config";
-import type { PipelineDefinition, PipelineStep } from "../components/pipelineDefinition";
+import type { ConditionStep, PipelineDefinition, PipelineStep } from "../components/pipelineDefinition";
 import { evaluate, toPolicyResources } from "../policies/offline";
+import { costReport, formatCostReport } from "./costReport";
 import { runOfflineStack } from "./offlineStack";
 import { PROJECT_ROOT } from "./stackConfig";
 
@@ -36,6 +38,7 @@ function parseArgs(argv: string[]): PlanOptions {
     return options;
 }
 
+/** One step as the plan prints it: a job with its instances and runtime, any other step with its type. */
 function stepSummary(step: PipelineStep, definition: PipelineDefinition): string {
     const valueOf = (value: unknown): string => {
         const get = (value as { Get?: string } | undefined)?.Get;
@@ -50,11 +53,39 @@ function stepSummary(step: PipelineStep, definition: PipelineDefinition): string
         const spot = a.EnableManagedSpotTraining === true ? ", managed spot" : "";
         return `${step.Name} (Training on ${valueOf(a.ResourceConfig?.InstanceType)} x ${valueOf(a.ResourceConfig?.InstanceCount)}${spot}, max ${Number(a.StoppingCondition?.MaxRuntimeInSeconds) / 3600} h)`;
     }
-    if (step.Type !== "Processing") {
-        return `${step.Name} (${step.Type})`;
+    if (step.Type === "Processing") {
+        const cluster = step.Arguments.ProcessingResources?.ClusterConfig;
+        return `${step.Name} (Processing on ${valueOf(cluster?.InstanceType)} x ${valueOf(cluster?.InstanceCount)}, max ${Number(step.Arguments.StoppingCondition?.MaxRuntimeInSeconds) / 3600} h)`;
     }
-    const cluster = step.Arguments.ProcessingResources?.ClusterConfig;
-    return `${step.Name} (Processing on ${valueOf(cluster?.InstanceType)} x ${valueOf(cluster?.InstanceCount)}, max ${Number(step.Arguments.StoppingCondition?.MaxRuntimeInSeconds) / 3600} h)`;
+    return `${step.Name} (${step.Type})`;
+}
+
+function summarize(steps: readonly PipelineStep[], definition: PipelineDefinition): string[] {
+    return steps.flatMap((step) => (step.Type === "Condition" ? conditionSummary(step, definition) : [stepSummary(step, definition)]));
+}
+
+/**
+ * A chain of Condition steps, each nesting the next as its only if-step and failing the run otherwise, is a
+ * gate: `quality gate [A -> B]` followed by the steps that run when every check holds. Any other
+ * Condition shows both branches.
+ */
+function conditionSummary(first: ConditionStep, definition: PipelineDefinition): string[] {
+    const chain = [first];
+    for (let next = first.Arguments.IfSteps; next.length === 1 && next[0].Type === "Condition"; next = next[0].Arguments.IfSteps) {
+        chain.push(next[0]);
+    }
+    const last = chain[chain.length - 1];
+    const gate = chain.every((step) => step.Arguments.ElseSteps.length > 0 && step.Arguments.ElseSteps.every((other) => other.Type === "Fail"));
+    if (gate) {
+        return [`quality gate [${chain.map((step) => step.Name).join(" -> ")}]`, ...summarize(last.Arguments.IfSteps, definition)];
+    }
+    const branch = (steps: readonly PipelineStep[]) => summarize(steps, definition).join(" -> ") || "nothing";
+    return [`${first.Name} (Condition: if ${branch(first.Arguments.IfSteps)}; else ${branch(first.Arguments.ElseSteps)})`];
+}
+
+/** The `steps:` line of the plan: jobs, the quality gate and what runs after it. Exported for testing. */
+export function stepsLine(definition: PipelineDefinition): string {
+    return summarize(definition.Steps, definition).join(" -> ");
 }
 
 async function main(): Promise<void> {
@@ -70,6 +101,7 @@ async function main(): Promise<void> {
     fs.mkdirSync(path.dirname(definitionFile), { recursive: true });
     fs.writeFileSync(definitionFile, `${JSON.stringify(definition, null, 2)}\n`);
     const violations = await evaluate(toPolicyResources(stack.resources));
+    const cost = costReport({ resources: stack.resources, definition, stackRegion: stack.config["aws:region"] ?? "us-east-1" });
     const elapsedMs = Date.now() - started;
 
     if (options.json) {
@@ -80,6 +112,7 @@ async function main(): Promise<void> {
             outputs: stack.outputs,
             pipelineDefinition: definition,
             pipelineDefinitionFile: path.relative(PROJECT_ROOT, definitionFile),
+            cost,
             violations,
         };
         const text = `${JSON.stringify(document, null, 2)}\n`;
@@ -108,12 +141,14 @@ async function main(): Promise<void> {
         out.push("");
         out.push(`Pipeline ${String(pipeline.inputs.pipelineName)}: definition written to ${path.relative(PROJECT_ROOT, definitionFile)}`);
         out.push(`  parameters: ${definition.Parameters.map((parameter) => `${parameter.Name}=${String(parameter.DefaultValue)}`).join(", ")}`);
-        out.push(`  steps:      ${definition.Steps.map((step) => stepSummary(step, definition)).join(" -> ")}`);
+        out.push(`  steps:      ${stepsLine(definition)}`);
         out.push("");
         out.push("Outputs");
         for (const [key, value] of Object.entries(stack.outputs)) {
             out.push(`  ${key.padEnd(18)} ${value === undefined ? "(known after deployment)" : typeof value === "string" ? value : JSON.stringify(value)}`);
         }
+        out.push("");
+        out.push(...formatCostReport(cost));
         out.push("");
         if (violations.length === 0) {
             out.push("Policy verdict: no violations (policy pack in policies/, default config)");
@@ -131,11 +166,16 @@ async function main(): Promise<void> {
     }
 }
 
-main().catch((error: unknown) => {
+// Run as a script (npm run plan); imported by tests for stepsLine.
+if (require.main === module) {
+    main().catch(fail);
+}
+
+function fail(error: unknown): void {
     if (error instanceof ConfigError) {
         process.stderr.write(`${error.message}\n`);
         process.exit(2);
     }
     process.stderr.write(`plan failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
-});
+}

@@ -2,6 +2,9 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import type { PipelineDefinition } from "../../components/pipelineDefinition";
+import { DEFAULT_LIMITS, pricePerHour, PRICING_BASIS } from "../../policies/catalog";
+import { stepsLine } from "../../tools/plan";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
 
 function plan(...args: string[]) {
@@ -11,16 +14,82 @@ function plan(...args: string[]) {
     });
 }
 
+/** The default value of a `{"Get": "Parameters.X"}` or a literal, from the definition itself. */
+function valueIn(definition: PipelineDefinition, value: unknown): unknown {
+    const get = (value as { Get?: string }).Get;
+    return get ? definition.Parameters.find((p) => `Parameters.${p.Name}` === get)?.DefaultValue : value;
+}
+
 describe("npm run plan", () => {
+    let json: ReturnType<typeof plan>;
+    let text: ReturnType<typeof plan>;
+    before(() => {
+        json = plan("--json");
+        text = plan();
+    });
+
     it("--json prints one document with the resources, the definition and a clean policy verdict, and writes the definition file", () => {
-        const run = plan("--json");
-        expect(run.status, run.stderr).to.equal(0);
-        const document = JSON.parse(run.stdout);
+        expect(json.status, json.stderr).to.equal(0);
+        const document = JSON.parse(json.stdout);
         expect(document.violations).to.deep.equal([]);
-        expect(document.pipelineDefinition.Steps.map((s: { Name: string }) => s.Name)).to.deep.equal(["TrainYOLO11", "EvaluateYOLO11"]);
+        expect(document.pipelineDefinition.Steps.map((s: { Name: string }) => s.Name)).to.deep.equal(["TrainYOLO11", "EvaluateYOLO11", "CheckMAP50_95"]);
         expect(document.resources.map((r: { type: string }) => r.type)).to.include.members(["aws:sagemaker/pipeline:Pipeline", "aws:iam/role:Role", "aws:kms/key:Key"]);
         const written = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "build", "pipeline-definition.dev.json"), "utf8"));
         expect(written).to.deep.equal(document.pipelineDefinition);
+    });
+
+    it("--json has a cost object whose numbers follow from the definition and the catalog's prices", () => {
+        const { cost, pipelineDefinition } = JSON.parse(json.stdout) as { cost: any; pipelineDefinition: PipelineDefinition };
+        const [train, evaluate] = pipelineDefinition.Steps;
+        if (train.Type !== "Training" || evaluate.Type !== "Processing") {
+            throw new Error("expected Training then Processing");
+        }
+        const trainingType = String(valueIn(pipelineDefinition, train.Arguments.ResourceConfig?.InstanceType));
+        const trainingCount = Number(valueIn(pipelineDefinition, train.Arguments.ResourceConfig?.InstanceCount));
+        const trainingRuntime = Number(train.Arguments.StoppingCondition?.MaxRuntimeInSeconds);
+        const evaluationType = String(valueIn(pipelineDefinition, evaluate.Arguments.ProcessingResources?.ClusterConfig?.InstanceType));
+        const evaluationRuntime = Number(evaluate.Arguments.StoppingCondition?.MaxRuntimeInSeconds);
+        // The dev config: ml.g4dn.xlarge x 1 for 14400 s of training on managed spot, then one hour of evaluation.
+        expect([trainingType, trainingCount, trainingRuntime, train.Arguments.EnableManagedSpotTraining]).to.deep.equal(["ml.g4dn.xlarge", 1, 14_400, true]);
+
+        const trainingOnDemand = (pricePerHour(trainingType)! * trainingCount * trainingRuntime) / 3600;
+        const evaluationOnDemand = (pricePerHour(evaluationType)! * 1 * evaluationRuntime) / 3600;
+        const trainingSpot = trainingOnDemand * (1 - PRICING_BASIS.typicalManagedSpotSavings);
+
+        expect(cost).to.include({ currency: "USD", estimate: true });
+        expect(cost.pricing).to.include({ region: PRICING_BASIS.region, stackRegion: "us-east-1", asOf: PRICING_BASIS.asOf });
+        const [trainJob, evaluateJob] = cost.run.defaultRun.jobs;
+        expect(trainJob).to.include({ step: "TrainYOLO11", type: "Training", instanceType: trainingType, instanceCount: trainingCount, maxRuntimeSeconds: trainingRuntime, managedSpot: true });
+        expect(trainJob.onDemandUsd).to.be.closeTo(trainingOnDemand, 1e-9);
+        expect(trainJob.spotEstimateUsd).to.be.closeTo(trainingSpot, 1e-9);
+        expect(trainJob.maxWaitSeconds).to.equal(train.Arguments.StoppingCondition?.MaxWaitTimeInSeconds);
+        expect(evaluateJob).to.include({ step: "EvaluateYOLO11", type: "Processing", spotEstimateUsd: null });
+        expect(evaluateJob.onDemandUsd).to.be.closeTo(evaluationOnDemand, 1e-9);
+        expect(cost.run.defaultRun.onDemandUsd).to.be.closeTo(trainingOnDemand + evaluationOnDemand, 1e-9);
+        expect(cost.run.defaultRun.asConfiguredUsd).to.be.closeTo(trainingSpot + evaluationOnDemand, 1e-9);
+        expect(cost.run.defaultRun.complete).to.equal(true);
+        expect(cost.run.ceiling.maxRunCostUsd).to.equal(DEFAULT_LIMITS.maxRunCostUsd);
+        expect(cost.run.ceiling.headroomUsd).to.be.closeTo(DEFAULT_LIMITS.maxRunCostUsd - trainingOnDemand - evaluationOnDemand, 1e-9);
+        expect(cost.run.largestAllowed.onDemandUsd).to.be.a("number").and.to.be.at.least(cost.run.defaultRun.onDemandUsd);
+        expect(cost.run.freeSteps.map((step: { type: string }) => step.type)).to.include.members(["Condition", "Fail"]);
+
+        expect(cost.atRest.monthlyUsd).to.be.a("number").and.to.be.at.least(1);
+        expect(cost.atRest.items.find((item: { type: string }) => item.type === "aws:kms/key:Key").monthlyUsd).to.equal(1);
+        expect(cost.atRest.unpriced).to.deep.equal([]);
+        expect(cost.atRest.studio[0].forgottenAppUsd).to.be.a("number");
+    });
+
+    it("prints the steps with the quality gate, and a Cost block before the policy verdict", () => {
+        expect(text.status, text.stderr).to.equal(0);
+        const out = text.stdout;
+        expect(out).to.match(
+            /steps: +TrainYOLO11 \(Training on .*\) -> EvaluateYOLO11 \(Processing on .*\) -> quality gate \[CheckMAP50_95 -> CheckMAP50 -> CheckPrecision -> CheckRecall\] -> RegisterYOLO11 \(RegisterModel\)\n/,
+        );
+        const costAt = out.indexOf("\nCost (estimates from list prices");
+        expect(costAt).to.be.greaterThan(0);
+        expect(costAt).to.be.lessThan(out.indexOf("\nPolicy verdict"));
+        const block = out.slice(costAt, out.indexOf("\nPolicy verdict"));
+        expect(block).to.contain("TrainYOLO11").and.contain("on demand").and.contain("with managed spot").and.contain("maxRunCostUsd").and.contain("At rest, per month");
     });
 
     it("refuses a stack without valid configuration with exit 2 and the problems, not a stack trace", () => {
@@ -33,5 +102,34 @@ describe("npm run plan", () => {
         const run = plan("--jsn");
         expect(run.status).to.equal(2);
         expect(run.stderr).to.contain('unknown argument "--jsn"');
+    });
+});
+
+describe("plan's steps line", () => {
+    const job = (name: string) => ({
+        Name: name,
+        Type: "Processing" as const,
+        Arguments: { ProcessingResources: { ClusterConfig: { InstanceType: "ml.g4dn.xlarge", InstanceCount: 1, VolumeSizeInGB: 30 } }, StoppingCondition: { MaxRuntimeInSeconds: 3600 } },
+    });
+    const check = (name: string, ifSteps: any[], elseSteps: any[]) => ({
+        Name: name,
+        Type: "Condition" as const,
+        Arguments: { Conditions: [{ Type: "GreaterThanOrEqualTo" as const, LeftValue: 1, RightValue: 0 }], IfSteps: ifSteps, ElseSteps: elseSteps },
+    });
+    const fail = (name: string) => ({ Name: name, Type: "Fail" as const, Arguments: { ErrorMessage: "below minimum" } });
+    const definition = (steps: any[]): PipelineDefinition => ({ Version: "2020-12-01", Metadata: {}, Parameters: [], Steps: steps });
+
+    it("shows a chain of checks that fail the run as one quality gate, followed by what runs when all pass", () => {
+        const gate = check("A", [check("B", [{ Name: "Register", Type: "RegisterModel", Arguments: {} }], [fail("FailB")])], [fail("FailA")]);
+        expect(stepsLine(definition([job("Eval"), gate]))).to.equal(
+            "Eval (Processing on ml.g4dn.xlarge x 1, max 1 h) -> quality gate [A -> B] -> Register (RegisterModel)",
+        );
+        expect(stepsLine(definition([check("Only", [], [fail("F")])]))).to.equal("quality gate [Only]");
+    });
+
+    it("shows both branches of any other Condition", () => {
+        expect(stepsLine(definition([check("Choose", [job("Big")], [job("Small")])]))).to.equal(
+            "Choose (Condition: if Big (Processing on ml.g4dn.xlarge x 1, max 1 h); else Small (Processing on ml.g4dn.xlarge x 1, max 1 h))",
+        );
     });
 });

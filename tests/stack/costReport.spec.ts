@@ -1,0 +1,218 @@
+import { expect } from "chai";
+import { DEFAULT_LIMITS, INSTANCE_TYPES, PRICING_BASIS } from "../../policies/catalog";
+import { AT_REST_PRICES, atRestCost, costReport, formatCostReport, pipelineCost, StackResource } from "../../tools/costReport";
+import { offlineStack } from "./fixtures";
+
+const price = (type: string) => INSTANCE_TYPES[type].pricePerHour;
+const spot = (onDemand: number) => onDemand * (1 - PRICING_BASIS.typicalManagedSpotSavings);
+const param = (name: string) => ({ Get: `Parameters.${name}` });
+
+function training(name: string, instanceType: unknown, options: { count?: unknown; runtime?: number; spot?: unknown; maxWait?: number } = {}) {
+    return {
+        Name: name,
+        Type: "Training",
+        Arguments: {
+            ResourceConfig: { InstanceType: instanceType, InstanceCount: options.count ?? 1, VolumeSizeInGB: 30 },
+            StoppingCondition: { MaxRuntimeInSeconds: options.runtime ?? 3600, ...(options.maxWait ? { MaxWaitTimeInSeconds: options.maxWait } : {}) },
+            ...(options.spot !== undefined ? { EnableManagedSpotTraining: options.spot } : {}),
+        },
+    };
+}
+
+function processing(name: string, instanceType: unknown, runtime = 1800) {
+    return {
+        Name: name,
+        Type: "Processing",
+        Arguments: {
+            ProcessingResources: { ClusterConfig: { InstanceType: instanceType, InstanceCount: 1, VolumeSizeInGB: 30 } },
+            StoppingCondition: { MaxRuntimeInSeconds: runtime },
+        },
+    };
+}
+
+const fail = (name: string) => ({ Name: name, Type: "Fail", Arguments: { ErrorMessage: "no" } });
+const register = (name: string) => ({ Name: name, Type: "RegisterModel", Arguments: { ModelPackageGroupName: "g" } });
+const condition = (name: string, ifSteps: unknown[], elseSteps: unknown[]) => ({
+    Name: name,
+    Type: "Condition",
+    Arguments: { Conditions: [{ Type: "GreaterThanOrEqualTo", LeftValue: 1, RightValue: 0 }], IfSteps: ifSteps, ElseSteps: elseSteps },
+});
+
+describe("cost report: one pipeline run", () => {
+    it("prices a training step on demand and, with managed spot on, at the typical spot saving, and says MaxWait is not billed time", () => {
+        const definition = { Parameters: [], Steps: [training("Train", "ml.g5.xlarge", { count: 2, runtime: 7200, spot: true, maxWait: 10800 })] };
+        const { defaultRun } = pipelineCost(definition);
+        const onDemand = price("ml.g5.xlarge") * 2 * 2;
+        expect(defaultRun.jobs).to.have.length(1);
+        const [job] = defaultRun.jobs;
+        expect(job).to.include({ step: "Train", type: "Training", instanceType: "ml.g5.xlarge", instanceCount: 2, maxRuntimeSeconds: 7200, managedSpot: true, maxWaitSeconds: 10800 });
+        expect(job.pricePerHourUsd).to.equal(price("ml.g5.xlarge"));
+        expect(job.onDemandUsd).to.be.closeTo(onDemand, 1e-9);
+        expect(job.spotEstimateUsd).to.be.closeTo(spot(onDemand), 1e-9);
+        expect(job.asConfiguredUsd).to.be.closeTo(spot(onDemand), 1e-9);
+        expect(defaultRun.onDemandUsd).to.be.closeTo(onDemand, 1e-9);
+        expect(defaultRun.asConfiguredUsd).to.be.closeTo(spot(onDemand), 1e-9);
+        const text = formatCostReport(costReport({ resources: [], definition, stackRegion: "us-east-1" })).join("\n");
+        expect(text).to.contain("with managed spot (this run uses it; MaxWait 3 h includes waiting for capacity, not billed)");
+    });
+
+    it("bills an on-demand training step at on-demand (the spot figure is shown as the alternative) and gives processing no spot figure", () => {
+        const definition = { Parameters: [], Steps: [training("Train", "ml.g4dn.xlarge", { spot: false }), processing("Evaluate", "ml.g4dn.2xlarge", 1800)] };
+        const { defaultRun } = pipelineCost(definition);
+        const [train, evaluate] = defaultRun.jobs;
+        expect(train.managedSpot).to.equal(false);
+        expect(train.asConfiguredUsd).to.be.closeTo(price("ml.g4dn.xlarge"), 1e-9);
+        expect(train.spotEstimateUsd).to.be.closeTo(spot(price("ml.g4dn.xlarge")), 1e-9);
+        expect(train.maxWaitSeconds).to.equal(null);
+        expect(evaluate).to.include({ type: "Processing", managedSpot: false, spotEstimateUsd: null });
+        expect(evaluate.onDemandUsd).to.be.closeTo(price("ml.g4dn.2xlarge") / 2, 1e-9);
+        expect(defaultRun.asConfiguredUsd).to.be.closeTo(defaultRun.onDemandUsd, 1e-9);
+        const text = formatCostReport(costReport({ resources: [], definition, stackRegion: "us-east-1" })).join("\n");
+        expect(text).to.contain("managed spot off").and.contain("processing: no spot");
+    });
+
+    it("counts job steps nested in Condition branches (the dearer branch, as the policy pack does) and names the branch", () => {
+        const inner = condition("Inner", [processing("Deep", "ml.g5.2xlarge", 3600)], [fail("InnerFail")]);
+        const definition = {
+            Parameters: [],
+            Steps: [training("Train", "ml.g4dn.xlarge"), condition("Gate", [inner], [processing("Cheap", "ml.g4dn.xlarge", 600)])],
+        };
+        const { defaultRun } = pipelineCost(definition);
+        expect(defaultRun.jobs.map((job) => job.step)).to.deep.equal(["Train", "Deep"]);
+        expect(defaultRun.jobs[1].branch).to.equal("Gate if > Inner if");
+        expect(defaultRun.onDemandUsd).to.be.closeTo(price("ml.g4dn.xlarge") + price("ml.g5.2xlarge"), 1e-9);
+    });
+
+    it("gives Condition, Fail and RegisterModel steps no cost and lists them as free steps", () => {
+        const definition = {
+            Parameters: [],
+            Steps: [training("Train", "ml.g4dn.xlarge"), condition("Check", [register("Register")], [fail("Failed")])],
+        };
+        const cost = pipelineCost(definition);
+        expect(cost.defaultRun.jobs.map((job) => job.step)).to.deep.equal(["Train"]);
+        expect(cost.defaultRun.onDemandUsd).to.be.closeTo(price("ml.g4dn.xlarge"), 1e-9);
+        expect(cost.freeSteps).to.deep.equal([
+            { name: "Check", type: "Condition" },
+            { name: "Register", type: "RegisterModel" },
+            { name: "Failed", type: "Fail" },
+        ]);
+    });
+
+    it("reports an unknown instance type instead of pricing it at $0, and marks the total a lower bound", () => {
+        const definition = { Parameters: [], Steps: [training("Train", "ml.z9.mega"), processing("Evaluate", "ml.g4dn.xlarge", 3600)] };
+        const report = costReport({ resources: [], definition, stackRegion: "us-east-1" });
+        const { defaultRun } = report.run;
+        expect(defaultRun.complete).to.equal(false);
+        expect(defaultRun.unpriced).to.deep.equal([{ step: "Train", where: "ResourceConfig", instanceTypes: ["ml.z9.mega"], missing: [], unpriced: ["ml.z9.mega"] }]);
+        expect(defaultRun.jobs.map((job) => job.step)).to.deep.equal(["Evaluate"]);
+        expect(defaultRun.onDemandUsd).to.be.closeTo(price("ml.g4dn.xlarge"), 1e-9);
+        const text = formatCostReport(report).join("\n");
+        expect(text).to.contain("ml.z9.mega has no price in the table; left out, so the total is a lower bound").and.contain("at least on demand");
+    });
+
+    it("resolves parameters to their DefaultValue (or the run's values), and prices the dearest EnumValue as the largest allowed run", () => {
+        const definition = {
+            Parameters: [
+                { Name: "TrainType", Type: "String", DefaultValue: "ml.g4dn.xlarge", EnumValues: ["ml.g4dn.xlarge", "ml.g5.12xlarge", "ml.g5.xlarge"] },
+                { Name: "TrainCount", Type: "Integer", DefaultValue: 2 },
+                { Name: "Spot", Type: "Boolean", DefaultValue: true },
+            ],
+            Steps: [training("Train", param("TrainType"), { count: param("TrainCount"), runtime: 3600, spot: param("Spot") })],
+        };
+        const cost = pipelineCost(definition);
+        expect(cost.defaultRun.jobs[0]).to.include({ instanceType: "ml.g4dn.xlarge", instanceCount: 2, managedSpot: true });
+        expect(cost.defaultRun.onDemandUsd).to.be.closeTo(price("ml.g4dn.xlarge") * 2, 1e-9);
+        expect(cost.largestAllowed.jobs[0].instanceType).to.equal("ml.g5.12xlarge");
+        expect(cost.largestAllowed.onDemandUsd).to.be.closeTo(price("ml.g5.12xlarge") * 2, 1e-9);
+        expect(cost.ceiling.maxRunCostUsd).to.equal(DEFAULT_LIMITS.maxRunCostUsd);
+        expect(cost.ceiling.headroomUsd).to.be.closeTo(DEFAULT_LIMITS.maxRunCostUsd - price("ml.g4dn.xlarge") * 2, 1e-9);
+        expect(cost.ceiling.largestAllowedHeadroomUsd).to.be.closeTo(DEFAULT_LIMITS.maxRunCostUsd - price("ml.g5.12xlarge") * 2, 1e-9);
+
+        const started = pipelineCost(definition, { parameterValues: { TrainType: "ml.g5.xlarge", Spot: false } });
+        expect(started.defaultRun.jobs[0]).to.include({ instanceType: "ml.g5.xlarge", managedSpot: false });
+        expect(started.defaultRun.asConfiguredUsd).to.be.closeTo(price("ml.g5.xlarge") * 2, 1e-9);
+    });
+
+    it("says when the largest allowed types go above the ceiling", () => {
+        const definition = {
+            Parameters: [{ Name: "T", Type: "String", DefaultValue: "ml.g4dn.xlarge", EnumValues: ["ml.g4dn.xlarge", "ml.g5.12xlarge"] }],
+            Steps: [training("Train", param("T"), { count: 4, runtime: 86_400 })],
+        };
+        const report = costReport({ resources: [], definition, stackRegion: "us-east-1" });
+        expect(report.run.ceiling.largestAllowedHeadroomUsd).to.be.lessThan(0);
+        expect(formatCostReport(report).join("\n")).to.contain("above the ceiling");
+    });
+});
+
+describe("cost report: the platform at rest", () => {
+    const resource = (type: string, name: string, inputs: Record<string, any> = {}, custom = true): StackResource => ({ type, name, inputs, custom });
+    const domain = (idleSettings?: Record<string, unknown>) =>
+        resource("aws:sagemaker/domain:Domain", "studio-domain", {
+            defaultUserSettings: {
+                jupyterLabAppSettings: {
+                    defaultResourceSpec: { instanceType: "ml.t3.medium" },
+                    ...(idleSettings ? { appLifecycleManagement: { idleSettings } } : {}),
+                },
+            },
+        });
+
+    it("prices KMS keys, the MLflow tracking server by size and alarms, gives free resources $0 and ignores components", () => {
+        const cost = atRestCost([
+            resource("sagemaker-yolo:storage:DataBucket", "data", {}, false),
+            resource("aws:kms/key:Key", "data-key", { enableKeyRotation: true }),
+            resource("aws:kms/alias:Alias", "data-key-alias"),
+            resource("aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer", "tracking-server", { trackingServerSize: "Small" }),
+            resource("aws:cloudwatch/metricAlarm:MetricAlarm", "alarm"),
+            resource("aws:iam/role:Role", "role"),
+            resource("aws:budgets/budget:Budget", "budget"),
+        ]);
+        const mlflow = AT_REST_PRICES.mlflowTrackingServer.hourlyUsdBySize.Small * AT_REST_PRICES.hoursPerMonth;
+        expect(cost.monthlyUsd).to.be.closeTo(1 + mlflow + 0.1, 1e-9);
+        expect(cost.items.map((item) => item.name)).to.deep.equal(["data-key", "data-key-alias", "tracking-server", "alarm", "role", "budget"]);
+        expect(cost.items.find((item) => item.name === "data-key")?.note).to.contain("rotation");
+        expect(cost.items.find((item) => item.name === "role")?.monthlyUsd).to.equal(0);
+        expect(cost.items.find((item) => item.name === "budget")?.note).to.contain("cost allocation tags");
+        expect(cost.unpriced).to.deep.equal([]);
+    });
+
+    it("reports an MLflow size or a resource type it has no price for, instead of counting it as $0", () => {
+        const cost = atRestCost([
+            resource("aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer", "tracking-server", { trackingServerSize: "Large" }),
+            resource("aws:rds/instance:Instance", "db"),
+        ]);
+        expect(cost.monthlyUsd).to.equal(0);
+        expect(cost.unpriced.map((item) => [item.name, item.monthlyUsd])).to.deep.equal([
+            ["tracking-server", null],
+            ["db", null],
+        ]);
+        const text = formatCostReport(costReport({ resources: [resource("aws:rds/instance:Instance", "db")], definition: { Parameters: [], Steps: [] }, stackRegion: "eu-west-1" }));
+        expect(text.join("\n")).to.contain("+ 1 unpriced resource").and.contain("aws:rds/instance:Instance").and.contain("the stack is in eu-west-1, where prices differ");
+    });
+
+    it("prices a forgotten Studio app as the default JupyterLab type for the idle timeout, and says so when there is no idle shutdown", () => {
+        const [withIdle] = atRestCost([domain({ lifecycleManagement: "ENABLED", idleTimeoutInMinutes: 90, maxIdleTimeoutInMinutes: 240 })]).studio;
+        expect(withIdle).to.include({ instanceType: "ml.t3.medium", idleTimeoutMinutes: 90, maxIdleTimeoutMinutes: 240 });
+        expect(withIdle.forgottenAppUsd).to.be.closeTo(price("ml.t3.medium") * 1.5, 1e-9);
+        expect(withIdle.forgottenAppMaxUsd).to.be.closeTo(price("ml.t3.medium") * 4, 1e-9);
+
+        for (const idle of [undefined, { lifecycleManagement: "DISABLED", idleTimeoutInMinutes: 60 }]) {
+            const [without] = atRestCost([domain(idle)]).studio;
+            expect(without).to.include({ idleTimeoutMinutes: null, forgottenAppUsd: null });
+            expect(without.alwaysOnMonthlyUsd).to.be.closeTo(price("ml.t3.medium") * AT_REST_PRICES.hoursPerMonth, 1e-9);
+        }
+        const text = formatCostReport(costReport({ resources: [domain()], definition: { Parameters: [], Steps: [] }, stackRegion: "us-east-1" })).join("\n");
+        expect(text).to.contain("no idle shutdown: a forgotten ml.t3.medium JupyterLab app bills until stopped");
+    });
+
+    it("prices the real stack with experiment tracking on: the KMS key, the Small MLflow server, and Studio's idle shutdown from config", async () => {
+        const stack = await offlineStack({ config: { experimentTracking: "true" } });
+        const pipeline = stack.resources.find((r) => r.type === "aws:sagemaker/pipeline:Pipeline")!;
+        const report = costReport({ resources: stack.resources, definition: pipeline.inputs.pipelineDefinition, stackRegion: stack.config["aws:region"] });
+        const server = report.atRest.items.find((item) => item.type === "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer");
+        expect(server?.monthlyUsd).to.be.closeTo(AT_REST_PRICES.mlflowTrackingServer.hourlyUsdBySize.Small * AT_REST_PRICES.hoursPerMonth, 1e-9);
+        expect(report.atRest.unpriced, JSON.stringify(report.atRest.unpriced)).to.deep.equal([]);
+        expect(report.atRest.studio).to.have.length(1);
+        expect(report.atRest.studio[0].instanceType).to.equal("ml.t3.medium");
+        expect(report.atRest.studio[0].idleTimeoutMinutes).to.be.a("number");
+    });
+});

@@ -1,0 +1,494 @@
+// The cost block of `npm run plan`: what one run of the pipeline can cost — per Training and Processing step
+// (Condition branches included), on demand and with managed spot, against the policy pack's ceiling — and
+// what the platform costs per month at rest, from the resources the stack registers. Run costs come from
+// policies/pipeline.ts's estimateRunCost (the estimator the policy pack and the CLI use) and the catalog's
+// price table; this module adds only the spot estimate, the labels and the prices of resources that bill
+// while nothing runs. Every figure is an estimate from list prices. Pure: no Pulumi runtime.
+import { DEFAULT_LIMITS, pricePerHour, PRICING_BASIS } from "../policies/catalog";
+import {
+    asNumber,
+    Definition,
+    estimateRunCost,
+    JobStep,
+    ParameterValues,
+    parseDefinition,
+    resolve,
+    StepNode,
+    stoppingCondition,
+    UnboundedJob,
+    valueOf,
+} from "../policies/pipeline";
+
+/**
+ * Prices of what the platform keeps while nothing runs, us-east-1 list prices. Looked up on 2026-11-23
+ * through the pages below and public material quoting them; the SageMaker pricing page's MLflow section
+ * itself could not be read from the build machine, so only the Small size, quoted consistently at
+ * $0.642/hour in us-east-1, is priced; Medium and Large are reported as unpriced rather than guessed.
+ */
+export const AT_REST_PRICES = {
+    region: "us-east-1",
+    checked: "2026-11-23",
+    /** AWS bills hourly resources over 730 hours a month in its calculator; so does this report. */
+    hoursPerMonth: 730,
+    kmsKey: {
+        monthlyUsd: 1,
+        source: "https://aws.amazon.com/kms/pricing/",
+        rotation: "yearly rotation adds $1/month for each of the first two rotations ($2 in year 2, $3 from year 3)",
+    },
+    mlflowTrackingServer: {
+        hourlyUsdBySize: { Small: 0.642 } as Readonly<Record<string, number>>,
+        source: "https://aws.amazon.com/sagemaker/pricing/ (SageMaker with MLflow: tracking server hours, us-east-1)",
+    },
+    cloudWatchAlarm: {
+        monthlyUsd: 0.1,
+        source: "https://aws.amazon.com/cloudwatch/pricing/ (standard-resolution metric alarm; the first 10 are in the free tier)",
+    },
+} as const;
+
+// ---- Per run ----
+
+/** One instance group of a Training or Processing step, billed for its whole MaxRuntimeInSeconds. */
+export interface JobCostLine {
+    readonly step: string;
+    readonly type: "Training" | "Processing";
+    /** Where the group sits in the step's Arguments, e.g. `ResourceConfig`. */
+    readonly where: string;
+    /** The Condition branches the step sits in, e.g. `CheckMAP50 if`; absent at top level. */
+    readonly branch?: string;
+    readonly instanceType: string;
+    readonly instanceCount: number;
+    readonly maxRuntimeSeconds: number;
+    readonly pricePerHourUsd: number;
+    readonly onDemandUsd: number;
+    /** Whether the run trains on managed spot (EnableManagedSpotTraining as the run resolves it); false for processing. */
+    readonly managedSpot: boolean;
+    /** Training only: on-demand × (1 − typical spot savings), an estimate; null for processing, which has no spot. */
+    readonly spotEstimateUsd: number | null;
+    /** What the run is expected to be billed: the spot estimate where managed spot is on, on demand otherwise. */
+    readonly asConfiguredUsd: number;
+    /** A spot job's MaxWaitTimeInSeconds: its runtime plus time waiting for capacity, which is not billed. */
+    readonly maxWaitSeconds: number | null;
+}
+
+/** A group whose cost cannot be stated (unknown instance type, missing count or runtime): reported, never priced at 0. */
+export interface UnpricedJob {
+    readonly step: string;
+    readonly where: string;
+    readonly instanceTypes: readonly string[];
+    /** Settings without a usable value. */
+    readonly missing: readonly string[];
+    /** Instance types with no price in the table. */
+    readonly unpriced: readonly string[];
+}
+
+export interface RunCost {
+    /** Sum of the jobs' on-demand cost: the figure the policy pack compares with its ceiling. */
+    readonly onDemandUsd: number;
+    /** Sum of the jobs' expected cost with managed spot where the pipeline enables it (an estimate). */
+    readonly asConfiguredUsd: number;
+    /** The dearest path: every job step, and of each Condition the dearer branch. */
+    readonly jobs: readonly JobCostLine[];
+    /** Groups left out of the sums because their cost cannot be stated. */
+    readonly unpriced: readonly UnpricedJob[];
+    /** False when `unpriced` is not empty: the sums are then lower bounds. */
+    readonly complete: boolean;
+}
+
+export interface PipelineCost {
+    /** A run started without parameter overrides. */
+    readonly defaultRun: RunCost;
+    /** A run on the dearest instance type each instance-type setting allows (DefaultValue and EnumValues), default counts. */
+    readonly largestAllowed: RunCost;
+    /** The policy pack's ceiling on a run's on-demand cost and what is left under it. */
+    readonly ceiling: { readonly maxRunCostUsd: number; readonly headroomUsd: number; readonly largestAllowedHeadroomUsd: number };
+    /** Condition, Fail, RegisterModel and other steps: they start no instances and cost nothing. */
+    readonly freeSteps: readonly { readonly name: string; readonly type: string }[];
+}
+
+export interface CostOptions {
+    /** Values the run is started with (default: none, every parameter at its DefaultValue). */
+    readonly parameterValues?: ParameterValues;
+    /** USD per hour by instance type over the catalog's list prices. */
+    readonly prices?: Readonly<Record<string, number>>;
+    /** Fraction of on-demand a managed spot job saves (default: the catalog's typical-savings assumption). */
+    readonly spotSavings?: number;
+    /** Ceiling on a run's on-demand cost (default: the policy pack's DEFAULT_LIMITS.maxRunCostUsd). */
+    readonly maxRunCostUsd?: number;
+}
+
+interface Located {
+    readonly step: JobStep;
+    readonly branch?: string;
+}
+
+/** Every job step by name with the Condition branches it sits in, and every step that starts no job. */
+function walk(steps: readonly StepNode[], path: readonly string[] = [], jobs = new Map<string, Located>(), free: { name: string; type: string }[] = []) {
+    for (const step of steps) {
+        if (step.kind === "job") {
+            jobs.set(step.name, { step, branch: path.length > 0 ? path.join(" > ") : undefined });
+        } else if (step.kind === "condition") {
+            free.push({ name: step.name, type: "Condition" });
+            walk(step.ifSteps, [...path, `${step.name} if`], jobs, free);
+            walk(step.elseSteps, [...path, `${step.name} else`], jobs, free);
+        } else {
+            // Fail, RegisterModel, Lambda…: steps that start no instances.
+            free.push({ name: step.name, type: "type" in step && typeof step.type === "string" ? step.type : "RegisterModel" });
+        }
+    }
+    return { jobs, free };
+}
+
+const isTrue = (value: unknown) => value === true || value === "true";
+
+function unpricedJob(job: UnboundedJob): UnpricedJob {
+    return { step: job.step.name, where: job.where, instanceTypes: job.instanceTypes.map(String), missing: [...job.missing], unpriced: [...job.unpriced] };
+}
+
+/** The cost of one run of a parsed definition; `dearestInstanceType` prices the dearest allowed type of each setting. */
+export function runCost(definition: Definition, options: CostOptions & { readonly dearestInstanceType?: boolean } = {}): RunCost {
+    const savings = options.spotSavings ?? PRICING_BASIS.typicalManagedSpotSavings;
+    const values = options.parameterValues ?? {};
+    const estimate = estimateRunCost(definition, { parameterValues: values, prices: options.prices, dearestInstanceType: options.dearestInstanceType });
+    const { jobs: located } = walk(definition.steps);
+    const jobs = estimate.jobs.map((job): JobCostLine => {
+        const { step, branch } = located.get(job.step)!;
+        const training = step.type === "Training";
+        const managedSpot = training && isTrue(valueOf(resolve(step.args.EnableManagedSpotTraining, definition), values));
+        const spotEstimateUsd = training ? job.costUsd * (1 - savings) : null;
+        const maxWait = managedSpot ? asNumber(valueOf(resolve(stoppingCondition(step).maxWait, definition), values)) : undefined;
+        return {
+            step: job.step,
+            type: step.type,
+            where: job.where,
+            ...(branch ? { branch } : {}),
+            instanceType: job.instanceType,
+            instanceCount: job.instanceCount,
+            maxRuntimeSeconds: job.maxRuntimeSeconds,
+            pricePerHourUsd: pricePerHour(job.instanceType, { ...options.prices })!,
+            onDemandUsd: job.costUsd,
+            managedSpot,
+            spotEstimateUsd,
+            asConfiguredUsd: managedSpot ? spotEstimateUsd! : job.costUsd,
+            maxWaitSeconds: maxWait ?? null,
+        };
+    });
+    const unpriced = estimate.unbounded.map(unpricedJob);
+    return {
+        onDemandUsd: estimate.costUsd,
+        asConfiguredUsd: jobs.reduce((sum, job) => sum + job.asConfiguredUsd, 0),
+        jobs,
+        unpriced,
+        complete: unpriced.length === 0,
+    };
+}
+
+/** The per-run part of the report for a pipeline definition (JSON string or object, as the Pipeline resource holds it). */
+export function pipelineCost(rawDefinition: unknown, options: CostOptions = {}): PipelineCost {
+    const definition = parseDefinition(rawDefinition);
+    const defaultRun = runCost(definition, options);
+    const largestAllowed = runCost(definition, { ...options, dearestInstanceType: true });
+    const maxRunCostUsd = options.maxRunCostUsd ?? DEFAULT_LIMITS.maxRunCostUsd;
+    return {
+        defaultRun,
+        largestAllowed,
+        ceiling: {
+            maxRunCostUsd,
+            headroomUsd: maxRunCostUsd - defaultRun.onDemandUsd,
+            largestAllowedHeadroomUsd: maxRunCostUsd - largestAllowed.onDemandUsd,
+        },
+        freeSteps: walk(definition.steps).free,
+    };
+}
+
+// ---- At rest ----
+
+/** What the report needs of a registered resource. */
+export interface StackResource {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, any>;
+    /** False for component resources (they bill nothing themselves); default true. */
+    readonly custom?: boolean;
+}
+
+export interface AtRestItem {
+    readonly name: string;
+    readonly type: string;
+    /** USD per month while nothing runs; null when the report cannot price it. */
+    readonly monthlyUsd: number | null;
+    /** Short label of what the resource is. */
+    readonly what: string;
+    readonly note?: string;
+}
+
+/** The most a Studio JupyterLab app costs when its user forgets it, from the domain's defaults. */
+export interface StudioAppCost {
+    readonly domain: string;
+    readonly instanceType: string | null;
+    readonly pricePerHourUsd: number | null;
+    /** Minutes without activity after which the app shuts down; null when the domain sets no idle shutdown. */
+    readonly idleTimeoutMinutes: number | null;
+    /** The longest idle time users may choose for their space; null when not set. */
+    readonly maxIdleTimeoutMinutes: number | null;
+    /** Price × default idle timeout: what a forgotten app bills after its last activity; null without idle shutdown or price. */
+    readonly forgottenAppUsd: number | null;
+    /** Price × the longest idle timeout users may choose. */
+    readonly forgottenAppMaxUsd: number | null;
+    /** Without idle shutdown a forgotten app bills every hour of the month. */
+    readonly alwaysOnMonthlyUsd: number | null;
+}
+
+export interface AtRestCost {
+    /** Sum of the priced items: deterministic from the stack's resources. */
+    readonly monthlyUsd: number;
+    readonly items: readonly AtRestItem[];
+    /** Items the report has no price for (unknown types, unpriced sizes): not in the sum. */
+    readonly unpriced: readonly AtRestItem[];
+    /** Costs that depend on data or use, not estimated. */
+    readonly notEstimated: readonly string[];
+    readonly studio: readonly StudioAppCost[];
+}
+
+/** Resource types that bill nothing while nothing runs, with a short label. */
+const FREE_AT_REST: Readonly<Record<string, string>> = {
+    "aws:iam/role:Role": "IAM roles and policies",
+    "aws:iam/rolePolicy:RolePolicy": "IAM roles and policies",
+    "aws:iam/policy:Policy": "IAM roles and policies",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "IAM roles and policies",
+    "aws:kms/alias:Alias": "KMS alias",
+    "aws:s3/bucket:Bucket": "S3 bucket and its settings",
+    "aws:s3/bucketV2:BucketV2": "S3 bucket and its settings",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "S3 bucket and its settings",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "S3 bucket and its settings",
+    "aws:s3/bucketVersioning:BucketVersioning": "S3 bucket and its settings",
+    "aws:s3/bucketPolicy:BucketPolicy": "S3 bucket and its settings",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "S3 bucket and its settings",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": "S3 bucket and its settings",
+    "aws:s3/bucketObjectv2:BucketObjectv2": "code bundle (a few MB of S3)",
+    "aws:sagemaker/userProfile:UserProfile": "Studio user profiles",
+    "aws:sagemaker/space:Space": "Studio spaces",
+    "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig": "Studio lifecycle configuration",
+    "aws:sagemaker/pipeline:Pipeline": "pipeline (its jobs bill per run)",
+    "aws:sagemaker/modelPackageGroup:ModelPackageGroup": "model registry group",
+    "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": "model registry group",
+    "aws:sns/topic:Topic": "SNS topic",
+    "aws:sns/topicPolicy:TopicPolicy": "SNS topic",
+    "aws:sns/topicSubscription:TopicSubscription": "SNS topic",
+    "aws:cloudwatch/eventRule:EventRule": "EventBridge rules",
+    "aws:cloudwatch/eventTarget:EventTarget": "EventBridge rules",
+    "aws:ec2/securityGroup:SecurityGroup": "security groups",
+};
+
+const NOT_ESTIMATED = [
+    "S3 storage and requests (datasets, models, checkpoints, noncurrent versions: they depend on the data)",
+    "KMS requests beyond the free tier (the bucket key keeps them low)",
+    "Studio storage (the domain's home EFS, each user space's EBS volume)",
+    "CloudWatch Logs of jobs",
+];
+
+const get = (value: unknown, ...path: string[]): unknown =>
+    path.reduce<unknown>((current, key) => (current && typeof current === "object" ? (current as Record<string, unknown>)[key] : undefined), value);
+
+function studioAppCost(domain: StackResource, options: CostOptions): StudioAppCost {
+    const jupyterLab = get(domain.inputs, "defaultUserSettings", "jupyterLabAppSettings");
+    const instanceType = get(jupyterLab, "defaultResourceSpec", "instanceType");
+    const idle = get(jupyterLab, "appLifecycleManagement", "idleSettings");
+    const enabled = idle !== undefined && get(idle, "lifecycleManagement") !== "DISABLED";
+    const idleTimeoutMinutes = enabled ? (asNumber(get(idle, "idleTimeoutInMinutes")) ?? null) : null;
+    const maxIdleTimeoutMinutes = enabled ? (asNumber(get(idle, "maxIdleTimeoutInMinutes")) ?? null) : null;
+    const price = typeof instanceType === "string" ? (pricePerHour(instanceType, { ...options.prices }) ?? null) : null;
+    const times = (minutes: number | null) => (price !== null && minutes !== null ? (price * minutes) / 60 : null);
+    return {
+        domain: domain.name,
+        instanceType: typeof instanceType === "string" ? instanceType : null,
+        pricePerHourUsd: price,
+        idleTimeoutMinutes,
+        maxIdleTimeoutMinutes,
+        forgottenAppUsd: times(idleTimeoutMinutes),
+        forgottenAppMaxUsd: times(maxIdleTimeoutMinutes),
+        alwaysOnMonthlyUsd: price === null ? null : price * AT_REST_PRICES.hoursPerMonth,
+    };
+}
+
+function atRestItem(resource: StackResource): AtRestItem {
+    const { name, type, inputs } = resource;
+    const free = FREE_AT_REST[type];
+    if (free !== undefined) {
+        return { name, type, monthlyUsd: 0, what: free };
+    }
+    switch (type) {
+        case "aws:kms/key:Key":
+            return {
+                name,
+                type,
+                monthlyUsd: AT_REST_PRICES.kmsKey.monthlyUsd,
+                what: "KMS customer managed key",
+                ...(isTrue(inputs.enableKeyRotation) ? { note: AT_REST_PRICES.kmsKey.rotation } : {}),
+            };
+        case "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer": {
+            // SageMaker's default size is Small.
+            const size = typeof inputs.trackingServerSize === "string" ? inputs.trackingServerSize : "Small";
+            const hourly = AT_REST_PRICES.mlflowTrackingServer.hourlyUsdBySize[size];
+            return hourly === undefined
+                ? { name, type, monthlyUsd: null, what: `MLflow tracking server (${size})`, note: `no verified price for size ${size}; see ${AT_REST_PRICES.mlflowTrackingServer.source}` }
+                : {
+                      name,
+                      type,
+                      monthlyUsd: hourly * AT_REST_PRICES.hoursPerMonth,
+                      what: `MLflow tracking server (${size})`,
+                      note: `$${hourly}/h x ${AT_REST_PRICES.hoursPerMonth} h while it exists; metadata storage extra`,
+                  };
+        }
+        case "aws:cloudwatch/metricAlarm:MetricAlarm":
+            return { name, type, monthlyUsd: AT_REST_PRICES.cloudWatchAlarm.monthlyUsd, what: "CloudWatch metric alarm" };
+        case "aws:budgets/budget:Budget":
+            return {
+                name,
+                type,
+                monthlyUsd: 0,
+                what: "AWS Budgets budget (no actions: free)",
+                note: "it sees costs only once the tags project and environment are activated as cost allocation tags in the Billing console",
+            };
+        case "aws:sagemaker/domain:Domain":
+            return { name, type, monthlyUsd: 0, what: "Studio domain ($0 while no app runs; apps bill per instance-hour)" };
+        default:
+            return { name, type, monthlyUsd: null, what: "no at-rest price in tools/costReport.ts", note: "check its pricing page" };
+    }
+}
+
+/** What the stack's resources cost per month while nothing runs. */
+export function atRestCost(resources: readonly StackResource[], options: CostOptions = {}): AtRestCost {
+    const custom = resources.filter((resource) => resource.custom !== false && !resource.type.startsWith("pulumi:"));
+    const all = custom.map(atRestItem);
+    const items = all.filter((item) => item.monthlyUsd !== null);
+    return {
+        monthlyUsd: items.reduce((sum, item) => sum + item.monthlyUsd!, 0),
+        items,
+        unpriced: all.filter((item) => item.monthlyUsd === null),
+        notEstimated: NOT_ESTIMATED,
+        studio: custom.filter((resource) => resource.type === "aws:sagemaker/domain:Domain").map((domain) => studioAppCost(domain, options)),
+    };
+}
+
+// ---- The report ----
+
+export interface CostReport {
+    readonly currency: "USD";
+    /** Every figure is an estimate from list prices. */
+    readonly estimate: true;
+    readonly pricing: {
+        readonly region: string;
+        readonly stackRegion: string;
+        readonly asOf: string;
+        readonly source: string;
+        readonly atRestChecked: string;
+        readonly typicalManagedSpotSavings: number;
+        readonly managedSpotSource: string;
+    };
+    readonly run: PipelineCost;
+    readonly atRest: AtRestCost;
+}
+
+export function costReport(args: { resources: readonly StackResource[]; definition: unknown; stackRegion: string }, options: CostOptions = {}): CostReport {
+    return {
+        currency: "USD",
+        estimate: true,
+        pricing: {
+            region: PRICING_BASIS.region,
+            stackRegion: args.stackRegion,
+            asOf: PRICING_BASIS.asOf,
+            source: PRICING_BASIS.source,
+            atRestChecked: AT_REST_PRICES.checked,
+            typicalManagedSpotSavings: options.spotSavings ?? PRICING_BASIS.typicalManagedSpotSavings,
+            managedSpotSource: PRICING_BASIS.managedSpotSource,
+        },
+        run: pipelineCost(args.definition, options),
+        atRest: atRestCost(args.resources, options),
+    };
+}
+
+// ---- Text ----
+
+const usd = (value: number) => `$${value.toFixed(2)}`;
+const hours = (seconds: number) => `${Number((seconds / 3600).toFixed(2))} h`;
+const minutes = (value: number) => (value % 60 === 0 ? `${value / 60} h` : `${value} min`);
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
+
+const SHAPE_WIDTH = 28;
+
+function jobLine(job: JobCostLine, width: number): string {
+    const shape = `${job.instanceType} x ${job.instanceCount} x ${hours(job.maxRuntimeSeconds)}`;
+    const spot =
+        job.type === "Processing"
+            ? "processing: no spot"
+            : job.managedSpot
+              ? `~${usd(job.spotEstimateUsd!)} with managed spot (this run uses it${job.maxWaitSeconds !== null ? `; MaxWait ${hours(job.maxWaitSeconds)} includes waiting for capacity, not billed` : ""})`
+              : `managed spot off (~${usd(job.spotEstimateUsd!)} with it)`;
+    const branch = job.branch ? `  [in ${job.branch}]` : "";
+    return `    ${job.step.padEnd(width)} ${shape.padEnd(SHAPE_WIDTH)} ${usd(job.onDemandUsd)} on demand, ${spot}${branch}`;
+}
+
+function unpricedLine(job: UnpricedJob): string {
+    const why = job.unpriced.length > 0 ? `${job.unpriced.join(", ")} has no price in the table` : `no usable ${job.missing.join(", ")}`;
+    return `    ${job.step} ${job.where}: ${why}; left out, so the total is a lower bound`;
+}
+
+/** The compact block `npm run plan` prints before the policy verdict. */
+export function formatCostReport(report: CostReport): string[] {
+    const { run, atRest, pricing } = report;
+    const out: string[] = [];
+    const elsewhere = pricing.stackRegion === pricing.region ? "" : ` (the stack is in ${pricing.stackRegion}, where prices differ)`;
+    out.push(
+        `Cost (estimates from list prices, ${pricing.region} as of ${pricing.asOf}${elsewhere}; managed spot assumed to save ${Math.round(pricing.typicalManagedSpotSavings * 100)}%)`,
+    );
+    out.push("  One run, default parameters, worst case (every instance billed for its whole MaxRuntime):");
+    const width = Math.max(8, ...run.defaultRun.jobs.map((job) => job.step.length));
+    out.push(...run.defaultRun.jobs.map((job) => jobLine(job, width)));
+    out.push(...run.defaultRun.unpriced.map(unpricedLine));
+    const lowerBound = run.defaultRun.complete ? "" : " at least";
+    out.push(`    ${"total".padEnd(width)} ${"".padEnd(SHAPE_WIDTH)} ${usd(run.defaultRun.onDemandUsd)}${lowerBound} on demand, ~${usd(run.defaultRun.asConfiguredUsd)} as configured`);
+    out.push(
+        `    ${"ceiling".padEnd(width)} ${usd(run.ceiling.maxRunCostUsd)} on demand per run (maxRunCostUsd, policy sagemaker-pipeline-run-cost): headroom ${usd(run.ceiling.headroomUsd)}`,
+    );
+    const largest = [...new Map(run.largestAllowed.jobs.map((job) => [job.step, job.instanceType])).entries()].map(([step, type]) => `${type} for ${step}`).join(", ");
+    const within = run.ceiling.largestAllowedHeadroomUsd >= 0 ? "within the ceiling" : `${usd(-run.ceiling.largestAllowedHeadroomUsd)} above the ceiling`;
+    out.push(
+        `    largest allowed instance types (${largest}): up to ${usd(run.largestAllowed.onDemandUsd)}${run.largestAllowed.complete ? "" : " at least"} on demand, ~${usd(run.largestAllowed.asConfiguredUsd)} as configured, ${within}`,
+    );
+    if (run.freeSteps.length > 0) {
+        const byType = new Map<string, number>();
+        run.freeSteps.forEach((step) => byType.set(step.type, (byType.get(step.type) ?? 0) + 1));
+        out.push(`    $0: ${[...byType.entries()].map(([type, count]) => `${count} ${type}`).join(", ")} step(s) start no instances`);
+    }
+    const unpricedAtRest = atRest.unpriced.length > 0 ? ` + ${plural(atRest.unpriced.length, "unpriced resource")}` : "";
+    out.push(`  At rest, per month: ${usd(atRest.monthlyUsd)}${unpricedAtRest} (list prices checked ${pricing.atRestChecked})`);
+    const budget = atRest.items.find((item) => item.type === "aws:budgets/budget:Budget");
+    const named = [...atRest.items.filter((item) => item.monthlyUsd! > 0), ...atRest.unpriced, ...(budget ? [budget] : [])].map((item) => item.name);
+    const restWidth = Math.max(width, ...named.map((name) => name.length), ...atRest.studio.map((studio) => studio.domain.length));
+    for (const item of atRest.items.filter((item) => item.monthlyUsd! > 0)) {
+        out.push(`    ${item.name.padEnd(restWidth)} ${usd(item.monthlyUsd!).padStart(8)}  ${item.what}${item.note ? `; ${item.note}` : ""}`);
+    }
+    for (const item of atRest.unpriced) {
+        out.push(`    ${item.name.padEnd(restWidth)} ${"?".padStart(8)}  ${item.what} (${item.type})${item.note ? `; ${item.note}` : ""}`);
+    }
+    for (const studio of atRest.studio) {
+        const type = studio.instanceType ?? "(no default type)";
+        const session =
+            studio.idleTimeoutMinutes === null
+                ? `no idle shutdown: a forgotten ${type} JupyterLab app bills until stopped${studio.alwaysOnMonthlyUsd !== null ? ` (${usd(studio.alwaysOnMonthlyUsd)}/month)` : ""}`
+                : `a forgotten ${type} JupyterLab app bills ${studio.forgottenAppUsd !== null ? usd(studio.forgottenAppUsd) : "?"} until idle shutdown after ${minutes(studio.idleTimeoutMinutes)}` +
+                  (studio.maxIdleTimeoutMinutes !== null && studio.maxIdleTimeoutMinutes !== studio.idleTimeoutMinutes && studio.forgottenAppMaxUsd !== null
+                      ? ` (${usd(studio.forgottenAppMaxUsd)} at the ${minutes(studio.maxIdleTimeoutMinutes)} users may choose)`
+                      : "");
+        out.push(`    ${studio.domain.padEnd(restWidth)} ${usd(0).padStart(8)}  Studio, while no app runs; ${session}`);
+    }
+    if (budget) {
+        out.push(`    ${budget.name.padEnd(restWidth)} ${usd(0).padStart(8)}  ${budget.what}; ${budget.note}`);
+    }
+    const free = [...new Set(atRest.items.filter((item) => item.monthlyUsd === 0 && FREE_AT_REST[item.type] !== undefined).map((item) => item.what))];
+    if (free.length > 0) {
+        out.push(`    $0: ${free.join(", ")}`);
+    }
+    out.push(`    not estimated: ${atRest.notEstimated.map((text) => text.replace(/ \(.*\)$/, "")).join(", ")}`);
+    return out;
+}
