@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { MLFLOW_SERVER_SERVICE, SERVICE_TAG_KEY } from "../policies/catalog";
 import { sagemakerTrustPolicy, Scope, trackingServerPolicy } from "./iamDocuments";
 import { PREFIXES, s3Uri } from "./s3Layout";
 
@@ -12,8 +13,6 @@ export interface ExperimentTrackingArgs {
     dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
-/** Tag that names what a non-persona service role is for. */
-export const SERVICE_TAG_KEY = "ml-service";
 
 /**
  * A SageMaker managed MLflow tracking server whose artifact store is the data bucket's mlflow/ prefix,
@@ -34,7 +33,7 @@ export class ExperimentTracking extends pulumi.ComponentResource {
                 description: "Role of the MLflow tracking server: its artifact store under mlflow/ only",
                 assumeRolePolicy: JSON.stringify(sagemakerTrustPolicy(scope.accountId)),
                 maxSessionDuration: 3600,
-                tags: { [SERVICE_TAG_KEY]: "mlflow-tracking-server" },
+                tags: { [SERVICE_TAG_KEY]: MLFLOW_SERVER_SERVICE },
             },
             { parent: this },
         );
