@@ -80,6 +80,15 @@ export const DEFAULT_STUDIO_INSTANCE_TYPES: readonly string[] = [
     "ml.m5.xlarge",
 ];
 
+/**
+ * Studio idle shutdown the pack requires unless a team raises it: the longest idle time before SageMaker stops
+ * an app (a domain default, user profile or space), and the longest a user may choose for their own apps.
+ */
+export const DEFAULT_STUDIO_IDLE_LIMITS = {
+    maxIdleTimeoutMinutes: 240,
+    maxUserIdleTimeoutMinutes: 1440,
+} as const;
+
 /** Limits a pipeline run must stay within unless a team raises them in the pack config. */
 export const DEFAULT_LIMITS = {
     /** Instances per training or processing job. */

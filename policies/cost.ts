@@ -1,10 +1,10 @@
 // Affordability: allowed instance types (pipelines and Studio), instance counts, runtime ceilings, managed
-// spot with checkpoints, and a worst-case on-demand cost per pipeline run. Defaults come from catalog.ts,
-// the one list the stack's config validation and the operations CLI use too; the names, levels and knob
-// schemas of the four run-limiting policies live in limits.ts, which the CLI reads them from, and the run
-// cost is pipeline.ts's estimateRunCost, which the CLI uses too.
-import { ResourceValidationPolicy } from "@pulumi/policy";
-import { DEFAULT_STUDIO_INSTANCE_TYPES } from "./catalog";
+// spot with checkpoints, a worst-case on-demand cost per pipeline run, and a budget that watches the spend.
+// Defaults come from catalog.ts, the one list the stack's config validation and the operations CLI use too;
+// the names, levels and knob schemas of the four run-limiting policies live in limits.ts, which the CLI
+// reads them from, and the run cost is pipeline.ts's estimateRunCost, which the CLI uses too.
+import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { DEFAULT_STUDIO_INSTANCE_TYPES, REQUIRED_TAG_KEYS } from "./catalog";
 import { booleanKnob, knobs, listText, stringList } from "./knobs";
 import { CountKnobs, InstanceTypeKnobs, LIMIT_POLICIES, RunCostKnobs, RuntimeKnobs } from "./limits";
 import {
@@ -22,7 +22,7 @@ import {
     UnboundedJob,
 } from "./pipeline";
 import { withDefinition } from "./sagemaker";
-import { eachKnown, peek, UNKNOWN } from "./unknowns";
+import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
 
 export const sagemakerPipelineInstanceTypesAllowed: ResourceValidationPolicy = {
     ...LIMIT_POLICIES.instanceTypes,
@@ -268,6 +268,161 @@ export const sagemakerPipelineRunCost: ResourceValidationPolicy = {
         }),
 };
 
+// ---- Budgets: someone hears about the spend of what the stack runs ----
+
+const BUDGET_TYPE = "aws:budgets/budget:Budget";
+
+interface BudgetKnobs {
+    costlyResourceTypes: string[];
+    tagKey: string;
+}
+const budgetSchema = {
+    properties: {
+        costlyResourceTypes: stringList("Resource types whose presence requires a cost budget (they start instances that bill by the hour).", [
+            "aws:sagemaker/pipeline:Pipeline",
+            "aws:sagemaker/domain:Domain",
+            "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer",
+            "aws:sagemaker/notebookInstance:NotebookInstance",
+            "aws:sagemaker/endpoint:Endpoint",
+        ]),
+        tagKey: {
+            type: "string" as const,
+            minLength: 1,
+            default: REQUIRED_TAG_KEYS[0],
+            description: "Cost-allocation tag a budget must filter on (filterExpression tags, or legacy costFilters TagKeyValue `user:<key>$<value>`).",
+        },
+    },
+};
+
+/** Values of the `tagKey` filters a budget selects costs by: filterExpression tags at the top or under `ands`, or costFilters TagKeyValue. */
+function budgetTagValues(budget: PolicyResource, tagKey: string): string[] | undefined {
+    const keys = [tagKey, `user:${tagKey}`];
+    const values: string[] = [];
+    let filtered = false;
+    const visit = (expression: unknown) => {
+        if (!expression || typeof expression !== "object") {
+            return;
+        }
+        const { tags, ands } = expression as { tags?: { key?: unknown; values?: unknown }; ands?: unknown };
+        if (tags && typeof tags.key === "string" && keys.includes(tags.key)) {
+            filtered = true;
+            values.push(...(Array.isArray(tags.values) ? tags.values.filter((value): value is string => typeof value === "string") : []));
+        }
+        if (Array.isArray(ands)) {
+            ands.forEach(visit);
+        }
+    };
+    visit(budget.props.filterExpression);
+    const legacy = budget.props.costFilters;
+    for (const filter of Array.isArray(legacy) ? legacy : []) {
+        if (filter?.name !== "TagKeyValue" || !Array.isArray(filter.values)) {
+            continue;
+        }
+        for (const value of filter.values) {
+            const match = typeof value === "string" ? /^(?:user:)?([^$]+)\$(.*)$/.exec(value) : null;
+            if (match && match[1] === tagKey) {
+                filtered = true;
+                values.push(match[2]);
+            }
+        }
+    }
+    return filtered ? values : undefined;
+}
+
+/** Whether some notification of the budget has a subscriber (an SNS topic or an e-mail address; unknown counts). */
+function notifiesSomeone(budget: PolicyResource): boolean {
+    return elements(() => budget.props.notifications).some((read) => {
+        const notification = read() as Record<string, unknown> | undefined;
+        return ["subscriberSnsTopicArns", "subscriberEmailAddresses"].some((key) => {
+            const subscribers = peek(() => notification?.[key]);
+            return subscribers === UNKNOWN || (Array.isArray(subscribers) && subscribers.length > 0);
+        });
+    });
+}
+
+/** Why a budget does not watch the stack's costs, or undefined when it does. */
+function budgetProblem(budget: PolicyResource, tagKey: string): string | undefined {
+    const type = budget.props.budgetType;
+    if (type !== "COST") {
+        return `its budgetType is ${type === undefined ? "not set" : JSON.stringify(type)}, not "COST"`;
+    }
+    if (budgetTagValues(budget, tagKey) === undefined) {
+        return `it filters on no "${tagKey}" tag, so it watches the whole account`;
+    }
+    if (!notifiesSomeone(budget)) {
+        return "no notification has a subscriber (SNS topic or e-mail)";
+    }
+    return undefined;
+}
+
+export const costBudgetRequired: StackValidationPolicy = {
+    name: "cost-budget-required",
+    description: `A stack with SageMaker resources that bill by the hour (Pipeline, Domain, MlflowTrackingServer, NotebookInstance, Endpoint) has an AWS Budgets COST budget that filters on its cost-allocation tag (\`${REQUIRED_TAG_KEYS[0]}\`: filterExpression tags, or legacy costFilters TagKeyValue) with a value those resources carry, and notifies a subscriber (SNS topic or e-mail). Same default level as the cost limits.`,
+    enforcementLevel: LIMIT_POLICIES.runCost.enforcementLevel,
+    configSchema: budgetSchema,
+    validateStack: async (args, reportViolation) => {
+        const { costlyResourceTypes, tagKey } = knobs<BudgetKnobs>(args, budgetSchema);
+        const costly = args.resources.filter((resource) => costlyResourceTypes.includes(resource.type));
+        if (costly.length === 0) {
+            args.notApplicable("the stack has no resource that bills by the hour");
+        }
+        const budgets = args.resources.filter((resource) => resource.type === BUDGET_TYPE);
+        const work: (() => void)[] = [];
+        const problems: string[] = [];
+        const watching: { budget: PolicyResource; values: string[] }[] = [];
+        for (const budget of budgets) {
+            work.push(() => {
+                const problem = budgetProblem(budget, tagKey);
+                if (problem) {
+                    problems.push(`budget ${budget.name}: ${problem}`);
+                } else {
+                    watching.push({ budget, values: budgetTagValues(budget, tagKey)! });
+                }
+            });
+        }
+        // What the costly resources are tagged with (tagsAll includes the provider's defaultTags under the engine).
+        const tagged = new Map<string, PolicyResource[]>();
+        for (const resource of costly) {
+            work.push(() => {
+                const reads = [() => resource.props.tags?.[tagKey], () => resource.props.tagsAll?.[tagKey]];
+                const values = reads.map((read) => peek(read));
+                const value = values.find((v): v is string => typeof v === "string" && v.length > 0);
+                if (value !== undefined) {
+                    tagged.set(value, [...(tagged.get(value) ?? []), resource]);
+                } else if (values.includes(UNKNOWN)) {
+                    reads[values.indexOf(UNKNOWN)](); // throws: the tag is only known after deployment
+                }
+            });
+        }
+        // Budgets and tags whose values are unknown in preview are rethrown once everything known was read.
+        let unknown: unknown;
+        try {
+            await eachKnown(work, (step) => step());
+        } catch (error) {
+            unknown = error;
+        }
+        const names = listText(costly.map((resource) => `${resource.type.split(":").pop()} ${resource.name}`), 5);
+        if (watching.length === 0 && unknown === undefined) {
+            reportViolation(
+                `The stack runs SageMaker resources that bill by the hour (${names}) but no AWS Budgets cost budget watches them${problems.length > 0 ? ` (${problems.join("; ")})` : ""}; add an aws.budgets.Budget with budgetType "COST", a filterExpression on the cost-allocation tag "${tagKey}" (e.g. {tags: {key: "${tagKey}", values: ["<value>"]}}) and a notification with an SNS topic or e-mail subscriber.`,
+            );
+        } else if (watching.length > 0) {
+            const covered = new Set(watching.flatMap((entry) => entry.values));
+            for (const [value, resources] of tagged) {
+                if (!covered.has(value)) {
+                    reportViolation(
+                        `${listText(resources.map((resource) => resource.name), 5)} ${resources.length > 1 ? "are" : "is"} tagged ${tagKey}: "${value}", which no cost budget filters on (${listText(watching.map((entry) => `${entry.budget.name}: ${listText(entry.values.map((v) => `"${v}"`)) || "no value"}`))}); add "${value}" to a budget's ${tagKey} filter.`,
+                        resources[0].urn,
+                    );
+                }
+            }
+        }
+        if (unknown !== undefined) {
+            throw unknown;
+        }
+    },
+};
+
 export const costPolicies = [
     sagemakerPipelineInstanceTypesAllowed,
     sagemakerStudioInstanceTypesAllowed,
@@ -275,4 +430,5 @@ export const costPolicies = [
     sagemakerPipelineMaxRuntime,
     sagemakerPipelineSpotCheckpoints,
     sagemakerPipelineRunCost,
+    costBudgetRequired,
 ];

@@ -1,11 +1,6 @@
 // Least privilege: what IAM, bucket and key policy documents may grant, which managed policies may be
 // attached, who may assume a role, and the data scientist persona's read-only boundary.
-import {
-    PolicyResource,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationPolicy,
-} from "@pulumi/policy";
+import { ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { PERSONA_TAG_KEY } from "./catalog";
 import { ActionFacts, coversAction, matchAction } from "./iamActions";
 import {
@@ -19,12 +14,12 @@ import {
     ParsedDocument,
     parseDocument,
     readDocument,
-    ROLE_TYPE,
     Statement,
     wildcardMatch,
 } from "./iamDocument";
 import { booleanKnob, knobs, listText, stringList, stringListMap } from "./knobs";
-import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
+import { attachedPolicyArns, forbiddenActionsOf, roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
+import { eachKnown } from "./unknowns";
 
 const ALL_KINDS: readonly DocumentKind[] = ["identity", "trust", "bucket", "key"];
 const KIND_NAMES: Record<DocumentKind, string> = {
@@ -298,27 +293,6 @@ const adminPolicySchema = {
 
 const AWS_MANAGED_POLICY = /^arn:aws[a-z-]*:iam::aws:policy\/(.+)$/;
 
-/** Managed-policy ARNs a resource attaches, each with a way to read it (unknown in preview when computed). */
-function attachedPolicyArns(type: string, props: Record<string, any>): { where: string; read: () => unknown }[] {
-    switch (type) {
-        case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
-        case "aws:iam/policyAttachment:PolicyAttachment":
-        case "aws:iam/userPolicyAttachment:UserPolicyAttachment":
-        case "aws:iam/groupPolicyAttachment:GroupPolicyAttachment":
-            return [{ where: "policyArn", read: () => props.policyArn }];
-        case "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive":
-        case "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive":
-        case "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive":
-            return elements(() => props.policyArns).map((read, index) => ({ where: `policyArns[${index}]`, read }));
-        case ROLE_TYPE:
-            return "managedPolicyArns" in props
-                ? elements(() => props.managedPolicyArns).map((read, index) => ({ where: `managedPolicyArns[${index}]`, read }))
-                : [];
-        default:
-            return [];
-    }
-}
-
 export const iamNoAdminManagedPolicies: ResourceValidationPolicy = {
     name: "iam-no-admin-managed-policies",
     description:
@@ -481,99 +455,12 @@ const personaSchema = {
     },
 };
 
-/** A document that grants a role permissions, and the resource that holds it. */
-interface Grant {
-    readonly holder: PolicyResource;
-    readonly where: string;
-    readonly read: () => unknown;
-}
-
-/** A managed policy ARN attached to a role, and the resource that attaches it. */
-interface Attachment {
-    readonly holder: PolicyResource;
-    readonly where: string;
-    readonly read: () => unknown;
-}
-
-function roleMatches(reference: unknown, roleName: string): boolean {
-    if (typeof reference !== "string") {
-        return false;
-    }
-    return reference === roleName || (reference.startsWith("arn:") && reference.endsWith(`/${roleName}`));
-}
-
-function policyResourceFor(arn: string, resources: PolicyResource[]): PolicyResource | undefined {
-    return resources.find((resource) => {
-        if (resource.type !== "aws:iam/policy:Policy") {
-            return false;
-        }
-        const knownArn = peek(() => resource.props.arn);
-        if (knownArn === arn) {
-            return true;
-        }
-        const name = peek(() => resource.props.name);
-        const path = peek(() => resource.props.path);
-        return typeof name === "string" && arn.endsWith(`:policy${typeof path === "string" ? path : "/"}${name}`);
-    });
-}
-
-function grantsOf(role: PolicyResource, roleName: string | undefined, resources: PolicyResource[]): { grants: Grant[]; attachments: Attachment[] } {
-    const grants: Grant[] = [];
-    const attachments: Attachment[] = [];
-    const rolePolicyNames = new Set<unknown>();
-    const attachedArns = new Set<unknown>();
-    for (const resource of resources) {
-        const refersTo = (read: () => unknown) => {
-            const value = peek(read);
-            return roleName !== undefined && value !== UNKNOWN && roleMatches(value, roleName);
-        };
-        const attach = (found: Attachment[]) => {
-            attachments.push(...found);
-            found.forEach((attachment) => attachedArns.add(peek(attachment.read)));
-        };
-        if (resource.type === "aws:iam/rolePolicy:RolePolicy" && refersTo(() => resource.props.role)) {
-            grants.push({ holder: resource, where: "policy", read: () => resource.props.policy });
-            rolePolicyNames.add(peek(() => resource.props.name));
-        } else if (resource.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && refersTo(() => resource.props.role)) {
-            attach([{ holder: resource, where: "policyArn", read: () => resource.props.policyArn }]);
-        } else if (resource.type === "aws:iam/policyAttachment:PolicyAttachment") {
-            const roles = peek(() => resource.props.roles);
-            if (Array.isArray(roles) && elements(() => roles).some((read) => refersTo(read))) {
-                attach([{ holder: resource, where: "policyArn", read: () => resource.props.policyArn }]);
-            }
-        } else if (resource.type === "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive" && refersTo(() => resource.props.roleName)) {
-            attach(attachedPolicyArns(resource.type, resource.props).map((arn) => ({ holder: resource, ...arn })));
-        }
-    }
-    // Under the engine a role's outputs also list the inline policies and managed policy ARNs that separate
-    // RolePolicy and attachment resources manage; count each of those once, on the resource that manages it.
-    const inline = documentSourcesOf(role.type, role.props, ["identity"]).filter((source) => !rolePolicyNames.has(source.policyName));
-    const managed = attachedPolicyArns(role.type, role.props).filter((arn) => !attachedArns.has(peek(arn.read)));
-    return {
-        grants: [...inline.map((source) => ({ holder: role, ...source })), ...grants],
-        attachments: [...managed.map((arn) => ({ holder: role, ...arn })), ...attachments],
-    };
-}
-
 async function forbiddenActionsIn(statement: Statement, config: PersonaKnobs): Promise<string[]> {
-    const found = new Set<string>();
     const levelsByService = new Map(Object.entries(config.forbiddenAccessLevels).map(([service, levels]) => [service.toLowerCase(), levels]));
-    const isForbidden = (facts: ActionFacts) => {
+    return forbiddenActionsOf(statement, (facts: ActionFacts) => {
         const levels = levelsByService.get(facts.action.split(":")[0].toLowerCase()) ?? [];
         return facts.accessLevels.some((level) => levels.includes(level)) || config.forbiddenActions.some((pattern) => wildcardMatch(pattern, facts.action));
-    };
-    for (const action of statement.actions ?? []) {
-        const match = await matchAction(action);
-        if (match.kind === "everything") {
-            found.add(`"${action}" (every action)`);
-        } else if (match.kind === "actions") {
-            const forbidden = match.actions.filter(isForbidden).map((facts) => facts.action);
-            if (forbidden.length > 0) {
-                found.add(hasWildcard(action) ? `"${action}" (${forbidden.length} forbidden actions such as ${listText(forbidden, 3)})` : forbidden[0]);
-            }
-        }
-    }
-    return [...found];
+    });
 }
 
 export const iamPersonaReadOnly: StackValidationPolicy = {
@@ -583,56 +470,28 @@ export const iamPersonaReadOnly: StackValidationPolicy = {
     configSchema: personaSchema,
     validateStack: async (args, reportViolation) => {
         const config = knobs<PersonaKnobs>(args, personaSchema);
-        const work: (() => Promise<void>)[] = [];
-        const roles = args.resources.filter((resource) => {
-            if (resource.type !== ROLE_TYPE) {
-                return false;
-            }
-            const persona = peek(() => resource.props.tags?.[PERSONA_TAG_KEY]);
-            if (persona === UNKNOWN) {
-                // Re-read at the end so the policy counts as not fully runnable during preview.
-                work.push(async () => void resource.props.tags[PERSONA_TAG_KEY]);
-            }
-            return persona === config.persona;
-        });
-        if (roles.length === 0 && work.length === 0) {
+        const { roles, pending } = rolesTagged(args.resources, PERSONA_TAG_KEY, (value) => value === config.persona);
+        if (roles.length === 0 && pending.length === 0) {
             args.notApplicable(`no role is tagged ${PERSONA_TAG_KEY}: ${config.persona}`);
         }
+        const work: (() => Promise<void>)[] = [...pending];
         for (const role of roles) {
-            const name = peek(() => role.props.name);
-            const roleName = typeof name === "string" ? name : undefined;
-            const roleLabel = `role ${roleName ?? role.name} (${PERSONA_TAG_KEY}: ${config.persona})`;
-            const { grants, attachments } = grantsOf(role, roleName, args.resources);
-            for (const attachment of attachments) {
-                work.push(async () => {
-                    const arn = String(attachment.read());
-                    if (config.trustedPolicyArns.includes(arn)) {
-                        return;
-                    }
-                    const policy = policyResourceFor(arn, args.resources);
-                    if (!policy) {
+            const roleLabel = `role ${roleNameOf(role) ?? role.name} (${PERSONA_TAG_KEY}: ${config.persona})`;
+            work.push(
+                ...roleSteps(role, args.resources, {
+                    trustedPolicyArns: config.trustedPolicyArns,
+                    external: (attachment, arn) =>
                         reportViolation(
                             `${attachment.holder.name} attaches ${arn} to the ${roleLabel}, but that policy is not defined in this stack, so its actions cannot be checked; define it in the stack or list it in trustedPolicyArns.`,
                             attachment.holder.urn,
-                        );
-                        return;
-                    }
-                    if (!grants.some((grant) => grant.holder === policy)) {
-                        grants.push({ holder: policy, where: "policy", read: () => policy.props.policy });
-                    }
-                });
-            }
-            work.push(async () => {
-                await eachKnown(grants, async (grant) => {
-                    const parsed = parseDocument(grant.read());
-                    if (!("document" in parsed)) {
-                        return;
-                    }
-                    for (const statement of parsed.document.statements.filter((s) => s.effect === "Allow")) {
-                        const at = `${grant.holder.name} ${grant.where} ${statement.label}`;
+                        ),
+                    statement: async ({ statement, grant, at }) => {
+                        if (statement.effect !== "Allow") {
+                            return;
+                        }
                         if (statement.notActions) {
                             reportViolation(`${at} gives the ${roleLabel} every action except ${listText(statement.notActions)} (NotAction); data scientists must stay read-only.`, grant.holder.urn);
-                            continue;
+                            return;
                         }
                         const forbidden = await forbiddenActionsIn(statement, config);
                         if (forbidden.length > 0) {
@@ -641,9 +500,9 @@ export const iamPersonaReadOnly: StackValidationPolicy = {
                                 grant.holder.urn,
                             );
                         }
-                    }
-                });
-            });
+                    },
+                }),
+            );
         }
         // Attachments first (they add grants), then the documents; every unknown is rethrown at the end.
         await eachKnown(work, (step) => step());

@@ -1,7 +1,8 @@
 // Reads a SageMaker Pipeline definition (the JSON `pipelineDefinition` of aws:sagemaker/pipeline:Pipeline, in
-// the shape the SageMaker Python SDK writes) for the encryption and cost rules: its parameters, its Training
-// and Processing steps (Condition branches included, recursively), and the values a step's settings can
-// take: a literal, or a `{"Get": "Parameters.X"}` that resolves to the parameter's DefaultValue and EnumValues.
+// the shape the SageMaker Python SDK writes) for the encryption, cost and registry rules: its parameters, its
+// Training, Processing and RegisterModel steps (Condition branches included, recursively), and the values a
+// step's settings can take: a literal, or a `{"Get": "Parameters.X"}` that resolves to the parameter's
+// DefaultValue and EnumValues.
 // Also the one run-cost estimate, shared by the sagemaker-pipeline-run-cost policy and the operations CLI.
 // Pure: no @pulumi/policy at run time, so the CLI can load it.
 import { INSTANCE_TYPES, pricePerHour, worstCaseJobCostUsd } from "./catalog";
@@ -36,14 +37,23 @@ export interface ConditionStep {
     readonly elseSteps: StepNode[];
 }
 
-/** Steps that start no job (Fail, RegisterModel, Lambda, …) are kept so nothing is silently dropped. */
+/** A RegisterModel step: its Arguments are a CreateModelPackage request (a version of a model package group). */
+export interface RegisterStep {
+    readonly kind: "register";
+    readonly name: string;
+    /** `RegisterModel step "Register"`, with the Condition branch it sits in, for messages. */
+    readonly label: string;
+    readonly args: Record<string, any>;
+}
+
+/** Steps that start no job and register nothing (Fail, Lambda, …) are kept so nothing is silently dropped. */
 export interface OtherStep {
     readonly kind: "other";
     readonly type: string;
     readonly name: string;
 }
 
-export type StepNode = JobStep | ConditionStep | OtherStep;
+export type StepNode = JobStep | ConditionStep | RegisterStep | OtherStep;
 
 const PIPELINE_TYPE = "aws:sagemaker/pipeline:Pipeline";
 
@@ -62,12 +72,18 @@ function parseSteps(raw: unknown, where: string): StepNode[] {
         if (typeof step.Type !== "string") {
             throw new Error(`step ${name} in ${where} has no Type`);
         }
+        const branch = where === "Steps" ? "" : ` (in ${where})`;
         if (step.Type === "Training" || step.Type === "Processing") {
             if (!args || typeof args !== "object") {
                 throw new Error(`${step.Type} step ${name} has no Arguments object`);
             }
-            const branch = where === "Steps" ? "" : ` (in ${where})`;
             return { kind: "job", type: step.Type, name, label: `${step.Type} step "${name}"${branch}`, args };
+        }
+        if (step.Type === "RegisterModel") {
+            if (!args || typeof args !== "object") {
+                throw new Error(`RegisterModel step ${name} has no Arguments object`);
+            }
+            return { kind: "register", name, label: `RegisterModel step "${name}"${branch}`, args };
         }
         if (step.Type === "Condition") {
             return {
@@ -107,6 +123,13 @@ export function parseDefinition(raw: unknown): Definition {
 /** Every Training and Processing step, Condition branches included. */
 export function jobSteps(steps: StepNode[]): JobStep[] {
     return steps.flatMap((step) => (step.kind === "job" ? [step] : step.kind === "condition" ? [...jobSteps(step.ifSteps), ...jobSteps(step.elseSteps)] : []));
+}
+
+/** Every RegisterModel step, Condition branches included. */
+export function registerSteps(steps: StepNode[]): RegisterStep[] {
+    return steps.flatMap((step) =>
+        step.kind === "register" ? [step] : step.kind === "condition" ? [...registerSteps(step.ifSteps), ...registerSteps(step.elseSteps)] : [],
+    );
 }
 
 export type Resolution =

@@ -3,9 +3,12 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { costPolicies } from "./cost";
 import { iamPolicies } from "./iam";
+import { mlflowPolicies } from "./mlflow";
 import { providerPolicies } from "./provider";
+import { registryPolicies } from "./registry";
 import { sagemakerPolicies } from "./sagemaker";
 import { storagePolicies } from "./storage";
+import { studioPolicies } from "./studio";
 import { taggingPolicies } from "./tagging";
 
 export const PACK_NAME = "sagemaker-yolo-policies";
@@ -14,6 +17,9 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     ...iamPolicies,
     ...storagePolicies,
     ...sagemakerPolicies,
+    ...registryPolicies,
+    ...mlflowPolicies,
+    ...studioPolicies,
     ...costPolicies,
     ...taggingPolicies,
     ...providerPolicies,

@@ -1,5 +1,5 @@
 // Encryption at rest and in transit: S3 buckets (per bucket name, managed or adopted), KMS key rotation,
-// and SageMaker resources that keep data on volumes or in S3.
+// SageMaker resources that keep data on volumes or in S3, and SNS topics that carry the platform's alerts.
 import { PolicyResource, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { parseDocument, Statement, wildcardMatch } from "./iamDocument";
 import { booleanKnob, integerKnob, knobs, listText } from "./knobs";
@@ -285,4 +285,34 @@ export const sagemakerKmsEncryption: ResourceValidationPolicy = {
     },
 };
 
-export const storagePolicies = [s3BucketKmsEncryption, s3BucketPublicAccessBlock, s3BucketTlsOnly, kmsKeyRotationEnabled, sagemakerKmsEncryption];
+const SNS_TOPIC_TYPE = "aws:sns/topic:Topic";
+/** An AWS managed key, by alias or alias ARN (`alias/aws/sns`, `arn:aws:kms:<region>:<account>:alias/aws/sns`). */
+const AWS_MANAGED_KEY = /(^|:)alias\/aws\//;
+
+export const snsTopicKmsEncryption: ResourceValidationPolicy = {
+    name: "sns-topic-kms-encryption",
+    description:
+        "SNS topics are encrypted at rest with a customer managed KMS key: kmsMasterKeyId is set and is not an AWS managed key (alias/aws/sns), whose key policy cannot let EventBridge, CloudWatch alarms or AWS Budgets publish to the topic. A key known only after deployment counts as set.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: {} },
+    validateResource: (args, reportViolation) => {
+        if (args.type !== SNS_TOPIC_TYPE) {
+            args.notApplicable("not an SNS topic");
+        }
+        const key = peek(() => args.props.kmsMasterKeyId);
+        if (key === UNKNOWN) {
+            return; // An output of the stack's key: set at deployment.
+        }
+        if (typeof key !== "string" || key.trim().length === 0) {
+            reportViolation(
+                `SNS topic ${args.name} has no kmsMasterKeyId, so its messages are stored unencrypted; set it to the stack's customer managed KMS key ARN (whose key policy lets the publishing services use it).`,
+            );
+        } else if (AWS_MANAGED_KEY.test(key)) {
+            reportViolation(
+                `SNS topic ${args.name} is encrypted with the AWS managed key "${key}", whose key policy AWS controls: EventBridge, CloudWatch alarms and AWS Budgets cannot publish to the topic; set kmsMasterKeyId to a customer managed key whose key policy allows them kms:GenerateDataKey* and kms:Decrypt.`,
+            );
+        }
+    },
+};
+
+export const storagePolicies = [s3BucketKmsEncryption, s3BucketPublicAccessBlock, s3BucketTlsOnly, kmsKeyRotationEnabled, sagemakerKmsEncryption, snsTopicKmsEncryption];

@@ -1,6 +1,7 @@
-// Cost rules: allow-lists, counts, runtime ceilings, spot/checkpoints, run-cost ceiling.
+// Cost rules: allow-lists, counts, runtime ceilings, spot/checkpoints, run-cost ceiling, a budget.
 import { expect } from "chai";
 import { DEFAULT_LIMITS, INSTANCE_TYPES } from "../../policies/catalog";
+import { OfflineResource } from "../../policies/offline";
 import {
     assertHasViolation,
     assertNoViolations,
@@ -11,6 +12,7 @@ import {
     pipeline,
     processingStep,
     resource,
+    run,
     trainingStep,
     UNKNOWN_INPUT,
     variant,
@@ -214,5 +216,100 @@ describe("sagemaker-pipeline-run-cost", () => {
             'Training step "Train" can run on ml.trn1.2xlarge, which has no price (add it to instancePrices).',
             'Processing step "Evaluate" (in the if branch of Condition step "Gate") has no statable StoppingCondition.MaxRuntimeInSeconds.',
         ]);
+    });
+});
+
+describe("cost-budget-required", () => {
+    const policy = "cost-budget-required";
+    const PROJECT = COST_TAGS.project;
+    const TOPIC = "arn:aws:sns:us-east-1:123456789012:drone-dev-alerts";
+    const notification = (subscribers: Record<string, unknown> = { subscriberSnsTopicArns: [TOPIC] }, notificationType = "ACTUAL") => ({
+        comparisonOperator: "GREATER_THAN",
+        threshold: 80,
+        thresholdType: "PERCENTAGE",
+        notificationType,
+        ...subscribers,
+    });
+    /** The budget as the stack writes it: the project and environment tags, actual and forecast notifications. */
+    const budget = (props: Record<string, unknown> = {}, name = "monthly-budget") =>
+        resource(
+            "aws:budgets/budget:Budget",
+            {
+                name: "drone-dev-monthly",
+                budgetType: "COST",
+                limitAmount: "500.00",
+                limitUnit: "USD",
+                timeUnit: "MONTHLY",
+                filterExpression: { ands: [{ tags: { key: "project", values: [PROJECT] } }, { tags: { key: "environment", values: ["dev"] } }] },
+                notifications: [notification(), notification(undefined, "FORECASTED")],
+                tags: COST_TAGS,
+                ...props,
+            },
+            name,
+        );
+    const domain = (tags: unknown = COST_TAGS, name = "studio-domain") => resource("aws:sagemaker/domain:Domain", { domainName: "d", tags }, name);
+
+    it("accepts a cost budget on the project tag that notifies a topic, e-mail or a topic known only after deployment", async () => {
+        assertNoViolations(await violationsOf([pipeline(), domain(), budget()]), policy);
+        assertNoViolations(await violationsOf([pipeline(), budget({ notifications: [notification({ subscriberEmailAddresses: ["ml-team@example.com"] })] })]), policy);
+        assertNoViolations(await violationsOf([pipeline(), budget({ notifications: [notification({ subscriberSnsTopicArns: [UNKNOWN_INPUT] })] })]), policy);
+        assertNoViolations(await violationsOf([pipeline(), budget({ filterExpression: { tags: { key: "user:project", values: [PROJECT] } } })]), policy);
+    });
+
+    it("accepts a legacy costFilters TagKeyValue filter", async () => {
+        const legacy = budget({ filterExpression: undefined, costFilters: [{ name: "TagKeyValue", values: [`user:project$${PROJECT}`] }] });
+        assertNoViolations(await violationsOf([pipeline(), legacy]), policy);
+    });
+
+    const cases: { name: string; budgets: OfflineResource[]; fragments: string[] }[] = [
+        {
+            name: "no budget at all",
+            budgets: [],
+            fragments: ["The stack runs SageMaker resources that bill by the hour (Pipeline p and Domain studio-domain) but no AWS Budgets cost budget watches them;", 'a filterExpression on the cost-allocation tag "project"'],
+        },
+        { name: "a budget of the whole account", budgets: [budget({ filterExpression: undefined })], fragments: ['(budget monthly-budget: it filters on no "project" tag, so it watches the whole account)'] },
+        { name: "a budget on another tag", budgets: [budget({ filterExpression: { tags: { key: "environment", values: ["dev"] } } })], fragments: ['filters on no "project" tag'] },
+        { name: "a usage budget", budgets: [budget({ budgetType: "USAGE" })], fragments: ['its budgetType is "USAGE", not "COST"'] },
+        { name: "a budget nobody hears from", budgets: [budget({ notifications: [notification({})] })], fragments: ["no notification has a subscriber (SNS topic or e-mail)"] },
+        { name: "a budget without notifications", budgets: [budget({ notifications: undefined })], fragments: ["no notification has a subscriber"] },
+        {
+            name: "a budget on another project",
+            budgets: [budget({ filterExpression: { tags: { key: "project", values: ["someone-else"] } } })],
+            fragments: [`p and studio-domain are tagged project: "${PROJECT}", which no cost budget filters on (monthly-budget: "someone-else")`],
+        },
+    ];
+    for (const testCase of cases) {
+        it(`reports ${testCase.name}`, async () => {
+            const violations = await violationsOf([pipeline(undefined, "p"), domain(), ...testCase.budgets]);
+            const found = assertHasViolation(violations, policy, testCase.fragments);
+            expect(found.enforcementLevel).to.equal("mandatory");
+        });
+    }
+
+    it("requires a budget for an MLflow tracking server too, and is not applicable without costly resources", async () => {
+        const server = resource("aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer", { trackingServerName: "t", artifactStoreUri: "s3://b/mlflow/", roleArn: "arn:aws:iam::123456789012:role/r", tags: COST_TAGS }, "tracking");
+        assertHasViolation(await violationsOf([server]), policy, "MlflowTrackingServer tracking");
+        const result = await run([budget({ filterExpression: undefined }), resource("aws:s3/bucket:Bucket", { bucket: "b", tags: COST_TAGS })]);
+        assertNoViolations(result.violations, policy);
+        expect(result.skipped.map((s) => s.policy)).to.not.include(policy);
+    });
+
+    it("takes the tag key and the costly types from the config, and follows the cost policies' level", async () => {
+        const centre = budget({ filterExpression: { tags: { key: "cost-center", values: [COST_TAGS["cost-center"]] } } });
+        assertHasViolation(await violationsOf([pipeline(), centre]), policy, 'filters on no "project" tag');
+        assertNoViolations(await violationsOf([pipeline(), centre], { [policy]: { tagKey: "cost-center" } }), policy);
+        assertNoViolations(await violationsOf([pipeline()], { [policy]: { costlyResourceTypes: ["aws:sagemaker/endpoint:Endpoint"] } }), policy);
+        const { LIMIT_POLICIES } = await import("../../policies/limits");
+        const { policies } = await import("../../policies/policies");
+        expect(policies.find((p) => p.name === policy)?.enforcementLevel).to.equal(LIMIT_POLICIES.runCost.enforcementLevel);
+    });
+
+    it("skips a budget whose filter is unknown during preview instead of reporting a missing budget", async () => {
+        const pending = await run([pipeline(), budget({ filterExpression: UNKNOWN_INPUT })]);
+        assertNoViolations(pending.violations, policy);
+        expect(pending.skipped.map((s) => s.policy)).to.include(policy);
+        const untagged = await run([pipeline(), domain(UNKNOWN_INPUT), budget()]);
+        assertNoViolations(untagged.violations, policy);
+        expect(untagged.skipped.map((s) => s.policy)).to.include(policy);
     });
 });

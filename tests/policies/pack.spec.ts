@@ -74,11 +74,31 @@ describe("policy pack: policy list", () => {
         }
     });
 
-    it("makes security rules and allow-lists mandatory and spot/checkpoint advice advisory", () => {
+    it("makes security rules and allow-lists mandatory and spot/checkpoint and approval advice advisory", () => {
         const level = (name: string) => policies.find((policy) => policy.name === name)?.enforcementLevel;
-        expect(level("sagemaker-pipeline-spot-checkpoints")).to.equal("advisory");
-        for (const name of ["iam-no-wildcard-actions", "s3-bucket-kms-encryption", "sagemaker-pipeline-instance-types-allowed", "aws-provider-allowed-profile"]) {
+        for (const name of ["sagemaker-pipeline-spot-checkpoints", "sagemaker-model-approval-manual"]) {
+            expect(level(name), name).to.equal("advisory");
+        }
+        for (const name of [
+            "iam-no-wildcard-actions",
+            "s3-bucket-kms-encryption",
+            "sagemaker-pipeline-instance-types-allowed",
+            "aws-provider-allowed-profile",
+            "sns-topic-kms-encryption",
+            "sagemaker-mlflow-server-role-scoped",
+            "sagemaker-model-registry-persona-separation",
+            "sagemaker-studio-idle-shutdown",
+            "sagemaker-studio-lifecycle-configs-from-stack",
+            "cost-budget-required",
+        ]) {
             expect(level(name), name).to.equal("mandatory");
+        }
+    });
+
+    it("documents every policy in the pack's README", () => {
+        const readme = fs.readFileSync(path.join(PACK_DIR, "README.md"), "utf8");
+        for (const policy of policies) {
+            expect(readme, policy.name).to.contain(`| \`${policy.name}\` |`);
         }
     });
 

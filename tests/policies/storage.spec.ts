@@ -156,3 +156,36 @@ describe("sagemaker-kms-encryption", () => {
         assertHasViolation(violations, policy, "endpoint-config has no kmsKeyArn", "endpoint-config");
     });
 });
+
+describe("sns-topic-kms-encryption", () => {
+    const policy = "sns-topic-kms-encryption";
+    const topic = (props: Record<string, unknown>, name = "alerts") => resource("aws:sns/topic:Topic", { name: "drone-dev-alerts", tags: COST_TAGS, ...props }, name);
+
+    it("accepts a customer managed key by ARN or alias, and a key known only after deployment", async () => {
+        const violations = await violationsOf([
+            topic({ kmsMasterKeyId: KEY_ARN }),
+            topic({ kmsMasterKeyId: "alias/drone-dev-data" }, "by-alias"),
+            topic({ kmsMasterKeyId: UNKNOWN_INPUT }, "preview"),
+        ]);
+        assertNoViolations(violations, policy);
+    });
+
+    const cases: { name: string; key?: unknown; fragment: string }[] = [
+        { name: "no key", fragment: "SNS topic t has no kmsMasterKeyId, so its messages are stored unencrypted" },
+        { name: "an empty key", key: " ", fragment: "has no kmsMasterKeyId" },
+        { name: "the AWS managed key by alias", key: "alias/aws/sns", fragment: 'SNS topic t is encrypted with the AWS managed key "alias/aws/sns"' },
+        { name: "the AWS managed key by alias ARN", key: "arn:aws:kms:us-east-1:123456789012:alias/aws/sns", fragment: "EventBridge, CloudWatch alarms and AWS Budgets cannot publish to the topic" },
+    ];
+    for (const testCase of cases) {
+        it(`reports ${testCase.name}`, async () => {
+            const violations = await violationsOf([topic(testCase.key === undefined ? {} : { kmsMasterKeyId: testCase.key }, "t")]);
+            assertHasViolation(violations, policy, testCase.fragment, "t");
+        });
+    }
+
+    it("leaves other resources alone", async () => {
+        const result = await run([resource("aws:sns/topicSubscription:TopicSubscription", { topic: "arn:aws:sns:us-east-1:123456789012:t", protocol: "email", endpoint: "a@b.c" })]);
+        assertNoViolations(result.violations, policy);
+        expect(result.skipped.map((s) => s.policy)).to.not.include(policy);
+    });
+});

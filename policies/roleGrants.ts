@@ -1,0 +1,214 @@
+// What a role of the stack may do, joined from every resource that grants it something: its own inline
+// policies and managedPolicyArns, RolePolicy resources, and RolePolicyAttachment / PolicyAttachment /
+// RolePolicyAttachmentsExclusive resources followed to aws.iam.Policy resources of the stack. The stack
+// policies that judge a role as a whole (persona boundaries, the model registry's separation of duties,
+// Studio lifecycle configurations, the MLflow tracking server's role) share this join.
+import { PolicyResource } from "@pulumi/policy";
+import { ActionFacts, matchAction } from "./iamActions";
+import { documentSourcesOf, hasWildcard, parseDocument, ROLE_TYPE, Statement } from "./iamDocument";
+import { listText } from "./knobs";
+import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
+
+/** A document that grants a role permissions, and the resource that holds it. */
+export interface Grant {
+    readonly holder: PolicyResource;
+    readonly where: string;
+    readonly read: () => unknown;
+}
+
+/** A managed policy ARN attached to a role, and the resource that attaches it. */
+export interface Attachment {
+    readonly holder: PolicyResource;
+    readonly where: string;
+    readonly read: () => unknown;
+}
+
+/** Managed-policy ARNs a resource attaches, each with a way to read it (unknown in preview when computed). */
+export function attachedPolicyArns(type: string, props: Record<string, any>): { where: string; read: () => unknown }[] {
+    switch (type) {
+        case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        case "aws:iam/policyAttachment:PolicyAttachment":
+        case "aws:iam/userPolicyAttachment:UserPolicyAttachment":
+        case "aws:iam/groupPolicyAttachment:GroupPolicyAttachment":
+            return [{ where: "policyArn", read: () => props.policyArn }];
+        case "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive":
+        case "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive":
+        case "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive":
+            return elements(() => props.policyArns).map((read, index) => ({ where: `policyArns[${index}]`, read }));
+        case ROLE_TYPE:
+            return "managedPolicyArns" in props
+                ? elements(() => props.managedPolicyArns).map((read, index) => ({ where: `managedPolicyArns[${index}]`, read }))
+                : [];
+        default:
+            return [];
+    }
+}
+
+/** Whether a `role` input (a name, or a role ARN) refers to the role of this name. */
+export function roleMatches(reference: unknown, roleName: string): boolean {
+    if (typeof reference !== "string") {
+        return false;
+    }
+    return reference === roleName || (reference.startsWith("arn:") && reference.endsWith(`/${roleName}`));
+}
+
+/** The role's `name` input, when known. */
+export function roleNameOf(role: PolicyResource): string | undefined {
+    const name = peek(() => role.props.name);
+    return typeof name === "string" ? name : undefined;
+}
+
+/** The name part of a role ARN (`arn:aws:iam::123456789012:role/path/name` → `name`). */
+export function roleNameOfArn(arn: string): string | undefined {
+    const match = /^arn:aws[a-z-]*:iam::[^:]*:role\/(?:.*\/)?([^/]+)$/.exec(arn);
+    return match ? match[1] : undefined;
+}
+
+/** The aws.iam.Policy resource of the stack that a policy ARN names (by its known ARN, or by path and name). */
+export function policyResourceFor(arn: string, resources: readonly PolicyResource[]): PolicyResource | undefined {
+    return resources.find((resource) => {
+        if (resource.type !== "aws:iam/policy:Policy") {
+            return false;
+        }
+        const knownArn = peek(() => resource.props.arn);
+        if (knownArn === arn) {
+            return true;
+        }
+        const name = peek(() => resource.props.name);
+        const path = peek(() => resource.props.path);
+        return typeof name === "string" && arn.endsWith(`:policy${typeof path === "string" ? path : "/"}${name}`);
+    });
+}
+
+/** The documents granted to a role and the managed policies attached to it, each counted once. */
+export function grantsOf(role: PolicyResource, roleName: string | undefined, resources: readonly PolicyResource[]): { grants: Grant[]; attachments: Attachment[] } {
+    const grants: Grant[] = [];
+    const attachments: Attachment[] = [];
+    const rolePolicyNames = new Set<unknown>();
+    const attachedArns = new Set<unknown>();
+    for (const resource of resources) {
+        const refersTo = (read: () => unknown) => {
+            const value = peek(read);
+            return roleName !== undefined && value !== UNKNOWN && roleMatches(value, roleName);
+        };
+        const attach = (found: Attachment[]) => {
+            attachments.push(...found);
+            found.forEach((attachment) => attachedArns.add(peek(attachment.read)));
+        };
+        if (resource.type === "aws:iam/rolePolicy:RolePolicy" && refersTo(() => resource.props.role)) {
+            grants.push({ holder: resource, where: "policy", read: () => resource.props.policy });
+            rolePolicyNames.add(peek(() => resource.props.name));
+        } else if (resource.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && refersTo(() => resource.props.role)) {
+            attach([{ holder: resource, where: "policyArn", read: () => resource.props.policyArn }]);
+        } else if (resource.type === "aws:iam/policyAttachment:PolicyAttachment") {
+            const roles = peek(() => resource.props.roles);
+            if (Array.isArray(roles) && elements(() => roles).some((read) => refersTo(read))) {
+                attach([{ holder: resource, where: "policyArn", read: () => resource.props.policyArn }]);
+            }
+        } else if (resource.type === "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive" && refersTo(() => resource.props.roleName)) {
+            attach(attachedPolicyArns(resource.type, resource.props).map((arn) => ({ holder: resource, ...arn })));
+        }
+    }
+    // Under the engine a role's outputs also list the inline policies and managed policy ARNs that separate
+    // RolePolicy and attachment resources manage; count each of those once, on the resource that manages it.
+    const inline = documentSourcesOf(role.type, role.props, ["identity"]).filter((source) => !rolePolicyNames.has(source.policyName));
+    const managed = attachedPolicyArns(role.type, role.props).filter((arn) => !attachedArns.has(peek(arn.read)));
+    return {
+        grants: [...inline.map((source) => ({ holder: role, ...source })), ...grants],
+        attachments: [...managed.map((arn) => ({ holder: role, ...arn })), ...attachments],
+    };
+}
+
+/** One statement of a document granted to a role, with where it is for messages (`<holder> <where> statement "Sid"`). */
+export interface GrantedStatement {
+    readonly statement: Statement;
+    readonly grant: Grant;
+    readonly at: string;
+}
+
+export interface RoleVisitor {
+    /** Attached managed policies that need not be in the stack (their documents cannot be read). */
+    readonly trustedPolicyArns?: readonly string[];
+    /** A managed policy attached to the role that is neither defined in the stack nor trusted. */
+    readonly external: (attachment: Attachment, arn: string) => void;
+    /** Every statement (Allow and Deny) of every well-formed document the role holds. */
+    readonly statement: (granted: GrantedStatement) => void | Promise<void>;
+}
+
+/**
+ * The steps that visit everything a role holds: attachments first (an attached policy of the stack adds its
+ * document), then every document's statements. Run them with `eachKnown`, so a value unknown during preview
+ * skips its step and is rethrown after every known one ran.
+ */
+export function roleSteps(role: PolicyResource, resources: readonly PolicyResource[], visitor: RoleVisitor): (() => Promise<void>)[] {
+    const { grants, attachments } = grantsOf(role, roleNameOf(role), resources);
+    const trusted = visitor.trustedPolicyArns ?? [];
+    const steps: (() => Promise<void>)[] = attachments.map((attachment) => async () => {
+        const arn = String(attachment.read());
+        if (trusted.includes(arn)) {
+            return;
+        }
+        const policy = policyResourceFor(arn, resources);
+        if (!policy) {
+            visitor.external(attachment, arn);
+            return;
+        }
+        if (!grants.some((grant) => grant.holder === policy)) {
+            grants.push({ holder: policy, where: "policy", read: () => policy.props.policy });
+        }
+    });
+    // The grants list is read when this step runs, after the attachment steps added to it.
+    steps.push(async () => {
+        await eachKnown(grants, async (grant) => {
+            const parsed = parseDocument(grant.read());
+            if (!("document" in parsed)) {
+                return; // iam-policy-document-valid reports it.
+            }
+            for (const statement of parsed.document.statements) {
+                await visitor.statement({ statement, grant, at: `${grant.holder.name} ${grant.where} ${statement.label}` });
+            }
+        });
+    });
+    return steps;
+}
+
+/**
+ * Roles of the stack whose tag `key` has a value `accept`s. A tag unknown during preview adds a step that
+ * re-reads it, so the policy is reported as not fully runnable once everything known was checked.
+ */
+export function rolesTagged(resources: readonly PolicyResource[], key: string, accept: (value: unknown) => boolean): { roles: PolicyResource[]; pending: (() => Promise<void>)[] } {
+    const pending: (() => Promise<void>)[] = [];
+    const roles = resources.filter((resource) => {
+        if (resource.type !== ROLE_TYPE) {
+            return false;
+        }
+        const value = peek(() => resource.props.tags?.[key]);
+        if (value === UNKNOWN) {
+            pending.push(async () => void resource.props.tags[key]);
+            return false;
+        }
+        return accept(value);
+    });
+    return { roles, pending };
+}
+
+/**
+ * The actions of a statement's Action list that `forbidden` matches, expanded through wildcards with the IAM
+ * data: `sagemaker:UpdateModelPackage`, or `"sagemaker:Update*" (3 forbidden actions such as …)`, or
+ * `"*" (every action)`. Unknown services and names match nothing (iam-known-actions reports them).
+ */
+export async function forbiddenActionsOf(statement: Statement, forbidden: (facts: ActionFacts) => boolean): Promise<string[]> {
+    const found = new Set<string>();
+    for (const action of statement.actions ?? []) {
+        const match = await matchAction(action);
+        if (match.kind === "everything") {
+            found.add(`"${action}" (every action)`);
+        } else if (match.kind === "actions") {
+            const hits = match.actions.filter(forbidden).map((facts) => facts.action);
+            if (hits.length > 0) {
+                found.add(hasWildcard(action) ? `"${action}" (${hits.length} forbidden action${hits.length > 1 ? "s" : ""} such as ${listText(hits, 3)})` : hits[0]);
+            }
+        }
+    }
+    return [...found];
+}

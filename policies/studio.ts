@@ -1,0 +1,282 @@
+// SageMaker Studio guard rails beyond instance types: idle apps shut down (a JupyterLab space left running
+// bills its instance around the clock), and the lifecycle configurations that run code in every app at start
+// are the reviewed ones of this stack, which no persona can create or replace.
+import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { DEFAULT_STUDIO_IDLE_LIMITS, PERSONA_TAG_KEY } from "./catalog";
+import { wildcardMatch } from "./iamDocument";
+import { integerKnob, knobs, listText, stringList } from "./knobs";
+import { forbiddenActionsOf, roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
+import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
+
+export const DOMAIN_TYPE = "aws:sagemaker/domain:Domain";
+export const USER_PROFILE_TYPE = "aws:sagemaker/userProfile:UserProfile";
+export const SPACE_TYPE = "aws:sagemaker/space:Space";
+export const STUDIO_LIFECYCLE_CONFIG_TYPE = "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig";
+
+/** Settings blocks that hold `<app>AppSettings`, per Studio resource type. */
+const STUDIO_SETTINGS: Record<string, readonly string[]> = {
+    [DOMAIN_TYPE]: ["defaultUserSettings", "defaultSpaceSettings"],
+    [USER_PROFILE_TYPE]: ["userSettings"],
+    [SPACE_TYPE]: ["spaceSettings"],
+};
+
+const KIND: Record<string, string> = {
+    [DOMAIN_TYPE]: "Studio domain",
+    [USER_PROFILE_TYPE]: "Studio user profile",
+    [SPACE_TYPE]: "Studio space",
+};
+
+/** The `<app>AppSettings` keys of a settings object (JupyterLab, CodeEditor, JupyterServer, KernelGateway, …). */
+function appKeys(settings: unknown): string[] {
+    return settings && typeof settings === "object" ? Object.keys(settings).filter((key) => key.endsWith("AppSettings")) : [];
+}
+
+// ---- Idle shutdown ----
+
+const IDLE_APPS = ["jupyterLabAppSettings", "codeEditorAppSettings"] as const;
+
+interface IdleKnobs {
+    maxIdleTimeoutMinutes: number;
+    maxUserIdleTimeoutMinutes: number;
+    requiredApps: string[];
+}
+const requiredAppsKnob: PolicyConfigJSONSchema = {
+    type: "array",
+    items: { type: "string", enum: [...IDLE_APPS] },
+    uniqueItems: true,
+    default: ["jupyterLabAppSettings"],
+    description: "Apps whose idle shutdown the domain's defaultUserSettings and defaultSpaceSettings must enable (appLifecycleManagement.idleSettings).",
+};
+const idleSchema = {
+    properties: {
+        maxIdleTimeoutMinutes: integerKnob("Longest idleTimeoutInMinutes (minutes an app may sit idle before SageMaker stops it) a domain default, user profile or space may set.", DEFAULT_STUDIO_IDLE_LIMITS.maxIdleTimeoutMinutes, 60),
+        maxUserIdleTimeoutMinutes: integerKnob("Longest maxIdleTimeoutInMinutes (the ceiling users may raise their own idle timeout to) the domain or a user profile may set.", DEFAULT_STUDIO_IDLE_LIMITS.maxUserIdleTimeoutMinutes, 60),
+        requiredApps: requiredAppsKnob,
+    },
+};
+
+export const sagemakerStudioIdleShutdown: ResourceValidationPolicy = {
+    name: "sagemaker-studio-idle-shutdown",
+    description:
+        'Studio apps stop when idle: a Domain\'s defaultUserSettings and defaultSpaceSettings enable idle shutdown for JupyterLab (appLifecycleManagement.idleSettings with lifecycleManagement "ENABLED" and an idleTimeoutInMinutes of at most maxIdleTimeoutMinutes, and a user ceiling maxIdleTimeoutInMinutes of at most maxUserIdleTimeoutMinutes); no Domain, UserProfile or Space disables it or sets a longer timeout for any app.',
+    enforcementLevel: "mandatory",
+    configSchema: idleSchema,
+    validateResource: async (args, reportViolation) => {
+        const blocks = STUDIO_SETTINGS[args.type];
+        if (!blocks) {
+            args.notApplicable("not a Studio domain, user profile or space");
+        }
+        const config = knobs<IdleKnobs>(args, idleSchema);
+        const label = `${KIND[args.type]} ${args.name}`;
+        const reads: (() => void)[] = [];
+        const check = (where: string, idle: Record<string, any> | undefined, required: boolean) => {
+            const path = `${where}.appLifecycleManagement.idleSettings`;
+            const fix = `set ${path} to {lifecycleManagement: "ENABLED", idleTimeoutInMinutes: <at most ${config.maxIdleTimeoutMinutes}>} so idle apps stop billing`;
+            if (!idle || typeof idle !== "object") {
+                if (required) {
+                    reportViolation(`${label} ${where} has no idle shutdown; ${fix}.`);
+                }
+                return;
+            }
+            const management = peek(() => idle.lifecycleManagement);
+            const timeout = peek(() => idle.idleTimeoutInMinutes);
+            const ceiling = peek(() => idle.maxIdleTimeoutInMinutes);
+            if (management === UNKNOWN || timeout === UNKNOWN || ceiling === UNKNOWN) {
+                reads.push(() => void [idle.lifecycleManagement, idle.idleTimeoutInMinutes, idle.maxIdleTimeoutInMinutes]);
+            }
+            if (management === "DISABLED" || (required && management !== UNKNOWN && management !== "ENABLED")) {
+                reportViolation(
+                    `${label} ${path}.lifecycleManagement is ${management === undefined ? "not set" : JSON.stringify(management)}, so idle apps run (and bill) until someone stops them; set it to "ENABLED".`,
+                );
+            }
+            if (typeof timeout === "number" && timeout > config.maxIdleTimeoutMinutes) {
+                reportViolation(
+                    `${label} ${path}.idleTimeoutInMinutes is ${timeout}, above maxIdleTimeoutMinutes ${config.maxIdleTimeoutMinutes}; lower it or raise maxIdleTimeoutMinutes in the pack config.`,
+                );
+            } else if (required && timeout === undefined && management !== "DISABLED") {
+                reportViolation(`${label} ${path} sets no idleTimeoutInMinutes; set it to at most ${config.maxIdleTimeoutMinutes} minutes.`);
+            }
+            if (typeof ceiling === "number" && ceiling > config.maxUserIdleTimeoutMinutes) {
+                reportViolation(
+                    `${label} ${path}.maxIdleTimeoutInMinutes is ${ceiling}, so users can keep idle apps running for ${ceiling} minutes, above maxUserIdleTimeoutMinutes ${config.maxUserIdleTimeoutMinutes}; lower it or raise maxUserIdleTimeoutMinutes in the pack config.`,
+                );
+            }
+        };
+        for (const block of blocks) {
+            const settings = peek(() => args.props[block]);
+            if (settings === UNKNOWN) {
+                reads.push(() => void args.props[block]);
+                continue;
+            }
+            const required = args.type === DOMAIN_TYPE ? config.requiredApps : [];
+            const apps = new Set([...required, ...appKeys(settings)]);
+            for (const app of apps) {
+                reads.push(() => {
+                    const appSettings = settings?.[app];
+                    check(`${block}.${app}`, appSettings?.appLifecycleManagement?.idleSettings, required.includes(app));
+                });
+            }
+        }
+        await eachKnown(reads, (read) => read());
+    },
+};
+
+// ---- Lifecycle configurations ----
+
+/** The app type a lifecycle configuration must have to be attached under each app settings key. */
+const APP_TYPES: Record<string, string> = {
+    jupyterLabAppSettings: "JupyterLab",
+    codeEditorAppSettings: "CodeEditor",
+    jupyterServerAppSettings: "JupyterServer",
+    kernelGatewayAppSettings: "KernelGateway",
+};
+
+const LIFECYCLE_CONFIG_ARN = /^arn:aws[a-z-]*:sagemaker:[^:]*:[^:]*:studio-lifecycle-config\/(.+)$/;
+
+interface LifecycleKnobs {
+    forbiddenActions: string[];
+    trustedPolicyArns: string[];
+}
+const lifecycleSchema = {
+    properties: {
+        forbiddenActions: stringList(
+            `Actions (wildcards allowed) no role tagged \`${PERSONA_TAG_KEY}\` may hold: creating or deleting lifecycle configurations, and changing the domain or user profiles, which is how one is attached.`,
+            ["sagemaker:CreateStudioLifecycleConfig", "sagemaker:DeleteStudioLifecycleConfig", "sagemaker:UpdateDomain", "sagemaker:UpdateUserProfile"],
+        ),
+        trustedPolicyArns: stringList(
+            "Managed policies that are not defined in the stack (so their documents cannot be checked) but may be attached to persona roles.",
+            [],
+        ),
+    },
+};
+
+/** A lifecycle configuration reference found in a Studio resource's settings. */
+interface Reference {
+    readonly holder: PolicyResource;
+    readonly where: string;
+    readonly app: string;
+    readonly read: () => unknown;
+}
+
+/** Every lifecycle configuration ARN a Domain, UserProfile or Space references (reads deferred: they may be unknown). */
+function lifecycleReferences(resource: PolicyResource, pending: (() => void)[]): Reference[] {
+    const references: Reference[] = [];
+    for (const block of STUDIO_SETTINGS[resource.type] ?? []) {
+        const settings = peek(() => resource.props[block]);
+        if (settings === UNKNOWN) {
+            pending.push(() => void resource.props[block]);
+            continue;
+        }
+        for (const app of appKeys(settings)) {
+            const appSettings = peek(() => settings[app]);
+            if (appSettings === UNKNOWN) {
+                pending.push(() => void settings[app]);
+                continue;
+            }
+            if (!appSettings || typeof appSettings !== "object") {
+                continue;
+            }
+            const list = peek(() => appSettings.lifecycleConfigArns);
+            if (list === UNKNOWN) {
+                pending.push(() => void appSettings.lifecycleConfigArns);
+            } else {
+                elements(() => list).forEach((read, index) => references.push({ holder: resource, where: `${block}.${app}.lifecycleConfigArns[${index}]`, app, read }));
+            }
+            references.push({ holder: resource, where: `${block}.${app}.defaultResourceSpec.lifecycleConfigArn`, app, read: () => appSettings.defaultResourceSpec?.lifecycleConfigArn });
+        }
+    }
+    return references;
+}
+
+export const sagemakerStudioLifecycleConfigsFromStack: StackValidationPolicy = {
+    name: "sagemaker-studio-lifecycle-configs-from-stack",
+    description: `Every lifecycle configuration a Studio Domain, UserProfile or Space attaches (<app>AppSettings.lifecycleConfigArns and defaultResourceSpec.lifecycleConfigArn, for JupyterLab, CodeEditor, JupyterServer and KernelGateway) is a StudioLifecycleConfig of this stack with the matching app type, and no role tagged \`${PERSONA_TAG_KEY}\` may create or delete lifecycle configurations or update the domain or user profiles (through wildcards too): the code that runs in every app at start is reviewed with the stack.`,
+    enforcementLevel: "mandatory",
+    configSchema: lifecycleSchema,
+    validateStack: async (args, reportViolation) => {
+        const config = knobs<LifecycleKnobs>(args, lifecycleSchema);
+        const studio = args.resources.filter((resource) => STUDIO_SETTINGS[resource.type] !== undefined);
+        const configs = args.resources.filter((resource) => resource.type === STUDIO_LIFECYCLE_CONFIG_TYPE);
+        const { roles, pending: pendingRoles } = rolesTagged(args.resources, PERSONA_TAG_KEY, (value) => typeof value === "string" && value.length > 0);
+        if (studio.length === 0 && configs.length === 0 && roles.length === 0 && pendingRoles.length === 0) {
+            args.notApplicable("the stack has no Studio resource, lifecycle configuration or persona role");
+        }
+        const work: (() => void | Promise<void>)[] = [...pendingRoles];
+
+        // Attached lifecycle configurations: the stack's own, by ARN (engine outputs) or by name in the ARN.
+        const stackConfigFor = (arn: string) =>
+            configs.find((candidate) => {
+                if (peek(() => candidate.props.arn) === arn) {
+                    return true;
+                }
+                const name = LIFECYCLE_CONFIG_ARN.exec(arn)?.[1];
+                return name !== undefined && peek(() => candidate.props.studioLifecycleConfigName) === name;
+            });
+        const pendingReads: (() => void)[] = [];
+        const references = studio.flatMap((resource) => lifecycleReferences(resource, pendingReads));
+        for (const reference of references) {
+            work.push(() => {
+                const arn = reference.read();
+                if (typeof arn !== "string" || arn.length === 0) {
+                    return;
+                }
+                const holder = `${KIND[reference.holder.type]} ${reference.holder.name}`;
+                const found = stackConfigFor(arn);
+                if (!found) {
+                    reportViolation(
+                        `${holder} ${reference.where} is "${arn}", which is not a StudioLifecycleConfig of this stack; a lifecycle configuration runs as the user's execution role every time an app starts, so attach only the stack's reviewed ones (aws.sagemaker.StudioLifecycleConfig).`,
+                        reference.holder.urn,
+                    );
+                    return;
+                }
+                const appType = peek(() => found.props.studioLifecycleConfigAppType);
+                const expected = APP_TYPES[reference.app];
+                if (expected !== undefined && typeof appType === "string" && appType !== expected) {
+                    reportViolation(
+                        `${holder} ${reference.where} attaches ${found.name}, a ${appType} lifecycle configuration, to ${expected} apps; attach a lifecycle configuration of app type ${expected}.`,
+                        reference.holder.urn,
+                    );
+                }
+            });
+        }
+        work.push(...pendingReads);
+
+        // Persona roles cannot create lifecycle configurations or attach them.
+        for (const role of roles) {
+            const persona = String(role.props.tags[PERSONA_TAG_KEY]);
+            const roleLabel = `role ${roleNameOf(role) ?? role.name} (${PERSONA_TAG_KEY}: ${persona})`;
+            const why = "lifecycle configurations run code in every Studio app at start, so only the stack creates and attaches them";
+            work.push(
+                ...roleSteps(role, args.resources, {
+                    trustedPolicyArns: config.trustedPolicyArns,
+                    external: (attachment, arn) =>
+                        reportViolation(
+                            `${attachment.holder.name} attaches ${arn} to the ${roleLabel}, but that policy is not defined in this stack, so whether it can create lifecycle configurations cannot be checked; define it in the stack or list it in trustedPolicyArns.`,
+                            attachment.holder.urn,
+                        ),
+                    statement: async ({ statement, grant, at }) => {
+                        if (statement.effect !== "Allow") {
+                            return;
+                        }
+                        if (statement.notActions) {
+                            const notActions = statement.notActions;
+                            const granted = config.forbiddenActions.filter((pattern) => !notActions.some((excluded) => wildcardMatch(excluded, pattern)));
+                            if (granted.length > 0) {
+                                reportViolation(`${at} gives the ${roleLabel} every action except ${listText(notActions)} (NotAction), ${listText(granted, 3)} among them; ${why}.`, grant.holder.urn);
+                            }
+                            return;
+                        }
+                        const forbidden = await forbiddenActionsOf(statement, (facts) => config.forbiddenActions.some((pattern) => wildcardMatch(pattern, facts.action)));
+                        if (forbidden.length > 0) {
+                            reportViolation(`${at} gives the ${roleLabel} ${listText(forbidden)}; ${why}: remove ${forbidden.length > 1 ? "them" : "it"}.`, grant.holder.urn);
+                        }
+                    },
+                }),
+            );
+        }
+        await eachKnown(work, (step) => step());
+    },
+};
+
+export const studioPolicies = [sagemakerStudioIdleShutdown, sagemakerStudioLifecycleConfigsFromStack];
