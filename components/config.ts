@@ -5,6 +5,7 @@ import type * as Pulumi from "@pulumi/pulumi";
 import {
     DEFAULT_LIMITS,
     DEFAULT_PROCESSING_INSTANCE_TYPES,
+    DEFAULT_STUDIO_IDLE_LIMITS,
     DEFAULT_STUDIO_INSTANCE_TYPES,
     DEFAULT_TRAINING_INSTANCE_TYPES,
     worstCaseJobCostUsd,
@@ -22,8 +23,8 @@ export const BUCKET_MODES = ["create", "adopt"] as const;
 export const STUDIO_NETWORK_ACCESS = ["PublicInternetOnly", "VpcOnly"] as const;
 /** Sizes of a SageMaker managed MLflow tracking server (Small: up to 25 users, the cheapest). */
 export const MLFLOW_SERVER_SIZES = ["Small", "Medium", "Large"] as const;
-/** SageMaker's bounds on JupyterLab idle shutdown (IdleSettings.IdleTimeoutInMinutes). */
-export const STUDIO_IDLE_MINUTES = { min: 60, max: 525_600 } as const;
+/** SageMaker's shortest JupyterLab idle timeout (IdleSettings.MinIdleTimeoutInMinutes). */
+export const STUDIO_MIN_IDLE_MINUTES = 60;
 
 /** Allowed ranges of the training hyperparameters; the CLI checks start-time overrides against them too. */
 export const HYPERPARAMETER_RANGES = {
@@ -365,8 +366,9 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         instanceType: r.oneOf("studioInstanceType", DEFAULT_STUDIO_INSTANCE_TYPES),
         networkAccess: r.oneOf("studioNetworkAccess", STUDIO_NETWORK_ACCESS),
         securityGroupIds: r.stringList("studioSecurityGroupIds", /^sg-[0-9a-f]{8,17}$/, "expected security group ids (sg-...)"),
-        idleTimeoutMinutes: r.integer("studioIdleTimeoutMinutes", STUDIO_IDLE_MINUTES.min, STUDIO_IDLE_MINUTES.max),
-        maxIdleTimeoutMinutes: r.integer("studioMaxIdleTimeoutMinutes", STUDIO_IDLE_MINUTES.min, STUDIO_IDLE_MINUTES.max),
+        // SageMaker's floor, the policy pack's ceilings (sagemaker-studio-idle-shutdown).
+        idleTimeoutMinutes: r.integer("studioIdleTimeoutMinutes", STUDIO_MIN_IDLE_MINUTES, DEFAULT_STUDIO_IDLE_LIMITS.maxIdleTimeoutMinutes),
+        maxIdleTimeoutMinutes: r.integer("studioMaxIdleTimeoutMinutes", STUDIO_MIN_IDLE_MINUTES, DEFAULT_STUDIO_IDLE_LIMITS.maxUserIdleTimeoutMinutes),
         lifecycleConfig: r.boolean("studioLifecycleConfig"),
     };
     if (studio.idleTimeoutMinutes > studio.maxIdleTimeoutMinutes) {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PERSONA_TAG_KEY } from "../policies/catalog";
-import { STUDIO_IDLE_MINUTES, StudioUser, UserRole } from "./config";
+import { STUDIO_MIN_IDLE_MINUTES, StudioUser, UserRole } from "./config";
 import { Scope, studioAppsPolicy } from "./iamDocuments";
 
 export interface StudioArgs {
@@ -61,7 +61,7 @@ export class Studio extends pulumi.ComponentResource {
                 idleSettings: {
                     lifecycleManagement: "ENABLED",
                     idleTimeoutInMinutes: args.idleShutdown.defaultMinutes,
-                    minIdleTimeoutInMinutes: STUDIO_IDLE_MINUTES.min,
+                    minIdleTimeoutInMinutes: STUDIO_MIN_IDLE_MINUTES,
                     maxIdleTimeoutInMinutes: args.idleShutdown.maxMinutes,
                 },
             },

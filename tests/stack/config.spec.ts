@@ -111,7 +111,8 @@ describe("stack configuration", () => {
         ["modelApprovalStatus", "Rejected", "PendingManualApproval, Approved"],
         ["alertEmails", ["ops"], "e-mail addresses"],
         ["mlflowServerSize", "Tiny", "Small, Medium, Large"],
-        ["studioIdleTimeoutMinutes", 30, "from 60 to 525600"],
+        ["studioIdleTimeoutMinutes", 30, "from 60 to 240"],
+        ["studioMaxIdleTimeoutMinutes", 2000, "from 60 to 1440"],
         ["monthlyBudgetUsd", 0, "from 1 to 1000000"],
     ];
     for (const [key, value, allowed] of outOfRange) {
@@ -143,8 +144,8 @@ describe("stack configuration", () => {
     });
 
     it("refuses an idle default above the maximum users may choose", () => {
-        const [problem] = problemsOf(raw({ studioIdleTimeoutMinutes: 300, studioMaxIdleTimeoutMinutes: 240 }));
-        expect(problem).to.contain("studioIdleTimeoutMinutes").and.contain("300").and.contain("240");
+        const [problem] = problemsOf(raw({ studioIdleTimeoutMinutes: 180, studioMaxIdleTimeoutMinutes: 120 }));
+        expect(problem).to.contain("studioIdleTimeoutMinutes").and.contain("180").and.contain("120");
     });
 
     it("refuses budget thresholds that are not whole percentages", () => {
