@@ -145,8 +145,8 @@ export function worstCaseJobCostUsd(
 export const PRICING_BASIS = {
     /** Region of the list prices; other regions differ. */
     region: "us-east-1",
-    /** Date the list prices were last set. */
-    asOf: "2026-11-23",
+    /** When the list prices above were written down (not a live lookup). */
+    asOf: "2026-11",
     source: "https://aws.amazon.com/sagemaker/pricing/ (on-demand: training, processing, Studio JupyterLab)",
     /** Fraction of the on-demand price a managed spot training job typically saves: an assumption. */
     typicalManagedSpotSavings: 0.7,

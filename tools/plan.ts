@@ -144,8 +144,9 @@ async function main(): Promise<void> {
         out.push(`  steps:      ${stepsLine(definition)}`);
         out.push("");
         out.push("Outputs");
+        const outputWidth = Math.max(...Object.keys(stack.outputs).map((key) => key.length)) + 1;
         for (const [key, value] of Object.entries(stack.outputs)) {
-            out.push(`  ${key.padEnd(18)} ${value === undefined ? "(known after deployment)" : typeof value === "string" ? value : JSON.stringify(value)}`);
+            out.push(`  ${key.padEnd(outputWidth)} ${value === undefined ? "(known after deployment)" : typeof value === "string" ? value : JSON.stringify(value)}`);
         }
         out.push("");
         out.push(...formatCostReport(cost));
