@@ -148,7 +148,10 @@ describe("the program (dev stack, offline)", () => {
             expect(domain.inputs).to.include({ authMode: "IAM", domainName: "drone-dev-studio", vpcId: "vpc-0a1b2c3d4e5f60718" });
             expect(domain.inputs.kmsKeyId).to.equal(adopt.outputs.kmsKeyArn);
             expect(domain.inputs.defaultUserSettings.executionRole).to.equal(`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/drone-dev-data-scientist`);
-            expect(domain.inputs.defaultUserSettings.jupyterLabAppSettings.defaultResourceSpec).to.deep.equal({ instanceType: "ml.t3.medium" });
+            expect(domain.inputs.defaultUserSettings.jupyterLabAppSettings.defaultResourceSpec).to.deep.equal({
+                instanceType: "ml.t3.medium",
+                lifecycleConfigArn: adopt.outputs.studioLifecycleConfigArn,
+            });
             const profiles = resourcesOfType(adopt, "aws:sagemaker/userProfile:UserProfile").map((p) => [p.inputs.userProfileName, p.inputs.userSettings.executionRole]);
             expect(profiles).to.deep.equal([
                 ["data-scientist", `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/drone-dev-data-scientist`],
@@ -198,6 +201,7 @@ describe("the program (dev stack, offline)", () => {
             expect(adopt.outputs.bucketPrefixes).to.deep.equal({
                 datasets: `s3://${BUCKET}/datasets/`,
                 models: `s3://${BUCKET}/models/`,
+                mlflow: `s3://${BUCKET}/mlflow/`,
                 evaluation: `s3://${BUCKET}/evaluation/`,
                 code: `s3://${BUCKET}/code/`,
                 checkpoints: `s3://${BUCKET}/checkpoints/`,
