@@ -42,7 +42,7 @@ DEFAULT_OUTPUTS: dict[str, Any] = {
     "region": "us-east-1",
     "bucketName": _DEFAULT_BUCKET,
     "bucketPrefixes": {
-        prefix: f"s3://{_DEFAULT_BUCKET}/{prefix}/" for prefix in ("datasets", "models", "evaluation", "code", "checkpoints")
+        prefix: f"s3://{_DEFAULT_BUCKET}/{prefix}/" for prefix in ("datasets", "models", "evaluation", "code", "checkpoints", "mlflow")
     },
     "pipelineName": "drone-dev-yolo11-training",
     "defaultInputData": f"s3://{_DEFAULT_BUCKET}/datasets/drone-detection/",

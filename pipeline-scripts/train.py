@@ -16,8 +16,10 @@ metric definitions:
     val_precision=<v>  val_recall=<v>  val_mAP50=<v>  val_mAP50_95=<v>
 
 (one per line). After the last epoch the val_* lines are printed once more for best.pt, so the final
-value SageMaker records belongs to the model in model.tar.gz. On failure the reason goes to
-$SM_OUTPUT_DIR/failure and the exit code is non-zero. README.md describes the whole contract.
+value SageMaker records belongs to the model in model.tar.gz. With MLFLOW_TRACKING_URI (or
+--mlflow-tracking-uri) set, params, per-epoch metrics and the model also go to that MLflow tracking server
+(yolo_pipeline/tracking.py). On failure the reason goes to $SM_OUTPUT_DIR/failure and the exit code is
+non-zero. README.md describes the whole contract.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import platform
 import shutil
 import sys
@@ -36,7 +39,7 @@ from typing import Sequence
 
 import yaml
 
-from yolo_pipeline import cli, container, dataset, offline
+from yolo_pipeline import cli, container, dataset, offline, tracking
 
 LOGGER = logging.getLogger(Path(__file__).stem)
 
@@ -104,6 +107,12 @@ def parse_args(argv: Sequence[str] | None = None, env: dict[str, str] | None = N
                     help="auto (first GPU if present, else CPU), cpu, or a GPU index")
     hp.add_argument("--plots", type=cli.boolean("plots"), default=default("plots", "true"),
                     help="write training plots to the output data dir")
+    tracking_args = parser.add_argument_group("experiment tracking")
+    tracking_args.add_argument("--mlflow-tracking-uri", type=tracking.tracking_uri,
+                        default=default("mlflow_tracking_uri", (os.environ if env is None else env).get("MLFLOW_TRACKING_URI", "")),
+                        help="MLflow tracking server (SageMaker tracking server ARN, http(s):// URL or file: URI) to log "
+                             "params, metrics and the model to; default $MLFLOW_TRACKING_URI, empty: no tracking. "
+                             "The experiment is $MLFLOW_EXPERIMENT_NAME (default " + tracking.DEFAULT_EXPERIMENT + ")")
     paths = parser.add_argument_group("paths (SageMaker environment variable → /opt/ml path → local path)")
     paths.add_argument("--data-dir", type=Path, default=path("SM_CHANNEL_DATASET", "/opt/ml/input/data/dataset", "dataset"),
                        help="dataset root (data.yaml, images/, labels/)")
@@ -122,6 +131,28 @@ def hyperparameters_of(args) -> dict[str, object]:
         "seed": args.seed, "optimizer": args.optimizer, "workers": args.workers, "device": args.device,
         "plots": args.plots,
     }
+
+
+def tracking_params(args, spec: dataset.DatasetSpec, report: dataset.ValidationReport, weights: Path | None,
+                    fingerprint: str) -> dict[str, object]:
+    """The MLflow params train.py adds to Ultralytics' own (which hold every training argument under its names).
+
+    `device` is left to Ultralytics, which logs the device it resolved ("auto" here would clash with it).
+    """
+    params = {k: v for k, v in hyperparameters_of(args).items() if k != "device"}
+    params.update(
+        initial_weights=weights.name if weights else f"{args.model_variant}.yaml",
+        dataset_fingerprint=fingerprint,
+        dataset_classes=",".join(spec.class_names),
+        **{f"dataset_{name}_images": split.images for name, split in report.splits.items()},
+    )
+    return params
+
+
+def tracking_tags(args) -> dict[str, str]:
+    tags = {"model_variant": args.model_variant, "sagemaker.training_job_name": tracking.training_job_name() or "",
+            "sagemaker.training_job_arn": os.environ.get("TRAINING_JOB_ARN", "")}
+    return {k: v for k, v in tags.items() if v}
 
 
 def find_pretrained_weights(variant: str, folders: Sequence[Path]) -> Path | None:
@@ -317,15 +348,35 @@ def train(args) -> dict[str, object]:
 
     search = [args.weights_dir, spec.root, BUNDLE_DIR]
     weights = find_pretrained_weights(args.model_variant, search)
-    offline.configure(weights_dir=weights.parent if weights else None)
-    from ultralytics import YOLO
+    tracker = tracking.Tracker.from_environment(args.mlflow_tracking_uri)
+    offline.configure(weights_dir=weights.parent if weights else None, mlflow=tracker is not None)
 
     device = offline.resolve_device(args.device)
-    checkpoint_dir = args.checkpoint_dir
-    checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    run_dir = checkpoint_dir / RUN_NAME
+    args.checkpoint_dir.mkdir(parents=True, exist_ok=True)
     config = run_config(args, spec, weights)
-    checkpoint = inspect_checkpoint(checkpoint_dir, config)
+    checkpoint = inspect_checkpoint(args.checkpoint_dir, config)
+    if tracker:
+        tracker.start(args.checkpoint_dir, continue_run=checkpoint.state in ("resumable", "complete"),
+                      params=tracking_params(args, spec, report, weights, config["dataset"]), tags=tracking_tags(args))
+    try:
+        summary = run_training(args, spec, report, weights, search, device, checkpoint, config, tracker, started)
+    except BaseException as e:
+        if tracker:
+            tracker.fail("KILLED" if isinstance(e, KeyboardInterrupt) else "FAILED")
+        raise
+    if tracker:
+        tracker.finish(args.model_dir)
+    return summary
+
+
+def run_training(args, spec: dataset.DatasetSpec, report: dataset.ValidationReport, weights: Path | None,
+                 search: Sequence[Path], device: str, checkpoint: Checkpoint, config: dict[str, object],
+                 tracker: tracking.Tracker | None, started: float) -> dict[str, object]:
+    """Train, resume or reuse the finished run as `checkpoint` says, export, write training_summary.json."""
+    from ultralytics import YOLO
+
+    checkpoint_dir = args.checkpoint_dir
+    run_dir = checkpoint_dir / RUN_NAME
     data_yaml = dataset.write_local_data_yaml(spec, checkpoint_dir / "data.yaml", splits=("train", "val"))
     common = {"data": str(data_yaml), "device": device, "workers": args.workers, "plots": args.plots}
     printer = MetricPrinter()
@@ -341,6 +392,8 @@ def train(args) -> dict[str, object]:
         LOGGER.info("Resuming from %s: %d of %d epochs done.", checkpoint.last, checkpoint.epochs_done, args.epochs)
         model = YOLO(str(checkpoint.last))
         printer.attach(model)
+        if tracker:
+            tracker.attach(model)
         fit(model, args, {"resume": True, **common})  # everything else comes back from the checkpoint
         final = printer.final_metrics or final_metrics_from_checkpoint(run_dir / "weights" / "best.pt")
     else:
@@ -351,6 +404,8 @@ def train(args) -> dict[str, object]:
         (checkpoint_dir / RUN_CONFIG).write_text(json.dumps(config, indent=2), encoding="utf-8")
         model = start_model(args, weights, search)
         printer.attach(model)
+        if tracker:
+            tracker.attach(model)
         fit(model, args, {
             "epochs": args.epochs, "batch": args.batch_size, "imgsz": args.image_size, "lr0": args.learning_rate,
             "patience": args.patience, "seed": args.seed, "optimizer": args.optimizer, "amp": device != "cpu",
@@ -361,6 +416,7 @@ def train(args) -> dict[str, object]:
 
     export_model(run_dir, args.model_dir, args.output_data_dir, spec.class_names)
     summary = build_summary(args, checkpoint, weights, device, final, spec, report, config["dataset"], read_results(run_dir))
+    summary["mlflow"] = tracker.summary() if tracker else None
     summary["duration_seconds"] = round(time.time() - started, 1)
     (args.model_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return summary

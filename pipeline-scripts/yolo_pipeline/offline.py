@@ -10,7 +10,8 @@ with no internet. Ultralytics reaches for the network in several places; each is
   Ultralytics config folder; matplotlib's bundled DejaVuSans.ttf is copied there under both names it
   asks for (Arial.ttf, Arial.Unicode.ttf), so no system font is needed.
 - Settings: sync, hub and every experiment-tracker integration off (mlflow, wandb, …); the pipeline
-  logs its own metrics.
+  logs its own metrics. Only MLflow can be switched back on (`configure(mlflow=True)`), by train.py when
+  a tracking server is configured (see yolo_pipeline/tracking.py).
 - Downloads are refused outright: `safe_download` tries urllib (no timeout) *before* it consults
   YOLO_OFFLINE, so a missing weights file would stall for minutes in a VPC that drops packets. The AMP
   check on GPUs loads yolo11n.pt that way; with the refusal it logs "checks skipped" and keeps AMP on.
@@ -68,13 +69,15 @@ def _install_fonts(folder: Path) -> None:
             shutil.copyfile(source, target)
 
 
-def configure(config_dir: Path | str | None = None, weights_dir: Path | str | None = None) -> Path:
+def configure(config_dir: Path | str | None = None, weights_dir: Path | str | None = None, mlflow: bool = False) -> Path:
     """Set up Ultralytics to run offline; returns the YOLO_CONFIG_DIR used. Idempotent.
 
     Args:
         config_dir: YOLO_CONFIG_DIR to use (default: $YOLO_CONFIG_DIR, else a folder in the temp dir).
         weights_dir: Ultralytics' weights_dir setting, where `YOLO("<name>.pt")` also looks for a file
             (default: a folder inside the config dir).
+        mlflow: turn Ultralytics' MLflow callbacks on (they log to $MLFLOW_TRACKING_URI). Off by default:
+            with it off, mlflow is never imported.
     """
     global _configured_dir
     if _configured_dir is not None:
@@ -93,6 +96,7 @@ def configure(config_dir: Path | str | None = None, weights_dir: Path | str | No
     from ultralytics.utils import downloads
 
     updates = {key: False for key in DISABLED_SETTINGS if key in SETTINGS}
+    updates["mlflow"] = bool(mlflow)
     updates.update(
         runs_dir=str(folder / "runs"),
         datasets_dir=str(folder / "datasets"),

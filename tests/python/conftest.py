@@ -18,8 +18,10 @@ import subprocess
 import sys
 import tarfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -209,13 +211,16 @@ class TrainedModel:
     resumed: subprocess.CompletedProcess
 
 
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory, bundle, dataset, yolo_config_dir, offline_ultralytics) -> TrainedModel:
-    """Train yolo11n from yaml for 2 epochs, killed after epoch 1 (a spot interruption), then restarted."""
+def train_interrupted_then_resumed(job: Job, hps: dict[str, str] | None = None,
+                                   also_wait_for: Callable[[], bool] | None = None) -> TrainedModel:
+    """Run train.py in `job`, SIGKILL it after epoch 1 (a spot interruption), then run it again to the end.
+
+    The kill comes right after epoch 1's metric lines, once `also_wait_for()` is true as well (polled for up
+    to 60 s; e.g. until other epoch-end callbacks have written what a test needs).
+    """
     from ultralytics.utils.patches import torch_load
 
-    job = training_job(tmp_path_factory.mktemp("training"), bundle, dataset.root, yolo_config_dir)
-    args = toolkit_args(TRAIN_HPS)
+    args = toolkit_args(TRAIN_HPS if hps is None else hps)
     first = job.start("train.py", *args, stderr_path=job.root / "interrupted.stderr")
     watchdog = threading.Timer(TIMEOUT, first.kill)
     watchdog.start()
@@ -225,6 +230,9 @@ def trained(tmp_path_factory, bundle, dataset, yolo_config_dir, offline_ultralyt
         lines.append(line)
         seen_epoch_1 |= line.strip() == "epoch=1"
         if seen_epoch_1 and line.startswith("val_mAP50_95="):
+            deadline = time.monotonic() + 60
+            while also_wait_for is not None and not also_wait_for() and time.monotonic() < deadline:
+                time.sleep(0.05)
             first.kill()  # SIGKILL: no cleanup, like an instance taken away
             break
     first.wait()
@@ -236,6 +244,13 @@ def trained(tmp_path_factory, bundle, dataset, yolo_config_dir, offline_ultralyt
     at_interrupt = {"epoch": ckpt.get("epoch"), "has_optimizer": ckpt.get("optimizer") is not None}
     resumed = job.run("train.py", *args)
     return TrainedModel(job, stdout, first.returncode, at_interrupt, resumed)
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, bundle, dataset, yolo_config_dir, offline_ultralytics) -> TrainedModel:
+    """Train yolo11n from yaml for 2 epochs, killed after epoch 1 (a spot interruption), then restarted."""
+    return train_interrupted_then_resumed(training_job(tmp_path_factory.mktemp("training"), bundle, dataset.root,
+                                                       yolo_config_dir))
 
 
 @pytest.fixture(scope="session")

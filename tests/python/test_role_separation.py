@@ -79,9 +79,10 @@ def test_the_data_scientist_role_may_list_the_bucket_and_read_datasets_models_an
     setup = aws.client("s3")
     for prefix in ("models/", "evaluation/", "code/", "checkpoints/"):
         setup.put_object(Bucket=aws.bucket, Key=f"{prefix}readable-check.txt", Body=b"x")
-    for prefix in ("models/", "evaluation/"):
+    # code/ too: the Studio lifecycle script installs the project's code bundle under the user's role.
+    for prefix in ("models/", "evaluation/", "code/"):
         assert_allowed(get(aws, "data-scientist", f"{prefix}readable-check.txt"))
-    for prefix in ("code/", "checkpoints/"):  # not in the data scientist's read list
+    for prefix in ("checkpoints/",):  # not in the data scientist's read list
         assert_refused(get(aws, "data-scientist", f"{prefix}readable-check.txt"))
         assert_allowed(get(aws, "setup", f"{prefix}readable-check.txt"))
 
