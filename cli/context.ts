@@ -76,11 +76,13 @@ export function createContext(options: GlobalOptions, deps: RunDeps): CommandCon
     return { io: deps.io, sleep: deps.sleep, now: deps.now, newToken: deps.newToken, options, stack, clients };
 }
 
-export interface ResolvedPipeline {
+export interface ResolvedName {
     readonly name: string;
-    /** How the name was found, for the user: `--pipeline` or the stack's naming rule (components/naming.ts). */
+    /** How the name was found, for the user: a flag (`--pipeline`, `--group`) or the stack's naming rule (components/naming.ts). */
     readonly source: string;
 }
+
+export type ResolvedPipeline = ResolvedName;
 
 /** `--pipeline` wins; otherwise the name the stack gave its pipeline (components/naming.ts). */
 export function resolvePipeline(explicit: string | undefined, stack: PlatformConfig): ResolvedPipeline {
@@ -96,6 +98,30 @@ export function resolvePipeline(explicit: string | undefined, stack: PlatformCon
 /** Writes which pipeline a command acts on, so that a derived name never surprises. */
 export function notePipeline(context: CommandContext, pipeline: ResolvedPipeline): void {
     context.io.stderr.write(`pipeline ${pipeline.name} (${pipeline.source})\n`);
+}
+
+/**
+ * `--group` wins; otherwise the model package group the stack registers passing models in
+ * (components/naming.ts). A stack with `modelRegistry: false` has none, so then `--group` is required.
+ */
+export function resolveModelPackageGroup(explicit: string | undefined, stack: PlatformConfig): ResolvedName {
+    if (explicit !== undefined) {
+        return { name: explicit, source: "given by --group" };
+    }
+    if (!stack.governance.modelRegistry) {
+        throw new UsageError([
+            `stack ${stack.stack} has modelRegistry: false, so it has no model package group; name one with --group.`,
+        ]);
+    }
+    return {
+        name: resourceNames(stack.namePrefix, stack.stack).modelPackageGroup,
+        source: `derived from stack ${stack.stack}, namePrefix ${stack.namePrefix}; --group overrides`,
+    };
+}
+
+/** Writes which model package group a command acts on, like notePipeline. */
+export function noteModelPackageGroup(context: CommandContext, group: ResolvedName): void {
+    context.io.stderr.write(`model package group ${group.name} (${group.source})\n`);
 }
 
 /** A command's body: the context, then commander's positional arguments and the command's own options. */

@@ -2,8 +2,10 @@
 // as a function of its arguments (and, for tests, of its terminal and clients); it returns the exit code.
 import { Command, CommanderError, Option } from "commander";
 import { version } from "../package.json";
+import { registerApproval } from "./commands/approve";
 import { registerExecutions } from "./commands/executions";
 import { registerList } from "./commands/list";
+import { registerModels } from "./commands/models";
 import { registerStart } from "./commands/start";
 import { registerStop } from "./commands/stop";
 import { registerWatch } from "./commands/watch";
@@ -15,7 +17,9 @@ export const DEFAULT_STACK = "dev";
 
 export function buildProgram(deps: RunDeps, setExitCode: (code: number) => void): Command {
     const program = new Command("yolo-pipeline")
-        .description("Operate the YOLO11 training pipeline of the SageMaker platform stack (AWS CLI conventions: --profile, --region, --json).")
+        .description(
+            "Operate the YOLO11 training pipeline of the SageMaker platform stack and its model registry (AWS CLI conventions: --profile, --region, --json).",
+        )
         .version(version, "--version", "print the CLI version")
         .addOption(
             new Option("--profile <name>", "AWS profile; must be one of the stack's allowedProfiles").env("AWS_PROFILE").default(DEFAULT_PROFILE),
@@ -46,6 +50,8 @@ export function buildProgram(deps: RunDeps, setExitCode: (code: number) => void)
     registerWatch(program, action);
     registerExecutions(program, action);
     registerStop(program, action);
+    registerModels(program, action);
+    registerApproval(program, action);
     return program;
 }
 

@@ -1,6 +1,7 @@
 // What `watch` shows: a snapshot of an execution and its steps, the changes between two snapshots, and
 // the polling backoff. Pure, so that the display is tested without AWS or a terminal.
 import type { PipelineExecutionStep } from "@aws-sdk/client-sagemaker";
+import { QUALITY_METRICS } from "../components/pipelineDefinition";
 import { durationBetween, formatDuration, formatTime, table } from "./format";
 
 /** Steps the API has not listed yet: still to come while the execution runs, never run once it ended. */
@@ -16,6 +17,12 @@ export interface StepRow {
     readonly failureReason?: string;
     readonly attempts?: number;
     readonly cached: boolean;
+    /** Condition steps: "True" (the IfSteps ran) or "False" (the ElseSteps ran). */
+    readonly conditionOutcome?: string;
+    /** RegisterModel steps: the model package (version) they created. */
+    readonly modelPackageArn?: string;
+    /** A Fail step: it ends the execution on purpose, with its ErrorMessage as the reason. */
+    readonly failStep?: boolean;
 }
 
 export interface Snapshot {
@@ -50,15 +57,20 @@ export function summariseSteps(definitionSteps: readonly string[], listed: reado
         }
         const end = step.EndTime;
         const start = step.StartTime;
+        const metadata = step.Metadata;
         return {
             name,
             status: step.StepStatus ?? "Unknown",
             start,
             end,
             durationMs: durationBetween(start, end ?? (start ? now : undefined)),
-            failureReason: step.FailureReason || undefined,
+            // A Fail step's resolved ErrorMessage says why (e.g. which metric missed its minimum).
+            failureReason: metadata?.Fail?.ErrorMessage || step.FailureReason || undefined,
             attempts: step.AttemptCount,
             cached: Boolean(step.CacheHitResult?.SourcePipelineExecutionArn),
+            ...(metadata?.Condition?.Outcome ? { conditionOutcome: metadata.Condition.Outcome } : {}),
+            ...(metadata?.RegisterModel?.Arn ? { modelPackageArn: metadata.RegisterModel.Arn } : {}),
+            ...(metadata?.Fail !== undefined ? { failStep: true } : {}),
         };
     });
 }
@@ -73,6 +85,8 @@ export type ProgressEvent =
           readonly durationMs?: number;
           readonly failureReason?: string;
           readonly cached: boolean;
+          readonly conditionOutcome?: string;
+          readonly modelPackageArn?: string;
       };
 
 /** What changed since the previous snapshot (on the first: every step that has started, and the execution). */
@@ -94,6 +108,8 @@ export function diffSnapshots(previous: Snapshot | undefined, next: Snapshot, no
             ...(final ? { durationMs: step.durationMs } : {}),
             ...(step.failureReason ? { failureReason: step.failureReason } : {}),
             cached: step.cached,
+            ...(step.conditionOutcome ? { conditionOutcome: step.conditionOutcome } : {}),
+            ...(step.modelPackageArn ? { modelPackageArn: step.modelPackageArn } : {}),
         });
     }
     if (previous?.status !== next.status) {
@@ -108,13 +124,60 @@ export function diffSnapshots(previous: Snapshot | undefined, next: Snapshot, no
     return events;
 }
 
-/** One line per change, for logs and pipes: `<time> <what> <status>[ after <duration>][: <reason>]`. */
+/** What a finished step decided or made: a Condition's outcome, a RegisterModel step's model package. */
+function stepResult(step: { conditionOutcome?: string; modelPackageArn?: string }): string | undefined {
+    if (step.conditionOutcome) {
+        return `outcome ${step.conditionOutcome}`;
+    }
+    return step.modelPackageArn ? `registered ${step.modelPackageArn}` : undefined;
+}
+
+/**
+ * One line per change, for logs and pipes:
+ * `<time> <what> <status>[ after <duration>][ (cached)][ (outcome True|registered <arn>)][: <reason>]`.
+ */
 export function eventLine(event: ProgressEvent): string {
     const subject = event.kind === "step" ? `step ${event.step}` : "execution";
     const after = event.durationMs !== undefined ? ` after ${formatDuration(event.durationMs)}` : "";
     const cached = event.kind === "step" && event.cached ? " (cached)" : "";
+    const result = event.kind === "step" ? stepResult(event) : undefined;
     const reason = event.failureReason ? `: ${event.failureReason}` : "";
-    return `${formatTime(event.at)} ${subject} ${event.status}${after}${cached}${reason}`;
+    return `${formatTime(event.at)} ${subject} ${event.status}${after}${cached}${result ? ` (${result})` : ""}${reason}`;
+}
+
+/** The quality-gate metric a Fail step stands for (QUALITY_METRICS), if it is one of the gate's. */
+export function gateMetricOf(stepName: string): string | undefined {
+    return QUALITY_METRICS.find((metric) => metric.fail === stepName)?.label;
+}
+
+export interface ExecutionOutcome {
+    /** Steps that failed (or carry a failure reason), with why; a Fail step's reason is its ErrorMessage. */
+    readonly failed: readonly { readonly step: string; readonly reason?: string; readonly failStep: boolean; readonly gateMetric?: string }[];
+    /** The model package a RegisterModel step created. */
+    readonly modelPackageArn?: string;
+}
+
+/** What an execution's steps say about how it ended: which steps failed and why, and what it registered. */
+export function executionOutcome(steps: readonly StepRow[]): ExecutionOutcome {
+    const failed = steps
+        .filter((step) => step.status === "Failed" || step.failureReason)
+        .map((step) => {
+            const gateMetric = gateMetricOf(step.name);
+            return {
+                step: step.name,
+                ...(step.failureReason ? { reason: step.failureReason } : {}),
+                failStep: Boolean(step.failStep) || gateMetric !== undefined,
+                ...(gateMetric ? { gateMetric } : {}),
+            };
+        });
+    const registered = steps.find((step) => step.modelPackageArn && step.status === "Succeeded");
+    return { failed, ...(registered?.modelPackageArn ? { modelPackageArn: registered.modelPackageArn } : {}) };
+}
+
+/** `FailMAP50 (quality gate: mAP50 below its minimum): <reason>`, or `<step>: <reason>` for other failures. */
+export function describeFailure(failure: ExecutionOutcome["failed"][number]): string {
+    const gate = failure.gateMetric ? ` (quality gate: ${failure.gateMetric} below its minimum)` : failure.failStep ? " (Fail step)" : "";
+    return `${failure.step}${gate}${failure.reason ? `: ${failure.reason}` : ""}`;
 }
 
 /** The live view on a terminal, redrawn in place on every poll. */
@@ -127,7 +190,7 @@ export function renderSnapshot(snapshot: Snapshot, now: Date, nextPollMs?: numbe
             ["STEP", "STATUS", "STARTED", "ENDED", "DURATION", "ATTEMPTS"],
             snapshot.steps.map((step) => [
                 step.name,
-                step.cached ? `${step.status} (cached)` : step.status,
+                [step.status, ...(step.cached ? ["(cached)"] : []), ...(step.conditionOutcome ? [`(outcome ${step.conditionOutcome})`] : [])].join(" "),
                 formatTime(step.start),
                 formatTime(step.end),
                 formatDuration(step.durationMs),
@@ -137,6 +200,9 @@ export function renderSnapshot(snapshot: Snapshot, now: Date, nextPollMs?: numbe
     );
     for (const step of snapshot.steps.filter((s) => s.failureReason)) {
         lines.push(`${step.name} failed: ${step.failureReason}`);
+    }
+    for (const step of snapshot.steps.filter((s) => s.modelPackageArn)) {
+        lines.push(`${step.name} registered ${step.modelPackageArn}`);
     }
     if (snapshot.failureReason) {
         lines.push(`execution failed: ${snapshot.failureReason}`);

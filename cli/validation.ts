@@ -6,7 +6,7 @@
 import type { StartPipelineExecutionCommandInput } from "@aws-sdk/client-sagemaker";
 import * as fs from "fs";
 import { HYPERPARAMETER_RANGES, MODEL_VARIANTS } from "../components/config";
-import { PARAMETERS } from "../components/pipelineDefinition";
+import { MODEL_APPROVAL_STATUSES, PARAMETERS, QUALITY_METRICS } from "../components/pipelineDefinition";
 import { Limit, PackLimits, packLimits } from "../policies/limits";
 import { DeployedDefinition, effectiveParameters, parameterUsages, ParameterUsage, RunCost, worstCaseRunCost } from "./definition";
 import { UsageError } from "./errors";
@@ -33,11 +33,25 @@ export const PARAMETER_FLAGS: readonly ParameterFlag[] = [
     { flag: "--evaluation-instance-type", parameter: PARAMETERS.evaluationInstanceType, description: "evaluation instance type" },
     { flag: "--patience", parameter: PARAMETERS.patience, description: "early-stopping patience in epochs (0 disables)" },
     { flag: "--seed", parameter: PARAMETERS.seed, description: "random seed" },
+    // The quality gate's minimums (--min-map50-95, --min-map50, --min-precision, --min-recall).
+    ...QUALITY_METRICS.map((metric) => ({
+        flag: `--min-${metric.label.toLowerCase()}`,
+        parameter: metric.parameter,
+        description: `quality gate: minimum ${metric.label} of the evaluation, 0-1; below it the model is not registered and the run fails`,
+    })),
+    {
+        flag: "--model-approval-status",
+        parameter: PARAMETERS.modelApprovalStatus,
+        description: `status the registered model version starts in (${MODEL_APPROVAL_STATUSES.join("|")})`,
+    },
 ];
 
-/** The key commander stores a flag's value under (`--batch-size` → `batchSize`). */
+/** The key commander stores a flag's value under (`--batch-size` → `batchSize`, `--min-map50-95` → `minMap5095`), as commander camel-cases it. */
 export function optionKey(flag: string): string {
-    return flag.replace(/^--/, "").replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    return flag
+        .replace(/^--/, "")
+        .split("-")
+        .reduce((key, word) => key + word.charAt(0).toUpperCase() + word.slice(1));
 }
 
 /** A value the user asked for, with the words they used for it (for error messages). */
@@ -102,6 +116,14 @@ function decimalRule(range: { exclusiveMin: number; max: number }): Rule {
     };
 }
 
+function fractionRule(why = ""): Rule {
+    return (value) => {
+        const number = Number(value);
+        const ok = value.trim() !== "" && Number.isFinite(number) && number >= 0 && number <= 1;
+        return ok ? undefined : `a number from 0 to 1${why}`;
+    };
+}
+
 function oneOfRule(choices: readonly string[], why = ""): Rule {
     return (value) => (choices.includes(value) ? undefined : `one of ${choices.join(", ")}${why}`);
 }
@@ -119,6 +141,17 @@ const RULES_BY_NAME: Readonly<Record<string, Rule>> = {
     [PARAMETERS.seed]: integerRule(HYPERPARAMETER_RANGES.seed),
     [PARAMETERS.learningRate]: decimalRule(HYPERPARAMETER_RANGES.learningRate),
     [PARAMETERS.modelVariant]: oneOfRule(MODEL_VARIANTS),
+    // The gate compares a metric in [0, 1] with the minimum: above 1 no model could pass, below 0 every one would.
+    ...Object.fromEntries(QUALITY_METRICS.map((metric) => [metric.parameter, fractionRule(` (the quality gate's minimum ${metric.label})`)])),
+};
+
+/**
+ * Choices for a parameter the deployed definition declares without EnumValues: the statuses the stack
+ * lets a registered version start in. A bad value would only surface at the RegisterModel step, after
+ * training and evaluation have run (and been paid for).
+ */
+const CHOICES_WITHOUT_ENUM_VALUES: Readonly<Record<string, Rule>> = {
+    [PARAMETERS.modelApprovalStatus]: oneOfRule(MODEL_APPROVAL_STATUSES, " (statuses a registered model version may start in)"),
 };
 
 /** A check of a value; for a policy pack limit, also the policy whose level decides what a failure does. */
@@ -259,7 +292,11 @@ export function validateParameters(
             { rule: TYPE_RULES[declaration.Type] ?? (() => undefined) },
             ...(usages.get(parameter) ?? []).map((usage) => usageCheck(usage, limits)),
             ...(RULES_BY_NAME[parameter] ? [{ rule: RULES_BY_NAME[parameter] }] : []),
-            ...(declaration.EnumValues ? [{ rule: oneOfRule(declaration.EnumValues, " (EnumValues of the pipeline definition)") }] : []),
+            ...(declaration.EnumValues
+                ? [{ rule: oneOfRule(declaration.EnumValues, " (EnumValues of the pipeline definition)") }]
+                : CHOICES_WITHOUT_ENUM_VALUES[parameter]
+                  ? [{ rule: CHOICES_WITHOUT_ENUM_VALUES[parameter] }]
+                  : []),
         ];
         // The first refusing check is the one to fix; later ones would repeat it in other words.
         let refused: string | undefined;

@@ -5,7 +5,8 @@ import { ActionFactory, CommandContext, notePipeline, resolvePipeline } from "..
 import { EXIT, UsageError } from "../errors";
 import { durationBetween, formatDuration, formatTime, table } from "../format";
 import { writeJson, writeLine } from "../io";
-import { CONCURRENCY, executionParameters, isFinal, mapWithLimit, recentExecutions } from "../sagemaker";
+import { describeFailure, executionOutcome, ExecutionOutcome, summariseSteps } from "../progress";
+import { CONCURRENCY, executionParameters, executionSteps, isFinal, mapWithLimit, recentExecutions } from "../sagemaker";
 
 export interface ExecutionsCommandOptions {
     readonly pipeline?: string;
@@ -33,8 +34,15 @@ export interface ExecutionRow {
     readonly ended?: string;
     readonly durationSeconds?: number;
     readonly failureReason?: string;
+    /** Failed steps, with why; a quality-gate Fail step names its metric. */
+    readonly failedSteps?: ExecutionOutcome["failed"];
+    /** The model version a RegisterModel step registered. */
+    readonly modelPackageArn?: string;
     readonly parameters?: Record<string, string>;
 }
+
+/** Statuses whose steps say something worth a line: what failed, or what was registered. */
+const OUTCOME_STATUSES = new Set(["Succeeded", "Failed", "CompletedWithFailures"]);
 
 export async function executionsCommand(context: CommandContext, options: ExecutionsCommandOptions): Promise<number> {
     const maxResults = parseMaxResults(options.maxResults);
@@ -53,14 +61,19 @@ export async function executionsCommand(context: CommandContext, options: Execut
         const parameters = options.parameters
             ? Object.fromEntries((await executionParameters(client, arn)).map((p) => [p.Name ?? "", p.Value ?? ""]))
             : undefined;
+        const status = execution.PipelineExecutionStatus ?? summary.PipelineExecutionStatus;
+        // The execution's FailureReason is generic ("Step failure: ..."); the steps say which one and why.
+        const outcome = status && OUTCOME_STATUSES.has(status) ? executionOutcome(summariseSteps([], await executionSteps(client, arn), now, true)) : undefined;
         return {
             arn,
             displayName: summary.PipelineExecutionDisplayName,
-            status: execution.PipelineExecutionStatus ?? summary.PipelineExecutionStatus,
+            status,
             started: summary.StartTime?.toISOString(),
             ended: ended?.toISOString(),
             durationSeconds: duration === undefined ? undefined : Math.round(duration / 1000),
             failureReason: execution.FailureReason || undefined,
+            ...(outcome && outcome.failed.length > 0 ? { failedSteps: outcome.failed } : {}),
+            ...(outcome?.modelPackageArn ? { modelPackageArn: outcome.modelPackageArn } : {}),
             ...(parameters ? { parameters } : {}),
         };
     });
@@ -85,8 +98,15 @@ export async function executionsCommand(context: CommandContext, options: Execut
             : []),
     ]);
     writeLine(context.io.stdout, table(head, body));
-    for (const row of rows.filter((r) => r.failureReason)) {
-        writeLine(context.io.stdout, `${row.arn} failed: ${row.failureReason}`);
+    for (const row of rows) {
+        if (row.failedSteps && row.failedSteps.length > 0) {
+            writeLine(context.io.stdout, `${row.arn} failed at ${row.failedSteps.map(describeFailure).join("; ")}`);
+        } else if (row.failureReason) {
+            writeLine(context.io.stdout, `${row.arn} failed: ${row.failureReason}`);
+        }
+        if (row.modelPackageArn) {
+            writeLine(context.io.stdout, `${row.arn} registered ${row.modelPackageArn}`);
+        }
     }
     return EXIT.ok;
 }
@@ -95,7 +115,9 @@ export function registerExecutions(program: Command, action: ActionFactory): voi
     program
         .command("executions")
         .summary("list a pipeline's recent executions")
-        .description("List the pipeline's recent executions, newest first: status, start time, duration and, on request, parameters.")
+        .description(
+            "List the pipeline's recent executions, newest first: status, start time, duration and, on request, parameters. Below the table: for a failed execution the step that failed and why (a quality-gate Fail step names the metric below its minimum), for a successful one the model version it registered.",
+        )
         .option("--pipeline <name>", "pipeline name (default: the stack's)")
         .option("--max-results <n>", `how many executions, 1-${MAX_RESULTS_LIMIT}`, String(DEFAULT_MAX_RESULTS))
         .option("--parameters", "also show the parameter values each execution ran with")

@@ -2,45 +2,22 @@
 // jobs; the execution passes through Stopping to Stopped.
 import { DescribePipelineExecutionCommand, StopPipelineExecutionCommand } from "@aws-sdk/client-sagemaker";
 import { Command } from "commander";
-import * as readline from "readline";
 import { ActionFactory, CommandContext } from "../context";
-import { EXIT, UsageError } from "../errors";
+import { confirm, requireConfirmable } from "../confirm";
+import { EXIT } from "../errors";
 import { formatTime } from "../format";
-import { InputStream, OutputStream, writeJson, writeLine } from "../io";
+import { writeJson, writeLine } from "../io";
 import { isFinal, parseExecutionArn } from "../sagemaker";
 
 export interface StopCommandOptions {
     readonly yes?: boolean;
 }
 
-/** Asks on `output` and reads one line from `input`; end of input counts as no answer. */
-export function ask(input: InputStream, output: OutputStream, question: string): Promise<string> {
-    return new Promise((resolve) => {
-        const rl = readline.createInterface({ input, output: output as NodeJS.WritableStream, terminal: false });
-        let answered = false;
-        rl.on("close", () => {
-            if (!answered) {
-                resolve("");
-            }
-        });
-        output.write(question);
-        rl.once("line", (line) => {
-            answered = true;
-            rl.close();
-            resolve(line);
-        });
-    });
-}
-
-export const isYes = (answer: string): boolean => /^\s*y(es)?\s*$/i.test(answer);
-
 export async function stopCommand(context: CommandContext, executionArn: string, options: StopCommandOptions): Promise<number> {
     parseExecutionArn(executionArn);
     const { io } = context;
     // Without a terminal nobody can answer; a script has to say --yes explicitly.
-    if (!options.yes && !io.stdin.isTTY) {
-        throw new UsageError([`stop: refusing to stop ${executionArn} without confirmation: stdin is not a terminal. Pass --yes to stop it.`]);
-    }
+    requireConfirmable(io, options.yes, "stop", `stop ${executionArn}`);
     const client = context.clients.sagemaker;
     const execution = await client.send(new DescribePipelineExecutionCommand({ PipelineExecutionArn: executionArn }));
     const status = execution.PipelineExecutionStatus ?? "Unknown";
@@ -51,12 +28,8 @@ export async function stopCommand(context: CommandContext, executionArn: string,
         }
         return EXIT.ok;
     }
-    if (!options.yes) {
-        const answer = await ask(io.stdin, io.stderr, `Stop ${executionArn} (${status}, started ${formatTime(execution.CreationTime)})? [y/N] `);
-        if (!isYes(answer)) {
-            writeLine(io.stderr, "not stopped");
-            return EXIT.declined;
-        }
+    if (!(await confirm(io, options.yes, `Stop ${executionArn} (${status}, started ${formatTime(execution.CreationTime)})?`, "not stopped"))) {
+        return EXIT.declined;
     }
     // A fresh token per stop: the SDK resends it on its own retries, so one request stops once.
     await client.send(new StopPipelineExecutionCommand({ PipelineExecutionArn: executionArn, ClientRequestToken: context.newToken() }));

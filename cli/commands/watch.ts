@@ -6,7 +6,19 @@ import { ActionFactory, CommandContext, notePipeline, resolvePipeline } from "..
 import { EXIT, UsageError } from "../errors";
 import { formatEvaluation, readEvaluationReport, ReportResult } from "../evaluation";
 import { writeLine } from "../io";
-import { Backoff, diffSnapshots, eventLine, nextPollDelay, redraw, renderSnapshot, Snapshot, summariseSteps } from "../progress";
+import {
+    Backoff,
+    describeFailure,
+    diffSnapshots,
+    eventLine,
+    executionOutcome,
+    ExecutionOutcome,
+    nextPollDelay,
+    redraw,
+    renderSnapshot,
+    Snapshot,
+    summariseSteps,
+} from "../progress";
 import {
     executionDefinition,
     executionParameters,
@@ -90,8 +102,11 @@ export async function watchCommand(context: CommandContext, target: string, opti
         await context.sleep(delay);
     }
 
-    const evaluation = previous.status === "Succeeded" ? await readReport(context, definition, executionArn, executionId) : undefined;
-    report(context, previous, evaluation);
+    const outcome = executionOutcome(previous.steps);
+    // A run the quality gate failed was evaluated, so its report shows every metric, not only the one that missed.
+    const evaluated = previous.status === "Succeeded" || outcome.failed.some((failure) => failure.gateMetric !== undefined);
+    const evaluation = evaluated ? await readReport(context, definition, executionArn, executionId) : undefined;
+    report(context, previous, outcome, evaluation);
     return EXIT_BY_FINAL_STATUS[previous.status] ?? EXIT.error;
 }
 
@@ -118,8 +133,9 @@ async function readReport(context: CommandContext, definition: DeployedDefinitio
     return readEvaluationReport(context.clients.s3, evaluationReportUri(definition, { executionId, parameters }));
 }
 
-function report(context: CommandContext, snapshot: Snapshot, evaluation: ReportResult | undefined): void {
+function report(context: CommandContext, snapshot: Snapshot, outcome: ExecutionOutcome, evaluation: ReportResult | undefined): void {
     const { io } = context;
+    const gate = outcome.failed.find((failure) => failure.gateMetric !== undefined);
     if (context.options.json) {
         writeLine(
             io.stdout,
@@ -129,19 +145,27 @@ function report(context: CommandContext, snapshot: Snapshot, evaluation: ReportR
                 status: snapshot.status,
                 failureReason: snapshot.failureReason ?? null,
                 steps: snapshot.steps,
+                qualityGate: gate ? { failedStep: gate.step, metric: gate.gateMetric, reason: gate.reason ?? null } : null,
+                modelPackageArn: outcome.modelPackageArn ?? null,
                 evaluation: evaluation ?? null,
             }),
         );
         return;
     }
-    if (evaluation === undefined) {
-        const reasons = snapshot.steps.filter((step) => step.failureReason).map((step) => `${step.name}: ${step.failureReason}`);
+    if (snapshot.status !== "Succeeded") {
+        const reasons = outcome.failed.filter((failure) => failure.reason || failure.failStep).map(describeFailure);
         writeLine(io.stderr, `execution ${snapshot.status}${reasons.length > 0 ? ` (${reasons.join("; ")})` : snapshot.failureReason ? `: ${snapshot.failureReason}` : ""}`);
-    } else if ("report" in evaluation) {
+    }
+    if (evaluation !== undefined && "report" in evaluation) {
         writeLine(io.stdout);
         writeLine(io.stdout, formatEvaluation(evaluation.uri, evaluation.report));
-    } else {
+    } else if (evaluation !== undefined) {
         writeLine(io.stderr, `note: ${evaluation.note}`);
+    }
+    if (outcome.modelPackageArn) {
+        writeLine(io.stdout);
+        writeLine(io.stdout, `registered model version ${outcome.modelPackageArn}`);
+        writeLine(io.stderr, `review it with: yolo-pipeline models; approve it with: yolo-pipeline approve ${outcome.modelPackageArn}`);
     }
 }
 

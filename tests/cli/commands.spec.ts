@@ -4,6 +4,7 @@
 // each test name says which.
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import {
+    DescribeModelPackageCommand,
     DescribePipelineDefinitionForExecutionCommand,
     DescribePipelineExecutionCommand,
     DescribePipelineExecutionCommandOutput,
@@ -12,19 +13,20 @@ import {
     ListPipelineParametersForExecutionCommand,
     PipelineExecutionStep,
     StopPipelineExecutionCommand,
+    UpdateModelPackageCommand,
 } from "@aws-sdk/client-sagemaker";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import * as http from "http";
 import { AddressInfo } from "net";
-import { EVALUATION_REPORT, STEPS } from "../../components/pipelineDefinition";
+import { EVALUATION_REPORT, QUALITY_METRICS, STEPS } from "../../components/pipelineDefinition";
 import { PREFIXES } from "../../components/s3Layout";
 import { Clients } from "../../cli/clients";
 import { EXIT } from "../../cli/errors";
 import { formatTime } from "../../cli/format";
 import { createAwsSandbox, useSandboxInProcess } from "./support/aws";
 import { offlineClients, runCliInProcess } from "./support/cli";
-import { at, EVALUATION_REPORT_FIXTURE, step } from "./support/fixtures";
+import { at, conditionStep, EVALUATION_REPORT_FIXTURE, failStep, GATE_FAILURE_MESSAGE, MODEL_PACKAGE_ARN, registerModelStep, step } from "./support/fixtures";
 import { stackPipeline, StackPipeline } from "./support/stack";
 
 const EXECUTION_ID = "k3xq9c0fz1ab";
@@ -144,6 +146,44 @@ describe("cli commands (client mocks where moto lacks the API)", () => {
         expect(s3.commandCalls(GetObjectCommand)).to.have.length(0);
     });
 
+    const [firstGate] = QUALITY_METRICS;
+    const gatePassed = [...QUALITY_METRICS.map((metric, index) => conditionStep(metric.step, "True", 691 + index)), registerModelStep(STEPS.register, MODEL_PACKAGE_ARN, 696)];
+    const gateFailed = [conditionStep(firstGate.step, "False", 691), failStep(firstGate.fail, GATE_FAILURE_MESSAGE, 692)];
+
+    it("watch (client mock: moto lacks ListPipelineExecutionSteps) of a run the quality gate failed exits 3, names the metric and still prints the metrics", async () => {
+        polls([
+            [{ PipelineExecutionStatus: "Executing" }, [trainDone, evaluateDone]],
+            [{ PipelineExecutionStatus: "Failed", LastModifiedTime: at(700), FailureReason: "Step failure: One or multiple steps failed." }, [trainDone, evaluateDone, ...gateFailed]],
+        ]);
+        const result = await runCliInProcess(["watch", arn], { clients, now });
+        expect(result.code).to.equal(EXIT.executionFailed);
+        expect(result.stdout).to.include(`step ${firstGate.step} Succeeded after 1s (outcome False)`);
+        expect(result.stdout).to.include(`step ${firstGate.fail} Failed after 1s: ${GATE_FAILURE_MESSAGE}`);
+        expect(result.stderr).to.include(`execution Failed (${firstGate.fail} (quality gate: mAP50-95 below its minimum): ${GATE_FAILURE_MESSAGE})`);
+        expect(result.stdout).to.match(/mAP50-95\s+0\.535\n/);
+        expect(result.stdout).to.not.include("registered model version");
+    });
+
+    it("watch --json (client mock: moto lacks ListPipelineExecutionSteps) reports the failed gate metric and no model package", async () => {
+        polls([[{ PipelineExecutionStatus: "Failed", LastModifiedTime: at(700) }, [trainDone, evaluateDone, ...gateFailed]]]);
+        const result = await runCliInProcess(["--json", "watch", arn], { clients, now });
+        const last = JSON.parse(result.stdout.trim().split("\n").pop()!);
+        expect(last.qualityGate).to.deep.equal({ failedStep: firstGate.fail, metric: "mAP50-95", reason: GATE_FAILURE_MESSAGE });
+        expect(last.modelPackageArn).to.equal(null);
+        expect(last.steps.find((s: { name: string }) => s.name === firstGate.step).conditionOutcome).to.equal("False");
+    });
+
+    it("watch (client mock: moto lacks ListPipelineExecutionSteps) of a run that registered a model prints its model package ARN", async () => {
+        polls([[{ PipelineExecutionStatus: "Succeeded", LastModifiedTime: at(700) }, [trainDone, evaluateDone, ...gatePassed]]]);
+        const result = await runCliInProcess(["watch", arn], { clients, now });
+        expect(result.code).to.equal(EXIT.ok);
+        expect(result.stdout).to.include(`step ${STEPS.register} Succeeded after 2s (registered ${MODEL_PACKAGE_ARN})`);
+        expect(result.stdout).to.match(new RegExp(`Evaluation on the test split[\\s\\S]*\nregistered model version ${MODEL_PACKAGE_ARN}\n$`));
+        expect(result.stderr).to.include(`approve it with: yolo-pipeline approve ${MODEL_PACKAGE_ARN}`);
+        const json = await runCliInProcess(["--json", "watch", arn], { clients, now });
+        expect(JSON.parse(json.stdout.trim().split("\n").pop()!)).to.include({ modelPackageArn: MODEL_PACKAGE_ARN, qualityGate: null });
+    });
+
     it("watch (client mock: moto lacks ListPipelineExecutionSteps) exits 4 on Stopped", async () => {
         polls([[{ PipelineExecutionStatus: "Stopped", LastModifiedTime: at(50) }, [step(STEPS.train, "Stopped", 5, 45)]]]);
         const result = await runCliInProcess(["watch", arn], { clients, now });
@@ -213,6 +253,45 @@ describe("cli commands (client mocks where moto lacks the API)", () => {
         expect(result.code).to.equal(EXIT.ok);
         expect(JSON.parse(result.stdout)).to.deep.equal({ pipelineExecutionArn: arn, status: "Executing", stopRequested: true });
         expect(sagemaker.commandCalls(StopPipelineExecutionCommand)).to.have.length(1);
+    });
+
+    it("executions (client mock: moto lacks ListPipelineExecutionSteps) names the gate metric a failed run missed and the model a successful run registered", async () => {
+        const passed = `${pipelineArn(stack.name)}/execution/passed000000`;
+        sagemaker.on(ListPipelineExecutionsCommand).resolves({
+            PipelineExecutionSummaries: [
+                { PipelineExecutionArn: arn, StartTime: at(1000), PipelineExecutionStatus: "Failed" },
+                { PipelineExecutionArn: passed, StartTime: at(0), PipelineExecutionStatus: "Succeeded" },
+            ],
+        });
+        sagemaker.on(DescribePipelineExecutionCommand, { PipelineExecutionArn: arn }).resolves({ PipelineExecutionStatus: "Failed", LastModifiedTime: at(1700), FailureReason: "Step failure: One or multiple steps failed." });
+        sagemaker.on(DescribePipelineExecutionCommand, { PipelineExecutionArn: passed }).resolves({ PipelineExecutionStatus: "Succeeded", LastModifiedTime: at(700) });
+        sagemaker.on(ListPipelineExecutionStepsCommand, { PipelineExecutionArn: arn }).resolves({ PipelineExecutionSteps: [...gateFailed, evaluateDone, trainDone] });
+        sagemaker.on(ListPipelineExecutionStepsCommand, { PipelineExecutionArn: passed }).resolves({ PipelineExecutionSteps: [...gatePassed, evaluateDone, trainDone] });
+
+        const result = await runCliInProcess(["executions"], { clients, now: () => at(2000) });
+        expect(result.code, result.stderr).to.equal(EXIT.ok);
+        const lines = result.stdout.trim().split("\n");
+        expect(lines.slice(3)).to.deep.equal([
+            `${arn} failed at ${firstGate.fail} (quality gate: mAP50-95 below its minimum): ${GATE_FAILURE_MESSAGE}`,
+            `${passed} registered ${MODEL_PACKAGE_ARN}`,
+        ]);
+        const rows = JSON.parse((await runCliInProcess(["--json", "executions"], { clients, now: () => at(2000) })).stdout);
+        expect(rows[0].failedSteps).to.deep.equal([{ step: firstGate.fail, reason: GATE_FAILURE_MESSAGE, failStep: true, gateMetric: "mAP50-95" }]);
+        expect(rows[1].modelPackageArn).to.equal(MODEL_PACKAGE_ARN);
+        expect(rows[1]).to.not.have.property("failedSteps");
+    });
+
+    it("approve (client mock: moto denies in XML, AWS with a modelled AccessDeniedException) names the denied role and who may approve, in one line", async () => {
+        sagemaker.on(DescribeModelPackageCommand).resolves({ ModelPackageArn: MODEL_PACKAGE_ARN, ModelPackageVersion: 3, ModelApprovalStatus: "PendingManualApproval", CreationTime: at(0) });
+        const denied = "User: arn:aws:sts::123456789012:assumed-role/drone-dev-data-scientist/alice is not authorized to perform: sagemaker:UpdateModelPackage on resource: " +
+            `${MODEL_PACKAGE_ARN} because no identity-based policy allows the sagemaker:UpdateModelPackage action`;
+        sagemaker.on(UpdateModelPackageCommand).rejects(Object.assign(new Error(denied), { name: "AccessDeniedException", $fault: "client", $metadata: { httpStatusCode: 400, attempts: 1 } }));
+        const result = await runCliInProcess(["approve", MODEL_PACKAGE_ARN, "--yes"], { clients });
+        expect(result.code).to.equal(EXIT.error);
+        expect(result.stderr.trim().split("\n").pop()).to.equal(
+            'error: AccessDeniedException: profile "ab" (arn:aws:sts::123456789012:assumed-role/drone-dev-data-scientist/alice) may not approve model versions (sagemaker:UpdateModelPackage); stack dev grants that only to ML engineers (role drone-dev-ml-engineer). Use a profile that assumes that role.',
+        );
+        expect(sagemaker.commandCalls(UpdateModelPackageCommand).map((call) => call.args[0].input)).to.deep.equal([{ ModelPackageArn: MODEL_PACKAGE_ARN, ModelApprovalStatus: "Approved" }]);
     });
 
     it("executions (client mock: moto's executions are never running) measures a running execution up to now", async () => {

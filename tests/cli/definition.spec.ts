@@ -1,6 +1,6 @@
 // Reading a deployed definition (cli/definition.ts), checked on the dev stack's own pipeline definition.
 import { expect } from "chai";
-import { EVALUATION_REPORT, PARAMETERS, STEPS } from "../../components/pipelineDefinition";
+import { EVALUATION_REPORT, PARAMETERS, QUALITY_METRICS, STEPS } from "../../components/pipelineDefinition";
 import { PREFIXES, s3Uri } from "../../components/s3Layout";
 import { worstCaseJobCostUsd } from "../../policies/catalog";
 import { loadStack } from "../../cli/context";
@@ -68,6 +68,52 @@ describe("cli pipeline definition reading", () => {
         expect(allSteps([train, conditional]).map((s) => s.Name)).to.deep.equal([STEPS.train, "GateOnMap", STEPS.evaluate]);
         const nested = { ...definition, Steps: [train, conditional] };
         expect(worstCaseRunCost(nested, effectiveParameters(nested)).jobs.map((j) => j.step)).to.deep.equal([STEPS.train, STEPS.evaluate]);
+    });
+
+    it("reads the stack's quality gate: four nested Condition steps, a Fail step in each else branch, RegisterModel in the innermost if branch", () => {
+        const steps = allSteps(definition.Steps).map((s) => `${s.Name}:${s.Type}`);
+        expect(steps).to.deep.equal([
+            `${STEPS.train}:Training`,
+            `${STEPS.evaluate}:Processing`,
+            ...QUALITY_METRICS.map((metric) => `${metric.step}:Condition`),
+            `${STEPS.register}:RegisterModel`,
+            ...[...QUALITY_METRICS].reverse().map((metric) => `${metric.fail}:Fail`),
+        ]);
+        expect(definition.Steps.map((s) => s.Name), "only the first gate step is top level").to.deep.equal([STEPS.train, STEPS.evaluate, QUALITY_METRICS[0].step]);
+    });
+
+    it("gives the gate's and the registry's parameters no job usage: they are compared and registered, not run", () => {
+        const usages = parameterUsages(definition);
+        for (const name of [...QUALITY_METRICS.map((metric) => metric.parameter), PARAMETERS.modelApprovalStatus]) {
+            expect(definition.Parameters.some((p) => p.Name === name), name).to.equal(true);
+            expect(usages.has(name), name).to.equal(false);
+        }
+        // The register step records InputData as metadata; only the jobs read from it.
+        expect(usages.get(PARAMETERS.inputData)?.map((u) => u.step)).to.deep.equal([STEPS.train, STEPS.evaluate]);
+        const cost = worstCaseRunCost(definition, effectiveParameters(definition));
+        expect(cost.jobs.map((job) => job.step)).to.deep.equal([STEPS.train, STEPS.evaluate]);
+        expect(cost.unbounded).to.deep.equal([]);
+    });
+
+    it("finds a job nested in the innermost gate branch, for usages and cost", () => {
+        const gated = JSON.parse(JSON.stringify(definition)) as DeployedDefinition;
+        const extra = JSON.parse(JSON.stringify(gated.Steps[1])) as DeployedStep;
+        extra.Name = "EvaluateAgain";
+        (extra.Arguments as { ProcessingResources: { ClusterConfig: Record<string, unknown> } }).ProcessingResources.ClusterConfig.InstanceType = { Get: "Parameters.DeepType" };
+        let condition = gated.Steps[2];
+        for (let depth = 1; depth < QUALITY_METRICS.length; depth++) {
+            condition = (condition.Arguments as { IfSteps: DeployedStep[] }).IfSteps[0];
+        }
+        expect(condition.Name).to.equal(QUALITY_METRICS[QUALITY_METRICS.length - 1].step);
+        (condition.Arguments as { IfSteps: DeployedStep[] }).IfSteps.push(extra);
+        gated.Parameters.push({ Name: "DeepType", Type: "String", DefaultValue: "ml.g5.2xlarge" });
+        const reparsed = parseDefinition(JSON.stringify(gated), "p1");
+        expect(parameterUsages(reparsed).get("DeepType")).to.deep.equal([{ kind: "instanceType", job: "Processing", step: "EvaluateAgain" }]);
+        expect(worstCaseRunCost(reparsed, effectiveParameters(reparsed)).jobs.map((j) => `${j.step} ${j.instanceType}`)).to.deep.equal([
+            `${STEPS.train} ${effectiveParameters(reparsed)[PARAMETERS.trainingInstanceType]}`,
+            `${STEPS.evaluate} ${effectiveParameters(reparsed)[PARAMETERS.evaluationInstanceType]}`,
+            "EvaluateAgain ml.g5.2xlarge",
+        ]);
     });
 
     it("costs a Condition step by its dearer branch, as the policy pack does", () => {

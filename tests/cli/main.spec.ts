@@ -8,7 +8,7 @@ import * as path from "path";
 import { version } from "../../package.json";
 import { createClients, RETRY } from "../../cli/clients";
 import { loadStack } from "../../cli/context";
-import { CliError, describeError, EXIT, UsageError } from "../../cli/errors";
+import { accessDeniedCode, awsErrorCode, CliError, deniedPrincipal, describeError, EXIT, isAccessDenied, UsageError } from "../../cli/errors";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
 import { offlineClients, runCliInProcess } from "./support/cli";
 
@@ -21,7 +21,7 @@ describe("cli arguments", () => {
         expect(result).to.include({ code: EXIT.ok, stdout: `${version}\n` });
     });
 
-    for (const command of ["list", "start", "watch", "executions", "stop"]) {
+    for (const command of ["list", "start", "watch", "executions", "stop", "models", "approve", "reject"]) {
         it(`${command} --help exits 0 and shows the global options too`, async () => {
             const result = await cli(command, "--help");
             expect(result.code).to.equal(EXIT.ok);
@@ -31,7 +31,7 @@ describe("cli arguments", () => {
 
     it("start --help lists a flag for each pipeline parameter", async () => {
         const { stdout } = await cli("start", "--help");
-        for (const flag of ["--epochs", "--batch-size", "--learning-rate", "--image-size", "--instance-type", "--instance-count", "--model-variant", "--input-data", "--output-path", "--evaluation-instance-type", "--patience", "--seed", "--param", "--dry-run", "--client-request-token", "--policy-pack-config"]) {
+        for (const flag of ["--epochs", "--batch-size", "--learning-rate", "--image-size", "--instance-type", "--instance-count", "--model-variant", "--input-data", "--output-path", "--evaluation-instance-type", "--patience", "--seed", "--min-map50-95", "--min-map50", "--min-precision", "--min-recall", "--model-approval-status", "--param", "--dry-run", "--client-request-token", "--policy-pack-config"]) {
             expect(stdout).to.include(`${flag} `);
         }
     });
@@ -79,6 +79,47 @@ describe("cli arguments", () => {
         }
     });
 
+    it("models refuses a bad --status or --limit with exit 2 before any AWS call, naming what is allowed", async () => {
+        const result = await cli("models", "--status", "approved", "--limit", "0");
+        expect(result.code).to.equal(EXIT.usage);
+        expect(result.stderr).to.equal(
+            'error: --status: "approved" is not allowed; expected one of Approved, Rejected, PendingManualApproval.\nerror: --limit: "0" is not allowed; expected an integer from 1 to 1000.\n',
+        );
+    });
+
+    it("approve and reject refuse a target that is neither a version number nor a versioned model package ARN, before any AWS call", async () => {
+        const cases: [string[], string][] = [
+            [["approve", "--yes", "v3"], '<version-or-arn>: "v3" is neither a version number (1, 2, ...) of the model package group nor a model package ARN'],
+            [["approve", "--yes", "0"], '<version-or-arn>: "0" is neither a version number'],
+            [["reject", "--yes", "--reason", "x", "1.5"], '<version-or-arn>: "1.5" is neither a version number'],
+            [["approve", "--yes", "arn:aws:sagemaker:us-east-1:123456789012:model-package/drone-dev-yolo11-detector"], "is not a versioned model package ARN; expected arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>"],
+            [["approve", "--yes", "arn:aws:sagemaker:us-east-1:123456789012:pipeline/drone-dev-yolo11-training/execution/abc123"], "is not a versioned model package ARN"],
+        ];
+        for (const [args, message] of cases) {
+            const result = await cli(...args);
+            expect(result.code, args.join(" ")).to.equal(EXIT.usage);
+            expect(result.stderr, args.join(" ")).to.match(/^error: <version-or-arn>: /).and.include(message);
+        }
+    });
+
+    it("reject requires --reason (a blank one too), and approve and reject refuse a description over 1024 characters", async () => {
+        for (const args of [["reject", "--yes", "3"], ["reject", "--yes", "3", "--reason", "  "]]) {
+            const result = await cli(...args);
+            expect(result.code, args.join(" ")).to.equal(EXIT.usage);
+            expect(result.stderr).to.equal("error: reject: --reason <text> is required; say why the version is rejected (it is kept as the version's ApprovalDescription).\n");
+        }
+        const long = await cli("approve", "--yes", "3", "--description", "x".repeat(1025));
+        expect(long).to.include({ code: EXIT.usage, stderr: "error: approve: --description is 1025 characters long; at most 1024 are allowed.\n" });
+    });
+
+    it("approve and reject refuse without a terminal and without --yes, before any AWS call", async () => {
+        const approve = await cli("approve", "3");
+        expect(approve).to.include({ code: EXIT.usage, stderr: "error: approve: refusing to approve model version 3 without confirmation: stdin is not a terminal. Pass --yes to approve it.\n" });
+        const reject = await cli("reject", "3", "--reason", "worse than v2");
+        expect(reject.code).to.equal(EXIT.usage);
+        expect(reject.stderr).to.include("refusing to reject model version 3 without confirmation").and.include("Pass --yes to reject it.");
+    });
+
     it("start refuses a malformed --param or --client-request-token before any AWS call", async () => {
         const result = await cli("start", "--param", "Epochs", "--client-request-token", "too-short");
         expect(result.code).to.equal(EXIT.usage);
@@ -120,6 +161,24 @@ describe("cli errors and clients", () => {
     it("explains a response that is not an AWS error by its HTTP status and the SDK's attempts", () => {
         const error = Object.assign(new SyntaxError("Unexpected token '<'\n  Deserialization error: ..."), { $metadata: { httpStatusCode: 500, attempts: 6 } });
         expect(describeError(error)).to.equal("error: SyntaxError: Unexpected token '<' (HTTP 500, not an AWS error response, after 6 attempts)");
+    });
+
+    it("reads the code and message of an XML error body a JSON client could not parse, e.g. an IAM denial", () => {
+        const body = '<?xml version="1.0" encoding="utf-8"?>\n<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sagemaker:UpdateModelPackage</Message><Type>Sender</Type></Error></Errors></ErrorResponse>';
+        const error = Object.assign(new SyntaxError("Unexpected token '<'\n  Deserialization error: ..."), { $metadata: { httpStatusCode: 403, attempts: 1 }, $responseBodyText: body });
+        expect(describeError(error)).to.equal(
+            "error: AccessDenied: User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sagemaker:UpdateModelPackage (HTTP 403, an XML error response)",
+        );
+        expect([awsErrorCode(error), isAccessDenied(error), deniedPrincipal(error)]).to.deep.equal(["AccessDenied", true, "arn:aws:iam::123456789012:user/alice"]);
+        const modelled = Object.assign(new Error("User: arn:aws:sts::123456789012:assumed-role/drone-dev-data-scientist/alice is not authorized to perform: sagemaker:UpdateModelPackage"), {
+            name: "AccessDeniedException",
+            $fault: "client",
+        });
+        expect([isAccessDenied(modelled), deniedPrincipal(modelled)]).to.deep.equal([true, "arn:aws:sts::123456789012:assumed-role/drone-dev-data-scientist/alice"]);
+        expect(isAccessDenied(Object.assign(new Error("x"), { name: "ValidationException", $fault: "client" }))).to.equal(false);
+        // The SDK's buffer parser keeps no body: an unreadable 403 is still IAM's refusal, a 500 is not.
+        const bare = (status: number) => Object.assign(new SyntaxError("Unexpected token '<'"), { $metadata: { httpStatusCode: status, attempts: 1 } });
+        expect([accessDeniedCode(bare(403)), accessDeniedCode(bare(500))]).to.deep.equal(["AccessDenied (HTTP 403)", undefined]);
     });
 
     it("shows the CLI's own errors without a type prefix, one line per problem", () => {

@@ -1,8 +1,8 @@
 // The CLI against the AWS API emulator (moto server from .venv, started and stopped here), with the dev
 // stack's own pipeline definition. Exit codes and "nothing was started" are checked on real subprocesses
 // of the npm bin shim; the rest runs the same `run()` in-process to spare a ts-node start per test.
-// moto lacks ListPipelineExecutionSteps, so the watch tests take only the step list from a client mock
-// and everything else (execution, definition, parameters, the report in S3) from moto.
+// moto lacks ListPipelineExecutionSteps, so the watch and executions tests take only the step list from a
+// client mock and everything else (execution, definition, parameters, the report in S3) from moto.
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
     CreatePipelineCommand,
@@ -10,6 +10,7 @@ import {
     ListPipelineExecutionsCommand,
     ListPipelineExecutionStepsCommand,
     ListPipelineParametersForExecutionCommand,
+    PipelineExecutionStep,
     SageMakerClient,
     StartPipelineExecutionCommand,
 } from "@aws-sdk/client-sagemaker";
@@ -25,7 +26,7 @@ import { createClients } from "../../cli/clients";
 import { EXIT } from "../../cli/errors";
 import { AwsSandbox, createAwsSandbox, subprocessEnv, useSandboxInProcess } from "./support/aws";
 import { CliResult, runCliInProcess, runCliProcess } from "./support/cli";
-import { EVALUATION_REPORT_FIXTURE, step } from "./support/fixtures";
+import { EVALUATION_REPORT_FIXTURE, MODEL_PACKAGE_ARN, registerModelStep, step } from "./support/fixtures";
 import { Moto, startMoto } from "./support/moto";
 import { stackPipeline, StackPipeline } from "./support/stack";
 
@@ -85,6 +86,19 @@ describe("cli against moto", () => {
             }),
         );
     });
+
+    let mocked: ReturnType<typeof mockClient> | undefined;
+    afterEach(() => mocked?.restore());
+    const TRAINED = [step(STEPS.evaluate, "Succeeded", 601, 690), step(STEPS.train, "Succeeded", 5, 600)];
+
+    /** Real clients on moto, except the one call moto does not implement: each execution's steps come from `stepsOf`. */
+    function clientsWithMockedSteps(stepsOf: (executionArn: string) => PipelineExecutionStep[] = () => TRAINED) {
+        const clients = createClients({ profile: "ab" });
+        mocked = mockClient(clients.sagemaker);
+        mocked.send.callThrough();
+        mocked.on(ListPipelineExecutionStepsCommand).callsFake((input: { PipelineExecutionArn: string }) => ({ PipelineExecutionSteps: stepsOf(input.PipelineExecutionArn) }));
+        return clients;
+    }
 
     const executions = async (pipelineName = stack.name) =>
         (await sagemaker.send(new ListPipelineExecutionsCommand({ PipelineName: pipelineName }))).PipelineExecutionSummaries ?? [];
@@ -206,37 +220,27 @@ describe("cli against moto", () => {
         ]);
     });
 
-    it("executions (in-process) lists the newest first with status, start and duration, and parameters on request", async () => {
+    it("executions (in-process; ListPipelineExecutionSteps from a client mock, moto lacks it) lists the newest first with status, start, duration, parameters on request, and the model a run registered", async () => {
         const first = (await runCliInProcess(["start", "--epochs", "10"])).stdout.trim();
         const second = (await runCliInProcess(["start", "--epochs", "20", "--display-name", "second"])).stdout.trim();
+        const registered = MODEL_PACKAGE_ARN;
+        const clients = clientsWithMockedSteps((arn) => (arn === second ? [registerModelStep(STEPS.register, registered, 700), ...TRAINED] : TRAINED));
 
-        const table = await runCliInProcess(["executions", "--parameters"]);
+        const table = await runCliInProcess(["executions", "--parameters"], { clients });
         expect(table.code, table.stderr).to.equal(EXIT.ok);
         const [head, ...rows] = table.stdout.trim().split("\n");
         expect(head).to.match(/^EXECUTION ARN\s+DISPLAY NAME\s+STATUS\s+STARTED\s+DURATION\s+PARAMETERS$/);
         expect(rows[0]).to.match(new RegExp(`^${second}\\s+second\\s+Succeeded\\s+\\S+Z\\s+\\d+s\\s+Epochs=20$`));
         expect(rows[1]).to.match(new RegExp(`^${first}\\s+-\\s+Succeeded\\s+\\S+Z\\s+\\d+s\\s+Epochs=10$`));
+        expect(rows.slice(2)).to.deep.equal([`${second} registered ${registered}`]);
 
-        const limited = JSON.parse((await runCliInProcess(["--json", "executions", "--max-results", "1"])).stdout);
+        const limited = JSON.parse((await runCliInProcess(["--json", "executions", "--max-results", "1"], { clients })).stdout);
         expect(limited).to.have.length(1);
-        expect(limited[0]).to.include({ arn: second, status: "Succeeded", displayName: "second" });
+        expect(limited[0]).to.include({ arn: second, status: "Succeeded", displayName: "second", modelPackageArn: registered });
         expect(limited[0]).to.not.have.property("parameters");
     });
 
     describe("watch (moto, with ListPipelineExecutionSteps from a client mock since moto lacks it)", () => {
-        let mocked: ReturnType<typeof mockClient> | undefined;
-        afterEach(() => mocked?.restore());
-
-        /** Real clients on moto, except the one call moto does not implement. */
-        function clientsWithMockedSteps() {
-            const clients = createClients({ profile: "ab" });
-            mocked = mockClient(clients.sagemaker);
-            mocked.send.callThrough();
-            mocked.on(ListPipelineExecutionStepsCommand).resolves({
-                PipelineExecutionSteps: [step(STEPS.evaluate, "Succeeded", 601, 690), step(STEPS.train, "Succeeded", 5, 600)],
-            });
-            return clients;
-        }
 
         it("prints the metrics of evaluation.json from the emulated bucket and exits 0", async () => {
             const arn = (await runCliInProcess(["start"])).stdout.trim();

@@ -1,12 +1,14 @@
 // The watch display and polling (cli/progress.ts, cli/format.ts), without AWS or a terminal.
 import { expect } from "chai";
-import { STEPS } from "../../components/pipelineDefinition";
+import { QUALITY_METRICS, STEPS } from "../../components/pipelineDefinition";
 import { parseBackoff } from "../../cli/commands/watch";
 import { UsageError } from "../../cli/errors";
 import { formatDuration, formatTime, table } from "../../cli/format";
 import {
+    describeFailure,
     diffSnapshots,
     eventLine,
+    executionOutcome,
     nextPollDelay,
     NOT_RUN,
     PENDING,
@@ -15,10 +17,15 @@ import {
     Snapshot,
     summariseSteps,
 } from "../../cli/progress";
-import { at, step } from "./support/fixtures";
+import { at, conditionStep, failStep, GATE_FAILURE_MESSAGE, MODEL_PACKAGE_ARN, registerModelStep, step } from "./support/fixtures";
 
 const ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/drone-dev-yolo11-training/execution/abc123";
 const ORDER = [STEPS.train, STEPS.evaluate];
+/** The stack's steps in allSteps order: jobs, the gate's Conditions, the register step, the Fail steps. */
+const GATED_ORDER = [...ORDER, ...QUALITY_METRICS.map((m) => m.step), STEPS.register, ...[...QUALITY_METRICS].reverse().map((m) => m.fail)];
+const [firstGate] = QUALITY_METRICS;
+const trainDone = step(STEPS.train, "Succeeded", 5, 600);
+const evaluateDone = step(STEPS.evaluate, "Succeeded", 601, 690);
 
 const snapshot = (status: string, steps: Snapshot["steps"], end?: Date, failureReason?: string): Snapshot => ({
     executionArn: ARN,
@@ -60,6 +67,54 @@ describe("cli watch progress", () => {
         it("flags a step whose result came from the cache", () => {
             const [row] = summariseSteps(ORDER, [step(STEPS.train, "Succeeded", 0, 1, { CacheHitResult: { SourcePipelineExecutionArn: `${ARN}-old` } })], at(2), false);
             expect(row.cached).to.equal(true);
+        });
+    });
+
+    describe("quality gate and registry steps", () => {
+        it("reads a Condition's outcome, a Fail step's ErrorMessage and a RegisterModel step's model package from Metadata", () => {
+            const passed = summariseSteps(
+                GATED_ORDER,
+                [trainDone, evaluateDone, ...QUALITY_METRICS.map((m, i) => conditionStep(m.step, "True", 691 + i)), registerModelStep(STEPS.register, MODEL_PACKAGE_ARN, 700)],
+                at(710),
+                true,
+            );
+            const byName = new Map(passed.map((row) => [row.name, row]));
+            expect(byName.get(firstGate.step)).to.include({ status: "Succeeded", conditionOutcome: "True" });
+            expect(byName.get(STEPS.register)).to.include({ status: "Succeeded", modelPackageArn: MODEL_PACKAGE_ARN });
+            expect(QUALITY_METRICS.map((m) => byName.get(m.fail)!.status)).to.deep.equal([NOT_RUN, NOT_RUN, NOT_RUN, NOT_RUN]);
+            expect(executionOutcome(passed)).to.deep.equal({ failed: [], modelPackageArn: MODEL_PACKAGE_ARN });
+
+            const failed = summariseSteps(GATED_ORDER, [trainDone, evaluateDone, conditionStep(firstGate.step, "False", 691), failStep(firstGate.fail, GATE_FAILURE_MESSAGE, 692)], at(700), true);
+            const fail = failed.find((row) => row.name === firstGate.fail)!;
+            expect(fail).to.include({ status: "Failed", failureReason: GATE_FAILURE_MESSAGE, failStep: true });
+            const outcome = executionOutcome(failed);
+            expect(outcome).to.deep.equal({ failed: [{ step: firstGate.fail, reason: GATE_FAILURE_MESSAGE, failStep: true, gateMetric: "mAP50-95" }] });
+            expect(describeFailure(outcome.failed[0])).to.equal(`${firstGate.fail} (quality gate: mAP50-95 below its minimum): ${GATE_FAILURE_MESSAGE}`);
+        });
+
+        it("prefers a Fail step's ErrorMessage to a generic FailureReason, and names Fail steps outside the gate as such", () => {
+            const [row] = summariseSteps([], [failStep("StopEarly", "no labelled images", 1)].map((s) => ({ ...s, FailureReason: "Step failed" })), at(5), true);
+            expect(row.failureReason).to.equal("no labelled images");
+            expect(describeFailure(executionOutcome([row]).failed[0])).to.equal("StopEarly (Fail step): no labelled images");
+            const [job] = summariseSteps([], [step(STEPS.train, "Failed", 1, 2, { FailureReason: "AlgorithmError: boom" })], at(5), true);
+            expect(describeFailure(executionOutcome([job]).failed[0])).to.equal(`${STEPS.train}: AlgorithmError: boom`);
+        });
+
+        it("prints the outcome and the registered model package in event lines and the live table", () => {
+            const before = snapshot("Executing", summariseSteps(GATED_ORDER, [trainDone, evaluateDone], at(690), false));
+            const after = snapshot(
+                "Succeeded",
+                summariseSteps(GATED_ORDER, [trainDone, evaluateDone, conditionStep(firstGate.step, "True", 691), registerModelStep(STEPS.register, MODEL_PACKAGE_ARN, 700)], at(705), true),
+                at(705),
+            );
+            expect(diffSnapshots(before, after, at(705)).map(eventLine)).to.deep.equal([
+                `${formatTime(at(692))} step ${firstGate.step} Succeeded after 1s (outcome True)`,
+                `${formatTime(at(702))} step ${STEPS.register} Succeeded after 2s (registered ${MODEL_PACKAGE_ARN})`,
+                `${formatTime(at(705))} execution Succeeded after 11m 45s`,
+            ]);
+            const lines = renderSnapshot(after, at(705));
+            expect(lines.find((line) => line.startsWith(firstGate.step))).to.match(/\sSucceeded \(outcome True\)\s/);
+            expect(lines).to.include(`${STEPS.register} registered ${MODEL_PACKAGE_ARN}`);
         });
     });
 

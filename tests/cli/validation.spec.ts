@@ -1,8 +1,9 @@
 // Start-time validation (cli/validation.ts) against the dev stack's own pipeline definition, with the
 // limits taken from their sources (components/config.ts, policies/catalog.ts) rather than restated.
 import { expect } from "chai";
+import { Option } from "commander";
 import { HYPERPARAMETER_RANGES, MODEL_VARIANTS } from "../../components/config";
-import { PARAMETERS, STEPS } from "../../components/pipelineDefinition";
+import { MODEL_APPROVAL_STATUSES, PARAMETERS, QUALITY_METRICS, STEPS } from "../../components/pipelineDefinition";
 import {
     DEFAULT_LIMITS,
     DEFAULT_PROCESSING_INSTANCE_TYPES,
@@ -160,6 +161,47 @@ describe("cli start validation", () => {
         expect(problem).to.equal(`--param ${PARAMETERS.epochs}: pipeline parameter ${PARAMETERS.epochs} is already set by --epochs; give it once.`);
     });
 
+    it("stores each flag's value under the key commander gives it (--min-map50-95 is minMap5095)", () => {
+        for (const { flag } of PARAMETER_FLAGS) {
+            expect(optionKey(flag), flag).to.equal(new Option(`${flag} <value>`).attributeName());
+        }
+        expect(optionKey("--min-map50-95")).to.equal("minMap5095");
+    });
+
+    it("holds the quality gate's minimums to numbers from 0 to 1, by flag and by --param", () => {
+        const gate = QUALITY_METRICS.map((metric) => metric.parameter);
+        expect(definition.Parameters.filter((p) => gate.includes(p.Name as (typeof gate)[number])).map((p) => p.Type)).to.deep.equal(["Float", "Float", "Float", "Float"]);
+        const problems = problemsOf(() => validate({ "--min-map50-95": "1.5", "--min-map50": "-0.1", "--min-precision": "high" }, ["MinRecall=2"]));
+        expect(problems).to.deep.equal([
+            '--min-map50-95: "1.5" is not allowed for pipeline parameter MinMAP50_95; expected a number from 0 to 1 (the quality gate\'s minimum mAP50-95).',
+            '--min-map50: "-0.1" is not allowed for pipeline parameter MinMAP50; expected a number from 0 to 1 (the quality gate\'s minimum mAP50).',
+            '--min-precision: "high" is not allowed for pipeline parameter MinPrecision; expected a number.',
+            '--param MinRecall: "2" is not allowed for pipeline parameter MinRecall; expected a number from 0 to 1 (the quality gate\'s minimum recall).',
+        ]);
+        const { parameters } = validate({ "--min-map50-95": "0", "--min-recall": "1", "--min-precision": " 0.55 " });
+        expect(parameters).to.deep.equal([
+            { Name: "MinMAP50_95", Value: "0" },
+            { Name: "MinPrecision", Value: "0.55" },
+            { Name: "MinRecall", Value: "1" },
+        ]);
+    });
+
+    it("holds --model-approval-status to the definition's EnumValues, and to the registry's start statuses when it has none", () => {
+        const [problem] = problemsOf(() => validate({ "--model-approval-status": "Rejected" }));
+        expect(problem).to.equal(
+            `--model-approval-status: "Rejected" is not allowed for pipeline parameter ${PARAMETERS.modelApprovalStatus}; expected one of ${MODEL_APPROVAL_STATUSES.join(", ")} (EnumValues of the pipeline definition).`,
+        );
+        const narrowed = copy(definition);
+        narrowed.Parameters.find((p) => p.Name === PARAMETERS.modelApprovalStatus)!.EnumValues = ["PendingManualApproval"];
+        expect(problemsOf(() => validate({ "--model-approval-status": "Approved" }, [], narrowed))[0]).to.include("expected one of PendingManualApproval (EnumValues");
+        const open = copy(definition);
+        delete open.Parameters.find((p) => p.Name === PARAMETERS.modelApprovalStatus)!.EnumValues;
+        expect(problemsOf(() => validate({}, [`${PARAMETERS.modelApprovalStatus}=approved`], open))[0]).to.include(
+            `expected one of ${MODEL_APPROVAL_STATUSES.join(", ")} (statuses a registered model version may start in)`,
+        );
+        expect(validate({ "--model-approval-status": "Approved" }).parameters).to.deep.equal([{ Name: PARAMETERS.modelApprovalStatus, Value: "Approved" }]);
+    });
+
     it("refuses a --param without '='", () => {
         const [problem] = problemsOf(() => flags({}, ["Epochs"]));
         expect(problem).to.include('--param "Epochs": expected Name=Value');
@@ -168,9 +210,13 @@ describe("cli start validation", () => {
     describe("worst-case run cost", () => {
         const ceiling = DEFAULT_LIMITS.maxRunCostUsd;
         const evaluationDefault = () => definition.Parameters.find((p) => p.Name === PARAMETERS.evaluationInstanceType)!.DefaultValue as string;
+        // Job steps only: the quality gate's Condition steps have no StoppingCondition.
         const runtimes = (d: DeployedDefinition) =>
             Object.fromEntries(
-                d.Steps.map((s) => [s.Name, (s.Arguments as { StoppingCondition: { MaxRuntimeInSeconds: number } }).StoppingCondition.MaxRuntimeInSeconds]),
+                d.Steps.filter((s) => s.Type === "Training" || s.Type === "Processing").map((s) => [
+                    s.Name,
+                    (s.Arguments as { StoppingCondition: { MaxRuntimeInSeconds: number } }).StoppingCondition.MaxRuntimeInSeconds,
+                ]),
             );
 
         it("refuses a run above maxRunCostUsd, naming the flags and each step's price x count x MaxRuntime", () => {

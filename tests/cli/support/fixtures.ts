@@ -34,3 +34,24 @@ export function step(name: string, status: string, startSeconds?: number, endSec
         ...extra,
     };
 }
+
+export const MODEL_PACKAGE_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/drone-dev-yolo11-detector/3";
+
+/** A Condition step of the quality gate as ListPipelineExecutionSteps lists it: its outcome in Metadata.Condition. */
+export function conditionStep(name: string, outcome: "True" | "False", startSeconds: number): PipelineExecutionStep {
+    return step(name, "Succeeded", startSeconds, startSeconds + 1, { Metadata: { Condition: { Outcome: outcome } } });
+}
+
+/** A Fail step: Failed, with the resolved ErrorMessage in Metadata.Fail. */
+export function failStep(name: string, errorMessage: string, startSeconds: number): PipelineExecutionStep {
+    return step(name, "Failed", startSeconds, startSeconds + 1, { Metadata: { Fail: { ErrorMessage: errorMessage } } });
+}
+
+/** A RegisterModel step that created `arn` (Metadata.RegisterModel.Arn). */
+export function registerModelStep(name: string, arn: string, startSeconds: number): PipelineExecutionStep {
+    return step(name, "Succeeded", startSeconds, startSeconds + 2, { Metadata: { RegisterModel: { Arn: arn } } });
+}
+
+/** The gate's message as the FailMAP50_95 step resolves it at run time (see qualityGate in components/pipelineDefinition.ts). */
+export const GATE_FAILURE_MESSAGE =
+    "Quality gate: mAP50-95 0.1204 is below the minimum MinMAP50_95=0.15; the model was not registered. Evaluation report: s3://lucaskle-ab3-project-pv/evaluation/k3xq9c0fz1ab/evaluation.json";
