@@ -3,11 +3,10 @@
 // versions entering the registry pending a person's approval rather than approved by default.
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { PERSONA_TAG_KEY } from "./catalog";
-import { wildcardMatch } from "./iamDocument";
 import { booleanKnob, knobs, listText, stringList, stringListMap } from "./knobs";
 import { MLFLOW_SERVER_TYPE } from "./mlflow";
 import { registerSteps, resolve } from "./pipeline";
-import { forbiddenActionsOf, roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
+import { forbiddenActionSteps, roleNameOf, rolesTagged } from "./roleGrants";
 import { withDefinition } from "./sagemaker";
 import { eachKnown } from "./unknowns";
 
@@ -66,36 +65,15 @@ export const sagemakerModelRegistryPersonaSeparation: StackValidationPolicy = {
             const patterns = forbiddenFor(persona);
             const roleLabel = `role ${roleNameOf(role) ?? role.name} (${PERSONA_TAG_KEY}: ${persona})`;
             work.push(
-                ...roleSteps(role, args.resources, {
+                ...forbiddenActionSteps(role, args.resources, {
+                    patterns,
                     trustedPolicyArns: config.trustedPolicyArns,
-                    external: (attachment, arn) =>
-                        reportViolation(
-                            `${attachment.holder.name} attaches ${arn} to the ${roleLabel}, but that policy is not defined in this stack, so its model registry actions cannot be checked; define it in the stack or list it in trustedPolicyArns.`,
-                            attachment.holder.urn,
-                        ),
-                    statement: async ({ statement, grant, at }) => {
-                        if (statement.effect !== "Allow") {
-                            return;
-                        }
-                        if (statement.notActions) {
-                            const notActions = statement.notActions;
-                            const granted = patterns.filter((pattern) => !notActions.some((excluded) => wildcardMatch(excluded, pattern)));
-                            if (granted.length > 0) {
-                                reportViolation(
-                                    `${at} gives the ${roleLabel} every action except ${listText(notActions)} (NotAction), ${listText(granted, 3)} among them; ${DUTIES}.`,
-                                    grant.holder.urn,
-                                );
-                            }
-                            return;
-                        }
-                        const forbidden = await forbiddenActionsOf(statement, (facts) => patterns.some((pattern) => wildcardMatch(pattern, facts.action)));
-                        if (forbidden.length > 0) {
-                            reportViolation(
-                                `${at} gives the ${roleLabel} ${listText(forbidden)}, which the ${persona} persona may not hold: ${DUTIES}. Remove ${forbidden.length > 1 ? "them" : "it"} (or change personaForbiddenActions).`,
-                                grant.holder.urn,
-                            );
-                        }
-                    },
+                    roleLabel,
+                    unchecked: "its model registry actions",
+                    why: DUTIES,
+                    grantedMessage: (at, forbidden) =>
+                        `${at} gives the ${roleLabel} ${listText(forbidden)}, which the ${persona} persona may not hold: ${DUTIES}. Remove ${forbidden.length > 1 ? "them" : "it"} (or change personaForbiddenActions).`,
+                    reportViolation,
                 }),
             );
         }

@@ -5,7 +5,7 @@
 // Studio lifecycle configurations, the MLflow tracking server's role) share this join.
 import { PolicyResource } from "@pulumi/policy";
 import { ActionFacts, matchAction } from "./iamActions";
-import { documentSourcesOf, hasWildcard, parseDocument, ROLE_TYPE, Statement } from "./iamDocument";
+import { documentSourcesOf, hasWildcard, parseDocument, ROLE_TYPE, Statement, wildcardMatch } from "./iamDocument";
 import { listText } from "./knobs";
 import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
 
@@ -211,4 +211,55 @@ export async function forbiddenActionsOf(statement: Statement, forbidden: (facts
         }
     }
     return [...found];
+}
+
+export interface ForbiddenActionsCheck {
+    /** Action patterns (wildcards allowed) the role may not hold. */
+    readonly patterns: readonly string[];
+    readonly trustedPolicyArns: readonly string[];
+    /** `role <name> (<tag>: <value>)`, for messages. */
+    readonly roleLabel: string;
+    /** What an unreadable attached policy leaves unchecked, e.g. `its model registry actions`. */
+    readonly unchecked: string;
+    /** Why the actions are forbidden, ending the NotAction message. */
+    readonly why: string;
+    /** The message when a statement grants forbidden actions (listed as `forbidden`). */
+    readonly grantedMessage: (at: string, forbidden: string[]) => string;
+    readonly reportViolation: (message: string, urn?: string) => void;
+}
+
+/**
+ * The steps that report every way a role holds one of the forbidden actions: by name, through a wildcard,
+ * through NotAction, or through an attached policy the stack does not define (which cannot be read).
+ */
+export function forbiddenActionSteps(role: PolicyResource, resources: readonly PolicyResource[], check: ForbiddenActionsCheck): (() => Promise<void>)[] {
+    const matches = (action: string) => check.patterns.some((pattern) => wildcardMatch(pattern, action));
+    return roleSteps(role, resources, {
+        trustedPolicyArns: check.trustedPolicyArns,
+        external: (attachment, arn) =>
+            check.reportViolation(
+                `${attachment.holder.name} attaches ${arn} to the ${check.roleLabel}, but that policy is not defined in this stack, so ${check.unchecked} cannot be checked; define it in the stack or list it in trustedPolicyArns.`,
+                attachment.holder.urn,
+            ),
+        statement: async ({ statement, grant, at }) => {
+            if (statement.effect !== "Allow") {
+                return;
+            }
+            if (statement.notActions) {
+                const notActions = statement.notActions;
+                const granted = check.patterns.filter((pattern) => !notActions.some((excluded) => wildcardMatch(excluded, pattern)));
+                if (granted.length > 0) {
+                    check.reportViolation(
+                        `${at} gives the ${check.roleLabel} every action except ${listText(notActions)} (NotAction), ${listText(granted, 3)} among them; ${check.why}.`,
+                        grant.holder.urn,
+                    );
+                }
+                return;
+            }
+            const forbidden = await forbiddenActionsOf(statement, (facts) => matches(facts.action));
+            if (forbidden.length > 0) {
+                check.reportViolation(check.grantedMessage(at, forbidden), grant.holder.urn);
+            }
+        },
+    });
 }

@@ -4,9 +4,8 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { DEFAULT_STUDIO_IDLE_LIMITS, PERSONA_TAG_KEY } from "./catalog";
-import { wildcardMatch } from "./iamDocument";
 import { integerKnob, knobs, listText, stringList } from "./knobs";
-import { forbiddenActionsOf, roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
+import { forbiddenActionSteps, roleNameOf, rolesTagged } from "./roleGrants";
 import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
 
 export const DOMAIN_TYPE = "aws:sagemaker/domain:Domain";
@@ -248,30 +247,14 @@ export const sagemakerStudioLifecycleConfigsFromStack: StackValidationPolicy = {
             const roleLabel = `role ${roleNameOf(role) ?? role.name} (${PERSONA_TAG_KEY}: ${persona})`;
             const why = "lifecycle configurations run code in every Studio app at start, so only the stack creates and attaches them";
             work.push(
-                ...roleSteps(role, args.resources, {
+                ...forbiddenActionSteps(role, args.resources, {
+                    patterns: config.forbiddenActions,
                     trustedPolicyArns: config.trustedPolicyArns,
-                    external: (attachment, arn) =>
-                        reportViolation(
-                            `${attachment.holder.name} attaches ${arn} to the ${roleLabel}, but that policy is not defined in this stack, so whether it can create lifecycle configurations cannot be checked; define it in the stack or list it in trustedPolicyArns.`,
-                            attachment.holder.urn,
-                        ),
-                    statement: async ({ statement, grant, at }) => {
-                        if (statement.effect !== "Allow") {
-                            return;
-                        }
-                        if (statement.notActions) {
-                            const notActions = statement.notActions;
-                            const granted = config.forbiddenActions.filter((pattern) => !notActions.some((excluded) => wildcardMatch(excluded, pattern)));
-                            if (granted.length > 0) {
-                                reportViolation(`${at} gives the ${roleLabel} every action except ${listText(notActions)} (NotAction), ${listText(granted, 3)} among them; ${why}.`, grant.holder.urn);
-                            }
-                            return;
-                        }
-                        const forbidden = await forbiddenActionsOf(statement, (facts) => config.forbiddenActions.some((pattern) => wildcardMatch(pattern, facts.action)));
-                        if (forbidden.length > 0) {
-                            reportViolation(`${at} gives the ${roleLabel} ${listText(forbidden)}; ${why}: remove ${forbidden.length > 1 ? "them" : "it"}.`, grant.holder.urn);
-                        }
-                    },
+                    roleLabel,
+                    unchecked: "whether it can create lifecycle configurations",
+                    why,
+                    grantedMessage: (at, forbidden) => `${at} gives the ${roleLabel} ${listText(forbidden)}; ${why}: remove ${forbidden.length > 1 ? "them" : "it"}.`,
+                    reportViolation,
                 }),
             );
         }

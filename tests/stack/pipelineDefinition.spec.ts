@@ -16,6 +16,7 @@ import {
     volumeKmsKeyId,
 } from "../../components/pipelineDefinition";
 import { PROJECT_ROOT, rawStackConfig } from "../../tools/stackConfig";
+import { references } from "./definitionReferences";
 
 const KEY_ALIAS = "arn:aws:kms:us-east-1:123456789012:alias/drone-dev-data";
 const BUNDLE = "s3://drone-data/code/pipeline-scripts/abc123/sourcedir.tar.gz";
@@ -35,17 +36,6 @@ function inputs(overrides: Record<string, unknown> = {}): DefinitionInputs {
     };
 }
 
-/** Every `{Get: ...}` reference anywhere in a value. */
-function references(value: unknown): string[] {
-    if (Array.isArray(value)) {
-        return value.flatMap(references);
-    }
-    if (value && typeof value === "object") {
-        const get = (value as { Get?: unknown }).Get;
-        return [...(typeof get === "string" ? [get] : []), ...Object.values(value).flatMap(references)];
-    }
-    return [];
-}
 
 const definition = buildPipelineDefinition(inputs());
 const training = definition.Steps.find((step) => step.Name === STEPS.train) as TrainingStep;

@@ -18,6 +18,7 @@ import {
     TrainingStep,
 } from "../../components/pipelineDefinition";
 import { PROJECT_ROOT, rawStackConfig } from "../../tools/stackConfig";
+import { references } from "./definitionReferences";
 
 const GROUP = "drone-dev-yolo11-detector";
 const INFERENCE_IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-gpu-py312-cu124-ubuntu22.04-sagemaker";
@@ -45,16 +46,6 @@ function allSteps(steps: PipelineStep[]): PipelineStep[] {
     );
 }
 
-function references(value: unknown): string[] {
-    if (Array.isArray(value)) {
-        return value.flatMap(references);
-    }
-    if (value && typeof value === "object") {
-        const get = (value as { Get?: unknown }).Get;
-        return [...(typeof get === "string" ? [get] : []), ...Object.values(value).flatMap(references)];
-    }
-    return [];
-}
 
 /** What SageMaker does with Std:Join / Std:JsonGet / Get at run time, for a given report and parameters. */
 function evaluateExpression(value: unknown, report: Record<string, unknown>, parameters: Record<string, unknown>, outputs: Record<string, string>): unknown {
