@@ -15,6 +15,8 @@ pipeline-scripts/ because that folder is shipped to the SageMaker jobs, which ne
   available yet, throttled, ...), used by the notebooks instead of letting tracebacks through.
 - Pipeline-definition helpers for the ML engineer notebook: parameters, the training arguments a set of
   parameter values becomes, and where an execution's evaluation report is written.
+- Model-registry helpers for both: the versions of the stack's model package group with the metrics and
+  the execution the pipeline's RegisterYOLO11 step records on each, and the text an approval records.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ DEFAULT_OUTPUTS: dict[str, Any] = {
     "pipelineName": "drone-dev-yolo11-training",
     "defaultInputData": f"s3://{_DEFAULT_BUCKET}/datasets/drone-detection/",
     "userProfiles": {"data-scientist": "data-scientist", "ml-engineer": "ml-engineer"},
+    "modelPackageGroupName": "drone-dev-yolo11-detector",
 }
 # Role names of the dev stack, used when the outputs carry no roleArns (they depend on the account).
 DEFAULT_ROLE_NAMES = {"data-scientist": "drone-dev-data-scientist", "ml-engineer": "drone-dev-ml-engineer",
@@ -391,3 +394,92 @@ def format_duration(seconds: float | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+# ---------------------------------------------------------------------------------------- model registry
+
+# CustomerMetadataProperties the pipeline's RegisterYOLO11 step writes on a version (QUALITY_METRICS and
+# MODEL_METADATA in components/pipelineDefinition.ts; tests/python/test_notebooks.py holds them to the plan).
+# The metrics are strings there, label → the evaluation.json metric they come from.
+METRIC_METADATA = {"mAP50-95": "mAP50_95", "mAP50": "mAP50", "precision": "precision", "recall": "recall"}
+EXECUTION_METADATA = "pipeline-execution-arn"
+APPROVAL_STATUSES = ("PendingManualApproval", "Approved", "Rejected")
+# AWS gives every version a status (PendingManualApproval unless its registration said otherwise); an
+# emulator may leave it unset, which is shown as what AWS would show.
+DEFAULT_APPROVAL_STATUS = "PendingManualApproval"
+MAX_APPROVAL_DESCRIPTION = 1024  # UpdateModelPackage's limit on ApprovalDescription
+VERSION_TABLE_HEADER = ("version", "status", "created (UTC)", *METRIC_METADATA, "execution id")
+
+
+def approval_status(model_package: Mapping[str, Any]) -> str:
+    return model_package.get("ModelApprovalStatus") or DEFAULT_APPROVAL_STATUS
+
+
+def version_metrics(properties: Mapping[str, str] | None) -> dict[str, float | None]:
+    """The four quality metrics a version's CustomerMetadataProperties carry, by label; None when absent or not a number."""
+    metrics: dict[str, float | None] = {}
+    for label in METRIC_METADATA:
+        try:
+            value = float(str((properties or {}).get(label, "")).strip())
+        except ValueError:
+            value = float("nan")
+        metrics[label] = value if value == value and abs(value) != float("inf") else None
+    return metrics
+
+
+def producing_execution(model_package: Mapping[str, Any]) -> str | None:
+    """The pipeline execution that registered a version: the RegisterYOLO11 metadata, else SageMaker's GeneratedBy."""
+    return ((model_package.get("CustomerMetadataProperties") or {}).get(EXECUTION_METADATA)
+            or (model_package.get("MetadataProperties") or {}).get("GeneratedBy") or None)
+
+
+def metrics_summary(metrics: Mapping[str, float | None], digits: int = 4) -> str:
+    """`mAP50-95 0.5347, mAP50 0.8123, precision 0.7781, recall 0.7012` (metrics a version lacks are left out)."""
+    return ", ".join(f"{label} {value:.{digits}f}" for label, value in metrics.items() if value is not None)
+
+
+def list_model_versions(sagemaker_client, group: str, limit: int = 10) -> list[dict[str, Any]]:
+    """The newest `limit` versions of a model package group, newest first, as DescribeModelPackage answers.
+
+    The group is described first, so that a missing group (a wrong name, or a stack deployed with
+    modelRegistry off) raises its own error instead of looking like a group without versions. The
+    listing's summaries carry no metadata, hence one DescribeModelPackage per version.
+    """
+    sagemaker_client.describe_model_package_group(ModelPackageGroupName=group)
+    summaries: list[dict[str, Any]] = []
+    pages = sagemaker_client.get_paginator("list_model_packages").paginate(
+        ModelPackageGroupName=group, ModelPackageType="Versioned", SortBy="CreationTime", SortOrder="Descending",
+        PaginationConfig={"MaxItems": limit})
+    for page in pages:
+        summaries += page["ModelPackageSummaryList"]
+    # Sorted again because an emulator may not sort; on AWS a no-op.
+    summaries = sorted(summaries, key=lambda s: s.get("ModelPackageVersion") or 0, reverse=True)[:limit]
+    return [sagemaker_client.describe_model_package(ModelPackageName=s["ModelPackageArn"]) for s in summaries]
+
+
+def version_rows(versions: Iterable[Mapping[str, Any]], this_execution: str | None = None) -> list[tuple]:
+    """Rows for markdown_table(VERSION_TABLE_HEADER, ...); the version `this_execution` registered is marked."""
+    from datetime import timezone
+
+    rows = []
+    for version in versions:
+        metrics = version_metrics(version.get("CustomerMetadataProperties"))
+        execution = producing_execution(version)
+        created = version.get("CreationTime")
+        rows.append((
+            version.get("ModelPackageVersion", "?"), approval_status(version),
+            created.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M") if created else "—",
+            *(f"{value:.4f}" if value is not None else "—" for value in metrics.values()),
+            (execution_id(execution) if execution else "—")
+            + (" ← this run" if this_execution and execution == this_execution else ""),
+        ))
+    return rows
+
+
+def approval_description(metrics: Mapping[str, float | None], execution_arn: str | None, where: str) -> str:
+    """The ApprovalDescription an approval records: the metrics it was decided on and the run that produced the model."""
+    summary = metrics_summary(metrics) or "no metrics recorded on the version"
+    text = f"Approved in {where} on {summary}"
+    if execution_arn:
+        text += f" (pipeline execution {execution_id(execution_arn)})"
+    return text[:MAX_APPROVAL_DESCRIPTION]

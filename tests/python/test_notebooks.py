@@ -7,15 +7,20 @@ documents. The kernels reach AWS only through the standard boto3 chain (AWS_ENDP
 environment credentials, STACK_OUTPUTS for the stack's outputs), so the notebooks hold no emulator code;
 the network guard of the script tests refuses and records any connection beyond 127.0.0.1.
 
+Both run as their persona role with the stack's policies, the SageMaker statements widened to "*" because
+moto checks SageMaker actions only (see emulator.widen_sagemaker_resources); the S3 statements are exact.
+The emulator also holds the stack's model package group with one version an earlier run registered.
+
 - The data scientist notebook runs the laptop way (AWS profile `ab` in a throwaway config file) with the
-  credentials of the assumed data scientist role and its exact policies; its refusal cell must meet real
-  AccessDenied answers.
+  credentials of the assumed data scientist role; its refusal cells must meet real AccessDenied answers, and
+  nothing may have been written, started or approved.
 - The ML engineer notebook runs the Studio way (role credentials in the environment, a Studio app variable,
-  no profile file) as the ML engineer role. Its SageMaker statements are widened to "*" because moto checks
-  SageMaker actions only (see emulator.widen_sagemaker_resources); its S3 statements are exact. The emulator
-  runs no jobs, so after the cell that starts the execution the test plays the pipeline's steps: it uploads
-  the session's trained model (conftest) as the training step's model.tar.gz and the evaluation.json that
-  the real evaluate.py writes for it, where the pipeline would, and the following cells read those.
+  no profile file) as the ML engineer role. The emulator runs no jobs, so after the cell that starts the
+  execution the test plays the pipeline's steps: it uploads the session's trained model (conftest) as the
+  training step's model.tar.gz and the evaluation.json that the real evaluate.py writes for it, where the
+  pipeline would, and registers the model with the stack's own RegisterYOLO11 arguments (moto evaluates no
+  quality gate); the following cells read those. The approval cell runs as committed (it approves nothing)
+  and then again with APPROVE_VERSION set, as a user does.
 """
 
 from __future__ import annotations
@@ -25,11 +30,13 @@ import re
 import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timezone
 from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
 import pytest
+from botocore.exceptions import ClientError
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
@@ -168,6 +175,46 @@ def test_pipeline_helpers_read_the_stacks_definition(plan):
         train.parse_args(support.training_arguments(definition, {"ImageSize": 100}), env={})
 
 
+def register_step(plan: dict) -> dict:
+    """The definition's RegisterModel step (inside the quality gate's Condition steps)."""
+    def walk(steps):
+        for step in steps:
+            yield step
+            for branch in ("IfSteps", "ElseSteps"):
+                yield from walk(step.get("Arguments", {}).get(branch, []))
+    (step,) = [step for step in walk(plan["pipelineDefinition"]["Steps"]) if step["Type"] == "RegisterModel"]
+    return step
+
+
+def json_get_paths(value) -> list[str]:
+    if isinstance(value, dict):
+        return ([value["Std:JsonGet"]["Path"]] if "Std:JsonGet" in value else []) + [p for v in value.values() for p in json_get_paths(v)]
+    return [p for v in value for p in json_get_paths(v)] if isinstance(value, list) else []
+
+
+def test_the_registry_helpers_read_what_the_stacks_register_step_records(plan):
+    arguments = register_step(plan)["Arguments"]
+    assert arguments["ModelPackageGroupName"] == plan["outputs"]["modelPackageGroupName"]
+    metadata = arguments["CustomerMetadataProperties"]
+    assert metadata[support.EXECUTION_METADATA] == {"Get": "Execution.PipelineExecutionArn"}
+    assert {label: json_get_paths(metadata[label]) for label in support.METRIC_METADATA} == {
+        label: [f"detection_metrics.{key}.value"] for label, key in support.METRIC_METADATA.items()}
+
+    assert support.version_metrics({"mAP50-95": "0.5347", "mAP50": "", "precision": "n/a", "recall": "nan"}) == {
+        "mAP50-95": 0.5347, "mAP50": None, "precision": None, "recall": None}
+    assert support.version_metrics(None) == dict.fromkeys(support.METRIC_METADATA)
+    assert support.approval_status({}) == "PendingManualApproval"  # as AWS shows a version registered without one
+    assert support.approval_status({"ModelApprovalStatus": "Rejected"}) == "Rejected"
+    both = {"CustomerMetadataProperties": {"pipeline-execution-arn": "arn:a"}, "MetadataProperties": {"GeneratedBy": "arn:b"}}
+    assert support.producing_execution(both) == "arn:a"
+    assert support.producing_execution({"MetadataProperties": {"GeneratedBy": "arn:b"}}) == "arn:b"
+    assert support.producing_execution({}) is None
+    metrics = {"mAP50-95": 0.53471, "mAP50": None, "precision": 0.7, "recall": 0.1}
+    assert support.approval_description(metrics, f"{plan['outputs']['pipelineArn']}/execution/abc123", "here") == (
+        "Approved in here on mAP50-95 0.5347, precision 0.7000, recall 0.1000 (pipeline execution abc123)")
+    assert len(support.approval_description(metrics, None, "x" * 2000)) == support.MAX_APPROVAL_DESCRIPTION
+
+
 # ---------------------------------------------------------------------------------- headless execution
 
 
@@ -206,7 +253,11 @@ def kernel_manager(spec_dir: Path) -> AsyncKernelManager:
 
 
 def execute(path: Path, env: dict[str, str], workdir: Path, after_cell=None) -> nbformat.NotebookNode:
-    """Run every code cell in order (nbclient raises CellExecutionError on the first error)."""
+    """Run every code cell in order (nbclient raises CellExecutionError on the first error).
+
+    `after_cell(cell)` is called after each code cell; when it returns True it has edited the cell, as a user
+    would, and the cell runs once more.
+    """
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, km=kernel_manager(workdir / "kernels"), timeout=CELL_TIMEOUT,
                             resources={"metadata": {"path": str(path.parent)}})
@@ -215,8 +266,8 @@ def execute(path: Path, env: dict[str, str], workdir: Path, after_cell=None) -> 
             for index, cell in enumerate(notebook.cells):
                 if cell.cell_type == "code":
                     client.execute_cell(cell, index)
-                    if after_cell is not None:
-                        after_cell(cell)
+                    if after_cell is not None and after_cell(cell):
+                        client.execute_cell(cell, index)
     finally:
         nbformat.write(notebook, workdir / path.name)  # the executed notebook, to open when a test fails
     return notebook
@@ -242,9 +293,9 @@ def images(code_cell) -> int:
     return sum("image/png" in output.get("data", {}) for output in code_cell.outputs)
 
 
-def common_environment(aws, workdir: Path) -> dict[str, str]:
+def common_environment(aws, workdir: Path, outputs: dict | None = None) -> dict[str, str]:
     outputs_file = workdir / "stack-outputs.json"  # what `pulumi stack output --json > stack-outputs.json` writes
-    outputs_file.write_text(json.dumps(aws.outputs, indent=2))
+    outputs_file.write_text(json.dumps(aws.outputs if outputs is None else outputs, indent=2))
     (workdir / "tmp").mkdir(exist_ok=True)
     return {**emulator.kernel_environment(), "AWS_ENDPOINT_URL": aws.server.endpoint, "STACK_OUTPUTS": str(outputs_file),
             "TMPDIR": str(workdir / "tmp"), "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "no-credentials"),
@@ -262,20 +313,113 @@ def check_clean_run(notebook, workdir: Path) -> None:
     assert not log.is_file() or log.read_text() == "", f"the kernel tried to leave 127.0.0.1:\n{log.read_text()}"
 
 
+METRICS = (("mAP50-95", "mAP50_95"), ("mAP50", "mAP50"), ("precision", "precision"), ("recall", "recall"))
+
+
+def register_like_the_pipeline(aws, execution_arn: str, report: dict, model_uri: str, with_status: bool = True) -> str:
+    """CreateModelPackage with the arguments of the stack's RegisterYOLO11 step, resolved for an execution.
+
+    The step's references are filled in as SageMaker would: the execution ARN and parameters, the training
+    step's model artifact, the evaluation step's output and values of its property file (`report`).
+    Without `with_status` the status is left out, like a version registered by hand (moto then leaves it
+    unset, where AWS would show PendingManualApproval).
+    """
+    sagemaker = aws.client("sagemaker")
+    definition = aws.plan["pipelineDefinition"]
+    parameters = {p["Name"]: p.get("DefaultValue") for p in definition["Parameters"]}
+    parameters.update({p["Name"]: p["Value"] for p in sagemaker.list_pipeline_parameters_for_execution(
+        PipelineExecutionArn=execution_arn).get("PipelineParameters", [])})  # moto omits an empty list
+    report_uri = support.evaluation_report_uri(definition, execution_arn, parameters)
+    references = {
+        "Execution.PipelineExecutionArn": execution_arn,
+        "Steps.TrainYOLO11.ModelArtifacts.S3ModelArtifacts": model_uri,
+        "Steps.EvaluateYOLO11.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri": report_uri.rsplit("/", 1)[0],
+        "Steps.EvaluateYOLO11.EvaluationReport": report,
+        **{f"Parameters.{name}": value for name, value in parameters.items()},
+    }
+
+    def resolve(value):
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if "Get" in value:
+            return references[value["Get"]]  # a KeyError names a reference this test does not know yet
+        if "Std:Join" in value:
+            return value["Std:Join"].get("On", "").join(str(resolve(v)) for v in value["Std:Join"]["Values"])
+        if "Std:JsonGet" in value:
+            found = resolve(value["Std:JsonGet"]["PropertyFile"])
+            for key in value["Std:JsonGet"]["Path"].split("."):
+                found = found[key]
+            return found
+        return {key: resolve(v) for key, v in value.items()}
+
+    arguments = resolve(register_step(aws.plan)["Arguments"])
+    if not with_status:
+        arguments.pop("ModelApprovalStatus")
+    return sagemaker.create_model_package(**arguments)["ModelPackageArn"]
+
+
+def described(aws, arn: str) -> dict:
+    answer = aws.client("sagemaker").describe_model_package(ModelPackageName=arn)
+    answer.pop("ResponseMetadata")
+    return answer
+
+
+def version_row(version: dict, status: str, metrics: dict[str, float], execution: str) -> str:
+    """A row of the notebooks' version table, built from what the test registered."""
+    created = version["CreationTime"].astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    values = " | ".join(f"{metrics[label]:.4f}" for label, _ in METRICS)
+    return f"| {version['ModelPackageVersion']} | {status} | {created} | {values} | {execution} |"
+
+
 @pytest.fixture(scope="module")
-def data_scientist_run(aws, tmp_path_factory, evaluation_step):
+def registry(aws):
+    """The stack's model package group, holding a version an earlier execution registered (without a status)."""
+    sagemaker = aws.client("sagemaker")
+    group = aws.outputs["modelPackageGroupName"]
+    try:
+        sagemaker.describe_model_package_group(ModelPackageGroupName=group)
+    except ClientError:  # the emulator's set-up does not create it (yet)
+        sagemaker.create_model_package_group(ModelPackageGroupName=group,
+                                             ModelPackageGroupDescription="YOLO11 drone object detector")
+    earlier = sagemaker.start_pipeline_execution(PipelineName=aws.outputs["pipelineName"],
+                                                 PipelineExecutionDisplayName="earlier-run")["PipelineExecutionArn"]
+    metrics = {"mAP50-95": 0.48114, "mAP50": 0.77021, "precision": 0.74033, "recall": 0.66041}
+    report = {"detection_metrics": {key: {"value": metrics[label]} for label, key in METRICS}}
+    earlier_id = earlier.rsplit("/", 1)[-1]
+    arn = register_like_the_pipeline(aws, earlier, report, with_status=False,
+                                     model_uri=f"{aws.outputs['bucketPrefixes']['models']}pipelines-{earlier_id}-TrainYOLO11-a1b2c3d4e5/output/model.tar.gz")
+    return SimpleNamespace(group=group, earlier=earlier, earlier_id=earlier_id, earlier_arn=arn, earlier_metrics=metrics,
+                           earlier_version=described(aws, arn))
+
+
+def group_versions(aws, group: str) -> dict[int, dict]:
+    """Every version of the group as DescribeModelPackage answers (with the set-up credentials), by number."""
+    listed = aws.client("sagemaker").list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
+    return {summary["ModelPackageVersion"]: described(aws, summary["ModelPackageArn"]) for summary in listed}
+
+
+@pytest.fixture(scope="module")
+def data_scientist_run(aws, registry, tmp_path_factory, evaluation_step):
     """The data scientist notebook on a 'laptop': profile ab holding the assumed data scientist role's credentials.
 
+    The role is the SageMaker-widened twin (S3 statements exact), which the stack outputs the kernel reads name
+    as the data scientist role, so that the notebook's role checks treat it as such.
     (evaluation_step is only requested to start evaluate.py early, so that it runs alongside this notebook.)
     """
     workdir = tmp_path_factory.mktemp("data-scientist-notebook")
-    role = aws.assumed[("data-scientist", emulator.EXACT)]
+    role = aws.assumed[("data-scientist", emulator.WIDENED)]
     config = workdir / "aws-config"
     config.write_text(f"[profile ab]\nregion = {aws.region}\naws_access_key_id = {role.access_key}\n"
                       f"aws_secret_access_key = {role.secret_key}\naws_session_token = {role.session_token}\n")
-    env = {**common_environment(aws, workdir), "AWS_CONFIG_FILE": str(config)}
+    role_arns = dict(aws.outputs["roleArns"])
+    role_arns["data-scientist"] = f"{role_arns['data-scientist'].rsplit('/', 1)[0]}/{aws.role_names[('data-scientist', emulator.WIDENED)]}"
+    env = {**common_environment(aws, workdir, {**aws.outputs, "roleArns": role_arns}), "AWS_CONFIG_FILE": str(config)}
+    versions_before = group_versions(aws, registry.group)
     notebook = execute(DATA_SCIENTIST, env, workdir)
-    return SimpleNamespace(notebook=notebook, workdir=workdir)
+    return SimpleNamespace(notebook=notebook, workdir=workdir, versions_before=versions_before,
+                           versions_after=group_versions(aws, registry.group))
 
 
 def test_the_data_scientist_notebook_runs_every_cell_on_profile_ab_as_the_data_scientist_role(data_scientist_run, aws):
@@ -284,8 +428,9 @@ def test_the_data_scientist_notebook_runs_every_cell_on_profile_ab_as_the_data_s
     shown = text(cell(notebook, "config"))
     assert "credentials   : AWS profile 'ab'" in shown
     assert "stack outputs : STACK_OUTPUTS" in shown
-    assert f"AWS sees you as arn:aws:sts::123456789012:assumed-role/{aws.role_names[('data-scientist', emulator.EXACT)]}/" in shown
+    assert f"AWS sees you as arn:aws:sts::123456789012:assumed-role/{aws.role_names[('data-scientist', emulator.WIDENED)]}/" in shown
     assert "Note: this notebook is written for" not in shown
+    assert f"model group   : {aws.outputs['modelPackageGroupName']}" in shown
 
 
 def test_the_data_scientist_notebook_explores_the_dataset_with_the_projects_helpers(data_scientist_run, dataset):
@@ -322,8 +467,31 @@ def test_the_data_scientist_notebook_meets_real_refusals_for_a_write_and_a_pipel
                 if e.get("PipelineExecutionDisplayName") == "permission-check-data-scientist"]
 
 
+def test_the_data_scientist_notebook_lists_the_registered_model_versions(data_scientist_run, registry):
+    listed = text(cell(data_scientist_run.notebook, "model-versions"))
+    assert f"**{registry.group}**, newest first" in listed
+    # Registered without a status: shown as AWS shows it.
+    assert version_row(registry.earlier_version, "PendingManualApproval", registry.earlier_metrics, registry.earlier_id) in listed
+    waiting = re.search(r"waiting for an ML engineer's decision: (.*)", listed)
+    assert waiting and str(registry.earlier_version["ModelPackageVersion"]) in waiting.group(1).split(", ")
+
+
+def test_the_data_scientist_notebook_is_refused_approving_a_model_and_the_version_is_unchanged(data_scientist_run, registry):
+    refused = text(cell(data_scientist_run.notebook, "refused-approval"))
+    before, after = data_scientist_run.versions_before, data_scientist_run.versions_after
+    newest = max(before)  # the version the notebook tries
+    assert f"version {newest} ({support.approval_status(before[newest])}): {before[newest]['ModelPackageArn']}" in refused
+    assert f"✗ approving version {newest} of {registry.group}: AccessDenied, HTTP 403" in refused
+    assert "is not authorized to perform: sagemaker:UpdateModelPackage" in refused
+    assert "has no sagemaker:UpdateModelPackage" in refused and "ALLOWED" not in refused and "Skipped" not in refused
+    # Refused for real: no version changed (an UpdateModelPackage would set the status, the description and the
+    # modification time, and moto's also drops the metadata).
+    assert after == before
+    assert "ApprovalDescription" not in after[newest] and "LastModifiedTime" not in after[newest]
+
+
 @pytest.fixture(scope="module")
-def ml_engineer_run(aws, evaluation_step, model_archive, tmp_path_factory):
+def ml_engineer_run(aws, registry, evaluation_step, model_archive, tmp_path_factory):
     """The ML engineer notebook in 'Studio': role credentials in the environment, no AWS profile file."""
     workdir = tmp_path_factory.mktemp("ml-engineer-notebook")
     role = aws.assumed[("ml-engineer", emulator.WIDENED)]
@@ -337,14 +505,21 @@ def ml_engineer_run(aws, evaluation_step, model_archive, tmp_path_factory):
     def executions() -> set[str]:
         return {e["PipelineExecutionArn"] for e in sagemaker.list_pipeline_executions(PipelineName=pipeline)["PipelineExecutionSummaries"]}
 
-    earlier = sagemaker.start_pipeline_execution(PipelineName=pipeline, PipelineExecutionDisplayName="earlier-run")["PipelineExecutionArn"]
+    earlier = registry.earlier
     before = executions()
     played = {}
 
-    def play_the_pipeline_steps(code_cell) -> None:
-        """After the start cell: what TrainYOLO11 and EvaluateYOLO11 would upload for the new execution."""
-        if "start-execution" not in code_cell.metadata.get("tags", []):
-            return
+    def play_the_pipeline_steps(code_cell) -> bool:
+        """After the start cell: what TrainYOLO11, EvaluateYOLO11 and RegisterYOLO11 would produce for the new
+        execution. After the approval cell as committed: note what it did, then set APPROVE_VERSION and run it again."""
+        tags = code_cell.metadata.get("tags", [])
+        if "approve-model" in tags and "declined" not in played:
+            played.update(declined=text(code_cell), while_declined=described(aws, played["version_arn"]))
+            assert code_cell.source.count("\nAPPROVE_VERSION = None\n") == 1, "the committed cell must approve nothing"
+            code_cell.source = code_cell.source.replace("\nAPPROVE_VERSION = None\n", f"\nAPPROVE_VERSION = {played['version']}\n")
+            return True
+        if "start-execution" not in tags:
+            return False
         (arn,) = executions() - before
         evaluation_report = evaluation_step.result(timeout=300)
         execution_id = arn.rsplit("/", 1)[-1]
@@ -354,7 +529,11 @@ def ml_engineer_run(aws, evaluation_step, model_archive, tmp_path_factory):
         s3.upload_file(str(model_archive), bucket, model_key)
         _, evaluation_prefix = support.split_s3_uri(aws.outputs["bucketPrefixes"]["evaluation"])
         s3.upload_file(str(evaluation_report), aws.bucket, f"{evaluation_prefix}{execution_id}/evaluation.json")
-        played.update(arn=arn, execution_id=execution_id, model_uri=f"s3://{bucket}/{model_key}")
+        model_uri = f"s3://{bucket}/{model_key}"
+        version_arn = register_like_the_pipeline(aws, arn, json.loads(evaluation_report.read_text()), model_uri)
+        played.update(arn=arn, execution_id=execution_id, model_uri=model_uri, version_arn=version_arn,
+                      version=described(aws, version_arn)["ModelPackageVersion"], registered=described(aws, version_arn))
+        return False
 
     notebook = execute(ML_ENGINEER, env, workdir, after_cell=play_the_pipeline_steps)
     assert played, "the notebook never started an execution"
@@ -373,6 +552,7 @@ def test_the_ml_engineer_notebook_runs_every_cell_in_studio_mode_as_the_ml_engin
     described = text(cell(notebook, "describe-pipeline"))
     assert "steps TrainYOLO11 (Training) → EvaluateYOLO11 (Processing)" in described and "| Epochs | Integer | 50 |" in described
     assert "✓ the values are valid for the deployed pipeline and for train.py" in text(cell(notebook, "hyperparameters"))
+    assert f"model group   : {aws.outputs['modelPackageGroupName']}" in shown
     started = text(cell(notebook, "start-execution"))
     assert f"started {ml_engineer_run.arn}" in started
 
@@ -406,3 +586,35 @@ def test_the_ml_engineer_notebook_lists_recent_executions_and_finds_the_model_ar
     inside = text(cell(notebook, "model-inside"))
     assert "best.pt" in inside and "training_summary.json" in inside and "yolo11n: 2 of 2 epochs" in inside
     assert images(cell(notebook, "model-inside")) == 1
+
+
+def test_the_ml_engineer_notebook_lists_the_model_versions_and_finds_the_one_this_run_registered(ml_engineer_run, registry):
+    run = ml_engineer_run
+    listed = text(cell(run.notebook, "model-versions"))
+    metrics = {label: run.report["detection_metrics"][key]["value"] for label, key in METRICS}
+    this_run = version_row(run.registered, "PendingManualApproval", metrics, f"{run.execution_id} ← this run")
+    earlier = version_row(registry.earlier_version, "PendingManualApproval", registry.earlier_metrics, registry.earlier_id)
+    assert f"**{registry.group}**, newest first" in listed
+    assert this_run in listed and earlier in listed
+    assert listed.index(this_run) < listed.index(earlier)  # newest first
+    assert f"this run registered version {run.version} (PendingManualApproval): {run.version_arn}" in listed
+
+
+def test_the_ml_engineer_notebook_approves_the_runs_version_only_once_the_user_sets_approve_version(ml_engineer_run, registry, aws):
+    run = ml_engineer_run
+    # As committed, the cell approves nothing.
+    assert f"Not approved. To approve version {run.version} of {registry.group}, set APPROVE_VERSION = {run.version}" in run.declined
+    assert support.approval_status(run.while_declined) == "PendingManualApproval" and "ApprovalDescription" not in run.while_declined
+    # With APPROVE_VERSION set: exactly that version is approved, with the metrics it was decided on.
+    shown = text(cell(run.notebook, "approve"))
+    assert "Not approved" not in shown  # the cell's output is that of the second run
+    assert f"version {run.version} of {registry.group}: PendingManualApproval → Approved" in shown
+    version = described(aws, run.version_arn)
+    assert version["ModelApprovalStatus"] == "Approved"  # (moto's UpdateModelPackage drops the metadata: not checked)
+    description = version["ApprovalDescription"]
+    for label, key in METRICS:
+        assert f"{label} {run.report['detection_metrics'][key]['value']:.4f}" in description
+    assert run.execution_id in description and description.startswith("Approved in notebooks/ml_engineer_example.ipynb on ")
+    assert f"description: {description}" in shown
+    assert described(aws, registry.earlier_arn) == registry.earlier_version  # the earlier version is untouched
+
