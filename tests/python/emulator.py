@@ -19,8 +19,10 @@ authorized against the policies of the identity that signs it.
 Emulator limits this works around (moto 5.2.5; each is stated where it matters):
 - moto authorizes every non-S3 action against the resource "*", so an ARN-scoped SageMaker Allow never
   matches; the widened twin roles let the emulator answer whether an ACTION is granted (ARN scoping is
-  covered by tests/stack/iamDocuments.spec.ts). S3 is authorized against the real bucket/key ARNs, so S3
-  checks use the exact roles.
+  covered by tests/stack/iamDocuments.spec.ts). S3 is authorized against the real bucket/key ARNs, so the
+  role-separation S3 checks use the exact roles; the twins keep the exact S3 statements, so a notebook
+  that also calls SageMaker (both persona notebooks) runs as its persona's twin and still meets S3's
+  real refusals.
 - The trust policies allow only the SageMaker service to assume the persona roles (as on AWS, where Studio
   assumes them for a user). moto cannot evaluate a Service principal under enforcement (its AssumeRole check
   fails with a 500), so the roles are assumed while the set-up runs, before enforcement starts; the
