@@ -436,7 +436,7 @@ const evaluationOutputUri: Get = {
 const evaluationReportUri: StdJoin = { "Std:Join": { On: "/", Values: [evaluationOutputUri, EVALUATION_REPORT.filePath] } };
 
 function reportValue(jsonPath: string): JsonGet {
-    return { "Std:JsonGet": { PropertyFile: { Get: `Steps.${STEPS.evaluate}.${EVALUATION_REPORT.propertyFile}` }, Path: jsonPath } };
+    return { "Std:JsonGet": { PropertyFile: { Get: `Steps.${STEPS.evaluate}.PropertyFiles.${EVALUATION_REPORT.propertyFile}` }, Path: jsonPath } };
 }
 
 /** Registers the trained model as a version of the group, with evaluation.json as its model-quality statistics. */

@@ -334,7 +334,7 @@ def register_like_the_pipeline(aws, execution_arn: str, report: dict, model_uri:
         "Execution.PipelineExecutionArn": execution_arn,
         "Steps.TrainYOLO11.ModelArtifacts.S3ModelArtifacts": model_uri,
         "Steps.EvaluateYOLO11.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri": report_uri.rsplit("/", 1)[0],
-        "Steps.EvaluateYOLO11.EvaluationReport": report,
+        "Steps.EvaluateYOLO11.PropertyFiles.EvaluationReport": report,
         **{f"Parameters.{name}": value for name, value in parameters.items()},
     }
 

@@ -83,7 +83,7 @@ describe("quality gate and model registration (pipeline definition)", () => {
             expect(condition.Arguments.Conditions).to.deep.equal([
                 {
                     Type: "GreaterThanOrEqualTo",
-                    LeftValue: { "Std:JsonGet": { PropertyFile: { Get: `Steps.${STEPS.evaluate}.${EVALUATION_REPORT.propertyFile}` }, Path: metric.jsonPath } },
+                    LeftValue: { "Std:JsonGet": { PropertyFile: { Get: `Steps.${STEPS.evaluate}.PropertyFiles.${EVALUATION_REPORT.propertyFile}` }, Path: metric.jsonPath } },
                     RightValue: { Get: `Parameters.${metric.parameter}` },
                 },
             ]);
@@ -182,7 +182,16 @@ describe("quality gate and model registration (pipeline definition)", () => {
             if (reference.startsWith("Parameters.")) {
                 expect(parameters, reference).to.include(reference.slice("Parameters.".length));
             } else if (reference.startsWith("Steps.")) {
-                expect(names, reference).to.include(reference.split(".")[1]);
+                const [, stepName, property, fileName] = reference.split(".");
+                expect(names, reference).to.include(stepName);
+                if (property === "PropertyFiles") {
+                    // The SDK's JsonGet form: Steps.<step>.PropertyFiles.<name>, naming a property file that step declares.
+                    const step = steps.find((s) => s.Name === stepName);
+                    const declared = step?.Type === "Processing" ? (step.PropertyFiles ?? []).map((file) => file.PropertyFileName) : [];
+                    expect(declared, reference).to.include(fileName);
+                } else {
+                    expect(property, reference).to.be.oneOf(["ModelArtifacts", "ProcessingOutputConfig"]);
+                }
             } else {
                 expect(reference).to.match(/^Execution\.(PipelineExecutionId|PipelineExecutionArn)$/);
             }
