@@ -454,8 +454,6 @@ export function registerStep(registry: NonNullable<DefinitionInputs["registry"]>
         Type: "RegisterModel",
         DisplayName: "Register YOLO11",
         Description: "Registers the evaluated model in the model registry for approval.",
-        // Explicit even inside the gate: registration must never race the evaluation it reports.
-        DependsOn: [STEPS.evaluate],
         Arguments: {
             ModelPackageGroupName: registry.modelPackageGroupName,
             ModelPackageDescription: "YOLO11 drone object detector trained and evaluated by the platform pipeline",
