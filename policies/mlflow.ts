@@ -7,7 +7,8 @@ import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { MLFLOW_SERVER_SERVICE, SERVICE_TAG_KEY } from "./catalog";
 import { documentSourcesOf, hasWildcard, parseDocument, ROLE_TYPE, Statement } from "./iamDocument";
 import { booleanKnob, knobs, listText, stringList } from "./knobs";
-import { roleNameOf, roleNameOfArn, roleSteps, rolesTagged } from "./roleGrants";
+import { roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
+import { indexOf, roleNameOfArn } from "./stackIndex";
 import { eachKnown, peek, UNKNOWN } from "./unknowns";
 
 export const MLFLOW_SERVER_TYPE = "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer";
@@ -207,11 +208,11 @@ export const sagemakerMlflowServerRoleScoped: StackValidationPolicy = {
     configSchema: mlflowRoleSchema,
     validateStack: async (args, reportViolation) => {
         const config = knobs<MlflowRoleKnobs>(args, mlflowRoleSchema);
-        const servers = args.resources.filter((resource) => resource.type === MLFLOW_SERVER_TYPE);
+        const index = indexOf(args.resources);
+        const servers = index.ofType(MLFLOW_SERVER_TYPE);
         if (servers.length === 0) {
             args.notApplicable("the stack has no MLflow tracking server");
         }
-        const roles = args.resources.filter((resource) => resource.type === ROLE_TYPE);
         const work: (() => Promise<void>)[] = [];
         const byRole = new Map<PolicyResource, ServerRole>();
         const claimed = new Set<PolicyResource>();
@@ -246,7 +247,7 @@ export const sagemakerMlflowServerRoleScoped: StackValidationPolicy = {
             if (arn === UNKNOWN) {
                 // Under the engine the role a computed roleArn comes from is a property dependency.
                 const dependencies = (server.propertyDependencies?.roleArn ?? []).filter((dependency) => dependency.type === ROLE_TYPE);
-                const role = dependencies.length === 1 ? roles.find((candidate) => candidate.urn === dependencies[0].urn) ?? dependencies[0] : undefined;
+                const role = dependencies.length === 1 ? index.ofType(ROLE_TYPE).find((candidate) => candidate.urn === dependencies[0].urn) ?? dependencies[0] : undefined;
                 if (role) {
                     claimed.add(role);
                     use(role, server);
@@ -256,7 +257,7 @@ export const sagemakerMlflowServerRoleScoped: StackValidationPolicy = {
                 continue;
             }
             const roleName = typeof arn === "string" ? roleNameOfArn(arn) : undefined;
-            const role = roleName === undefined ? undefined : roles.find((candidate) => roleNameOf(candidate) === roleName);
+            const role = roleName === undefined ? undefined : index.role(roleName);
             if (!role) {
                 reportViolation(
                     typeof arn === "string" && roleName !== undefined

@@ -12,6 +12,7 @@ import {
     StackValidationPolicy,
     unknownCheckingProxy,
 } from "@pulumi/policy";
+import type { ScopedResourcePolicy } from "./appliesTo";
 import { isPlainObject, PolicySettings, resolvePolicySettings } from "./knobs";
 import { PACK_NAME, policies as packPolicies } from "./policies";
 import { isUnknownValueError } from "./unknowns";
@@ -46,6 +47,11 @@ export interface Evaluation {
 
 type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
 
+export interface EvaluationOptions {
+    /** Call every resource policy for every resource, as the engine does, ignoring `appliesTo` (for tests of it). */
+    readonly allTypes?: boolean;
+}
+
 /** Stack and project of the URNs `evaluate` makes up for resources given without one. */
 export const OFFLINE_STACK = "offline";
 export const OFFLINE_PROJECT = "offline";
@@ -53,14 +59,16 @@ export const OFFLINE_PROJECT = "offline";
 /** @pulumi/policy's sentinel for an unknown value, which its unknownCheckingProxy recognises (internal export). */
 const UNKNOWN_SENTINEL: string = require("@pulumi/policy/proxy").unknownStringValue;
 
-class NotApplicableError extends Error {
-    constructor(readonly reason?: string) {
-        super(reason ?? "Policy does not apply");
-    }
+/**
+ * What `args.notApplicable()` throws. Most policies are not applicable to most resources, so this is thrown
+ * policies × resources times: it is not an Error, whose stack trace would cost more than the policy itself.
+ */
+class NotApplicable {
+    constructor(readonly reason?: string) {}
 }
 
 function notApplicable(reason?: string): never {
-    throw new NotApplicableError(reason);
+    throw new NotApplicable(reason);
 }
 
 /** Turns the resources of `runOfflineStack()` (tools/offlineStack.ts) into `evaluate`'s input. */
@@ -132,25 +140,27 @@ interface Prepared {
     readonly urn: string;
     /** What a violation names: the caller's URN when given, else the name. */
     readonly display: string;
-    readonly props: Record<string, unknown>;
+    /** The inputs as the engine sends them (unknowns as its sentinel), behind the unknown-checking proxy. */
+    readonly props: Record<string, any>;
+    readonly isType: (resourceClass: unknown) => boolean;
 }
 
+// Each resource is prepared once per evaluation and shared by every policy: the copy, the proxy and the
+// type test cost as much as a cheap policy, and there are policies × resources of them. (Not frozen: the
+// proxy's invariants would then hand out nested values unproxied, hiding preview unknowns. Policies only read.)
 function prepare(resources: readonly OfflineResource[]): Prepared[] {
     return resources.map((resource) => {
         if (!resource || typeof resource.type !== "string" || typeof resource.name !== "string") {
             throw new Error(`evaluate() needs resources of the form {type, name, props, urn?}; got ${JSON.stringify(resource)}.`);
         }
         const urn = resource.urn ?? `urn:pulumi:${OFFLINE_STACK}::${OFFLINE_PROJECT}::${resource.type}::${resource.name}`;
-        return { type: resource.type, name: resource.name, urn, display: resource.urn ?? resource.name, props: resource.props ?? {} };
+        const props = unknownCheckingProxy(withPolicyUnknowns(resource.props ?? {})) as Record<string, any>;
+        return { type: resource.type, name: resource.name, urn, display: resource.urn ?? resource.name, props, isType: (resourceClass) => isTypeOf(resource.type, resourceClass) };
     });
 }
 
-function proxiedProps(resource: Prepared): Record<string, any> {
-    return unknownCheckingProxy(withPolicyUnknowns(resource.props));
-}
-
 function resourceArgs(resource: Prepared, getConfig: () => object): ResourceValidationArgs {
-    const props = proxiedProps(resource);
+    const props = resource.props;
     return {
         type: resource.type,
         props,
@@ -158,29 +168,30 @@ function resourceArgs(resource: Prepared, getConfig: () => object): ResourceVali
         name: resource.name,
         opts: EMPTY_OPTIONS,
         stackTags: NO_STACK_TAGS,
-        isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
-        asType: (resourceClass) => (isTypeOf(resource.type, resourceClass) ? (props as never) : undefined),
+        isType: resource.isType,
+        asType: (resourceClass) => (resource.isType(resourceClass) ? (props as never) : undefined),
         getConfig: <T extends object>() => getConfig() as T,
         notApplicable,
     };
 }
 
-function stackArgs(resources: Prepared[], getConfig: () => object): StackValidationArgs {
-    const policyResources: PolicyResource[] = resources.map((resource) => {
-        const props = proxiedProps(resource);
-        return {
-            type: resource.type,
-            props,
-            urn: resource.urn,
-            name: resource.name,
-            opts: EMPTY_OPTIONS,
-            dependencies: [],
-            propertyDependencies: {},
-            isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
-            asType: (resourceClass) => (isTypeOf(resource.type, resourceClass) ? (props as never) : undefined),
-        };
-    });
-    return { resources: policyResources, stackTags: NO_STACK_TAGS, getConfig: <T extends object>() => getConfig() as T, notApplicable };
+/** The stack's resources as stack policies see them; one list shared by every stack policy of an evaluation. */
+function policyResources(resources: Prepared[]): readonly PolicyResource[] {
+    return resources.map((resource) => ({
+        type: resource.type,
+        props: resource.props,
+        urn: resource.urn,
+        name: resource.name,
+        opts: EMPTY_OPTIONS,
+        dependencies: [],
+        propertyDependencies: {},
+        isType: resource.isType,
+        asType: (resourceClass: unknown) => (resource.isType(resourceClass) ? (resource.props as never) : undefined),
+    }));
+}
+
+function stackArgs(resources: readonly PolicyResource[], getConfig: () => object): StackValidationArgs {
+    return { resources: resources as PolicyResource[], stackTags: NO_STACK_TAGS, getConfig: <T extends object>() => getConfig() as T, notApplicable };
 }
 
 function isStackPolicy(policy: AnyPolicy): policy is StackValidationPolicy {
@@ -202,9 +213,11 @@ export async function evaluateDetailed(
     resources: readonly OfflineResource[],
     config: Record<string, unknown> = {},
     policyList: readonly AnyPolicy[] = packPolicies,
+    options: EvaluationOptions = {},
 ): Promise<Evaluation> {
     const settings = resolveConfig(config, policyList);
     const prepared = prepare(resources);
+    const stackResources = policyResources(prepared);
     const byUrn = new Map(prepared.map((resource) => [resource.urn, resource]));
     const violations: Violation[] = [];
     const skipped: SkippedCheck[] = [];
@@ -224,11 +237,11 @@ export async function evaluateDetailed(
                 violations.push({ policy: policy.name, enforcementLevel, ...(resource === undefined ? {} : { resource }), message });
             };
             try {
-                await policy.validateStack(stackArgs(prepared, getConfig), report);
+                await policy.validateStack(stackArgs(stackResources, getConfig), report);
             } catch (error) {
                 if (isUnknownValueError(error)) {
                     skipped.push({ policy: policy.name, reason: (error as Error).message });
-                } else if (!(error instanceof NotApplicableError)) {
+                } else if (!(error instanceof NotApplicable)) {
                     throw failure(policy, undefined, error);
                 }
             }
@@ -236,14 +249,18 @@ export async function evaluateDetailed(
         }
 
         const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+        const appliesTo = options.allTypes ? undefined : (policy as ScopedResourcePolicy).appliesTo;
         for (const resource of prepared) {
+            if (appliesTo && !appliesTo(resource.type)) {
+                continue;
+            }
             // A resource policy's reportViolation ignores its urn argument: the resource under validation is meant.
             const report = (message: string) => violations.push({ policy: policy.name, enforcementLevel, resource: resource.display, message });
             for (const validation of validations) {
                 try {
                     await validation(resourceArgs(resource, getConfig), report);
                 } catch (error) {
-                    if (error instanceof NotApplicableError) {
+                    if (error instanceof NotApplicable) {
                         continue;
                     }
                     if (isUnknownValueError(error)) {

@@ -6,6 +6,7 @@
 // Also the one run-cost estimate, shared by the sagemaker-pipeline-run-cost policy and the operations CLI.
 // Pure: no @pulumi/policy at run time, so the CLI can load it.
 import { INSTANCE_TYPES, pricePerHour, worstCaseJobCostUsd } from "./catalog";
+import { cachedByText } from "./textCache";
 
 export interface PipelineParameter {
     readonly Name: string;
@@ -55,7 +56,7 @@ export interface OtherStep {
 
 export type StepNode = JobStep | ConditionStep | RegisterStep | OtherStep;
 
-const PIPELINE_TYPE = "aws:sagemaker/pipeline:Pipeline";
+export const PIPELINE_TYPE = "aws:sagemaker/pipeline:Pipeline";
 
 export function isPipeline(type: string): boolean {
     return type === PIPELINE_TYPE;
@@ -99,14 +100,20 @@ function parseSteps(raw: unknown, where: string): StepNode[] {
 
 /** Parses a definition (JSON string or object); throws an Error that says what is wrong. */
 export function parseDefinition(raw: unknown): Definition {
-    let value = raw;
-    if (typeof raw === "string") {
-        try {
-            value = JSON.parse(raw);
-        } catch (error) {
-            throw new Error(`is not valid JSON (${(error as Error).message})`);
-        }
+    return typeof raw === "string" ? parseDefinitionText(raw) : parseDefinitionValue(raw);
+}
+
+const parseDefinitionText = cachedByText((text) => {
+    let value: unknown;
+    try {
+        value = JSON.parse(text);
+    } catch (error) {
+        throw new Error(`is not valid JSON (${(error as Error).message})`);
     }
+    return parseDefinitionValue(value);
+}, 256);
+
+function parseDefinitionValue(value: unknown): Definition {
     if (!value || typeof value !== "object") {
         throw new Error("is not a JSON object");
     }

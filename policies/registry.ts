@@ -1,11 +1,12 @@
 // Model registry governance: duties separated by persona (the pipeline registers model versions, ML
 // engineers approve or reject them, data scientists read, the group and its policy belong to the stack), and
 // versions entering the registry pending a person's approval rather than approved by default.
-import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { ofTypes, ScopedResourcePolicy } from "./appliesTo";
+import { StackValidationPolicy } from "@pulumi/policy";
 import { PERSONA_TAG_KEY } from "./catalog";
 import { booleanKnob, knobs, listText, stringList, stringListMap } from "./knobs";
 import { MLFLOW_SERVER_TYPE } from "./mlflow";
-import { registerSteps, resolve } from "./pipeline";
+import { PIPELINE_TYPE, registerSteps, resolve } from "./pipeline";
 import { forbiddenActionSteps, roleNameOf, rolesTagged } from "./roleGrants";
 import { withDefinition } from "./sagemaker";
 import { eachKnown } from "./unknowns";
@@ -95,7 +96,8 @@ const approvalSchema = {
 
 const APPROVED = "Approved";
 
-export const sagemakerModelApprovalManual: ResourceValidationPolicy = {
+export const sagemakerModelApprovalManual: ScopedResourcePolicy = {
+    appliesTo: ofTypes(PIPELINE_TYPE, MLFLOW_SERVER_TYPE),
     name: "sagemaker-model-approval-manual",
     description:
         'Model versions enter the SageMaker model registry pending a person\'s approval: a pipeline\'s RegisterModel steps (Condition branches included) must not default ModelApprovalStatus to "Approved" (a literal, or a parameter whose DefaultValue is "Approved"; an expression only known at run time is reported too), and MLflow tracking servers keep automaticModelRegistration off, so registered models come through the pipeline\'s quality gate.',

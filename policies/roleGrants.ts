@@ -7,6 +7,7 @@ import { PolicyResource } from "@pulumi/policy";
 import { ActionFacts, matchAction } from "./iamActions";
 import { documentSourcesOf, hasWildcard, parseDocument, ROLE_TYPE, Statement, wildcardMatch } from "./iamDocument";
 import { listText } from "./knobs";
+import { indexOf, ROLE_POLICY_TYPE } from "./stackIndex";
 import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
 
 /** A document that grants a role permissions, and the resource that holds it. */
@@ -21,6 +22,22 @@ export interface Attachment {
     readonly holder: PolicyResource;
     readonly where: string;
     readonly read: () => unknown;
+}
+
+const ATTACHING_TYPES = new Set([
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+    ROLE_TYPE,
+]);
+
+/** Whether resources of this type can attach managed policies (attachments, and Role.managedPolicyArns). */
+export function attachesManagedPolicies(type: string): boolean {
+    return ATTACHING_TYPES.has(type);
 }
 
 /** Managed-policy ARNs a resource attaches, each with a way to read it (unknown in preview when computed). */
@@ -44,40 +61,10 @@ export function attachedPolicyArns(type: string, props: Record<string, any>): { 
     }
 }
 
-/** Whether a `role` input (a name, or a role ARN) refers to the role of this name. */
-export function roleMatches(reference: unknown, roleName: string): boolean {
-    if (typeof reference !== "string") {
-        return false;
-    }
-    return reference === roleName || (reference.startsWith("arn:") && reference.endsWith(`/${roleName}`));
-}
-
 /** The role's `name` input, when known. */
 export function roleNameOf(role: PolicyResource): string | undefined {
     const name = peek(() => role.props.name);
     return typeof name === "string" ? name : undefined;
-}
-
-/** The name part of a role ARN (`arn:aws:iam::123456789012:role/path/name` → `name`). */
-export function roleNameOfArn(arn: string): string | undefined {
-    const match = /^arn:aws[a-z-]*:iam::[^:]*:role\/(?:.*\/)?([^/]+)$/.exec(arn);
-    return match ? match[1] : undefined;
-}
-
-/** The aws.iam.Policy resource of the stack that a policy ARN names (by its known ARN, or by path and name). */
-export function policyResourceFor(arn: string, resources: readonly PolicyResource[]): PolicyResource | undefined {
-    return resources.find((resource) => {
-        if (resource.type !== "aws:iam/policy:Policy") {
-            return false;
-        }
-        const knownArn = peek(() => resource.props.arn);
-        if (knownArn === arn) {
-            return true;
-        }
-        const name = peek(() => resource.props.name);
-        const path = peek(() => resource.props.path);
-        return typeof name === "string" && arn.endsWith(`:policy${typeof path === "string" ? path : "/"}${name}`);
-    });
 }
 
 /** The documents granted to a role and the managed policies attached to it, each counted once. */
@@ -86,27 +73,22 @@ export function grantsOf(role: PolicyResource, roleName: string | undefined, res
     const attachments: Attachment[] = [];
     const rolePolicyNames = new Set<unknown>();
     const attachedArns = new Set<unknown>();
-    for (const resource of resources) {
-        const refersTo = (read: () => unknown) => {
-            const value = peek(read);
-            return roleName !== undefined && value !== UNKNOWN && roleMatches(value, roleName);
-        };
-        const attach = (found: Attachment[]) => {
-            attachments.push(...found);
-            found.forEach((attachment) => attachedArns.add(peek(attachment.read)));
-        };
-        if (resource.type === "aws:iam/rolePolicy:RolePolicy" && refersTo(() => resource.props.role)) {
-            grants.push({ holder: resource, where: "policy", read: () => resource.props.policy });
-            rolePolicyNames.add(peek(() => resource.props.name));
-        } else if (resource.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && refersTo(() => resource.props.role)) {
-            attach([{ holder: resource, where: "policyArn", read: () => resource.props.policyArn }]);
-        } else if (resource.type === "aws:iam/policyAttachment:PolicyAttachment") {
-            const roles = peek(() => resource.props.roles);
-            if (Array.isArray(roles) && elements(() => roles).some((read) => refersTo(read))) {
-                attach([{ holder: resource, where: "policyArn", read: () => resource.props.policyArn }]);
-            }
-        } else if (resource.type === "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive" && refersTo(() => resource.props.roleName)) {
-            attach(attachedPolicyArns(resource.type, resource.props).map((arn) => ({ holder: resource, ...arn })));
+    const attach = (found: Attachment[]) => {
+        attachments.push(...found);
+        found.forEach((attachment) => attachedArns.add(peek(attachment.read)));
+    };
+    // A PolicyAttachment naming the role twice attaches its policy once.
+    const seen = new Set<PolicyResource>();
+    for (const { holder } of roleName === undefined ? [] : indexOf(resources).referencesTo(roleName)) {
+        if (seen.has(holder)) {
+            continue;
+        }
+        seen.add(holder);
+        if (holder.type === ROLE_POLICY_TYPE) {
+            grants.push({ holder, where: "policy", read: () => holder.props.policy });
+            rolePolicyNames.add(peek(() => holder.props.name));
+        } else {
+            attach(attachedPolicyArns(holder.type, holder.props).map((arn) => ({ holder, ...arn })));
         }
     }
     // Under the engine a role's outputs also list the inline policies and managed policy ARNs that separate
@@ -148,7 +130,7 @@ export function roleSteps(role: PolicyResource, resources: readonly PolicyResour
         if (trusted.includes(arn)) {
             return;
         }
-        const policy = policyResourceFor(arn, resources);
+        const policy = indexOf(resources).policy(arn);
         if (!policy) {
             visitor.external(attachment, arn);
             return;
@@ -178,17 +160,16 @@ export function roleSteps(role: PolicyResource, resources: readonly PolicyResour
  */
 export function rolesTagged(resources: readonly PolicyResource[], key: string, accept: (value: unknown) => boolean): { roles: PolicyResource[]; pending: (() => Promise<void>)[] } {
     const pending: (() => Promise<void>)[] = [];
-    const roles = resources.filter((resource) => {
-        if (resource.type !== ROLE_TYPE) {
-            return false;
-        }
-        const value = peek(() => resource.props.tags?.[key]);
-        if (value === UNKNOWN) {
-            pending.push(async () => void resource.props.tags[key]);
-            return false;
-        }
-        return accept(value);
-    });
+    const roles = indexOf(resources)
+        .ofType(ROLE_TYPE)
+        .filter((resource) => {
+            const value = peek(() => resource.props.tags?.[key]);
+            if (value === UNKNOWN) {
+                pending.push(async () => void resource.props.tags[key]);
+                return false;
+            }
+            return accept(value);
+        });
     return { roles, pending };
 }
 

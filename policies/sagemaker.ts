@@ -1,6 +1,7 @@
 // Encryption inside SageMaker Pipeline definitions: output keys, volume keys (NVMe vs EBS) and
 // inter-container traffic encryption for every Training and Processing step, Condition branches included.
-import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { ScopedResourcePolicy } from "./appliesTo";
+import { ResourceValidationArgs } from "@pulumi/policy";
 import { knobs, listText } from "./knobs";
 import {
     candidates,
@@ -39,7 +40,8 @@ export async function withDefinition(
     await check(definition, `Pipeline ${args.name}`);
 }
 
-export const sagemakerPipelineDefinitionCheckable: ResourceValidationPolicy = {
+export const sagemakerPipelineDefinitionCheckable: ScopedResourcePolicy = {
+    appliesTo: isPipeline,
     name: "sagemaker-pipeline-definition-checkable",
     description:
         "SageMaker pipelines carry their definition inline (pipelineDefinition, not pipelineDefinitionS3Location) as JSON with a Steps list whose Training and Processing steps have Arguments, so the encryption and cost rules can check every step.",
@@ -67,7 +69,8 @@ export const sagemakerPipelineDefinitionCheckable: ResourceValidationPolicy = {
     },
 };
 
-export const sagemakerPipelineOutputKms: ResourceValidationPolicy = {
+export const sagemakerPipelineOutputKms: ScopedResourcePolicy = {
+    appliesTo: isPipeline,
     name: "sagemaker-pipeline-output-kms",
     description:
         "In every SageMaker pipeline definition, each Training step sets OutputDataConfig.KmsKeyId and each Processing step with outputs sets ProcessingOutputConfig.KmsKeyId (Condition branches included), so models and reports are written with the stack's key.",
@@ -122,7 +125,8 @@ function stepInstanceTypes(step: JobStep, definition: Definition): { types: stri
     return { types: [...new Set(types)], problems };
 }
 
-export const sagemakerPipelineVolumeKms: ResourceValidationPolicy = {
+export const sagemakerPipelineVolumeKms: ScopedResourcePolicy = {
+    appliesTo: isPipeline,
     name: "sagemaker-pipeline-volume-kms",
     description:
         "Each Training and Processing step of a SageMaker pipeline encrypts its ML storage volumes correctly for the instance types it can run on (literal, or parameter DefaultValue and EnumValues): all EBS types → VolumeKmsKeyId is required; all NVMe-storage types (hardware-encrypted) → VolumeKmsKeyId must be absent, because SageMaker rejects it at run time; a mix cannot be configured correctly and is reported.",
@@ -175,7 +179,8 @@ function canExceedOneInstance(step: JobStep, definition: Definition): boolean {
     return resolution.kind !== "absent";
 }
 
-export const sagemakerPipelineInterContainerEncryption: ResourceValidationPolicy = {
+export const sagemakerPipelineInterContainerEncryption: ScopedResourcePolicy = {
+    appliesTo: isPipeline,
     name: "sagemaker-pipeline-inter-container-encryption",
     description:
         "Training steps (EnableInterContainerTrafficEncryption) and Processing steps (NetworkConfig.EnableInterContainerTrafficEncryption) whose instance count can exceed 1 (a literal above 1, a pipeline parameter or an expression) encrypt traffic between their instances.",

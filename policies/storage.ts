@@ -1,6 +1,7 @@
 // Encryption at rest and in transit: S3 buckets (per bucket name, managed or adopted), KMS key rotation,
 // SageMaker resources that keep data on volumes or in S3, and SNS topics that carry the platform's alerts.
-import { PolicyResource, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { ofTypes, ScopedResourcePolicy } from "./appliesTo";
+import { PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { parseDocument, Statement, wildcardMatch } from "./iamDocument";
 import { booleanKnob, integerKnob, knobs, listText } from "./knobs";
 import { eachKnown, elements, isSetOrUnknown, peek, UNKNOWN } from "./unknowns";
@@ -222,7 +223,8 @@ const rotationSchema = {
     },
 };
 
-export const kmsKeyRotationEnabled: ResourceValidationPolicy = {
+export const kmsKeyRotationEnabled: ScopedResourcePolicy = {
+    appliesTo: ofTypes("aws:kms/key:Key"),
     name: "kms-key-rotation-enabled",
     description:
         "Symmetric customer-managed KMS keys (aws:kms/key:Key) have enableKeyRotation true and a rotationPeriodInDays no longer than maxRotationPeriodDays. Asymmetric and HMAC keys, which AWS cannot rotate, are exempt.",
@@ -258,7 +260,8 @@ const SHARING_SETTINGS: Record<string, string[]> = {
     "aws:sagemaker/userProfile:UserProfile": ["userSettings"],
 };
 
-export const sagemakerKmsEncryption: ResourceValidationPolicy = {
+export const sagemakerKmsEncryption: ScopedResourcePolicy = {
+    appliesTo: ofTypes(...Object.keys(SAGEMAKER_KEYS), ...Object.keys(SHARING_SETTINGS)),
     name: "sagemaker-kms-encryption",
     description:
         "SageMaker Studio domains (kmsKeyId), notebook instances (kmsKeyId) and endpoint configurations (kmsKeyArn) name a KMS key, and Studio notebook sharing to S3 (sharingSettings with notebookOutputOption Allowed) names s3KmsKeyId. A key that is only known after deployment counts as set.",
@@ -289,7 +292,8 @@ const SNS_TOPIC_TYPE = "aws:sns/topic:Topic";
 /** An AWS managed key, by alias or alias ARN (`alias/aws/sns`, `arn:aws:kms:<region>:<account>:alias/aws/sns`). */
 const AWS_MANAGED_KEY = /(^|:)alias\/aws\//;
 
-export const snsTopicKmsEncryption: ResourceValidationPolicy = {
+export const snsTopicKmsEncryption: ScopedResourcePolicy = {
+    appliesTo: ofTypes(SNS_TOPIC_TYPE),
     name: "sns-topic-kms-encryption",
     description:
         "SNS topics are encrypted at rest with a customer managed KMS key: kmsMasterKeyId is set and is not an AWS managed key (alias/aws/sns), whose key policy cannot let EventBridge, CloudWatch alarms or AWS Budgets publish to the topic. A key known only after deployment counts as set.",

@@ -1,7 +1,8 @@
 // SageMaker Studio guard rails beyond instance types: idle apps shut down (a JupyterLab space left running
 // bills its instance around the clock), and the lifecycle configurations that run code in every app at start
 // are the reviewed ones of this stack, which no persona can create or replace.
-import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { ofTypes, ScopedResourcePolicy } from "./appliesTo";
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { DEFAULT_STUDIO_IDLE_LIMITS, PERSONA_TAG_KEY } from "./catalog";
 import { integerKnob, knobs, listText, stringList } from "./knobs";
@@ -55,7 +56,8 @@ const idleSchema = {
     },
 };
 
-export const sagemakerStudioIdleShutdown: ResourceValidationPolicy = {
+export const sagemakerStudioIdleShutdown: ScopedResourcePolicy = {
+    appliesTo: ofTypes(...Object.keys(STUDIO_SETTINGS)),
     name: "sagemaker-studio-idle-shutdown",
     description:
         'Studio apps stop when idle: a Domain\'s defaultUserSettings and defaultSpaceSettings enable idle shutdown for JupyterLab (appLifecycleManagement.idleSettings with lifecycleManagement "ENABLED" and an idleTimeoutInMinutes of at most maxIdleTimeoutMinutes, and a user ceiling maxIdleTimeoutInMinutes of at most maxUserIdleTimeoutMinutes); no Domain, UserProfile or Space disables it or sets a longer timeout for any app.',
@@ -204,14 +206,17 @@ export const sagemakerStudioLifecycleConfigsFromStack: StackValidationPolicy = {
         const work: (() => void | Promise<void>)[] = [...pendingRoles];
 
         // Attached lifecycle configurations: the stack's own, by ARN (engine outputs) or by name in the ARN.
-        const stackConfigFor = (arn: string) =>
-            configs.find((candidate) => {
-                if (peek(() => candidate.props.arn) === arn) {
-                    return true;
-                }
-                const name = LIFECYCLE_CONFIG_ARN.exec(arn)?.[1];
-                return name !== undefined && peek(() => candidate.props.studioLifecycleConfigName) === name;
-            });
+        const configsByArn = new Map<unknown, PolicyResource>();
+        const configsByName = new Map<unknown, PolicyResource>();
+        for (const candidate of [...configs].reverse()) {
+            // Reversed, so that the first of two configurations with one name wins, as a search would find it.
+            configsByArn.set(peek(() => candidate.props.arn), candidate);
+            configsByName.set(peek(() => candidate.props.studioLifecycleConfigName), candidate);
+        }
+        const stackConfigFor = (arn: string) => {
+            const name = LIFECYCLE_CONFIG_ARN.exec(arn)?.[1];
+            return configsByArn.get(arn) ?? (name === undefined ? undefined : configsByName.get(name));
+        };
         const pendingReads: (() => void)[] = [];
         const references = studio.flatMap((resource) => lifecycleReferences(resource, pendingReads));
         for (const reference of references) {

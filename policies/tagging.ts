@@ -1,7 +1,7 @@
 // Cost allocation: every resource that can carry tags carries the platform's cost-allocation tags. Which
 // types take tags comes from the installed @pulumi/aws (taggable.ts), the same answer the stack's tagging
 // transform uses.
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { ScopedResourcePolicy } from "./appliesTo";
 import { REQUIRED_TAG_KEYS } from "./catalog";
 import { knobs, listText, stringList } from "./knobs";
 import { isTaggable } from "./taggable";
@@ -27,7 +27,8 @@ function providerDefaultTags(provider: { props: Record<string, any> } | undefine
     return tags && typeof tags === "object" ? { ...(tags as Record<string, unknown>) } : {};
 }
 
-export const requiredCostAllocationTags: ResourceValidationPolicy = {
+export const requiredCostAllocationTags: ScopedResourcePolicy = {
+    appliesTo: isTaggable,
     name: "required-cost-allocation-tags",
     description: `Every AWS resource whose type takes tags carries the cost-allocation tags (${REQUIRED_TAG_KEYS.join(", ")} by default) with non-empty values in its own \`tags\` input (or its provider's defaultTags).`,
     enforcementLevel: "mandatory",
