@@ -10,12 +10,13 @@ import {
     Definition,
     estimateRunCost,
     JobCost,
-    jobSteps,
-    JobStep,
+    JobFamily,
+    jobsOf,
     parseDefinition as readJobs,
     stoppingCondition,
     UnboundedJob,
 } from "../policies/pipeline";
+import { packLimits, runCostBasis, RunCostKnobs } from "../policies/limits";
 import { CliError } from "./errors";
 
 /**
@@ -114,9 +115,9 @@ const path = (value: Json, ...keys: string[]): Json => keys.reduce<Json>((node, 
 
 /** Where a parameter's value goes, as far as the platform's rules care. */
 export type ParameterUsage =
-    | { readonly kind: "instanceType"; readonly job: JobStep["type"]; readonly step: string }
+    | { readonly kind: "instanceType"; readonly job: JobFamily; readonly step: string }
     | { readonly kind: "instanceCount"; readonly step: string }
-    | { readonly kind: "maxRuntime"; readonly job: JobStep["type"]; readonly step: string }
+    | { readonly kind: "maxRuntime"; readonly job: JobFamily; readonly step: string }
     | { readonly kind: "maxWait"; readonly step: string }
     | { readonly kind: "s3Uri"; readonly step: string };
 
@@ -134,14 +135,15 @@ export function parameterUsages(definition: DeployedDefinition): Map<string, Par
             usages.set(name, [...(usages.get(name) ?? []), usage]);
         }
     };
-    for (const job of jobSteps(readPipeline(definition).steps)) {
+    for (const job of jobsOf(readPipeline(definition).steps)) {
+        const step = job.step.name;
         for (const cluster of clustersOf(job)) {
-            add(cluster.instanceType, { kind: "instanceType", job: job.type, step: job.name });
-            add(cluster.instanceCount, { kind: "instanceCount", step: job.name });
+            add(cluster.instanceType, { kind: "instanceType", job: job.family, step });
+            add(cluster.instanceCount, { kind: "instanceCount", step });
         }
         const { maxRuntime, maxWait } = stoppingCondition(job);
-        add(maxRuntime, { kind: "maxRuntime", job: job.type, step: job.name });
-        add(maxWait, { kind: "maxWait", step: job.name });
+        add(maxRuntime, { kind: "maxRuntime", job: job.family, step });
+        add(maxWait, { kind: "maxWait", step });
     }
     const visit = (node: Json, step: string): void => {
         if (Array.isArray(node)) {
@@ -178,15 +180,17 @@ function describeUnbounded(job: UnboundedJob): string {
 
 /**
  * Worst-case on-demand cost of one run with the given parameter values, by the policy pack's own estimate
- * (sagemaker-pipeline-run-cost): every job's instances billed for the job's whole MaxRuntimeInSeconds at
- * the catalog price, or the pack config's `instancePrices`; a Condition step costs its dearer branch.
+ * (sagemaker-pipeline-run-cost, with its knobs from the pack config): every job's instances billed for the
+ * job's whole MaxRuntimeInSeconds at the catalog price, or the pack config's `instancePrices`, a Tuning step
+ * × its MaxNumberOfTrainingJobs; a Condition step costs its dearer branch.
  */
 export function worstCaseRunCost(
     definition: DeployedDefinition,
     parameters: ResolutionScope["parameters"],
-    prices: Readonly<Record<string, number>> = {},
+    knobs: RunCostKnobs = packLimits().runCost.knobs,
 ): RunCost {
-    const estimate = estimateRunCost(readPipeline(definition), { parameterValues: parameters, prices });
+    // The run the user starts, on the types it names: not the pack's `worst-case` basis over every allowed type.
+    const estimate = estimateRunCost(readPipeline(definition), { ...runCostBasis(knobs, parameters), dearestInstanceType: false });
     return { totalUsd: estimate.costUsd, jobs: estimate.jobs, unbounded: estimate.unbounded.map(describeUnbounded) };
 }
 

@@ -160,6 +160,13 @@ interface Check {
     readonly limit?: Limit<unknown>;
 }
 
+/** The pack's allow-list for each kind of job, as sagemaker-pipeline-instance-types-allowed applies them. */
+const ALLOW_LISTS = {
+    training: { knob: "trainingInstanceTypes", name: "training instance allow-list" },
+    processing: { knob: "processingInstanceTypes", name: "processing instance allow-list" },
+    transform: { knob: "transformInstanceTypes", name: "transform instance allow-list" },
+} as const;
+
 /**
  * Policy-pack rules (and the s3:// check) follow from where the definition uses the parameter, so a
  * `--param` that feeds a job's instance type meets the same allow-list as `--instance-type`.
@@ -171,16 +178,13 @@ function usageCheck(usage: ParameterUsage, limits: PackLimits): Check {
         case "instanceType":
             return {
                 limit: limits.instanceTypes,
-                rule:
-                    usage.job === "Training"
-                        ? oneOfRule(limits.instanceTypes.knobs.trainingInstanceTypes, pack("training instance allow-list"))
-                        : oneOfRule(limits.instanceTypes.knobs.processingInstanceTypes, pack("processing instance allow-list")),
+                rule: oneOfRule(limits.instanceTypes.knobs[ALLOW_LISTS[usage.job].knob], pack(ALLOW_LISTS[usage.job].name)),
             };
         case "instanceCount":
             return { limit: limits.instanceCount, rule: integerRule({ min: 1, max: limits.instanceCount.knobs.maxInstanceCount }, pack("maxInstanceCount")) };
         case "maxRuntime": {
             const [max, knob] =
-                usage.job === "Training"
+                usage.job === "training"
                     ? [runtime.maxTrainingRuntimeSeconds, "maxTrainingRuntimeSeconds"]
                     : [runtime.maxProcessingRuntimeSeconds, "maxProcessingRuntimeSeconds"];
             return { limit: limits.runtime, rule: integerRule({ min: 1, max }, pack(knob)) };
@@ -321,7 +325,7 @@ export function validateParameters(
 
     const parameters = definition.Parameters.filter((p) => accepted.has(p.Name)).map((p) => ({ Name: p.Name, Value: accepted.get(p.Name)! }));
     const { knobs } = limits.runCost;
-    const cost = worstCaseRunCost(definition, effectiveParameters(definition, parameters), knobs.instancePrices);
+    const cost = worstCaseRunCost(definition, effectiveParameters(definition, parameters), knobs);
     const costProblem = runCostProblem(cost, knobs.maxRunCostUsd, requested, usages);
     const refusedCost = costProblem === undefined ? undefined : refusal(costProblem, limits.runCost, warnings);
     if (refusedCost !== undefined) {

@@ -72,6 +72,13 @@ export const DEFAULT_PROCESSING_INSTANCE_TYPES: readonly string[] = [
     "ml.g5.2xlarge",
 ];
 
+/**
+ * Inference types (real-time endpoints and batch transform): a T4 or A10G GPU for YOLO11 at drone-image sizes,
+ * or a CPU type for light traffic. Prices above are training list prices; real-time inference lists the same
+ * figures for these types in us-east-1.
+ */
+export const DEFAULT_INFERENCE_INSTANCE_TYPES: readonly string[] = ["ml.g4dn.xlarge", "ml.g4dn.2xlarge", "ml.g5.xlarge", "ml.m5.large", "ml.m5.xlarge"];
+
 /** Default instance types a Studio JupyterLab app may start on. */
 export const DEFAULT_STUDIO_INSTANCE_TYPES: readonly string[] = [
     "ml.t3.medium",
@@ -93,6 +100,8 @@ export const DEFAULT_STUDIO_IDLE_LIMITS = {
 export const DEFAULT_LIMITS = {
     /** Instances per training or processing job. */
     maxInstanceCount: 4,
+    /** Training jobs a hyperparameter tuning job may run at once. */
+    maxParallelTrainingJobs: 2,
     /** Ceiling on a training job's StoppingCondition.MaxRuntimeInSeconds (24 h). */
     maxTrainingRuntimeSeconds: 86_400,
     /** Ceiling on a processing job's StoppingCondition.MaxRuntimeInSeconds (4 h). */

@@ -7,7 +7,7 @@ import { ofTypes, ScopedResourcePolicy } from "./appliesTo";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_STUDIO_INSTANCE_TYPES, REQUIRED_TAG_KEYS } from "./catalog";
 import { booleanKnob, knobs, listText, stringList } from "./knobs";
-import { CountKnobs, InstanceTypeKnobs, LIMIT_POLICIES, RunCostKnobs, RuntimeKnobs } from "./limits";
+import { CountKnobs, InstanceTypeKnobs, LIMIT_POLICIES, runCostBasis, RunCostKnobs, RuntimeKnobs } from "./limits";
 import {
     asNumber,
     candidates,
@@ -17,44 +17,54 @@ import {
     estimateRunCost,
     isPipeline,
     JobCost,
+    JobFamily,
+    jobsOf,
     jobSteps,
     resolve,
     Resolution,
     stoppingCondition,
+    tuningLimits,
     UnboundedJob,
 } from "./pipeline";
 import { withDefinition } from "./sagemaker";
 import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
 
+/** The allow-list knob a job's instance types are checked against. */
+const ALLOW_LIST: Readonly<Record<JobFamily, keyof InstanceTypeKnobs>> = {
+    training: "trainingInstanceTypes",
+    processing: "processingInstanceTypes",
+    transform: "transformInstanceTypes",
+};
+
 export const sagemakerPipelineInstanceTypesAllowed: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     ...LIMIT_POLICIES.instanceTypes,
     description:
-        "Every instance type a Training or Processing step of a SageMaker pipeline can run on (literal values, parameter DefaultValue and EnumValues, Condition branches included) is in the training or processing allow-list; an instance-type parameter must have EnumValues, otherwise a run can start on any type.",
+        "Every instance type a job of a SageMaker pipeline can run on (literal values, parameter DefaultValue and EnumValues, Condition branches at any depth included) is in its allow-list: Training steps and a Tuning step's training job definitions trainingInstanceTypes, Processing steps processingInstanceTypes, Transform steps transformInstanceTypes; an instance-type parameter must have EnumValues, otherwise a run can start on any type.",
     validateResource: (args, reportViolation) =>
         withDefinition(args, (definition, pipeline) => {
             const config = knobs<InstanceTypeKnobs>(args, LIMIT_POLICIES.instanceTypes.configSchema);
-            for (const step of jobSteps(definition.steps)) {
-                const [allowed, knob] =
-                    step.type === "Training" ? [config.trainingInstanceTypes, "trainingInstanceTypes"] : [config.processingInstanceTypes, "processingInstanceTypes"];
-                for (const cluster of clustersOf(step)) {
+            for (const job of jobsOf(definition.steps)) {
+                const knob = ALLOW_LIST[job.family];
+                const allowed = config[knob];
+                for (const cluster of clustersOf(job)) {
                     const setting = `${cluster.where}.InstanceType`;
                     const resolution = resolve(cluster.instanceType, definition);
                     if (resolution.kind === "absent" || resolution.kind === "unresolvable") {
                         reportViolation(
-                            `${pipeline}: ${step.label} ${setting} ${resolution.kind === "absent" ? "is missing" : resolution.reason}; use an allowed literal type or a parameter with EnumValues.`,
+                            `${pipeline}: ${job.label} ${setting} ${resolution.kind === "absent" ? "is missing" : resolution.reason}; use an allowed literal type or a parameter with EnumValues.`,
                         );
                         continue;
                     }
                     if (resolution.kind === "parameter" && !resolution.enumValues) {
                         reportViolation(
-                            `${pipeline}: ${step.label} takes ${setting} from parameter ${resolution.name}, which has no EnumValues, so a run can start on any instance type; give the parameter EnumValues from ${knob}.`,
+                            `${pipeline}: ${job.label} takes ${setting} from parameter ${resolution.name}, which has no EnumValues, so a run can start on any instance type; give the parameter EnumValues from ${knob}.`,
                         );
                     }
                     const disallowed = candidates(resolution).map(String).filter((type) => !allowed.includes(type));
                     if (disallowed.length > 0) {
                         reportViolation(
-                            `${pipeline}: ${step.label} can run on ${listText(disallowed)} (${describeSetting(setting, resolution)}), which ${disallowed.length > 1 ? "are" : "is"} not in ${knob} (${listText(allowed, 12)}); use an allowed type or extend ${knob} in the pack config.`,
+                            `${pipeline}: ${job.label} can run on ${listText(disallowed)} (${describeSetting(setting, resolution)}), which ${disallowed.length > 1 ? "are" : "is"} not in ${knob} (${listText(allowed, 12)}); use an allowed type or extend ${knob} in the pack config.`,
                         );
                     }
                 }
@@ -123,30 +133,60 @@ export const sagemakerStudioInstanceTypesAllowed: ScopedResourcePolicy = {
     },
 };
 
+/** Why a count setting has no statable value, or undefined when it has one. */
+function unstatable(resolution: Resolution): string | undefined {
+    if (resolution.kind === "absent") {
+        return "is missing";
+    }
+    if (resolution.kind === "unresolvable") {
+        return resolution.reason;
+    }
+    return resolution.kind === "parameter" && resolution.defaultValue === undefined ? `comes from parameter ${resolution.name}, which has no DefaultValue` : undefined;
+}
+
 export const sagemakerPipelineInstanceCount: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     ...LIMIT_POLICIES.instanceCount,
     description:
-        "Each Training and Processing step of a SageMaker pipeline states its InstanceCount as a literal or a parameter whose DefaultValue (and any EnumValues) is at most maxInstanceCount.",
+        "Each job of a SageMaker pipeline (Training, Processing, Transform, a Tuning step's training job definitions) states its InstanceCount as a literal or a parameter whose DefaultValue (and any EnumValues) is at most maxInstanceCount, and each Tuning step states ResourceLimits.MaxNumberOfTrainingJobs and a MaxParallelTrainingJobs of at most maxParallelTrainingJobs.",
     validateResource: (args, reportViolation) =>
         withDefinition(args, (definition, pipeline) => {
-            const { maxInstanceCount } = knobs<CountKnobs>(args, LIMIT_POLICIES.instanceCount.configSchema);
-            for (const step of jobSteps(definition.steps)) {
-                for (const cluster of clustersOf(step)) {
-                    const setting = `${cluster.where}.InstanceCount`;
-                    const resolution = resolve(cluster.instanceCount, definition);
-                    if (resolution.kind === "absent" || resolution.kind === "unresolvable" || (resolution.kind === "parameter" && resolution.defaultValue === undefined)) {
-                        const why = resolution.kind === "absent" ? "is missing" : resolution.kind === "unresolvable" ? resolution.reason : `comes from parameter ${resolution.name}, which has no DefaultValue`;
-                        reportViolation(`${pipeline}: ${step.label} ${setting} ${why}; state a count of at most ${maxInstanceCount}.`);
-                        continue;
-                    }
-                    const tooMany = candidates(resolution).filter((value) => (asNumber(value) ?? Infinity) > maxInstanceCount);
-                    if (tooMany.length > 0) {
-                        reportViolation(
-                            `${pipeline}: ${step.label} ${describeSetting(setting, resolution)} is ${listText(tooMany.map(String))}, above maxInstanceCount ${maxInstanceCount}; lower it or raise maxInstanceCount in the pack config.`,
-                        );
-                    }
+            const { maxInstanceCount, maxParallelTrainingJobs } = knobs<CountKnobs>(args, LIMIT_POLICIES.instanceCount.configSchema);
+            const checkCeiling = (label: string, setting: string, value: unknown, ceiling: number, knob: string, statable: string) => {
+                const resolution = resolve(value, definition);
+                const why = unstatable(resolution);
+                if (why !== undefined) {
+                    reportViolation(`${pipeline}: ${label} ${setting} ${why}; ${statable}.`);
+                    return;
                 }
+                const tooMany = candidates(resolution).filter((candidate) => (asNumber(candidate) ?? Infinity) > ceiling);
+                if (tooMany.length > 0) {
+                    reportViolation(
+                        `${pipeline}: ${label} ${describeSetting(setting, resolution)} is ${listText(tooMany.map(String))}, above ${knob} ${ceiling}; lower it or raise ${knob} in the pack config.`,
+                    );
+                }
+            };
+            for (const job of jobsOf(definition.steps)) {
+                for (const cluster of clustersOf(job)) {
+                    checkCeiling(job.label, `${cluster.where}.InstanceCount`, cluster.instanceCount, maxInstanceCount, "maxInstanceCount", `state a count of at most ${maxInstanceCount}`);
+                }
+            }
+            for (const step of jobSteps(definition.steps).filter((candidate) => candidate.type === "Tuning")) {
+                const limits = tuningLimits(step);
+                const why = unstatable(resolve(limits.maxJobs, definition));
+                if (why !== undefined) {
+                    reportViolation(
+                        `${pipeline}: ${step.label} HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs ${why}; state how many training jobs it may start, so its cost can be bounded.`,
+                    );
+                }
+                checkCeiling(
+                    step.label,
+                    "HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs",
+                    limits.maxParallelJobs,
+                    maxParallelTrainingJobs,
+                    "maxParallelTrainingJobs",
+                    `state at most ${maxParallelTrainingJobs} parallel training jobs`,
+                );
             }
         }),
 };
@@ -173,14 +213,14 @@ export const sagemakerPipelineMaxRuntime: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     ...LIMIT_POLICIES.runtime,
     description:
-        "Each Training and Processing step of a SageMaker pipeline sets StoppingCondition.MaxRuntimeInSeconds (literal or parameter DefaultValue) within maxTrainingRuntimeSeconds / maxProcessingRuntimeSeconds, and any MaxWaitTimeInSeconds within maxSpotWaitSeconds, so no job bills without bound.",
+        "Each Training job and Tuning training job definition (maxTrainingRuntimeSeconds) and each Processing job (maxProcessingRuntimeSeconds) of a SageMaker pipeline sets StoppingCondition.MaxRuntimeInSeconds (literal or parameter DefaultValue) within its ceiling, and any MaxWaitTimeInSeconds within maxSpotWaitSeconds, so no job bills without bound. Transform jobs have no runtime setting in SageMaker: the run-cost policy's transformRuntimeSeconds bounds them.",
     validateResource: (args, reportViolation) =>
         withDefinition(args, (definition, pipeline) => {
             const config = knobs<RuntimeKnobs>(args, LIMIT_POLICIES.runtime.configSchema);
-            for (const step of jobSteps(definition.steps)) {
-                const { maxRuntime, maxWait } = stoppingCondition(step);
+            for (const job of jobsOf(definition.steps).filter((candidate) => candidate.family !== "transform")) {
+                const { maxRuntime, maxWait } = stoppingCondition(job);
                 const [ceiling, knob] =
-                    step.type === "Training"
+                    job.family === "training"
                         ? [config.maxTrainingRuntimeSeconds, "maxTrainingRuntimeSeconds"]
                         : [config.maxProcessingRuntimeSeconds, "maxProcessingRuntimeSeconds"];
                 const problems = [
@@ -188,7 +228,7 @@ export const sagemakerPipelineMaxRuntime: ScopedResourcePolicy = {
                     limitProblem(resolve(maxWait, definition), "StoppingCondition.MaxWaitTimeInSeconds", config.maxSpotWaitSeconds, "maxSpotWaitSeconds", false),
                 ];
                 for (const problem of problems.filter((p): p is string => p !== undefined)) {
-                    reportViolation(`${pipeline}: ${step.label} ${problem}.`);
+                    reportViolation(`${pipeline}: ${job.label} ${problem}.`);
                 }
             }
         }),
@@ -209,68 +249,77 @@ export const sagemakerPipelineSpotCheckpoints: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     name: "sagemaker-pipeline-spot-checkpoints",
     description:
-        "Training steps of a SageMaker pipeline use managed spot training (EnableManagedSpotTraining true by default value) with a StoppingCondition.MaxWaitTimeInSeconds and a CheckpointConfig.S3Uri, so interrupted runs resume instead of restarting.",
+        "Training jobs of a SageMaker pipeline (Training steps and a Tuning step's training job definitions) use managed spot training (EnableManagedSpotTraining true by default value) with a StoppingCondition.MaxWaitTimeInSeconds and a CheckpointConfig.S3Uri, so interrupted runs resume instead of restarting.",
     enforcementLevel: "advisory",
     configSchema: spotSchema,
     validateResource: (args, reportViolation) =>
         withDefinition(args, (definition, pipeline) => {
             const config = knobs<SpotKnobs>(args, spotSchema);
-            for (const step of jobSteps(definition.steps).filter((s) => s.type === "Training")) {
-                const spot = defaultOf(resolve(step.args.EnableManagedSpotTraining, definition));
+            for (const job of jobsOf(definition.steps).filter((candidate) => candidate.family === "training")) {
+                const spot = defaultOf(resolve(job.request.EnableManagedSpotTraining, definition));
                 if (spot !== true && spot !== "true") {
                     if (config.requireSpot) {
                         reportViolation(
-                            `${pipeline}: ${step.label} trains on on-demand capacity; set EnableManagedSpotTraining: true with StoppingCondition.MaxWaitTimeInSeconds and CheckpointConfig (spot costs up to 90% less).`,
+                            `${pipeline}: ${job.label} trains on on-demand capacity; set EnableManagedSpotTraining: true with StoppingCondition.MaxWaitTimeInSeconds and CheckpointConfig (spot costs up to 90% less).`,
                         );
                     }
                     continue;
                 }
-                if (stoppingCondition(step).maxWait === undefined) {
-                    reportViolation(`${pipeline}: ${step.label} uses managed spot without StoppingCondition.MaxWaitTimeInSeconds, which SageMaker requires; set it.`);
+                if (stoppingCondition(job).maxWait === undefined) {
+                    reportViolation(`${pipeline}: ${job.label} uses managed spot without StoppingCondition.MaxWaitTimeInSeconds, which SageMaker requires; set it.`);
                 }
-                if (config.requireCheckpoints && !step.args.CheckpointConfig?.S3Uri) {
+                if (config.requireCheckpoints && !job.request.CheckpointConfig?.S3Uri) {
                     reportViolation(
-                        `${pipeline}: ${step.label} uses managed spot without CheckpointConfig.S3Uri, so an interruption restarts training from scratch; add a CheckpointConfig with an S3Uri and LocalPath.`,
+                        `${pipeline}: ${job.label} uses managed spot without CheckpointConfig.S3Uri, so an interruption restarts training from scratch; add a CheckpointConfig with an S3Uri and LocalPath.`,
                     );
                 }
             }
         }),
 };
 
-/** Why each unbounded group's cost cannot be estimated; a missing runtime is said once per step. */
+/** Why each unbounded group's cost cannot be estimated; a missing runtime is said once per job. */
 function estimateProblems(unbounded: readonly UnboundedJob[]): string[] {
-    return unbounded.flatMap((job, index) => {
-        const { label } = job.step;
-        const firstOfStep = index === 0 || unbounded[index - 1].step !== job.step;
-        const missing = job.missing.find((input) => input !== "MaxRuntimeInSeconds");
+    return unbounded.flatMap((group, index) => {
+        const { label } = group.job;
+        const firstOfJob = index === 0 || unbounded[index - 1].job !== group.job;
+        const runtime =
+            group.job.family === "transform"
+                ? `${label} is a batch transform job, which SageMaker runs without a time limit; state the longest it may run in the pack config's transformRuntimeSeconds`
+                : `${label} has no statable StoppingCondition.MaxRuntimeInSeconds`;
+        const missing = group.missing.find((input) => input !== "MaxRuntimeInSeconds");
         return [
-            ...(firstOfStep && job.missing.includes("MaxRuntimeInSeconds") ? [`${label} has no statable StoppingCondition.MaxRuntimeInSeconds`] : []),
-            ...(missing !== undefined
-                ? [`${label} ${job.where} has no statable ${missing}`]
-                : job.unpriced.length > 0
-                  ? [`${label} can run on ${listText(job.unpriced)}, which has no price (add it to instancePrices)`]
-                  : []),
+            ...(firstOfJob && group.missing.includes("MaxRuntimeInSeconds") ? [runtime] : []),
+            ...(missing === "MaxNumberOfTrainingJobs"
+                ? firstOfJob
+                    ? [`${group.step.label} has no statable HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs`]
+                    : []
+                : missing !== undefined
+                  ? [`${label} ${group.where} has no statable ${missing}`]
+                  : group.unpriced.length > 0
+                    ? [`${label} can run on ${listText(group.unpriced)}, which has no price (add it to instancePrices)`]
+                    : []),
         ];
     });
 }
 
-const costLine = (job: JobCost) => `${job.step}: ${job.instanceType} x ${job.instanceCount} x ${(job.maxRuntimeSeconds / 3600).toFixed(2)} h = $${job.costUsd.toFixed(2)}`;
+const costLine = (job: JobCost) =>
+    `${job.step}: ${job.instanceType} x ${job.instanceCount} x ${(job.maxRuntimeSeconds / 3600).toFixed(2)} h${job.jobs === 1 ? "" : ` x ${job.jobs} jobs`} = $${job.costUsd.toFixed(2)}`;
 
 export const sagemakerPipelineRunCost: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     ...LIMIT_POLICIES.runCost,
     description:
-        "The worst-case on-demand cost of one SageMaker pipeline run — instance price (catalog, overridable) × InstanceCount × MaxRuntimeInSeconds, summed over Training and Processing steps, the dearer branch of each Condition — stays within maxRunCostUsd.",
+        "The worst-case on-demand cost of one SageMaker pipeline run — instance price (catalog, overridable) × InstanceCount × MaxRuntimeInSeconds of every job a step starts (a Tuning step: × MaxNumberOfTrainingJobs of its dearest training job definition; a Transform step: × the stated transformRuntimeSeconds), summed along the dearer branch of each Condition at any depth — stays within maxRunCostUsd. A job whose cost cannot be stated is a violation, never priced at $0.",
     validateResource: (args, reportViolation) =>
         withDefinition(args, (definition, pipeline) => {
             const config = knobs<RunCostKnobs>(args, LIMIT_POLICIES.runCost.configSchema);
-            const cost = estimateRunCost(definition, { prices: config.instancePrices, dearestInstanceType: config.basis === "worst-case" });
+            const cost = estimateRunCost(definition, runCostBasis(config));
             for (const problem of estimateProblems(cost.unbounded)) {
                 reportViolation(`${pipeline}: the cost of a run cannot be estimated: ${problem}.`);
             }
             if (cost.costUsd > config.maxRunCostUsd) {
                 reportViolation(
-                    `${pipeline}: a run can cost up to $${cost.costUsd.toFixed(2)} on demand (${cost.jobs.map(costLine).join("; ")}), above maxRunCostUsd $${config.maxRunCostUsd}; lower the instance type, count or MaxRuntimeInSeconds, or raise maxRunCostUsd in the pack config.`,
+                    `${pipeline}: a run can cost up to $${cost.costUsd.toFixed(2)} on demand (${cost.jobs.map(costLine).join("; ")}), above maxRunCostUsd $${config.maxRunCostUsd}; lower the instance type, count, MaxRuntimeInSeconds or MaxNumberOfTrainingJobs, or raise maxRunCostUsd in the pack config.`,
                 );
             }
         }),

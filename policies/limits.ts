@@ -6,8 +6,9 @@
 //
 // Pure: no @pulumi/policy at run time (types only), so the CLI loads it without the policy SDK.
 import type { EnforcementLevel, PolicyConfigSchema } from "@pulumi/policy";
-import { DEFAULT_LIMITS, DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES } from "./catalog";
+import { DEFAULT_INFERENCE_INSTANCE_TYPES, DEFAULT_LIMITS, DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES } from "./catalog";
 import { integerKnob, numberKnob, resolvePolicySettings, stringList } from "./knobs";
+import type { CostBasis, ParameterValues } from "./pipeline";
 
 /** A policy's identity and configuration, without its checks. */
 export interface PolicySpec {
@@ -19,10 +20,12 @@ export interface PolicySpec {
 export interface InstanceTypeKnobs {
     trainingInstanceTypes: string[];
     processingInstanceTypes: string[];
+    transformInstanceTypes: string[];
 }
 
 export interface CountKnobs {
     maxInstanceCount: number;
+    maxParallelTrainingJobs: number;
 }
 
 export interface RuntimeKnobs {
@@ -35,6 +38,7 @@ export interface RunCostKnobs {
     maxRunCostUsd: number;
     instancePrices: Record<string, number>;
     basis: "default" | "worst-case";
+    transformRuntimeSeconds: number;
 }
 
 /** The knobs of each run-limiting policy, by a short key. */
@@ -51,8 +55,9 @@ export const LIMIT_POLICIES: { readonly [K in keyof LimitKnobs]: PolicySpec } = 
         enforcementLevel: "mandatory",
         configSchema: {
             properties: {
-                trainingInstanceTypes: stringList("Instance types Training steps may run on.", DEFAULT_TRAINING_INSTANCE_TYPES),
+                trainingInstanceTypes: stringList("Instance types Training steps and the training jobs of Tuning steps may run on.", DEFAULT_TRAINING_INSTANCE_TYPES),
                 processingInstanceTypes: stringList("Instance types Processing steps may run on.", DEFAULT_PROCESSING_INSTANCE_TYPES),
+                transformInstanceTypes: stringList("Instance types Transform steps (batch transform) may run on.", DEFAULT_INFERENCE_INSTANCE_TYPES),
             },
         },
     },
@@ -61,7 +66,12 @@ export const LIMIT_POLICIES: { readonly [K in keyof LimitKnobs]: PolicySpec } = 
         enforcementLevel: "mandatory",
         configSchema: {
             properties: {
-                maxInstanceCount: integerKnob("Most instances one Training or Processing job may use (per instance group).", DEFAULT_LIMITS.maxInstanceCount, 1),
+                maxInstanceCount: integerKnob("Most instances one job (Training, Processing, Transform, a Tuning step's training job) may use, per instance group.", DEFAULT_LIMITS.maxInstanceCount, 1),
+                maxParallelTrainingJobs: integerKnob(
+                    "Most training jobs a Tuning step may run at once (ResourceLimits.MaxParallelTrainingJobs).",
+                    DEFAULT_LIMITS.maxParallelTrainingJobs,
+                    1,
+                ),
             },
         },
     },
@@ -95,6 +105,10 @@ export const LIMIT_POLICIES: { readonly [K in keyof LimitKnobs]: PolicySpec } = 
                     description:
                         "`default`: a run started without parameter overrides (the instance type's DefaultValue). `worst-case`: the most expensive type among DefaultValue and EnumValues.",
                 },
+                transformRuntimeSeconds: integerKnob(
+                    "How long the team takes a Transform step's job to run at most, in seconds: SageMaker sets batch transform jobs no runtime limit, so without this statement (0) a Transform step's cost cannot be bounded and is reported.",
+                    0,
+                ),
             },
         },
     },
@@ -125,4 +139,18 @@ export function packLimits(config: unknown = {}): PackLimits {
         return [key, { policy: spec.name, enforcementLevel, knobs: properties }];
     });
     return Object.fromEntries(limits) as PackLimits;
+}
+
+/**
+ * What the run-cost policy prices, from its knobs: the catalog prices overridden by instancePrices, the dearest
+ * allowed instance type under `basis: "worst-case"`, and the stated runtime of transform jobs. The policy, the
+ * plan's cost report and the CLI's pre-start check all price runs through this, so they agree.
+ */
+export function runCostBasis(knobs: RunCostKnobs, parameterValues?: ParameterValues): CostBasis {
+    return {
+        prices: knobs.instancePrices,
+        dearestInstanceType: knobs.basis === "worst-case",
+        ...(knobs.transformRuntimeSeconds > 0 ? { transformRuntimeSeconds: knobs.transformRuntimeSeconds } : {}),
+        ...(parameterValues ? { parameterValues } : {}),
+    };
 }

@@ -1,10 +1,11 @@
 // Reads a SageMaker Pipeline definition (the JSON `pipelineDefinition` of aws:sagemaker/pipeline:Pipeline, in
-// the shape the SageMaker Python SDK writes) for the encryption, cost and registry rules: its parameters, its
-// Training, Processing and RegisterModel steps (Condition branches included, recursively), and the values a
-// step's settings can take: a literal, or a `{"Get": "Parameters.X"}` that resolves to the parameter's
-// DefaultValue and EnumValues.
-// Also the one run-cost estimate, shared by the sagemaker-pipeline-run-cost policy and the operations CLI.
-// Pure: no @pulumi/policy at run time, so the CLI can load it.
+// the shape the SageMaker Python SDK writes) for the encryption, cost and registry rules: its parameters, every
+// step at any depth of Condition branches, and the jobs the steps start — Training, Processing, Tuning (one
+// job request per training job definition, started up to MaxNumberOfTrainingJobs times) and Transform — with
+// the values their settings can take: a literal, or a `{"Get": "Parameters.X"}` that resolves to the
+// parameter's DefaultValue and EnumValues.
+// Also the one run-cost estimate, shared by the sagemaker-pipeline-run-cost policy, the plan's cost report and
+// the operations CLI. Pure: no @pulumi/policy at run time, so the CLI can load it.
 import { INSTANCE_TYPES, pricePerHour, worstCaseJobCostUsd } from "./catalog";
 import { cachedByText } from "./textCache";
 
@@ -20,8 +21,48 @@ export interface Definition {
     readonly steps: StepNode[];
 }
 
-export type JobType = "Training" | "Processing";
+/**
+ * Every step type of the definition format (the SageMaker Python SDK's StepTypeEnum), by what the pack can
+ * know of the work it starts: `jobs` — SageMaker jobs whose requests are the step's Arguments, which the
+ * cost and encryption rules read; `control` and `registry` — nothing billed; `opaque` — work the pack cannot
+ * see (a Lambda function, a callback's consumer, an EMR cluster, an AutoML job, Model Monitor and Clarify
+ * processing jobs configured inside the step). A type not listed here is unknown to the pack.
+ */
+export const STEP_TYPES = {
+    Training: "jobs",
+    Processing: "jobs",
+    Tuning: "jobs",
+    Transform: "jobs",
+    Condition: "control",
+    Fail: "control",
+    RegisterModel: "registry",
+    Model: "registry",
+    Lambda: "opaque",
+    Callback: "opaque",
+    EMR: "opaque",
+    AutoML: "opaque",
+    QualityCheck: "opaque",
+    ClarifyCheck: "opaque",
+} as const;
 
+export type StepType = keyof typeof STEP_TYPES;
+
+export function isKnownStepType(type: string): type is StepType {
+    return Object.hasOwn(STEP_TYPES, type);
+}
+
+export type JobType = "Training" | "Processing" | "Tuning" | "Transform";
+
+/**
+ * Which rules a job's request follows: `training` (CreateTrainingJob: ResourceConfig, StoppingCondition,
+ * managed spot; a Tuning step's training job definitions too), `processing` (CreateProcessingJob) or
+ * `transform` (CreateTransformJob: TransformResources, and no runtime limit in SageMaker).
+ */
+export type JobFamily = "training" | "processing" | "transform";
+
+const FAMILY: Readonly<Record<JobType, JobFamily>> = { Training: "training", Processing: "processing", Tuning: "training", Transform: "transform" };
+
+/** A step that starts SageMaker jobs. */
 export interface JobStep {
     readonly kind: "job";
     readonly type: JobType;
@@ -29,6 +70,20 @@ export interface JobStep {
     /** `Training step "Train"`, with the Condition branch it sits in, for messages. */
     readonly label: string;
     readonly args: Record<string, any>;
+    /** The job requests the step starts: its Arguments, or a Tuning step's training job definitions. */
+    readonly jobs: readonly Job[];
+}
+
+/** One job request of a step, and how many jobs of it one run can start. */
+export interface Job {
+    readonly step: JobStep;
+    readonly family: JobFamily;
+    /** The step's label, plus the definition's path for a Tuning step (`Tuning step "Tune" TrainingJobDefinitions[1]`). */
+    readonly label: string;
+    /** CreateTrainingJob-, CreateProcessingJob- or CreateTransformJob-shaped. */
+    readonly request: Record<string, any>;
+    /** Jobs of this request a run can start: 1, or a Tuning step's ResourceLimits.MaxNumberOfTrainingJobs setting. */
+    readonly count: unknown;
 }
 
 export interface ConditionStep {
@@ -47,11 +102,13 @@ export interface RegisterStep {
     readonly args: Record<string, any>;
 }
 
-/** Steps that start no job and register nothing (Fail, Lambda, …) are kept so nothing is silently dropped. */
+/** Every other step (Fail, Model, Lambda, EMR, …, or a type the pack does not know), kept so nothing is silently dropped. */
 export interface OtherStep {
     readonly kind: "other";
     readonly type: string;
     readonly name: string;
+    /** `Lambda step "Notify"`, with the Condition branch it sits in, for messages. */
+    readonly label: string;
 }
 
 export type StepNode = JobStep | ConditionStep | RegisterStep | OtherStep;
@@ -62,11 +119,27 @@ export function isPipeline(type: string): boolean {
     return type === PIPELINE_TYPE;
 }
 
+/** A Tuning step's training job definitions: TrainingJobDefinition, or each of TrainingJobDefinitions. */
+function tuningJobs(step: JobStep): Job[] {
+    const limits = step.args.HyperParameterTuningJobConfig?.ResourceLimits ?? {};
+    const count = limits.MaxNumberOfTrainingJobs;
+    const definitions: [string, unknown][] = Array.isArray(step.args.TrainingJobDefinitions)
+        ? step.args.TrainingJobDefinitions.map((definition: unknown, index: number) => [`TrainingJobDefinitions[${index}]`, definition])
+        : [["TrainingJobDefinition", step.args.TrainingJobDefinition]];
+    return definitions.map(([where, definition]) => ({
+        step,
+        family: "training",
+        label: `${step.label} ${where}`,
+        request: definition && typeof definition === "object" ? (definition as Record<string, any>) : {},
+        count,
+    }));
+}
+
 function parseSteps(raw: unknown, where: string): StepNode[] {
     if (!Array.isArray(raw)) {
         throw new Error(`${where} is not a list of steps`);
     }
-    return raw.map((item, index) => {
+    return raw.map((item, index): StepNode => {
         const step = (item ?? {}) as Record<string, any>;
         const name = typeof step.Name === "string" ? step.Name : `#${index + 1}`;
         const args = step.Arguments;
@@ -74,17 +147,20 @@ function parseSteps(raw: unknown, where: string): StepNode[] {
             throw new Error(`step ${name} in ${where} has no Type`);
         }
         const branch = where === "Steps" ? "" : ` (in ${where})`;
-        if (step.Type === "Training" || step.Type === "Processing") {
-            if (!args || typeof args !== "object") {
-                throw new Error(`${step.Type} step ${name} has no Arguments object`);
-            }
-            return { kind: "job", type: step.Type, name, label: `${step.Type} step "${name}"${branch}`, args };
+        const label = `${step.Type} step "${name}"${branch}`;
+        const needsArguments = isKnownStepType(step.Type) && (STEP_TYPES[step.Type] === "jobs" || step.Type === "RegisterModel");
+        if (needsArguments && (!args || typeof args !== "object")) {
+            throw new Error(`${step.Type} step ${name} has no Arguments object`);
+        }
+        if (step.Type === "Training" || step.Type === "Processing" || step.Type === "Tuning" || step.Type === "Transform") {
+            const type: JobType = step.Type;
+            const jobs: Job[] = [];
+            const node: JobStep = { kind: "job", type, name, label, args, jobs };
+            jobs.push(...(type === "Tuning" ? tuningJobs(node) : [{ step: node, family: FAMILY[type], label, request: args, count: 1 }]));
+            return node;
         }
         if (step.Type === "RegisterModel") {
-            if (!args || typeof args !== "object") {
-                throw new Error(`RegisterModel step ${name} has no Arguments object`);
-            }
-            return { kind: "register", name, label: `RegisterModel step "${name}"${branch}`, args };
+            return { kind: "register", name, label, args };
         }
         if (step.Type === "Condition") {
             return {
@@ -94,7 +170,7 @@ function parseSteps(raw: unknown, where: string): StepNode[] {
                 elseSteps: parseSteps(args?.ElseSteps ?? [], `the else branch of Condition step "${name}"`),
             };
         }
-        return { kind: "other", type: step.Type, name };
+        return { kind: "other", type: step.Type, name, label };
     });
 }
 
@@ -127,16 +203,24 @@ function parseDefinitionValue(value: unknown): Definition {
     return { parameters, steps: parseSteps(body.Steps, "Steps") };
 }
 
-/** Every Training and Processing step, Condition branches included. */
-export function jobSteps(steps: StepNode[]): JobStep[] {
-    return steps.flatMap((step) => (step.kind === "job" ? [step] : step.kind === "condition" ? [...jobSteps(step.ifSteps), ...jobSteps(step.elseSteps)] : []));
+/** Every step, Condition steps and their branches at any depth included, in definition order. */
+export function allSteps(steps: readonly StepNode[]): StepNode[] {
+    return steps.flatMap((step) => (step.kind === "condition" ? [step, ...allSteps(step.ifSteps), ...allSteps(step.elseSteps)] : [step]));
+}
+
+/** Every step that starts jobs, Condition branches included. */
+export function jobSteps(steps: readonly StepNode[]): JobStep[] {
+    return allSteps(steps).filter((step): step is JobStep => step.kind === "job");
+}
+
+/** Every job request of every step, Condition branches included: what the instance, runtime, cost and encryption rules check. */
+export function jobsOf(steps: readonly StepNode[]): Job[] {
+    return jobSteps(steps).flatMap((step) => step.jobs);
 }
 
 /** Every RegisterModel step, Condition branches included. */
-export function registerSteps(steps: StepNode[]): RegisterStep[] {
-    return steps.flatMap((step) =>
-        step.kind === "register" ? [step] : step.kind === "condition" ? [...registerSteps(step.ifSteps), ...registerSteps(step.elseSteps)] : [],
-    );
+export function registerSteps(steps: readonly StepNode[]): RegisterStep[] {
+    return allSteps(steps).filter((step): step is RegisterStep => step.kind === "register");
 }
 
 export type Resolution =
@@ -216,40 +300,88 @@ export function asNumber(value: unknown): number | undefined {
 
 /** One homogeneous group of instances of a job. */
 export interface Cluster {
-    /** Path of the group in the step's Arguments, e.g. `ResourceConfig` or `ResourceConfig.InstanceGroups[1]`. */
+    /** Path of the group in the job's request, e.g. `ResourceConfig` or `ResourceConfig.InstanceGroups[1]`. */
     readonly where: string;
     readonly instanceType: unknown;
     readonly instanceCount: unknown;
 }
 
-/** The instance groups a job step runs on (training heterogeneous clusters included). */
-export function clustersOf(step: JobStep): Cluster[] {
-    if (step.type === "Training") {
-        const config = step.args.ResourceConfig ?? {};
-        if (Array.isArray(config.InstanceGroups) && config.InstanceGroups.length > 0) {
-            return config.InstanceGroups.map((group: Record<string, unknown>, index: number) => ({
-                where: `ResourceConfig.InstanceGroups[${index}]`,
+/** The instance groups a job runs on: training heterogeneous clusters and a tuning job's flexible instance configs included. */
+export function clustersOf(job: Job): Cluster[] {
+    const request = job.request;
+    if (job.family === "training") {
+        const [where, config] = resourceConfigOf(job);
+        const groups = Array.isArray(config.InstanceGroups) ? config.InstanceGroups : Array.isArray(config.InstanceConfigs) ? config.InstanceConfigs : undefined;
+        const list = Array.isArray(config.InstanceGroups) ? "InstanceGroups" : "InstanceConfigs";
+        if (groups && groups.length > 0) {
+            return groups.map((group: Record<string, unknown>, index: number) => ({
+                where: `${where}.${list}[${index}]`,
                 instanceType: group?.InstanceType,
                 instanceCount: group?.InstanceCount,
             }));
         }
-        return [{ where: "ResourceConfig", instanceType: config.InstanceType, instanceCount: config.InstanceCount }];
+        return [{ where, instanceType: config.InstanceType, instanceCount: config.InstanceCount }];
     }
-    const cluster = step.args.ProcessingResources?.ClusterConfig ?? {};
+    if (job.family === "transform") {
+        const resources = request.TransformResources ?? {};
+        return [{ where: "TransformResources", instanceType: resources.InstanceType, instanceCount: resources.InstanceCount }];
+    }
+    const cluster = request.ProcessingResources?.ClusterConfig ?? {};
     return [{ where: "ProcessingResources.ClusterConfig", instanceType: cluster.InstanceType, instanceCount: cluster.InstanceCount }];
 }
 
-/** Where the step's volume key lives and its value. */
-export function volumeKeyOf(step: JobStep): { where: string; value: unknown } {
-    return step.type === "Training"
-        ? { where: "ResourceConfig.VolumeKmsKeyId", value: step.args.ResourceConfig?.VolumeKmsKeyId }
-        : { where: "ProcessingResources.ClusterConfig.VolumeKmsKeyId", value: step.args.ProcessingResources?.ClusterConfig?.VolumeKmsKeyId };
+/** A training job's ResourceConfig, or a tuning job definition's HyperParameterTuningResourceConfig (which replaces it). */
+function resourceConfigOf(job: Job): [string, Record<string, any>] {
+    const tuning = job.request.HyperParameterTuningResourceConfig;
+    return tuning && typeof tuning === "object" ? ["HyperParameterTuningResourceConfig", tuning] : ["ResourceConfig", job.request.ResourceConfig ?? {}];
 }
 
-/** The step's StoppingCondition.MaxRuntimeInSeconds / MaxWaitTimeInSeconds settings. */
-export function stoppingCondition(step: JobStep): { maxRuntime: unknown; maxWait: unknown } {
-    const condition = step.args.StoppingCondition ?? {};
+/** Where the job's volume key lives and its value. */
+export function volumeKeyOf(job: Job): { where: string; value: unknown } {
+    if (job.family === "training") {
+        const [where, config] = resourceConfigOf(job);
+        return { where: `${where}.VolumeKmsKeyId`, value: config.VolumeKmsKeyId };
+    }
+    return job.family === "transform"
+        ? { where: "TransformResources.VolumeKmsKeyId", value: job.request.TransformResources?.VolumeKmsKeyId }
+        : { where: "ProcessingResources.ClusterConfig.VolumeKmsKeyId", value: job.request.ProcessingResources?.ClusterConfig?.VolumeKmsKeyId };
+}
+
+/** Where the job's output key lives, its value, and whether the job writes outputs at all (a processing job may not). */
+export function outputKeyOf(job: Job): { where: string; value: unknown; writesOutput: boolean } {
+    if (job.family === "training") {
+        return { where: "OutputDataConfig.KmsKeyId", value: job.request.OutputDataConfig?.KmsKeyId, writesOutput: true };
+    }
+    if (job.family === "transform") {
+        return { where: "TransformOutput.KmsKeyId", value: job.request.TransformOutput?.KmsKeyId, writesOutput: true };
+    }
+    const config = job.request.ProcessingOutputConfig;
+    return { where: "ProcessingOutputConfig.KmsKeyId", value: config?.KmsKeyId, writesOutput: Boolean(config) };
+}
+
+/**
+ * The job's StoppingCondition.MaxRuntimeInSeconds / MaxWaitTimeInSeconds settings. A transform job has no
+ * runtime limit in SageMaker (both absent); a tuning job also stops at ResourceLimits.MaxRuntimeInSeconds.
+ */
+export function stoppingCondition(job: Job): { maxRuntime: unknown; maxWait: unknown } {
+    const condition = job.family === "transform" ? {} : (job.request.StoppingCondition ?? {});
     return { maxRuntime: condition.MaxRuntimeInSeconds, maxWait: condition.MaxWaitTimeInSeconds };
+}
+
+/** Where a job sets inter-container traffic encryption and its value; undefined for transform jobs, which have no such setting. */
+export function interContainerEncryptionOf(job: Job): { where: string; value: unknown } | undefined {
+    if (job.family === "transform") {
+        return undefined;
+    }
+    return job.family === "training"
+        ? { where: "EnableInterContainerTrafficEncryption", value: job.request.EnableInterContainerTrafficEncryption }
+        : { where: "NetworkConfig.EnableInterContainerTrafficEncryption", value: job.request.NetworkConfig?.EnableInterContainerTrafficEncryption };
+}
+
+/** A Tuning step's ResourceLimits settings. */
+export function tuningLimits(step: JobStep): { maxJobs: unknown; maxParallelJobs: unknown; maxRuntime: unknown } {
+    const limits = step.args.HyperParameterTuningJobConfig?.ResourceLimits ?? {};
+    return { maxJobs: limits.MaxNumberOfTrainingJobs, maxParallelJobs: limits.MaxParallelTrainingJobs, maxRuntime: limits.MaxRuntimeInSeconds };
 }
 
 /** Whether an instance type has NVMe instance storage, per the catalog unless overridden. */
@@ -262,31 +394,39 @@ export function storageKind(instanceType: string, overrides: Record<string, stri
     return info === undefined ? undefined : info.nvmeInstanceStorage ? "nvme" : "ebs";
 }
 
-// ---- Run cost: price × InstanceCount × MaxRuntimeInSeconds per instance group, a Condition's dearer branch ----
+// ---- Run cost: price × InstanceCount × MaxRuntimeInSeconds × jobs per instance group, a Condition's dearer branch ----
 
 /** A setting a cost estimate needs that has no usable value. */
-export type CostInput = "InstanceType" | "InstanceCount" | "MaxRuntimeInSeconds";
+export type CostInput = "InstanceType" | "InstanceCount" | "MaxRuntimeInSeconds" | "MaxNumberOfTrainingJobs";
 
-/** The on-demand cost of one instance group billed for its job's whole MaxRuntimeInSeconds. */
+/** The on-demand cost of one instance group billed for its job's whole MaxRuntimeInSeconds, times the jobs a run can start. */
 export interface JobCost {
     readonly step: string;
-    /** Where the group sits in the step's Arguments, e.g. `ResourceConfig`. */
+    readonly type: JobType;
+    /** The label of the job this group belongs to (a Job's `label`), to find it in the definition again. */
+    readonly job: string;
+    /** Where the group sits in the step's Arguments, e.g. `ResourceConfig` or `TrainingJobDefinition ResourceConfig`. */
     readonly where: string;
     readonly instanceType: string;
     readonly instanceCount: number;
     readonly maxRuntimeSeconds: number;
+    /** Jobs of this request one run can start: 1, or a Tuning step's MaxNumberOfTrainingJobs. */
+    readonly jobs: number;
+    /** Whether the runtime is the pack config's assumption (transform jobs have no MaxRuntime), not the definition's. */
+    readonly assumedRuntime: boolean;
     readonly costUsd: number;
 }
 
 /** An instance group whose cost cannot be stated, with what it would run with (for messages). */
 export interface UnboundedJob {
+    readonly job: Job;
     readonly step: JobStep;
     readonly where: string;
     /** The instance types considered (the run's, or every one the setting allows), count and runtime as resolved. */
     readonly instanceTypes: readonly unknown[];
     readonly instanceCount: unknown;
     readonly maxRuntimeSeconds: unknown;
-    /** Settings without a usable value, in this order: InstanceType, InstanceCount, MaxRuntimeInSeconds. */
+    /** Settings without a usable value, in this order: InstanceType, InstanceCount, MaxRuntimeInSeconds, MaxNumberOfTrainingJobs. */
     readonly missing: readonly CostInput[];
     /** Instance types with no price (catalog or `prices`). */
     readonly unpriced: readonly string[];
@@ -295,7 +435,7 @@ export interface UnboundedJob {
 export interface RunCostEstimate {
     /** Sum of `jobs`. */
     readonly costUsd: number;
-    /** The priced groups of the dearest path: every job step, and of each Condition the dearer branch. */
+    /** The priced groups of the dearest path: every job step, of each Condition the dearer branch, of each Tuning step the dearest definition. */
     readonly jobs: readonly JobCost[];
     /** Every group, in either branch of any Condition, whose cost cannot be stated; the estimate leaves them out. */
     readonly unbounded: readonly UnboundedJob[];
@@ -312,44 +452,71 @@ export interface CostBasis {
     readonly dearestInstanceType?: boolean;
     /** USD per hour by instance type, over the catalog's list prices (the pack's instancePrices). */
     readonly prices?: Readonly<Record<string, number>>;
+    /**
+     * The longest a transform job is taken to run (SageMaker sets it no limit): the pack config's statement,
+     * without which a transform job's cost cannot be stated.
+     */
+    readonly transformRuntimeSeconds?: number;
 }
 
-function groupCost(step: JobStep, cluster: Cluster, definition: Definition, basis: CostBasis): JobCost | UnboundedJob {
+function groupCost(job: Job, cluster: Cluster, definition: Definition, basis: CostBasis): JobCost | UnboundedJob {
     const values = basis.parameterValues;
     const prices = { ...basis.prices };
     const typeResolution = resolve(cluster.instanceType, definition);
     const instanceTypes = basis.dearestInstanceType ? candidates(typeResolution) : [valueOf(typeResolution, values)].filter((type) => type !== undefined);
     const instanceCount = valueOf(resolve(cluster.instanceCount, definition), values);
-    const maxRuntimeSeconds = valueOf(resolve(stoppingCondition(step).maxRuntime, definition), values);
-    const [count, runtime] = [asNumber(instanceCount), asNumber(maxRuntimeSeconds)];
+    const assumedRuntime = job.family === "transform";
+    const maxRuntimeSeconds = assumedRuntime ? basis.transformRuntimeSeconds : valueOf(resolve(stoppingCondition(job).maxRuntime, definition), values);
+    const jobCount = valueOf(resolve(job.count, definition), values);
+    const [count, runtime, jobs] = [asNumber(instanceCount), asNumber(maxRuntimeSeconds), asNumber(jobCount)];
     const types = instanceTypes.map(String);
     const missing: CostInput[] = [
         ...(types.length === 0 ? ["InstanceType" as const] : []),
         ...(count === undefined ? ["InstanceCount" as const] : []),
         ...(runtime === undefined ? ["MaxRuntimeInSeconds" as const] : []),
+        ...(jobs === undefined ? ["MaxNumberOfTrainingJobs" as const] : []),
     ];
     const unpriced = types.filter((type) => pricePerHour(type, prices) === undefined);
     if (missing.length > 0 || unpriced.length > 0) {
-        return { step, where: cluster.where, instanceTypes, instanceCount, maxRuntimeSeconds, missing, unpriced };
+        return { job, step: job.step, where: cluster.where, instanceTypes, instanceCount, maxRuntimeSeconds, missing, unpriced };
     }
     // The first of the dearest types, so the estimate names a type the definition lists first.
     const instanceType = types.reduce((a, b) => (pricePerHour(b, prices)! > pricePerHour(a, prices)! ? b : a));
-    const costUsd = worstCaseJobCostUsd(instanceType, count!, runtime!, prices)!;
-    return { step: step.name, where: cluster.where, instanceType, instanceCount: count!, maxRuntimeSeconds: runtime!, costUsd };
+    const costUsd = worstCaseJobCostUsd(instanceType, count!, runtime!, prices)! * jobs!;
+    const where = job.label === job.step.label ? cluster.where : `${job.label.slice(job.step.label.length + 1)} ${cluster.where}`;
+    return { step: job.step.name, type: job.step.type, job: job.label, where, instanceType, instanceCount: count!, maxRuntimeSeconds: runtime!, jobs: jobs!, assumedRuntime, costUsd };
 }
 
-function costOf(steps: readonly StepNode[], definition: Definition, basis: CostBasis): RunCostEstimate {
+interface PartialCost {
+    readonly costUsd: number;
+    readonly jobs: JobCost[];
+    readonly unbounded: UnboundedJob[];
+}
+
+function sum(jobs: readonly JobCost[]): number {
+    return jobs.reduce((total, job) => total + job.costUsd, 0);
+}
+
+function stepCost(step: JobStep, definition: Definition, basis: CostBasis): PartialCost {
+    const perJob = step.jobs.map((job) => {
+        const costs = clustersOf(job).map((cluster) => groupCost(job, cluster, definition, basis));
+        const priced = costs.filter((cost): cost is JobCost => "costUsd" in cost);
+        return { jobs: priced, unbounded: costs.filter((cost): cost is UnboundedJob => !("costUsd" in cost)), costUsd: sum(priced) };
+    });
+    const unbounded = perJob.flatMap((job) => job.unbounded);
+    // A Tuning step's MaxNumberOfTrainingJobs counts all its definitions together: at worst every job is of the dearest one.
+    const dearest = perJob.reduce((a, b) => (b.costUsd > a.costUsd ? b : a), perJob[0] ?? { jobs: [], unbounded: [], costUsd: 0 });
+    return { costUsd: dearest.costUsd, jobs: dearest.jobs, unbounded };
+}
+
+function costOf(steps: readonly StepNode[], definition: Definition, basis: CostBasis): PartialCost {
     const jobs: JobCost[] = [];
     const unbounded: UnboundedJob[] = [];
     for (const step of steps) {
         if (step.kind === "job") {
-            for (const cost of clustersOf(step).map((cluster) => groupCost(step, cluster, definition, basis))) {
-                if ("costUsd" in cost) {
-                    jobs.push(cost);
-                } else {
-                    unbounded.push(cost);
-                }
-            }
+            const cost = stepCost(step, definition, basis);
+            jobs.push(...cost.jobs);
+            unbounded.push(...cost.unbounded);
         } else if (step.kind === "condition") {
             // Only one branch runs, so the dearer one bounds the run; either can hold an unboundable job.
             const branches = [costOf(step.ifSteps, definition, basis), costOf(step.elseSteps, definition, basis)];
@@ -357,14 +524,15 @@ function costOf(steps: readonly StepNode[], definition: Definition, basis: CostB
             unbounded.push(...branches.flatMap((branch) => branch.unbounded));
         }
     }
-    return { costUsd: jobs.reduce((sum, job) => sum + job.costUsd, 0), jobs, unbounded };
+    return { costUsd: sum(jobs), jobs, unbounded };
 }
 
 /**
- * The on-demand cost of one run: for each instance group of each Training and Processing step, the
- * instance type's price × InstanceCount × the step's MaxRuntimeInSeconds (every instance billed for the
- * whole runtime), summed along the dearest path through Condition steps. Settings are resolved for the
- * run `basis` describes; groups whose cost cannot be stated are listed in `unbounded`, not guessed.
+ * The on-demand cost of one run: for each instance group of each job a step starts, the instance type's price
+ * × InstanceCount × the job's MaxRuntimeInSeconds (every instance billed for the whole runtime) × the jobs of
+ * that request a run can start (a Tuning step's MaxNumberOfTrainingJobs), summed along the dearest path
+ * through Condition steps. Settings are resolved for the run `basis` describes; groups whose cost cannot be
+ * stated are listed in `unbounded`, not guessed.
  */
 export function estimateRunCost(definition: Definition, basis: CostBasis = {}): RunCostEstimate {
     return costOf(definition.steps, definition, basis);

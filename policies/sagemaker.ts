@@ -1,17 +1,23 @@
-// Encryption inside SageMaker Pipeline definitions: output keys, volume keys (NVMe vs EBS) and
-// inter-container traffic encryption for every Training and Processing step, Condition branches included.
-import { ScopedResourcePolicy } from "./appliesTo";
+// SageMaker Pipeline definitions: that the pack can read them (inline, parseable, of step types it knows how to
+// check or that a team allowed knowingly), and encryption inside them — output keys, volume keys (NVMe vs EBS)
+// and inter-container traffic encryption for every job a step starts, Condition branches at any depth included.
 import { ResourceValidationArgs } from "@pulumi/policy";
-import { knobs, listText } from "./knobs";
+import { ScopedResourcePolicy } from "./appliesTo";
+import { knobs, listText, stringList } from "./knobs";
 import {
+    allSteps,
     candidates,
     clustersOf,
     Definition,
+    interContainerEncryptionOf,
+    isKnownStepType,
     isPipeline,
-    JobStep,
-    jobSteps,
+    Job,
+    jobsOf,
+    outputKeyOf,
     parseDefinition,
     resolve,
+    STEP_TYPES,
     storageKind,
     volumeKeyOf,
 } from "./pipeline";
@@ -44,7 +50,7 @@ export const sagemakerPipelineDefinitionCheckable: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     name: "sagemaker-pipeline-definition-checkable",
     description:
-        "SageMaker pipelines carry their definition inline (pipelineDefinition, not pipelineDefinitionS3Location) as JSON with a Steps list whose Training and Processing steps have Arguments, so the encryption and cost rules can check every step.",
+        "SageMaker pipelines carry their definition inline (pipelineDefinition, not pipelineDefinitionS3Location) as JSON with a Steps list whose job steps (Training, Processing, Tuning, Transform) and RegisterModel steps have Arguments, so the encryption and cost rules can check every step.",
     enforcementLevel: "mandatory",
     configSchema: { properties: {} },
     validateResource: (args, reportViolation) => {
@@ -56,8 +62,8 @@ export const sagemakerPipelineDefinitionCheckable: ScopedResourcePolicy = {
             const inS3 = args.props.pipelineDefinitionS3Location !== undefined;
             reportViolation(
                 inS3
-                    ? `Pipeline ${args.name} keeps its definition in S3 (pipelineDefinitionS3Location), where this pack cannot check it; pass the definition inline as pipelineDefinition.`
-                    : `Pipeline ${args.name} has no pipelineDefinition; pass the definition inline.`,
+                    ? `Pipeline ${args.name} keeps its definition in S3 (pipelineDefinitionS3Location), where this pack cannot read the instance types, runtimes, keys and cost of its steps; pass it inline instead: pipelineDefinition: JSON.stringify(definition) with the definition built in the program (or the text of the JSON file, e.g. fs.readFileSync("pipeline.json", "utf8") for what the SageMaker Python SDK's pipeline.definition() wrote), and drop pipelineDefinitionS3Location.`
+                    : `Pipeline ${args.name} has no pipelineDefinition; pass the definition inline as a JSON string (pipelineDefinition: JSON.stringify(definition)).`,
             );
             return;
         }
@@ -69,21 +75,75 @@ export const sagemakerPipelineDefinitionCheckable: ScopedResourcePolicy = {
     },
 };
 
+/** The step types this project's pipeline uses: the default of allowedStepTypes. */
+export const DEFAULT_ALLOWED_STEP_TYPES: readonly string[] = ["Training", "Processing", "Condition", "Fail", "RegisterModel"];
+
+interface StepTypeKnobs {
+    allowedStepTypes: string[];
+}
+const stepTypeSchema = {
+    properties: {
+        allowedStepTypes: stringList(
+            `Pipeline step types a definition may contain. The pack checks the jobs of ${Object.keys(STEP_TYPES)
+                .filter((type) => STEP_TYPES[type as keyof typeof STEP_TYPES] === "jobs")
+                .join(", ")} steps like Training and Processing; ${Object.keys(STEP_TYPES)
+                .filter((type) => STEP_TYPES[type as keyof typeof STEP_TYPES] === "opaque")
+                .join(", ")} steps start work it cannot see, so allowing them is accepting that.`,
+            DEFAULT_ALLOWED_STEP_TYPES,
+        ),
+    },
+};
+
+/** Why a step type not in the allow-list is refused, and what allowing it means. */
+function stepTypeConsequence(type: string): string {
+    if (!isKnownStepType(type)) {
+        return `a step type this pack does not know, so it cannot tell what the step starts or costs; if SageMaker has added it, review what it starts before adding "${type}" to allowedStepTypes`;
+    }
+    switch (STEP_TYPES[type]) {
+        case "jobs":
+            return `once "${type}" is in allowedStepTypes its jobs are checked like Training and Processing steps (instance allow-list, count, runtime, keys, the run's cost)`;
+        case "opaque":
+            return `it starts work this pack cannot inspect (instances, runtime, cost and encryption escape its rules); add "${type}" to allowedStepTypes only if the team accepts that`;
+        default:
+            return `it starts no billed compute; add "${type}" to allowedStepTypes if the pipeline needs it`;
+    }
+}
+
+export const sagemakerPipelineStepTypesAllowed: ScopedResourcePolicy = {
+    appliesTo: isPipeline,
+    name: "sagemaker-pipeline-step-types-allowed",
+    description: `Every step of a SageMaker pipeline definition, at any depth of Condition branches, has a type in allowedStepTypes (default: ${DEFAULT_ALLOWED_STEP_TYPES.join(", ")}). Step types that start compute the pack cannot inspect (Lambda, Callback, EMR, AutoML, QualityCheck, ClarifyCheck) and types unknown to the pack (future ones) are refused unless the pack config lists them, so the cost ceiling and the instance allow-lists cannot be bypassed by picking another step kind.`,
+    enforcementLevel: "mandatory",
+    configSchema: stepTypeSchema,
+    validateResource: (args, reportViolation) =>
+        withDefinition(args, (definition, pipeline) => {
+            const { allowedStepTypes } = knobs<StepTypeKnobs>(args, stepTypeSchema);
+            for (const step of allSteps(definition.steps)) {
+                const type = step.kind === "condition" ? "Condition" : step.kind === "register" ? "RegisterModel" : step.type;
+                if (allowedStepTypes.includes(type)) {
+                    continue;
+                }
+                const label = step.kind === "condition" ? `Condition step "${step.name}"` : step.label;
+                reportViolation(
+                    `${pipeline}: ${label} is of type ${type}, which is not in allowedStepTypes (${listText(allowedStepTypes, 12)}); ${stepTypeConsequence(type)}. Remove the step, or allow the type in the pack config: {"sagemaker-pipeline-step-types-allowed": {"allowedStepTypes": [..., "${type}"]}}.`,
+                );
+            }
+        }),
+};
+
 export const sagemakerPipelineOutputKms: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     name: "sagemaker-pipeline-output-kms",
     description:
-        "In every SageMaker pipeline definition, each Training step sets OutputDataConfig.KmsKeyId and each Processing step with outputs sets ProcessingOutputConfig.KmsKeyId (Condition branches included), so models and reports are written with the stack's key.",
+        "In every SageMaker pipeline definition, each job writes its outputs with a KMS key (Condition branches included): Training jobs and a Tuning step's training job definitions set OutputDataConfig.KmsKeyId, Processing jobs with outputs ProcessingOutputConfig.KmsKeyId, Transform jobs TransformOutput.KmsKeyId, so models, reports and predictions are written with the stack's key.",
     enforcementLevel: "mandatory",
     configSchema: { properties: {} },
     validateResource: (args, reportViolation) =>
         withDefinition(args, (definition, pipeline) => {
-            for (const step of jobSteps(definition.steps)) {
-                if (step.type === "Training" && !hasValue(step.args.OutputDataConfig?.KmsKeyId)) {
-                    reportViolation(`${pipeline}: ${step.label} must set OutputDataConfig.KmsKeyId to the stack's KMS key.`);
-                }
-                if (step.type === "Processing" && step.args.ProcessingOutputConfig && !hasValue(step.args.ProcessingOutputConfig.KmsKeyId)) {
-                    reportViolation(`${pipeline}: ${step.label} must set ProcessingOutputConfig.KmsKeyId to the stack's KMS key.`);
+            for (const job of jobsOf(definition.steps)) {
+                const key = outputKeyOf(job);
+                if (key.writesOutput && !hasValue(key.value)) {
+                    reportViolation(`${pipeline}: ${job.label} must set ${key.where} to the stack's KMS key.`);
                 }
             }
         }),
@@ -108,11 +168,11 @@ const volumeSchema = {
     },
 };
 
-/** Every instance type a step's clusters can run on, with what could not be resolved. */
-function stepInstanceTypes(step: JobStep, definition: Definition): { types: string[]; problems: string[] } {
+/** Every instance type a job's clusters can run on, with what could not be resolved. */
+function jobInstanceTypes(job: Job, definition: Definition): { types: string[]; problems: string[] } {
     const types: string[] = [];
     const problems: string[] = [];
-    for (const cluster of clustersOf(step)) {
+    for (const cluster of clustersOf(job)) {
         const resolution = resolve(cluster.instanceType, definition);
         if (resolution.kind === "absent") {
             problems.push(`${cluster.where}.InstanceType is missing`);
@@ -129,46 +189,46 @@ export const sagemakerPipelineVolumeKms: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     name: "sagemaker-pipeline-volume-kms",
     description:
-        "Each Training and Processing step of a SageMaker pipeline encrypts its ML storage volumes correctly for the instance types it can run on (literal, or parameter DefaultValue and EnumValues): all EBS types → VolumeKmsKeyId is required; all NVMe-storage types (hardware-encrypted) → VolumeKmsKeyId must be absent, because SageMaker rejects it at run time; a mix cannot be configured correctly and is reported.",
+        "Each job of a SageMaker pipeline (Training, Processing, a Tuning step's training job definitions, Transform) encrypts its ML storage volumes correctly for the instance types it can run on (literal, or parameter DefaultValue and EnumValues): all EBS types (ml.m5, ml.c5, ml.t3, ml.p3…) → VolumeKmsKeyId is required; all NVMe-storage types (ml.g4dn, ml.g5…, hardware-encrypted) → VolumeKmsKeyId must be absent, because SageMaker rejects it at run time; a mix cannot be configured correctly and is reported.",
     enforcementLevel: "mandatory",
     configSchema: volumeSchema,
     validateResource: (args, reportViolation) =>
         withDefinition(args, (definition, pipeline) => {
             const { instanceStorage } = knobs<VolumeKnobs>(args, volumeSchema);
-            for (const step of jobSteps(definition.steps)) {
-                const { types, problems } = stepInstanceTypes(step, definition);
+            for (const job of jobsOf(definition.steps)) {
+                const { types, problems } = jobInstanceTypes(job, definition);
                 for (const problem of problems) {
-                    reportViolation(`${pipeline}: ${step.label} ${problem}, so its volume encryption cannot be checked; use a literal or a {"Get": "Parameters.<name>"} with EnumValues.`);
+                    reportViolation(`${pipeline}: ${job.label} ${problem}, so its volume encryption cannot be checked; use a literal or a {"Get": "Parameters.<name>"} with EnumValues.`);
                 }
                 const unknown = types.filter((type) => storageKind(type, instanceStorage) === undefined);
                 if (unknown.length > 0) {
                     reportViolation(
-                        `${pipeline}: ${step.label} can run on ${listText(unknown)}, whose instance storage is unknown; add the type to the catalog or to instanceStorage ("nvme" or "ebs").`,
+                        `${pipeline}: ${job.label} can run on ${listText(unknown)}, whose instance storage is unknown; add the type to the catalog or to instanceStorage ("nvme" or "ebs").`,
                     );
                 }
                 const nvme = types.filter((type) => storageKind(type, instanceStorage) === "nvme");
                 const ebs = types.filter((type) => storageKind(type, instanceStorage) === "ebs");
-                const volumeKey = volumeKeyOf(step);
+                const volumeKey = volumeKeyOf(job);
                 if (nvme.length > 0 && ebs.length > 0) {
                     reportViolation(
-                        `${pipeline}: ${step.label} can run on NVMe-storage types (${listText(nvme)}) and EBS types (${listText(ebs)}); SageMaker requires ${volumeKey.where} for EBS and rejects it for NVMe, so restrict the step (or its parameter's EnumValues) to one kind.`,
+                        `${pipeline}: ${job.label} can run on NVMe-storage types (${listText(nvme)}) and EBS types (${listText(ebs)}); SageMaker requires ${volumeKey.where} for EBS and rejects it for NVMe, so restrict the step (or its parameter's EnumValues) to one kind.`,
                     );
                 } else if (nvme.length > 0 && hasValue(volumeKey.value)) {
                     reportViolation(
-                        `${pipeline}: ${step.label} sets ${volumeKey.where} but runs on NVMe instance-storage types (${listText(nvme)}), which SageMaker encrypts in hardware and for which it rejects a volume key at run time; remove ${volumeKey.where}.`,
+                        `${pipeline}: ${job.label} sets ${volumeKey.where} but runs on NVMe instance-storage types (${listText(nvme)}), which SageMaker encrypts in hardware and for which it rejects a volume key at run time; remove ${volumeKey.where}.`,
                     );
                 } else if (ebs.length > 0 && !hasValue(volumeKey.value)) {
                     reportViolation(
-                        `${pipeline}: ${step.label} runs on EBS-backed types (${listText(ebs)}) without ${volumeKey.where}; set it to the stack's KMS key.`,
+                        `${pipeline}: ${job.label} runs on EBS-backed types (${listText(ebs)}) without ${volumeKey.where}; set it to the stack's KMS key.`,
                     );
                 }
             }
         }),
 };
 
-/** Whether the step can run on more than one instance (a parameter or an expression counts as "can"). */
-function canExceedOneInstance(step: JobStep, definition: Definition): boolean {
-    const clusters = clustersOf(step);
+/** Whether the job can run on more than one instance (a parameter or an expression counts as "can"). */
+function canExceedOneInstance(job: Job, definition: Definition): boolean {
+    const clusters = clustersOf(job);
     if (clusters.length > 1) {
         return true;
     }
@@ -183,21 +243,18 @@ export const sagemakerPipelineInterContainerEncryption: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     name: "sagemaker-pipeline-inter-container-encryption",
     description:
-        "Training steps (EnableInterContainerTrafficEncryption) and Processing steps (NetworkConfig.EnableInterContainerTrafficEncryption) whose instance count can exceed 1 (a literal above 1, a pipeline parameter or an expression) encrypt traffic between their instances.",
+        "Training jobs and a Tuning step's training job definitions (EnableInterContainerTrafficEncryption) and Processing jobs (NetworkConfig.EnableInterContainerTrafficEncryption) whose instance count can exceed 1 (a literal above 1, a pipeline parameter or an expression) encrypt traffic between their instances. Transform jobs have no such setting (their instances do not talk to each other).",
     enforcementLevel: "mandatory",
     configSchema: { properties: {} },
     validateResource: (args, reportViolation) =>
         withDefinition(args, (definition, pipeline) => {
-            for (const step of jobSteps(definition.steps)) {
-                if (!canExceedOneInstance(step, definition)) {
+            for (const job of jobsOf(definition.steps)) {
+                const setting = interContainerEncryptionOf(job);
+                if (setting === undefined || !canExceedOneInstance(job, definition)) {
                     continue;
                 }
-                const [setting, value] =
-                    step.type === "Training"
-                        ? ["EnableInterContainerTrafficEncryption", step.args.EnableInterContainerTrafficEncryption]
-                        : ["NetworkConfig.EnableInterContainerTrafficEncryption", step.args.NetworkConfig?.EnableInterContainerTrafficEncryption];
-                if (value !== true) {
-                    reportViolation(`${pipeline}: ${step.label} can run on several instances; set ${setting}: true.`);
+                if (setting.value !== true) {
+                    reportViolation(`${pipeline}: ${job.label} can run on several instances; set ${setting.where}: true.`);
                 }
             }
         }),
@@ -205,6 +262,7 @@ export const sagemakerPipelineInterContainerEncryption: ScopedResourcePolicy = {
 
 export const sagemakerPolicies = [
     sagemakerPipelineDefinitionCheckable,
+    sagemakerPipelineStepTypesAllowed,
     sagemakerPipelineOutputKms,
     sagemakerPipelineVolumeKms,
     sagemakerPipelineInterContainerEncryption,

@@ -9,7 +9,8 @@ import {
     asNumber,
     Definition,
     estimateRunCost,
-    JobStep,
+    Job,
+    JobType,
     ParameterValues,
     parseDefinition,
     resolve,
@@ -50,7 +51,7 @@ export const AT_REST_PRICES = {
 /** One instance group of a Training or Processing step, billed for its whole MaxRuntimeInSeconds. */
 export interface JobCostLine {
     readonly step: string;
-    readonly type: "Training" | "Processing";
+    readonly type: JobType;
     /** Where the group sits in the step's Arguments, e.g. `ResourceConfig`. */
     readonly where: string;
     /** The Condition branches the step sits in, e.g. `CheckMAP50 if`; absent at top level. */
@@ -58,6 +59,8 @@ export interface JobCostLine {
     readonly instanceType: string;
     readonly instanceCount: number;
     readonly maxRuntimeSeconds: number;
+    /** Jobs of this request a run can start: 1, or a Tuning step's MaxNumberOfTrainingJobs. */
+    readonly jobs: number;
     readonly pricePerHourUsd: number;
     readonly onDemandUsd: number;
     /** Whether the run trains on managed spot (EnableManagedSpotTraining as the run resolves it); false for processing. */
@@ -116,26 +119,33 @@ export interface CostOptions {
     readonly maxRunCostUsd?: number;
 }
 
-interface Located {
-    readonly step: JobStep;
-    readonly branch?: string;
-}
-
-/** Every job step by name with the Condition branches it sits in, and every step that starts no job. */
-function walk(steps: readonly StepNode[], path: readonly string[] = [], jobs = new Map<string, Located>(), free: { name: string; type: string }[] = []) {
+/** Every step that starts no job (Condition, Fail, RegisterModel, …), with the branches walked at any depth. */
+function freeSteps(steps: readonly StepNode[], free: { name: string; type: string }[] = []): { name: string; type: string }[] {
     for (const step of steps) {
-        if (step.kind === "job") {
-            jobs.set(step.name, { step, branch: path.length > 0 ? path.join(" > ") : undefined });
-        } else if (step.kind === "condition") {
+        if (step.kind === "condition") {
             free.push({ name: step.name, type: "Condition" });
-            walk(step.ifSteps, [...path, `${step.name} if`], jobs, free);
-            walk(step.elseSteps, [...path, `${step.name} else`], jobs, free);
-        } else {
-            // Fail, RegisterModel, Lambda…: steps that start no instances.
-            free.push({ name: step.name, type: "type" in step && typeof step.type === "string" ? step.type : "RegisterModel" });
+            freeSteps(step.ifSteps, free);
+            freeSteps(step.elseSteps, free);
+        } else if (step.kind !== "job") {
+            free.push({ name: step.name, type: step.kind === "register" ? "RegisterModel" : step.type });
         }
     }
-    return { jobs, free };
+    return free;
+}
+
+/** Every job by its label, with the Condition branches its step sits in (`CheckMAP50 if > CheckRecall else`). */
+function locateJobs(steps: readonly StepNode[], path: readonly string[] = [], found = new Map<string, { job: Job; branch?: string }>()) {
+    for (const step of steps) {
+        if (step.kind === "job") {
+            for (const job of step.jobs) {
+                found.set(job.label, { job, branch: path.length > 0 ? path.join(" > ") : undefined });
+            }
+        } else if (step.kind === "condition") {
+            locateJobs(step.ifSteps, [...path, `${step.name} if`], found);
+            locateJobs(step.elseSteps, [...path, `${step.name} else`], found);
+        }
+    }
+    return found;
 }
 
 const isTrue = (value: unknown) => value === true || value === "true";
@@ -149,26 +159,27 @@ export function runCost(definition: Definition, options: CostOptions & { readonl
     const savings = options.spotSavings ?? PRICING_BASIS.typicalManagedSpotSavings;
     const values = options.parameterValues ?? {};
     const estimate = estimateRunCost(definition, { parameterValues: values, prices: options.prices, dearestInstanceType: options.dearestInstanceType });
-    const { jobs: located } = walk(definition.steps);
-    const jobs = estimate.jobs.map((job): JobCostLine => {
-        const { step, branch } = located.get(job.step)!;
-        const training = step.type === "Training";
-        const managedSpot = training && isTrue(valueOf(resolve(step.args.EnableManagedSpotTraining, definition), values));
-        const spotEstimateUsd = training ? job.costUsd * (1 - savings) : null;
-        const maxWait = managedSpot ? asNumber(valueOf(resolve(stoppingCondition(step).maxWait, definition), values)) : undefined;
+    const located = locateJobs(definition.steps);
+    const jobs = estimate.jobs.map((cost): JobCostLine => {
+        const { job, branch } = located.get(cost.job)!;
+        const training = job.family === "training";
+        const managedSpot = training && isTrue(valueOf(resolve(job.request.EnableManagedSpotTraining, definition), values));
+        const spotEstimateUsd = training ? cost.costUsd * (1 - savings) : null;
+        const maxWait = managedSpot ? asNumber(valueOf(resolve(stoppingCondition(job).maxWait, definition), values)) : undefined;
         return {
-            step: job.step,
-            type: step.type,
-            where: job.where,
+            step: cost.step,
+            type: cost.type,
+            where: cost.where,
             ...(branch ? { branch } : {}),
-            instanceType: job.instanceType,
-            instanceCount: job.instanceCount,
-            maxRuntimeSeconds: job.maxRuntimeSeconds,
-            pricePerHourUsd: pricePerHour(job.instanceType, { ...options.prices })!,
-            onDemandUsd: job.costUsd,
+            instanceType: cost.instanceType,
+            instanceCount: cost.instanceCount,
+            maxRuntimeSeconds: cost.maxRuntimeSeconds,
+            jobs: cost.jobs,
+            pricePerHourUsd: pricePerHour(cost.instanceType, { ...options.prices })!,
+            onDemandUsd: cost.costUsd,
             managedSpot,
             spotEstimateUsd,
-            asConfiguredUsd: managedSpot ? spotEstimateUsd! : job.costUsd,
+            asConfiguredUsd: managedSpot ? spotEstimateUsd! : cost.costUsd,
             maxWaitSeconds: maxWait ?? null,
         };
     });
@@ -196,7 +207,7 @@ export function pipelineCost(rawDefinition: unknown, options: CostOptions = {}):
             headroomUsd: maxRunCostUsd - defaultRun.onDemandUsd,
             largestAllowedHeadroomUsd: maxRunCostUsd - largestAllowed.onDemandUsd,
         },
-        freeSteps: walk(definition.steps).free,
+        freeSteps: freeSteps(definition.steps),
     };
 }
 

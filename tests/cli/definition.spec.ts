@@ -42,8 +42,8 @@ describe("cli pipeline definition reading", () => {
 
     it("finds where the stack's parameters feed instance types, counts and S3 locations", () => {
         const usages = parameterUsages(definition);
-        expect(usages.get(PARAMETERS.trainingInstanceType)).to.deep.equal([{ kind: "instanceType", job: "Training", step: STEPS.train }]);
-        expect(usages.get(PARAMETERS.evaluationInstanceType)).to.deep.equal([{ kind: "instanceType", job: "Processing", step: STEPS.evaluate }]);
+        expect(usages.get(PARAMETERS.trainingInstanceType)).to.deep.equal([{ kind: "instanceType", job: "training", step: STEPS.train }]);
+        expect(usages.get(PARAMETERS.evaluationInstanceType)).to.deep.equal([{ kind: "instanceType", job: "processing", step: STEPS.evaluate }]);
         expect(usages.get(PARAMETERS.trainingInstanceCount)).to.deep.equal([{ kind: "instanceCount", step: STEPS.train }]);
         expect(usages.get(PARAMETERS.outputPath)).to.deep.equal([{ kind: "s3Uri", step: STEPS.train }]);
         expect(usages.get(PARAMETERS.inputData)?.map((u) => u.step)).to.deep.equal([STEPS.train, STEPS.evaluate]);
@@ -57,9 +57,9 @@ describe("cli pipeline definition reading", () => {
         (evaluate.Arguments as { StoppingCondition: Record<string, unknown> }).StoppingCondition = { MaxRuntimeInSeconds: { Get: "Parameters.EvalTime" } };
         const timed = { ...definition, Steps: [train, evaluate] };
         const usages = parameterUsages(timed);
-        expect(usages.get("TrainTime")).to.deep.equal([{ kind: "maxRuntime", job: "Training", step: STEPS.train }]);
+        expect(usages.get("TrainTime")).to.deep.equal([{ kind: "maxRuntime", job: "training", step: STEPS.train }]);
         expect(usages.get("SpotWait")).to.deep.equal([{ kind: "maxWait", step: STEPS.train }]);
-        expect(usages.get("EvalTime")).to.deep.equal([{ kind: "maxRuntime", job: "Processing", step: STEPS.evaluate }]);
+        expect(usages.get("EvalTime")).to.deep.equal([{ kind: "maxRuntime", job: "processing", step: STEPS.evaluate }]);
     });
 
     it("counts steps nested in a Condition step's branches", () => {
@@ -108,7 +108,7 @@ describe("cli pipeline definition reading", () => {
         (condition.Arguments as { IfSteps: DeployedStep[] }).IfSteps.push(extra);
         gated.Parameters.push({ Name: "DeepType", Type: "String", DefaultValue: "ml.g5.2xlarge" });
         const reparsed = parseDefinition(JSON.stringify(gated), "p1");
-        expect(parameterUsages(reparsed).get("DeepType")).to.deep.equal([{ kind: "instanceType", job: "Processing", step: "EvaluateAgain" }]);
+        expect(parameterUsages(reparsed).get("DeepType")).to.deep.equal([{ kind: "instanceType", job: "processing", step: "EvaluateAgain" }]);
         expect(worstCaseRunCost(reparsed, effectiveParameters(reparsed)).jobs.map((j) => `${j.step} ${j.instanceType}`)).to.deep.equal([
             `${STEPS.train} ${effectiveParameters(reparsed)[PARAMETERS.trainingInstanceType]}`,
             `${STEPS.evaluate} ${effectiveParameters(reparsed)[PARAMETERS.evaluationInstanceType]}`,
@@ -138,7 +138,7 @@ describe("cli pipeline definition reading", () => {
         const grouped = { ...definition, Steps: [train] };
         const cost = worstCaseRunCost(grouped, effectiveParameters(grouped, [{ Name: PARAMETERS.trainingInstanceType, Value: "ml.g4dn.xlarge" }]));
         expect(cost.jobs.map((j) => `${j.instanceCount} x ${j.instanceType}`)).to.deep.equal(["1 x ml.g4dn.xlarge", "2 x ml.g5.xlarge"]);
-        expect(parameterUsages(grouped).get(PARAMETERS.trainingInstanceType)).to.deep.equal([{ kind: "instanceType", job: "Training", step: STEPS.train }]);
+        expect(parameterUsages(grouped).get(PARAMETERS.trainingInstanceType)).to.deep.equal([{ kind: "instanceType", job: "training", step: STEPS.train }]);
     });
 
     it("bounds the default run like the stack's config validation does", () => {

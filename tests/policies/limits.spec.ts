@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { DEFAULT_LIMITS, DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES } from "../../policies/catalog";
+import { DEFAULT_LIMITS, DEFAULT_INFERENCE_INSTANCE_TYPES, DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES } from "../../policies/catalog";
 import { LIMIT_POLICIES, LimitKnobs, packLimits } from "../../policies/limits";
 import { resolveConfig } from "../../policies/offline";
 import { policyNamed } from "./helpers";
@@ -37,14 +37,18 @@ describe("policies/limits.ts: the run limits of the pack", () => {
         expect(limits.instanceTypes.knobs).to.deep.equal({
             trainingInstanceTypes: [...DEFAULT_TRAINING_INSTANCE_TYPES],
             processingInstanceTypes: [...DEFAULT_PROCESSING_INSTANCE_TYPES],
+            transformInstanceTypes: [...DEFAULT_INFERENCE_INSTANCE_TYPES],
         });
-        expect(limits.instanceCount.knobs).to.deep.equal({ maxInstanceCount: DEFAULT_LIMITS.maxInstanceCount });
+        expect(limits.instanceCount.knobs).to.deep.equal({
+            maxInstanceCount: DEFAULT_LIMITS.maxInstanceCount,
+            maxParallelTrainingJobs: DEFAULT_LIMITS.maxParallelTrainingJobs,
+        });
         expect(limits.runtime.knobs).to.deep.equal({
             maxTrainingRuntimeSeconds: DEFAULT_LIMITS.maxTrainingRuntimeSeconds,
             maxProcessingRuntimeSeconds: DEFAULT_LIMITS.maxProcessingRuntimeSeconds,
             maxSpotWaitSeconds: DEFAULT_LIMITS.maxSpotWaitSeconds,
         });
-        expect(limits.runCost.knobs).to.deep.equal({ maxRunCostUsd: DEFAULT_LIMITS.maxRunCostUsd, instancePrices: {}, basis: "default" });
+        expect(limits.runCost.knobs).to.deep.equal({ maxRunCostUsd: DEFAULT_LIMITS.maxRunCostUsd, instancePrices: {}, basis: "default", transformRuntimeSeconds: 0 });
         expect(KEYS.map((key) => limits[key].enforcementLevel)).to.deep.equal(["mandatory", "mandatory", "mandatory", "mandatory"]);
     });
 
