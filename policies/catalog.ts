@@ -128,6 +128,20 @@ export const SERVICE_TAG_KEY = "ml-service";
 /** `ml-service` value of the role a SageMaker managed MLflow tracking server assumes. */
 export const MLFLOW_SERVER_SERVICE = "mlflow-tracking-server";
 
+/**
+ * The stack's service roles: roles no person assumes, each for one purpose, assumed only by the named AWS
+ * service principals, and each judged as a whole by a policy of the pack. A role of the stack is either a
+ * persona (`ml-persona`) or one of these (`ml-service`); the pack refuses any other, so that no role escapes
+ * the role-separation rules by losing its tag.
+ */
+export const SERVICE_ROLES: Readonly<Record<string, { readonly principals: readonly string[]; readonly purpose: string; readonly checkedBy: string }>> = {
+    [MLFLOW_SERVER_SERVICE]: {
+        principals: ["sagemaker.amazonaws.com"],
+        purpose: "the SageMaker managed MLflow tracking server's access to its artifact store",
+        checkedBy: "sagemaker-mlflow-server-role-scoped",
+    },
+};
+
 /** Price per hour of an instance type, with per-type overrides (e.g. from pack config) taking precedence. */
 export function pricePerHour(instanceType: string, overrides: Record<string, number> = {}): number | undefined {
     return overrides[instanceType] ?? INSTANCE_TYPES[instanceType]?.pricePerHour;

@@ -493,7 +493,7 @@ export const iamPersonaReadOnly: StackValidationPolicy = {
                     trustedPolicyArns: config.trustedPolicyArns,
                     external: (attachment, arn) =>
                         reportViolation(
-                            `${attachment.holder.name} attaches ${arn} to the ${roleLabel}, but that policy is not defined in this stack, so its actions cannot be checked; define it in the stack or list it in trustedPolicyArns.`,
+                            `${attachment.holder.name} ${attachment.where} attaches ${arn} to the ${roleLabel}, but that policy is not defined in this stack, so its actions cannot be checked; define it in the stack or list it in trustedPolicyArns.`,
                             attachment.holder.urn,
                         ),
                     statement: async ({ statement, grant, at }) => {

@@ -5,9 +5,10 @@
 // stack grants it (roleGrants.ts), like the persona roles.
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { MLFLOW_SERVER_SERVICE, SERVICE_TAG_KEY } from "./catalog";
-import { documentSourcesOf, hasWildcard, parseDocument, ROLE_TYPE, Statement } from "./iamDocument";
+import { hasWildcard, ROLE_TYPE, Statement } from "./iamDocument";
 import { booleanKnob, knobs, listText, stringList } from "./knobs";
 import { roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
+import { serviceTrustProblems } from "./personas";
 import { indexOf, roleNameOfArn } from "./stackIndex";
 import { eachKnown, peek, UNKNOWN } from "./unknowns";
 
@@ -170,36 +171,6 @@ function statementProblems(statement: Statement, serverRole: ServerRole, config:
     return problems;
 }
 
-/** Problems of the role's trust policy: only SageMaker may assume it. */
-function trustProblems(role: PolicyResource): { where: string; problem: string }[] {
-    const problems: { where: string; problem: string }[] = [];
-    for (const source of documentSourcesOf(role.type, role.props, ["trust"])) {
-        const parsed = parseDocument(source.read());
-        if (!("document" in parsed)) {
-            continue; // iam-policy-document-valid reports it.
-        }
-        const allows = parsed.document.statements.filter((statement) => statement.effect === "Allow");
-        for (const statement of allows) {
-            const principal = statement.principal;
-            const others = [
-                ...(principal?.anyone ? ['"*"'] : []),
-                ...(principal?.aws.filter((p) => p !== "*") ?? []),
-                ...(principal?.federated ?? []),
-                ...(principal?.canonicalUser ?? []),
-                ...(principal?.service.filter((service) => service !== SAGEMAKER_SERVICE) ?? []),
-                ...(statement.notPrincipal ? ["everyone but the NotPrincipal"] : []),
-            ];
-            if (others.length > 0) {
-                problems.push({ where: `${source.where} ${statement.label}`, problem: `lets ${listText(others)} assume it; only ${SAGEMAKER_SERVICE} may` });
-            }
-        }
-        if (!allows.some((statement) => statement.principal?.service.includes(SAGEMAKER_SERVICE))) {
-            problems.push({ where: source.where, problem: `does not trust ${SAGEMAKER_SERVICE}, so the tracking server cannot assume it` });
-        }
-    }
-    return problems;
-}
-
 export const sagemakerMlflowServerRoleScoped: StackValidationPolicy = {
     name: "sagemaker-mlflow-server-role-scoped",
     description:
@@ -286,7 +257,7 @@ export const sagemakerMlflowServerRoleScoped: StackValidationPolicy = {
             const { role } = serverRole;
             const roleLabel = `the role ${roleNameOf(role) ?? role.name} of MLflow tracking server ${listText(serverRole.servers)}`;
             work.push(async () => {
-                for (const { where, problem } of trustProblems(role)) {
+                for (const { where, problem } of serviceTrustProblems(role, [SAGEMAKER_SERVICE], "the tracking server")) {
                     reportViolation(`${role.name} ${where}: ${roleLabel} ${problem}.`, role.urn);
                 }
             });
@@ -295,7 +266,7 @@ export const sagemakerMlflowServerRoleScoped: StackValidationPolicy = {
                     trustedPolicyArns: config.trustedPolicyArns,
                     external: (attachment, arn) =>
                         reportViolation(
-                            `${attachment.holder.name} attaches ${arn} to ${roleLabel}, but that policy is not defined in this stack, so what the server can do cannot be checked; define the permissions in the stack or list the policy in trustedPolicyArns.`,
+                            `${attachment.holder.name} ${attachment.where} attaches ${arn} to ${roleLabel}, but that policy is not defined in this stack, so what the server can do cannot be checked; define the permissions in the stack or list the policy in trustedPolicyArns.`,
                             attachment.holder.urn,
                         ),
                     statement: ({ statement, grant, at }) => {

@@ -4,6 +4,7 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import { costPolicies } from "./cost";
 import { iamPolicies } from "./iam";
 import { mlflowPolicies } from "./mlflow";
+import { personaPolicies } from "./personas";
 import { providerPolicies } from "./provider";
 import { registryPolicies } from "./registry";
 import { sagemakerPolicies } from "./sagemaker";
@@ -15,6 +16,7 @@ export const PACK_NAME = "sagemaker-yolo-policies";
 
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     ...iamPolicies,
+    ...personaPolicies,
     ...storagePolicies,
     ...sagemakerPolicies,
     ...registryPolicies,

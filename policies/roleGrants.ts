@@ -219,7 +219,7 @@ export function forbiddenActionSteps(role: PolicyResource, resources: readonly P
         trustedPolicyArns: check.trustedPolicyArns,
         external: (attachment, arn) =>
             check.reportViolation(
-                `${attachment.holder.name} attaches ${arn} to the ${check.roleLabel}, but that policy is not defined in this stack, so ${check.unchecked} cannot be checked; define it in the stack or list it in trustedPolicyArns.`,
+                `${attachment.holder.name} ${attachment.where} attaches ${arn} to the ${check.roleLabel}, but that policy is not defined in this stack, so ${check.unchecked} cannot be checked; define it in the stack or list it in trustedPolicyArns.`,
                 attachment.holder.urn,
             ),
         statement: async ({ statement, grant, at }) => {

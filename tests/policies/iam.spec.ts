@@ -403,7 +403,7 @@ describe("IAM policies under preview unknowns (unknownCheckingProxy)", () => {
 
     it("skips (never crashes on) a RolePolicy whose document is unknown", async () => {
         const { run } = await import("./helpers");
-        const result = await run([rolePolicy(UNKNOWN_INPUT as unknown as string, "r", "pending")]);
+        const result = await run([role("r", { tags: { ...COST_TAGS, "ml-persona": "ml-engineer" } }), rolePolicy(UNKNOWN_INPUT as unknown as string, "r", "pending")]);
         expect(result.violations.filter((v) => v.resource === "pending")).to.deep.equal([]);
         expect(result.skipped.map((s) => s.policy)).to.include.members(["iam-no-wildcard-actions", "iam-known-actions"]);
     });
