@@ -5,6 +5,7 @@ import { PERSONA_TAG_KEY } from "./catalog";
 import { ActionFacts, coversAction, matchAction } from "./iamActions";
 import {
     carriesDocuments,
+    Condition,
     conditionKeys,
     DOCUMENT_KIND_NAMES,
     DocumentKind,
@@ -407,11 +408,23 @@ const publicPrincipalSchema = {
     },
 };
 
+const CONFINING_OPERATOR = /^(ForAnyValue:)?(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike)$/;
+
+/** Whether a condition confines a statement to who its key names: a positive test against values that are not mere wildcards. */
+function confines(condition: Condition, restrictingKeys: readonly string[]): boolean {
+    return (
+        restrictingKeys.includes(condition.key.toLowerCase()) &&
+        CONFINING_OPERATOR.test(condition.operator) &&
+        condition.values.length > 0 &&
+        condition.values.every((value) => typeof value === "string" && value.replace(/[*?]/g, "").length > 0)
+    );
+}
+
 export const resourcePolicyNoPublicPrincipal: ScopedResourcePolicy = {
     name: "resource-policy-no-public-principal",
     appliesTo: holding(RESOURCE_POLICY_KINDS),
     description:
-        'Bucket policies and KMS key policies allow nothing to Principal "*" (or AWS "*") unless a condition restricts it to an organization, account, VPC or source. Deny statements for "*" (e.g. TLS-only) are fine.',
+        'Resource policies — bucket, KMS key, SNS topic and model package group policies — allow nothing to Principal "*" (or AWS "*") unless a condition confines it to an organization, account, VPC or source: one of restrictingConditionKeys tested with a positive operator (StringEquals, StringLike, ArnEquals, ArnLike; not …IfExists, which passes when the key is absent, nor a Not… operator) against values that are not all wildcards. Deny statements for "*" (e.g. TLS-only) are fine.',
     enforcementLevel: "mandatory",
     configSchema: publicPrincipalSchema,
     validateResource: (args, reportViolation) =>
@@ -419,8 +432,7 @@ export const resourcePolicyNoPublicPrincipal: ScopedResourcePolicy = {
             const { restrictingConditionKeys } = knobs<PublicPrincipalKnobs>(args, publicPrincipalSchema);
             const restricting = restrictingConditionKeys.map((key) => key.toLowerCase());
             for (const statement of document.statements.filter((s) => s.effect === "Allow" && s.principal?.anyone)) {
-                const tested = conditionKeys(statement);
-                if (!restricting.some((key) => tested.has(key))) {
+                if (!statement.conditions.some((condition) => confines(condition, restricting))) {
                     reportViolation(
                         `${at(statement)} allows ${listText(statement.actions ?? statement.notActions ?? [])} to any principal ("*") in a ${KIND_NAMES[source.kind]}; name the principals or restrict it with ${listText(restrictingConditionKeys, 3)}.`,
                     );

@@ -3,7 +3,7 @@
 import { ofTypes, ScopedResourcePolicy } from "./appliesTo";
 import { PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { parseDocument, Statement, wildcardMatch } from "./iamDocument";
-import { booleanKnob, integerKnob, knobs, listText } from "./knobs";
+import { booleanKnob, integerKnob, knobs, listText, stringList } from "./knobs";
 import { eachKnown, elements, isSetOrUnknown, peek, UNKNOWN } from "./unknowns";
 
 const BUCKET_TYPES = new Set(["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]);
@@ -319,4 +319,68 @@ export const snsTopicKmsEncryption: ScopedResourcePolicy = {
     },
 };
 
-export const storagePolicies = [s3BucketKmsEncryption, s3BucketPublicAccessBlock, s3BucketTlsOnly, kmsKeyRotationEnabled, sagemakerKmsEncryption, snsTopicKmsEncryption];
+const PUBLIC_GRANTEES = ["http://acs.amazonaws.com/groups/global/AllUsers", "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"];
+
+/** Where each resource type sets a canned ACL and grants (`grants[].uri`, or `accessControlPolicy.grants[].grantee.uri`). */
+const ACL_SETTINGS: Readonly<Record<string, { readonly grants?: "grants" | "accessControlPolicy" }>> = {
+    "aws:s3/bucket:Bucket": { grants: "grants" },
+    "aws:s3/bucketV2:BucketV2": { grants: "grants" },
+    "aws:s3/bucketAcl:BucketAcl": { grants: "accessControlPolicy" },
+    "aws:s3/bucketAclV2:BucketAclV2": { grants: "accessControlPolicy" },
+    "aws:s3/bucketObject:BucketObject": {},
+    "aws:s3/bucketObjectv2:BucketObjectv2": {},
+    "aws:s3/objectCopy:ObjectCopy": { grants: "grants" },
+};
+
+interface AclKnobs {
+    allowedCannedAcls: string[];
+}
+const aclSchema = {
+    properties: {
+        allowedCannedAcls: stringList("Canned ACLs a bucket or object may set (`private` is S3's default: only the owner).", ["private"]),
+    },
+};
+
+export const s3NoPublicAcl: ScopedResourcePolicy = {
+    appliesTo: ofTypes(...Object.keys(ACL_SETTINGS)),
+    name: "s3-no-public-acl",
+    description:
+        "No bucket or object of the stack sets a canned ACL other than `private` (Bucket/BucketV2.acl, BucketAcl/BucketAclV2.acl, BucketObject(v2).acl, ObjectCopy.acl) or grants anything to AllUsers or AuthenticatedUsers (grants, accessControlPolicy.grants). The rule holds whatever the bucket's ownership controls say: BucketOwnerEnforced makes S3 refuse ACLs today, but the pack does not depend on another resource staying as it is.",
+    enforcementLevel: "mandatory",
+    configSchema: aclSchema,
+    validateResource: async (args, reportViolation) => {
+        const setting = ACL_SETTINGS[args.type];
+        if (!setting) {
+            args.notApplicable("sets no S3 ACL");
+        }
+        const { allowedCannedAcls } = knobs<AclKnobs>(args, aclSchema);
+        const reads: (() => void)[] = [
+            () => {
+                const acl = args.props.acl;
+                if (acl !== undefined && acl !== null && !allowedCannedAcls.includes(String(acl))) {
+                    reportViolation(
+                        `${args.name} sets the canned ACL "${String(acl)}"; ${/public/.test(String(acl)) ? "it exposes the data to everyone on the internet" : "only the owner may have access through ACLs"}: remove acl (or set "private") and grant access with IAM and the bucket policy.`,
+                    );
+                }
+            },
+        ];
+        const grantsAt = setting.grants === "accessControlPolicy" ? () => args.props.accessControlPolicy?.grants : setting.grants === "grants" ? () => args.props.grants : undefined;
+        if (grantsAt) {
+            for (const [index, read] of elements(grantsAt).entries()) {
+                reads.push(() => {
+                    const grant = read() as Record<string, any> | undefined;
+                    const uri = setting.grants === "accessControlPolicy" ? grant?.grantee?.uri : grant?.uri;
+                    if (typeof uri === "string" && PUBLIC_GRANTEES.includes(uri)) {
+                        const where = setting.grants === "accessControlPolicy" ? `accessControlPolicy.grants[${index}]` : `grants[${index}]`;
+                        reportViolation(
+                            `${args.name} ${where} grants ${listText((setting.grants === "accessControlPolicy" ? [grant?.permission] : (grant?.permissions ?? [])).map(String))} to ${uri.split("/").pop()}; ${uri.endsWith("AllUsers") ? "anyone on the internet" : "any AWS account"} could then reach the data: remove the grant.`,
+                        );
+                    }
+                });
+            }
+        }
+        await eachKnown(reads, (read) => read());
+    },
+};
+
+export const storagePolicies = [s3BucketKmsEncryption, s3BucketPublicAccessBlock, s3BucketTlsOnly, s3NoPublicAcl, kmsKeyRotationEnabled, sagemakerKmsEncryption, snsTopicKmsEncryption];
