@@ -518,6 +518,20 @@ def _check_split(spec: DatasetSpec, split: str, report: ValidationReport, check_
     return stats
 
 
+def missing_class_warnings(report: ValidationReport) -> list[Problem]:
+    """Warnings for splits with images but no box of some class (a class train lacks is never learned)."""
+    warnings = []
+    for split, stats in report.splits.items():
+        if not stats.images:
+            continue
+        for name, count in zip(report.class_names, stats.instances_per_class):
+            if count == 0:
+                consequence = ("the model will not learn that class from it" if split == "train"
+                               else "its metrics for that class will be missing")
+                warnings.append(Problem(f"images/{split}", f"has no '{name}' boxes; {consequence}.", "class_missing_from_split"))
+    return warnings
+
+
 def require_valid_dataset(root: Path | str, splits: Iterable[str] | None = None, logger: logging.Logger = LOGGER) -> ValidationReport:
     """validate_dataset, logging the summary and raising DatasetError when there are errors."""
     report = validate_dataset(root, splits=splits)

@@ -161,12 +161,15 @@ def test_an_unknown_ground_truth_class_and_a_non_empty_output_are_refused(tmp_pa
     records = [json.loads(line) for line in synthdata.ground_truth_manifest(raw[:2]).splitlines()]
     records[0]["drone-boxes"]["annotations"].append({"class_id": 9, "left": 1, "top": 1, "width": 5, "height": 5})
     (tmp_path / "m.manifest").write_text("\n".join(json.dumps(r) for r in records))
+    source = convert.read_ground_truth_manifest(tmp_path / "m.manifest", tmp_path / "raw-images")
     with pytest.raises(DatasetError) as error:
-        convert.read_ground_truth_manifest(tmp_path / "m.manifest", tmp_path / "raw-images")
+        source.raise_for_problems()
     assert [str(p) for p in error.value.problems] == [
         f"m.manifest:1 (s3://drone-bucket/raw-images/{raw[0].name}) annotations[{len(raw[0].boxes)}]: 'class_id=9' is an "
         "invalid value. Valid 'class_id' values are the class-map ids 0 (vehicle), 1 (person), 2 (building)."
     ]
+    assert [p.kind for p in source.problems] == ["unknown_class_id"]
+    assert [len(image.boxes) for image in source.images] == [len(raw[0].boxes), len(raw[1].boxes)]  # the bad box is left out
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "something.txt").write_text("x")
     empty = convert.SourceDataset("annotation-json", tmp_path / "a.json", [], {0: "a"})
