@@ -11,6 +11,7 @@ import yaml
 
 import synthdata
 from conftest import SCRIPTS, base_env
+from synthdata import assert_boxes_match, read_labels
 
 SOURCE_IMAGES = 20
 
@@ -26,27 +27,6 @@ def raw(tmp_path):
     images = synthdata.make_images(SOURCE_IMAGES, seed=7, prefix="DJI")
     synthdata.write_raw_images(tmp_path / "raw-images", images)
     return images
-
-
-def read_labels(root):
-    """{image file name: [(class, cx, cy, w, h)]} over all splits."""
-    labels = {}
-    for label in (root / "labels").rglob("*.txt"):
-        split = label.parent.name
-        image = next((root / "images" / split).glob(f"{label.stem}.*"))
-        labels[image.name] = [tuple(float(v) if i else int(v) for i, v in enumerate(line.split()))
-                              for line in label.read_text().splitlines()]
-    return labels
-
-
-def assert_boxes_match(labels, images):
-    assert sorted(labels) == sorted(image.name for image in images)
-    for image in images:
-        got, expected = labels[image.name], image.yolo_lines()
-        assert len(got) == len(expected), image.name
-        for g, e in zip(got, expected):
-            assert g[0] == e[0], image.name
-            assert g[1:] == pytest.approx(e[1:], abs=1e-6), image.name
 
 
 def test_annotation_json_converts_to_exact_yolo_boxes(tmp_path, raw):
