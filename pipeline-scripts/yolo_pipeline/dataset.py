@@ -11,13 +11,18 @@ One dataset root (the training job's `dataset` channel, the evaluation job's dat
 Validation refuses what would make Ultralytics fail, silently drop data or train on wrong boxes, and
 lists every problem with its file, line, value and what is allowed. Rules:
 
-- errors: unreadable data.yaml or names; train/val folder missing or without images; unreadable or
-  tiny images; label lines that are not 5 numbers; class ids outside names; coordinates outside 0..1,
-  non-positive sizes, boxes reaching outside the image; label files without an image (their boxes would
-  be lost); two images sharing one label file.
+- errors: unreadable data.yaml or names; train/val folder missing or with fewer images than the minimum
+  (default 1; a minimum for test makes test required too); unreadable or tiny images; label lines that
+  are not 5 numbers; class ids outside names; coordinates outside 0..1, non-positive sizes, boxes reaching
+  outside the image; label files without an image (their boxes would be lost); two images sharing one
+  label file; the same image (by content) in two splits, which would leak training data into val/test.
 - warnings: images without a label file (Ultralytics trains on them as background); duplicate label
-  lines; truncated JPEGs (Ultralytics rewrites them); a declared test folder that is missing or empty
-  (evaluation falls back to val); files in image folders that are not images.
+  lines; the same image twice within one split; truncated JPEGs (Ultralytics rewrites them); a declared
+  test folder that is missing or empty (evaluation falls back to val); files in image folders that are
+  not images.
+
+Every finding is a `Problem` with a `kind` (e.g. `label_out_of_range`), the names validation.json groups
+findings by (pipeline-scripts/validation.schema.json lists them).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import yaml
 
@@ -52,10 +57,14 @@ EXTENT_TOLERANCE = 1e-3
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding, located as `path[:line]` relative to the dataset root."""
+    """One finding, located as `path[:line]` relative to the dataset root (or a source file and record).
+
+    `kind` groups findings in reports (validation.schema.json lists the kinds); it is not part of str().
+    """
 
     location: str
     message: str
+    kind: str = ""
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
@@ -189,29 +198,29 @@ def _parse_names(raw: dict, problems: list[Problem]) -> dict[int, str]:
             try:
                 mapping[int(key)] = value
             except (TypeError, ValueError):
-                problems.append(Problem(DATA_YAML, f"'names' key {key!r} is not an integer. Valid 'names' are {valid}."))
+                problems.append(Problem(DATA_YAML, f"'names' key {key!r} is not an integer. Valid 'names' are {valid}.", "inconsistent_classes"))
                 return {}
     else:
-        problems.append(Problem(DATA_YAML, f"'names={names}' is an invalid value. Valid 'names' are {valid}."))
+        problems.append(Problem(DATA_YAML, f"'names={names}' is an invalid value. Valid 'names' are {valid}.", "inconsistent_classes"))
         return {}
     if not mapping:
-        problems.append(Problem(DATA_YAML, f"'names' is empty. Valid 'names' are {valid}."))
+        problems.append(Problem(DATA_YAML, f"'names' is empty. Valid 'names' are {valid}.", "inconsistent_classes"))
         return {}
     if sorted(mapping) != list(range(len(mapping))):
         problems.append(
-            Problem(DATA_YAML, f"'names' ids {sorted(mapping)} are not contiguous from 0. Valid 'names' are {valid}.")
+            Problem(DATA_YAML, f"'names' ids {sorted(mapping)} are not contiguous from 0. Valid 'names' are {valid}.", "inconsistent_classes")
         )
         return {}
     for key, value in mapping.items():
         if not isinstance(value, (str, int)) or not str(value).strip():
-            problems.append(Problem(DATA_YAML, f"class {key} has the invalid name {value!r}; names must be non-empty strings."))
+            problems.append(Problem(DATA_YAML, f"class {key} has the invalid name {value!r}; names must be non-empty strings.", "inconsistent_classes"))
     clean = {k: str(v).strip() for k, v in mapping.items()}
     duplicates = sorted({n for n in clean.values() if list(clean.values()).count(n) > 1})
     if duplicates:
-        problems.append(Problem(DATA_YAML, f"class names must be unique; repeated: {', '.join(duplicates)}."))
+        problems.append(Problem(DATA_YAML, f"class names must be unique; repeated: {', '.join(duplicates)}.", "inconsistent_classes"))
     nc = raw.get("nc")
     if nc is not None and nc != len(clean):
-        problems.append(Problem(DATA_YAML, f"'nc={nc}' does not match the {len(clean)} entries of 'names'."))
+        problems.append(Problem(DATA_YAML, f"'nc={nc}' does not match the {len(clean)} entries of 'names'.", "inconsistent_classes"))
     return clean
 
 
@@ -230,9 +239,9 @@ def read_data_yaml(root: Path | str) -> DatasetSpec:
     try:
         raw = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise DatasetError(f"Dataset {root} is invalid.", [Problem(DATA_YAML, f"is not valid YAML: {e}")]) from None
+        raise DatasetError(f"Dataset {root} is invalid.", [Problem(DATA_YAML, f"is not valid YAML: {e}", "invalid_data_yaml")]) from None
     if not isinstance(raw, dict):
-        raise DatasetError(f"Dataset {root} is invalid.", [Problem(DATA_YAML, "must be a YAML mapping (names, train, val, test).")])
+        raise DatasetError(f"Dataset {root} is invalid.", [Problem(DATA_YAML, "must be a YAML mapping (names, train, val, test).", "invalid_data_yaml")])
 
     problems: list[Problem] = []
     names = _parse_names(raw, problems)
@@ -242,15 +251,15 @@ def read_data_yaml(root: Path | str) -> DatasetSpec:
         valid = f"folders relative to the dataset root, e.g. images/{split}"
         if value in (None, ""):
             if split in REQUIRED_SPLITS:
-                problems.append(Problem(DATA_YAML, f"'{split}' is missing. Valid '{split}' values are {valid}."))
+                problems.append(Problem(DATA_YAML, f"'{split}' is missing. Valid '{split}' values are {valid}.", "invalid_data_yaml"))
             continue
         if not isinstance(value, str):
-            problems.append(Problem(DATA_YAML, f"'{split}={value}' is an invalid value. Valid '{split}' values are {valid}."))
+            problems.append(Problem(DATA_YAML, f"'{split}={value}' is an invalid value. Valid '{split}' values are {valid}.", "invalid_data_yaml"))
             continue
         folder = (root / value).resolve()
         if Path(value).is_absolute() or not folder.is_relative_to(root):
             problems.append(
-                Problem(DATA_YAML, f"'{split}={value}' is an invalid value. Valid '{split}' values are {valid} (inside it).")
+                Problem(DATA_YAML, f"'{split}={value}' is an invalid value. Valid '{split}' values are {valid} (inside it).", "invalid_data_yaml")
             )
             continue
         splits[split] = folder
@@ -276,21 +285,42 @@ def image_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-def _check_image(path: Path) -> tuple[tuple[int, int] | None, str | None, str | None]:
-    """(size, error, warning) for one image."""
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes: identical images under different names have the same digest."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class _ImageCheck:
+    error: Problem | None = None
+    warning: Problem | None = None
+    digest: str | None = None
+
+
+def _check_image(path: Path, location: str) -> _ImageCheck:
+    """Decode one image (size, format, truncation) and hash its bytes."""
     try:
+        digest = file_digest(path)
         width, height = image_size(path)
     except Exception as e:  # noqa: BLE001 - PIL raises many types for damaged files
-        return None, f"image cannot be read ({type(e).__name__}: {e}). Valid images are readable {', '.join(sorted(IMAGE_SUFFIXES))} files.", None
+        return _ImageCheck(error=Problem(
+            location, f"image cannot be read ({type(e).__name__}: {e}). Valid images are readable "
+                      f"{', '.join(sorted(IMAGE_SUFFIXES))} files.", "unreadable_image"))
     if min(width, height) < MIN_IMAGE_SIDE:
-        return None, f"image is {width}x{height} px; valid images are at least {MIN_IMAGE_SIDE} px a side.", None
-    warning = None
+        return _ImageCheck(error=Problem(
+            location, f"image is {width}x{height} px; valid images are at least {MIN_IMAGE_SIDE} px a side.", "image_too_small"))
+    check = _ImageCheck(digest=digest)
     if path.suffix.lower() in (".jpg", ".jpeg"):
         with open(path, "rb") as f:
             f.seek(-2, os.SEEK_END)
             if f.read() != b"\xff\xd9":
-                warning = "JPEG is truncated (no end-of-image marker); Ultralytics will rewrite it when caching."
-    return (width, height), None, warning
+                check.warning = Problem(location, "JPEG is truncated (no end-of-image marker); Ultralytics will rewrite it "
+                                                  "when caching.", "truncated_jpeg")
+    return check
 
 
 def _to_float(token: str) -> float:
@@ -313,31 +343,32 @@ def parse_label_lines(text: str, nc: int, location: str) -> tuple[list[tuple[int
         where = f"{location}:{number}"
         if len(tokens) != 5:
             errors.append(Problem(where, f"has {len(tokens)} values ('{line.strip()}'); valid lines have 5: "
-                                         "class x_center y_center width height."))
+                                         "class x_center y_center width height.", "malformed_label"))
             continue
         class_value, cx, cy, w, h = (_to_float(token) for token in tokens)
-        line_errors = []
+        line_errors: list[tuple[str, str]] = []  # (kind, message)
         if not (math.isfinite(class_value) and class_value.is_integer() and 0 <= class_value < nc):
-            line_errors.append(f"'class={tokens[0]}' is an invalid value. Valid 'class' values are integers 0 to {nc - 1} (the ids of data.yaml names).")
+            line_errors.append(("unknown_class_id", f"'class={tokens[0]}' is an invalid value. Valid 'class' values are integers 0 to {nc - 1} (the ids of data.yaml names)."))
         for name, token, value, axis in (("x_center", tokens[1], cx, "width"), ("y_center", tokens[2], cy, "height")):
             if not (math.isfinite(value) and 0 <= value <= 1):
-                line_errors.append(f"'{name}={token}' is an invalid value. Valid '{name}' values are numbers from 0 to 1 (normalized by the image {axis}).")
+                line_errors.append(("label_out_of_range", f"'{name}={token}' is an invalid value. Valid '{name}' values are numbers from 0 to 1 (normalized by the image {axis})."))
         for name, token, value in (("width", tokens[3], w), ("height", tokens[4], h)):
             if not (math.isfinite(value) and 0 < value <= 1):
-                line_errors.append(f"'{name}={token}' is an invalid value. Valid '{name}' values are numbers > 0 and <= 1 (normalized by the image {name}).")
+                line_errors.append(("label_out_of_range", f"'{name}={token}' is an invalid value. Valid '{name}' values are numbers > 0 and <= 1 (normalized by the image {name})."))
         if not line_errors:
             for axis, center, size in (("x", cx, w), ("y", cy, h)):
                 low, high = center - size / 2, center + size / 2
                 if low < -EXTENT_TOLERANCE or high > 1 + EXTENT_TOLERANCE:
-                    line_errors.append(
+                    line_errors.append((
+                        "label_out_of_range",
                         f"box reaches outside the image ({axis} from {low:.4g} to {high:.4g}); valid boxes lie within 0..1. "
-                        "YOLO lines are class x_center y_center width height, not corner coordinates."
-                    )
+                        "YOLO lines are class x_center y_center width height, not corner coordinates.",
+                    ))
         if line_errors:
-            errors.extend(Problem(where, message) for message in line_errors)
+            errors.extend(Problem(where, message, kind) for kind, message in line_errors)
             continue
         if tokens in seen:
-            warnings.append(Problem(where, f"duplicates line {seen[tokens]}; Ultralytics drops duplicate boxes."))
+            warnings.append(Problem(where, f"duplicates line {seen[tokens]}; Ultralytics drops duplicate boxes.", "duplicate_label_line"))
             continue
         seen[tokens] = number
         boxes.append((int(class_value), cx, cy, w, h))
@@ -349,78 +380,120 @@ def validate_dataset(
     splits: Iterable[str] | None = None,
     check_images: bool = True,
     workers: int | None = None,
+    min_images: Mapping[str, int] | None = None,
 ) -> ValidationReport:
     """Check a dataset root against the layout and rules of this module.
 
     Args:
         root: the dataset root (holding data.yaml).
         splits: the splits to check (default: every split data.yaml declares).
-        check_images: open every image (PIL verify, size); False checks labels and layout only.
+        check_images: open every image (PIL verify, size) and compare contents across splits; False checks
+            labels and layout only.
         workers: threads for image checks (default: up to 8).
+        min_images: the fewest images a split may have, e.g. {"train": 50, "val": 10}. train and val need at
+            least 1 whatever is given; a split named here is required (so {"test": 1} makes test required).
     """
     spec = read_data_yaml(root)
+    minimum = {split: 1 for split in REQUIRED_SPLITS}
+    for split, count in (min_images or {}).items():
+        minimum[split] = max(int(count), minimum.get(split, 0))
     report = ValidationReport(root=spec.root, class_names=spec.class_names, splits={}, errors=[], warnings=[])
     wanted = list(spec.splits) if splits is None else [s for s in splits if s in spec.splits]
+    digests: dict[str, list[tuple[str, Path]]] = {}
     for split in wanted:
-        stats = _check_split(spec, split, report, check_images, workers or min(8, os.cpu_count() or 1))
+        stats = _check_split(spec, split, report, check_images, workers or min(8, os.cpu_count() or 1),
+                             minimum.get(split, 0), digests)
         if stats is not None:
             report.splits[split] = stats
+    for split in SPLITS:
+        if split in minimum and split not in spec.splits and (splits is None or split in splits):
+            report.errors.append(Problem(
+                DATA_YAML, f"declares no '{split}' folder; at least {minimum[split]} {split} image(s) are needed.", "too_few_images"))
+    _check_duplicates(digests, spec.root, report)
     return report
 
 
-def _check_split(spec: DatasetSpec, split: str, report: ValidationReport, check_images: bool, workers: int) -> SplitStats | None:
+def _check_duplicates(digests: dict[str, list[tuple[str, Path]]], root: Path, report: ValidationReport) -> None:
+    """The same content twice: an error across splits (the evaluation would see training images), a warning within one."""
+    for digest, places in digests.items():
+        first_split, first = places[0]
+        for split, image in places[1:]:
+            where = _relative(image, root)
+            if image == first:
+                report.errors.append(Problem(
+                    where, f"is in both the {first_split} and the {split} split (data.yaml points them at overlapping "
+                           f"folders); an image in two splits leaks {first_split} data into {split}.", "image_in_two_splits"))
+            elif split != first_split:
+                report.errors.append(Problem(
+                    where, f"has the same content as {_relative(first, root)} (sha256 {digest[:12]}); an image in two splits "
+                           f"leaks {first_split} data into {split}.", "image_in_two_splits"))
+            else:
+                report.warnings.append(Problem(
+                    where, f"has the same content as {_relative(first, root)}; it is trained on twice.", "duplicate_image"))
+
+
+def _check_split(spec: DatasetSpec, split: str, report: ValidationReport, check_images: bool, workers: int,
+                 minimum: int, digests: dict[str, list[tuple[str, Path]]]) -> SplitStats | None:
     """Check one split's images and labels, adding problems to `report`; None when the folder is missing."""
     root, folder = spec.root, spec.splits[split]
     errors, warnings = report.errors, report.warnings
-    required = split in REQUIRED_SPLITS
+    required = split in REQUIRED_SPLITS or minimum > 0
     suffixes = ", ".join(sorted(IMAGE_SUFFIXES))
     rel_folder = _relative(folder, root)
     if not folder.is_dir():
-        (errors if required else warnings).append(
-            Problem(rel_folder, f"the '{split}' image folder declared in data.yaml does not exist"
-                                + ("." if required else "; evaluation falls back to val."))
-        )
+        if required:
+            errors.append(Problem(rel_folder, f"the '{split}' image folder declared in data.yaml does not exist.", "missing_split"))
+        else:
+            warnings.append(Problem(rel_folder, f"the '{split}' image folder declared in data.yaml does not exist; "
+                                                "evaluation falls back to val.", "test_split_missing"))
         return None
     stats = SplitStats(instances_per_class=[0] * len(spec.names))
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
     images = [p for p in files if is_image(p)]
     for other in (p for p in files if not is_image(p)):
-        warnings.append(Problem(_relative(other, root), f"is not an image Ultralytics reads (valid suffixes: {suffixes}); ignored."))
+        warnings.append(Problem(_relative(other, root), f"is not an image Ultralytics reads (valid suffixes: {suffixes}); ignored.",
+                                "not_an_image"))
     if not images:
-        (errors if required else warnings).append(
-            Problem(rel_folder, f"has no images (valid suffixes: {suffixes})" + ("." if required else "; evaluation falls back to val."))
-        )
+        if required:
+            errors.append(Problem(rel_folder, f"has no images (valid suffixes: {suffixes}).", "too_few_images"))
+        else:
+            warnings.append(Problem(rel_folder, f"has no images (valid suffixes: {suffixes}); evaluation falls back to val.",
+                                    "test_split_missing"))
         return stats
     stats.images = len(images)
+    if len(images) < minimum:
+        errors.append(Problem(rel_folder, f"has {len(images)} image(s); at least {minimum} are needed.", "too_few_images"))
 
     labels_for: dict[Path, Path] = {}
     for image in images:
         label = label_path(image)
         if label in labels_for:
             errors.append(Problem(_relative(image, root), f"shares the label file {_relative(label, root)} with "
-                                                          f"{_relative(labels_for[label], root)}; give images unique stems."))
+                                                          f"{_relative(labels_for[label], root)}; give images unique stems.",
+                                  "shared_label_file"))
         labels_for.setdefault(label, image)
 
     if check_images:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_check_image, images))
-        for image, (_, error, warning) in zip(images, results):
-            if error:
-                errors.append(Problem(_relative(image, root), error))
-            if warning:
-                warnings.append(Problem(_relative(image, root), warning))
+            checks = list(pool.map(lambda image: _check_image(image, _relative(image, root)), images))
+        for image, check in zip(images, checks):
+            errors.extend([check.error] if check.error else [])
+            warnings.extend([check.warning] if check.warning else [])
+            if check.digest:
+                digests.setdefault(check.digest, []).append((split, image))
 
     for image in images:
         label = label_path(image)
         rel_label = _relative(label, root)
         if not label.is_file():
             stats.missing_labels += 1
-            warnings.append(Problem(_relative(image, root), f"has no label file {rel_label}; Ultralytics trains on it as a background image."))
+            warnings.append(Problem(_relative(image, root), f"has no label file {rel_label}; Ultralytics trains on it as a "
+                                                            "background image.", "missing_label_file"))
             continue
         try:
             text = label.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            errors.append(Problem(rel_label, f"cannot be read as UTF-8 text ({e})."))
+            errors.append(Problem(rel_label, f"cannot be read as UTF-8 text ({e}).", "malformed_label"))
             continue
         boxes, label_errors, label_warnings = parse_label_lines(text, len(spec.names), rel_label)
         errors.extend(label_errors)
@@ -440,8 +513,23 @@ def _check_split(spec: DatasetSpec, split: str, report: ValidationReport, check_
                 errors.append(Problem(
                     _relative(label, root),
                     f"has no image in {rel_folder} (looked for {label.stem}.<{'|'.join(sorted(IMAGE_SUFFIXES))}>); its boxes would be lost.",
+                    "missing_image",
                 ))
     return stats
+
+
+def missing_class_warnings(report: ValidationReport) -> list[Problem]:
+    """Warnings for splits with images but no box of some class (a class train lacks is never learned)."""
+    warnings = []
+    for split, stats in report.splits.items():
+        if not stats.images:
+            continue
+        for name, count in zip(report.class_names, stats.instances_per_class):
+            if count == 0:
+                consequence = ("the model will not learn that class from it" if split == "train"
+                               else "its metrics for that class will be missing")
+                warnings.append(Problem(f"images/{split}", f"has no '{name}' boxes; {consequence}.", "class_missing_from_split"))
+    return warnings
 
 
 def require_valid_dataset(root: Path | str, splits: Iterable[str] | None = None, logger: logging.Logger = LOGGER) -> ValidationReport:

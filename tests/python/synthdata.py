@@ -141,11 +141,18 @@ def annotation_json(images: list[SyntheticImage], uri_prefix: str = "s3://drone-
 
 
 def ground_truth_manifest(
-    images: list[SyntheticImage], label_attribute: str = "drone-boxes", uri_prefix: str = "s3://drone-bucket/raw-images/"
+    images: list[SyntheticImage], label_attribute: str = "drone-boxes", uri_prefix: str = "s3://drone-bucket/raw-images/",
+    class_map: str = "all",
 ) -> str:
-    """A SageMaker Ground Truth bounding-box output manifest (JSON Lines)."""
+    """A SageMaker Ground Truth bounding-box output manifest (JSON Lines).
+
+    class_map "all" lists every class on every line; "used" only those of the line's boxes (an image without
+    boxes gets an empty map), as Ground Truth itself writes it.
+    """
     lines = []
     for image in images:
+        used = {c for c, *_ in image.boxes}
+        classes = {str(i): name for i, name in enumerate(CLASS_NAMES) if class_map == "all" or i in used}
         record = {
             "source-ref": f"{uri_prefix}{image.name}",
             label_attribute: {
@@ -156,7 +163,7 @@ def ground_truth_manifest(
             },
             f"{label_attribute}-metadata": {
                 "objects": [{"confidence": 0.9} for _ in image.boxes],
-                "class-map": {str(i): name for i, name in enumerate(CLASS_NAMES)},
+                "class-map": classes,
                 "type": "groundtruth/object-detection",
                 "human-annotated": "yes",
                 "creation-date": "2025-01-01T00:00:00.000000",
@@ -165,3 +172,27 @@ def ground_truth_manifest(
         }
         lines.append(json.dumps(record))
     return "\n".join(lines) + "\n"
+
+
+def read_labels(root: Path) -> dict[str, list[tuple]]:
+    """{image file name: [(class, cx, cy, w, h)]} over all splits of a written dataset root."""
+    labels = {}
+    for label in (root / "labels").rglob("*.txt"):
+        split = label.parent.name
+        image = next((root / "images" / split).glob(f"{label.stem}.*"))
+        labels[image.name] = [tuple(float(v) if i else int(v) for i, v in enumerate(line.split()))
+                              for line in label.read_text().splitlines()]
+    return labels
+
+
+def assert_boxes_match(labels: dict[str, list[tuple]], images: list[SyntheticImage]) -> None:
+    """The written labels are exactly the images' boxes (6 decimals)."""
+    import pytest
+
+    assert sorted(labels) == sorted(image.name for image in images)
+    for image in images:
+        got, expected = labels[image.name], image.yolo_lines()
+        assert len(got) == len(expected), image.name
+        for g, e in zip(got, expected):
+            assert g[0] == e[0], image.name
+            assert g[1:] == pytest.approx(e[1:], abs=1e-6), image.name

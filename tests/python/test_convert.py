@@ -11,6 +11,7 @@ import yaml
 
 import synthdata
 from conftest import SCRIPTS, base_env
+from synthdata import assert_boxes_match, read_labels
 
 SOURCE_IMAGES = 20
 
@@ -26,27 +27,6 @@ def raw(tmp_path):
     images = synthdata.make_images(SOURCE_IMAGES, seed=7, prefix="DJI")
     synthdata.write_raw_images(tmp_path / "raw-images", images)
     return images
-
-
-def read_labels(root):
-    """{image file name: [(class, cx, cy, w, h)]} over all splits."""
-    labels = {}
-    for label in (root / "labels").rglob("*.txt"):
-        split = label.parent.name
-        image = next((root / "images" / split).glob(f"{label.stem}.*"))
-        labels[image.name] = [tuple(float(v) if i else int(v) for i, v in enumerate(line.split()))
-                              for line in label.read_text().splitlines()]
-    return labels
-
-
-def assert_boxes_match(labels, images):
-    assert sorted(labels) == sorted(image.name for image in images)
-    for image in images:
-        got, expected = labels[image.name], image.yolo_lines()
-        assert len(got) == len(expected), image.name
-        for g, e in zip(got, expected):
-            assert g[0] == e[0], image.name
-            assert g[1:] == pytest.approx(e[1:], abs=1e-6), image.name
 
 
 def test_annotation_json_converts_to_exact_yolo_boxes(tmp_path, raw):
@@ -161,12 +141,15 @@ def test_an_unknown_ground_truth_class_and_a_non_empty_output_are_refused(tmp_pa
     records = [json.loads(line) for line in synthdata.ground_truth_manifest(raw[:2]).splitlines()]
     records[0]["drone-boxes"]["annotations"].append({"class_id": 9, "left": 1, "top": 1, "width": 5, "height": 5})
     (tmp_path / "m.manifest").write_text("\n".join(json.dumps(r) for r in records))
+    source = convert.read_ground_truth_manifest(tmp_path / "m.manifest", tmp_path / "raw-images")
     with pytest.raises(DatasetError) as error:
-        convert.read_ground_truth_manifest(tmp_path / "m.manifest", tmp_path / "raw-images")
+        source.raise_for_problems()
     assert [str(p) for p in error.value.problems] == [
         f"m.manifest:1 (s3://drone-bucket/raw-images/{raw[0].name}) annotations[{len(raw[0].boxes)}]: 'class_id=9' is an "
         "invalid value. Valid 'class_id' values are the class-map ids 0 (vehicle), 1 (person), 2 (building)."
     ]
+    assert [p.kind for p in source.problems] == ["unknown_class_id"]
+    assert [len(image.boxes) for image in source.images] == [len(raw[0].boxes), len(raw[1].boxes)]  # the bad box is left out
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "something.txt").write_text("x")
     empty = convert.SourceDataset("annotation-json", tmp_path / "a.json", [], {0: "a"})

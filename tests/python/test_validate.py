@@ -50,6 +50,14 @@ def empty_train(root):
         text.unlink()
 
 
+# The kind each problem is grouped under in validation.json (validation.schema.json).
+PROBLEM_KINDS = {
+    "bad-coordinate": ["label_out_of_range"], "unknown-class": ["unknown_class_id"], "outside-image": ["label_out_of_range"],
+    "wrong-field-count": ["malformed_label"], "zero-and-nan-size": ["label_out_of_range", "label_out_of_range"],
+    "missing-image": ["missing_image"], "corrupt-image": ["unreadable_image"], "empty-train": ["too_few_images"],
+}
+
+
 @pytest.mark.parametrize("damage, problems", [
     (label("0 1.4 0.5 0.2 0.2\n"), [
         "labels/train/img_000.txt:1: 'x_center=1.4' is an invalid value. Valid 'x_center' values are numbers from 0 to 1 "
@@ -78,13 +86,14 @@ def empty_train(root):
         "images/train: has no images (valid suffixes: bmp, dng, heic, jpeg, jpg, mpo, pfm, png, tif, tiff, webp)."]),
 ], ids=["bad-coordinate", "unknown-class", "outside-image", "wrong-field-count", "zero-and-nan-size", "missing-image",
         "corrupt-image", "empty-train"])
-def test_broken_datasets_are_refused_with_each_problem(damage, problems, dataset, tmp_path):
+def test_broken_datasets_are_refused_with_each_problem(damage, problems, dataset, tmp_path, request):
     from yolo_pipeline import dataset as ds
 
     root = dataset.copy(tmp_path / "broken")
     damage(root)
     report = ds.validate_dataset(root)
     assert [str(p) for p in report.errors] == [p.format(root=root) for p in problems]
+    assert [p.kind for p in report.errors] == PROBLEM_KINDS[request.node.callspec.id]
     assert not report.ok
     with pytest.raises(ds.DatasetError):
         report.raise_for_errors()
@@ -120,6 +129,63 @@ def test_missing_label_files_and_duplicates_are_warnings_only(dataset, tmp_path)
         "images/train/img_003.jpg: has no label file labels/train/img_003.txt; Ultralytics trains on it as a background image.",
         f"labels/train/img_004.txt:{len(text.splitlines()) + 1}: duplicates line 1; Ultralytics drops duplicate boxes.",
     ]
+
+
+def copy_image(root, source, target):
+    """Copy an image (and its label) under another name, e.g. images/train/img_000.jpg → images/val/copy.jpg."""
+    source, target = root / source, root / target
+    target.write_bytes(source.read_bytes())
+    (root / "labels" / target.parent.name / f"{target.stem}.txt").write_bytes(
+        (root / "labels" / source.parent.name / f"{source.stem}.txt").read_bytes())
+
+
+def test_the_same_image_in_two_splits_is_refused_and_twice_in_one_split_is_a_warning(dataset, tmp_path):
+    import hashlib
+
+    from yolo_pipeline import dataset as ds
+
+    root = dataset.copy(tmp_path / "leaky")
+    copy_image(root, "images/train/img_000.jpg", "images/val/renamed.jpg")
+    copy_image(root, "images/train/img_001.jpg", "images/train/again.jpg")
+    digest = hashlib.sha256((root / "images/train/img_000.jpg").read_bytes()).hexdigest()
+    report = ds.validate_dataset(root)
+    assert [(str(p), p.kind) for p in report.errors] == [(
+        f"images/val/renamed.jpg: has the same content as images/train/img_000.jpg (sha256 {digest[:12]}); an image in two "
+        "splits leaks train data into val.", "image_in_two_splits")]
+    assert [(str(p), p.kind) for p in report.warnings] == [(
+        "images/train/img_001.jpg: has the same content as images/train/again.jpg; it is trained on twice.", "duplicate_image")]
+
+
+def test_splits_pointing_at_the_same_folder_are_refused(dataset, tmp_path):
+    from yolo_pipeline import dataset as ds
+
+    root = dataset.copy(tmp_path / "same-folder")
+    config = yaml.safe_load((root / "data.yaml").read_text())
+    config["val"] = "images/train"
+    (root / "data.yaml").write_text(yaml.safe_dump(config))
+    report = ds.validate_dataset(root)
+    assert {p.kind for p in report.errors} == {"image_in_two_splits"}
+    assert len(report.errors) == len(dataset.splits["train"])
+    assert str(report.errors[0]) == ("images/train/img_000.jpg: is in both the train and the val split (data.yaml points "
+                                     "them at overlapping folders); an image in two splits leaks train data into val.")
+
+
+def test_a_minimum_number_of_images_per_split_is_enforced(dataset, tmp_path):
+    from yolo_pipeline import dataset as ds
+
+    assert ds.validate_dataset(dataset.root, min_images={"train": 24, "val": 8, "test": 8}).ok
+    report = ds.validate_dataset(dataset.root, min_images={"train": 25, "val": 8, "test": 9})
+    assert [(str(p), p.kind) for p in report.errors] == [
+        ("images/train: has 24 image(s); at least 25 are needed.", "too_few_images"),
+        ("images/test: has 8 image(s); at least 9 are needed.", "too_few_images"),
+    ]
+    root = dataset.copy(tmp_path / "no-test")
+    config = yaml.safe_load((root / "data.yaml").read_text())
+    del config["test"]
+    (root / "data.yaml").write_text(yaml.safe_dump(config))
+    assert ds.validate_dataset(root).ok  # test stays optional unless a minimum asks for it
+    assert [str(p) for p in ds.validate_dataset(root, min_images={"test": 1}).errors] == [
+        "data.yaml: declares no 'test' folder; at least 1 test image(s) are needed."]
 
 
 def test_the_cli_exits_1_and_leaves_the_reason_for_the_job(dataset, tmp_path):
