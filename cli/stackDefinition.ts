@@ -2,7 +2,7 @@
 // under Pulumi mocks (tools/offlineStack.ts), the same run `npm run plan` makes, and the Pipeline resource's
 // definition as `pulumi up` would send it. Not build/pipeline-definition.<stack>.json: that file is as old as
 // the last `npm run plan` and silently stale after a pull or an edit; the program is the truth. The price is
-// the program's run, about 2 s (loading @pulumi/pulumi and @pulumi/aws, then the program), so only `start`
+// the program's run, about 1.5 s (loading @pulumi/pulumi and @pulumi/aws, then the program), so only `start`
 // asks for it, once per process.
 import { DeployedDefinition, parseDefinition } from "./definition";
 import { CliError } from "./errors";
