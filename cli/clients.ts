@@ -8,6 +8,8 @@ export interface ClientOptions {
     readonly profile: string;
     /** Undefined lets the SDK resolve it (AWS_REGION, then the profile's `region`). */
     readonly region?: string;
+    /** Milliseconds to wait for a connection and, once connected, for the next byte of an answer. */
+    readonly timeouts?: { readonly connectMs: number; readonly idleMs: number };
 }
 
 export interface Clients {
@@ -22,19 +24,107 @@ export interface Clients {
  */
 export const RETRY = { retryMode: "adaptive", maxAttempts: 6 } as const;
 
+/**
+ * The SDK sets no timeout of its own: an endpoint that accepts nothing (a firewall dropping packets) or
+ * answers nothing would hang a command, six attempts over. Every call the CLI makes answers in well under
+ * a second, so these bound a dead endpoint to about half a minute in all.
+ */
+export const TIMEOUTS = { connectMs: 3_000, idleMs: 20_000 } as const;
+
 /** Emulators and S3-compatible stores serve buckets by path only; AWS itself prefers virtual-hosted names. */
 export function usesCustomS3Endpoint(env: NodeJS.ProcessEnv = process.env): boolean {
     return Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
 }
 
+/** What a failed call was, recorded on its error by the clients (cli/diagnosis.ts names it to the user). */
+interface CallFacts {
+    /** The IAM action, e.g. `sagemaker:StartPipelineExecution`. */
+    $action?: string;
+    /** The URL the call was sent to, once the endpoint was resolved. */
+    $endpoint?: string;
+}
+
+/** The IAM action of the call that failed with `error`, when a client of createClients made it. */
+export function actionOf(error: unknown): string | undefined {
+    return (error as CallFacts | undefined)?.$action;
+}
+
+/** Where the call that failed with `error` was sent, when a client of createClients made it. */
+export function endpointOf(error: unknown): string | undefined {
+    return (error as CallFacts | undefined)?.$endpoint;
+}
+
+// `any`: the two stacks differ in their input and output types, not in the shape this middleware needs.
+type Handler = (args: any) => Promise<any>;
+type CallContext = { commandName?: string; endpointV2?: { url?: URL } };
+
+/** The one middleware shape used here; both clients' stacks take it at the initialize step. */
+interface ClientWithStack {
+    readonly middlewareStack: {
+        add(middleware: (next: Handler, context: CallContext) => Handler, options: { step: "initialize"; name: string; override: boolean }): void;
+    };
+}
+
+/** Records on every error which call failed and where it went; the outermost step sees every failure. */
+function recordCallFacts(client: ClientWithStack, service: string): void {
+    client.middlewareStack.add(
+        (next, context) => async (args) => {
+            try {
+                return await next(args);
+            } catch (error) {
+                if (typeof error === "object" && error !== null) {
+                    const facts = error as CallFacts;
+                    facts.$action ??= `${service}:${String(context.commandName ?? "").replace(/Command$/, "")}`;
+                    facts.$endpoint ??= context.endpointV2?.url?.href;
+                }
+                throw error;
+            }
+        },
+        { step: "initialize", name: "yoloPipelineCallFacts", override: true },
+    );
+}
+
+const MULTIPLE_SOURCES_WARNING = "@aws-sdk/credential-provider-node - defaultProvider::fromEnv WARNING:\n    Multiple credential sources detected";
+let noticesSilenced = false;
+
+/**
+ * Two SDK notices that a user of the CLI can do nothing about, silenced exactly (every other warning passes):
+ * - the credential chain's console.warn that AWS_PROFILE wins over AWS_ACCESS_KEY_ID/SECRET: the CLI always
+ *   names a profile (the stack's profile rule), so environment keys are never used, and the CLI says so
+ *   itself when that matters (cli/diagnosis.ts);
+ * - the client constructor's process.emitWarning that releases from January 2027 need Node >= 22: the CLI
+ *   states the Node it needs itself, in one line (tools/nodeVersion.js), and the SDK's switch for it
+ *   (AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED) is honoured when a user sets it to anything.
+ */
+export function silenceSdkNotices(): void {
+    if (noticesSilenced) {
+        return;
+    }
+    noticesSilenced = true;
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => {
+        if (typeof args[0] === "string" && args[0].startsWith(MULTIPLE_SOURCES_WARNING)) {
+            return;
+        }
+        warn(...args);
+    };
+}
+
 export function createClients(options: ClientOptions): Clients {
+    silenceSdkNotices();
+    const timeouts = options.timeouts ?? TIMEOUTS;
     const common = {
         profile: options.profile,
         ...(options.region ? { region: options.region } : {}),
         ...RETRY,
+        requestHandler: { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs },
     };
-    return {
+    const clients = {
         sagemaker: new SageMakerClient(common),
         s3: new S3Client({ ...common, forcePathStyle: usesCustomS3Endpoint() }),
     };
+    recordCallFacts(clients.sagemaker, "sagemaker");
+    recordCallFacts(clients.s3, "s3");
+    return clients;
 }

@@ -1,5 +1,7 @@
 // What every command starts from: the stack's validated configuration (read like the Pulumi CLI does),
-// the profile rule the stack itself enforces, AWS clients, and the terminal.
+// the profile rule the stack itself enforces, AWS clients, and the terminal. Everything that can be judged
+// without AWS is judged here or at the top of each command; the clients are only built when a command first
+// asks for them, so a refused value never gets as far as the SDK (no credential or region lookup, no request).
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -7,8 +9,10 @@ import { ConfigError, parseConfig, PlatformConfig } from "../components/config";
 import { resourceNames } from "../components/naming";
 import { PROJECT_ROOT, rawStackConfig } from "../tools/stackConfig";
 import { ClientOptions, Clients, createClients } from "./clients";
+import type { SetupFacts } from "./diagnosis";
 import { UsageError } from "./errors";
 import { Io, processIo } from "./io";
+import { StackDefinition, stackDefinition } from "./stackDefinition";
 
 /** What the commands take from outside, replaceable in tests. */
 export interface RunDeps {
@@ -19,6 +23,8 @@ export interface RunDeps {
     readonly newToken: () => string;
     /** Folder with Pulumi.yaml and the stack files. */
     readonly projectRoot: string;
+    /** The pipeline this checkout's program gives a stack (cli/stackDefinition.ts). */
+    readonly stackDefinition: (stack: string) => Promise<StackDefinition>;
 }
 
 export function defaultDeps(): RunDeps {
@@ -29,6 +35,7 @@ export function defaultDeps(): RunDeps {
         now: () => new Date(),
         newToken: randomUUID,
         projectRoot: PROJECT_ROOT,
+        stackDefinition,
     };
 }
 
@@ -42,6 +49,7 @@ export interface GlobalOptions {
 export interface CommandContext extends Omit<RunDeps, "createClients" | "projectRoot"> {
     readonly options: GlobalOptions;
     readonly stack: PlatformConfig;
+    /** Built on first use: a command reads it only after its own local checks. */
     readonly clients: Clients;
 }
 
@@ -69,11 +77,60 @@ export function checkProfile(profile: string, stack: PlatformConfig): void {
     }
 }
 
+/**
+ * The region the SDK will be given, from --region or AWS_REGION, must look like one: a typo would otherwise
+ * surface as a DNS failure after six attempts. The rule is the stack config's own (aws:region in
+ * components/config.ts), applied by validating the stack's configuration with that region.
+ */
+export function checkRegion(stack: string, root: string, region: string, source: string): void {
+    const prefix = "aws:region: ";
+    try {
+        parseConfig(rawStackConfig(stack, { "aws:region": region }, root));
+    } catch (error) {
+        const problem = error instanceof ConfigError ? error.problems.find((candidate) => candidate.startsWith(prefix)) : undefined;
+        if (problem !== undefined) {
+            throw new UsageError([`${source}: ${problem.slice(prefix.length)}`]);
+        }
+    }
+}
+
 export function createContext(options: GlobalOptions, deps: RunDeps): CommandContext {
     const stack = loadStack(options.stack, deps.projectRoot);
     checkProfile(options.profile, stack);
-    const clients = deps.createClients({ profile: options.profile, region: options.region });
-    return { io: deps.io, sleep: deps.sleep, now: deps.now, newToken: deps.newToken, options, stack, clients };
+    if (options.region !== undefined) {
+        checkRegion(options.stack, deps.projectRoot, options.region, "--region");
+    } else if (process.env.AWS_REGION) {
+        checkRegion(options.stack, deps.projectRoot, process.env.AWS_REGION, "AWS_REGION");
+    }
+    let clients: Clients | undefined;
+    return {
+        io: deps.io,
+        sleep: deps.sleep,
+        now: deps.now,
+        newToken: deps.newToken,
+        stackDefinition: deps.stackDefinition,
+        options,
+        stack,
+        get clients() {
+            clients ??= deps.createClients({ profile: options.profile, region: options.region });
+            return clients;
+        },
+    };
+}
+
+/** What cli/diagnosis.ts needs to explain an AWS setup error of this command. */
+export function setupFacts(context: CommandContext): SetupFacts {
+    return { profile: context.options.profile, region: context.options.region, stack: context.stack };
+}
+
+/** CreatePipeline's and CreateModelPackageGroup's name rules: a name AWS could never accept is refused here. */
+const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
+const MODEL_PACKAGE_GROUP_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+function checkName(flag: string, value: string, pattern: RegExp, what: string): void {
+    if (!pattern.test(value)) {
+        throw new UsageError([`${flag}: ${JSON.stringify(value)} is not allowed; expected a ${what}: letters, digits and hyphens, starting and ending with a letter or digit.`]);
+    }
 }
 
 export interface ResolvedName {
@@ -87,6 +144,7 @@ export type ResolvedPipeline = ResolvedName;
 /** `--pipeline` wins; otherwise the name the stack gave its pipeline (components/naming.ts). */
 export function resolvePipeline(explicit: string | undefined, stack: PlatformConfig): ResolvedPipeline {
     if (explicit !== undefined) {
+        checkName("--pipeline", explicit, PIPELINE_NAME, "SageMaker pipeline name (1-256 characters)");
         return { name: explicit, source: "given by --pipeline" };
     }
     return {
@@ -106,6 +164,7 @@ export function notePipeline(context: CommandContext, pipeline: ResolvedPipeline
  */
 export function resolveModelPackageGroup(explicit: string | undefined, stack: PlatformConfig): ResolvedName {
     if (explicit !== undefined) {
+        checkName("--group", explicit, MODEL_PACKAGE_GROUP_NAME, "model package group name (1-63 characters)");
         return { name: explicit, source: "given by --group" };
     }
     if (!stack.governance.modelRegistry) {

@@ -9,7 +9,9 @@ import { registerModels } from "./commands/models";
 import { registerStart } from "./commands/start";
 import { registerStop } from "./commands/stop";
 import { registerWatch } from "./commands/watch";
-import { ActionFactory, CommandHandler, createContext, defaultDeps, GlobalOptions, RunDeps } from "./context";
+import { nodeVersionProblem } from "../tools/nodeVersion";
+import { ActionFactory, CommandContext, CommandHandler, createContext, defaultDeps, GlobalOptions, RunDeps, setupFacts } from "./context";
+import { diagnose } from "./diagnosis";
 import { CliError, describeError, EXIT } from "./errors";
 
 export const DEFAULT_PROFILE = "ab";
@@ -43,7 +45,11 @@ export function buildProgram(deps: RunDeps, setExitCode: (code: number) => void)
             const command = args[args.length - 1] as Command;
             const globals = command.optsWithGlobals() as GlobalOptions;
             const context = createContext({ ...globals, json: Boolean(globals.json) }, deps);
-            setExitCode(await handler(context, ...(args.slice(0, -1) as A)));
+            try {
+                setExitCode(await handler(context, ...(args.slice(0, -1) as A)));
+            } catch (error) {
+                throw await explained(error, context);
+            }
         };
     registerList(program, action);
     registerStart(program, action);
@@ -55,8 +61,22 @@ export function buildProgram(deps: RunDeps, setExitCode: (code: number) => void)
     return program;
 }
 
+/** An error of the AWS setup (profile, region, credentials, endpoint, IAM) as one line with the fix; others as they are. */
+async function explained(error: unknown, context: CommandContext): Promise<unknown> {
+    if (error instanceof CliError) {
+        return error;
+    }
+    const problem = await diagnose(error, setupFacts(context));
+    return problem === undefined ? error : new CliError(problem.message);
+}
+
 /** Runs the CLI on `args` (without `node` and the script path) and returns the exit code. */
 export async function run(args: readonly string[], deps: RunDeps = defaultDeps()): Promise<number> {
+    // An operator keeps a working tool on an old Node, told once what it needs (npm scripts refuse instead).
+    const oldNode = nodeVersionProblem();
+    if (oldNode !== undefined) {
+        deps.io.stderr.write(`warning: ${oldNode}\n`);
+    }
     let exitCode: number = EXIT.ok;
     const program = buildProgram(deps, (code) => (exitCode = code));
     try {

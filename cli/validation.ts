@@ -1,8 +1,8 @@
 // Start-time checks of pipeline parameter values, before anything is sent to AWS. Three sources, none
-// copied: the deployed definition (names, types, EnumValues), the policy pack's limits (instance
-// allow-lists, maxInstanceCount, runtime ceilings, prices and the run-cost ceiling, as policies/limits.ts
-// resolves them from the pack's defaults and an optional --policy-pack-config file) and the stack's
-// hyperparameter ranges.
+// copied: a pipeline definition (names, types, EnumValues: the stack's own as the checkout builds it, then
+// the deployed one), the policy pack's limits (instance allow-lists, maxInstanceCount, runtime ceilings,
+// prices and the run-cost ceiling, as policies/limits.ts resolves them from the pack's defaults and an
+// optional --policy-pack-config file) and the stack's hyperparameter ranges.
 import type { StartPipelineExecutionCommandInput } from "@aws-sdk/client-sagemaker";
 import * as fs from "fs";
 import { HYPERPARAMETER_RANGES, MODEL_VARIANTS } from "../components/config";
@@ -153,6 +153,25 @@ const RULES_BY_NAME: Readonly<Record<string, Rule>> = {
 const CHOICES_WITHOUT_ENUM_VALUES: Readonly<Record<string, Rule>> = {
     [PARAMETERS.modelApprovalStatus]: oneOfRule(MODEL_APPROVAL_STATUSES, " (statuses a registered model version may start in)"),
 };
+
+/**
+ * The checks that hold for a parameter of a given name whatever pipeline declares it (the stack's ranges,
+ * model variants, gate minimums, approval statuses), for a pipeline whose definition only AWS has
+ * (`--pipeline`): refused here, before any AWS call. validateParameters applies them again with the rest.
+ */
+export function checkValuesByName(requested: readonly RequestedValue[]): void {
+    const problems: string[] = [];
+    for (const { parameter, value, source } of requested) {
+        const rule = RULES_BY_NAME[parameter] ?? CHOICES_WITHOUT_ENUM_VALUES[parameter];
+        const expected = rule?.(value);
+        if (expected !== undefined) {
+            problems.push(`${source}: ${JSON.stringify(value)} is not allowed for pipeline parameter ${parameter}; expected ${expected}.`);
+        }
+    }
+    if (problems.length > 0) {
+        throw new UsageError(problems);
+    }
+}
 
 /** A check of a value; for a policy pack limit, also the policy whose level decides what a failure does. */
 interface Check {

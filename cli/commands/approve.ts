@@ -3,10 +3,10 @@
 // quality gate; approving one is an ML engineer's decision, and rejecting an Approved one withdraws it.
 import { UpdateModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import { Command } from "commander";
-import { resourceNames } from "../../components/naming";
 import { confirm, requireConfirmable } from "../confirm";
-import { ActionFactory, CommandContext, noteModelPackageGroup, resolveModelPackageGroup } from "../context";
-import { accessDeniedCode, CliError, deniedPrincipal, EXIT, isAccessDenied, UsageError } from "../errors";
+import { ActionFactory, CommandContext, noteModelPackageGroup, resolveModelPackageGroup, setupFacts } from "../context";
+import { diagnose } from "../diagnosis";
+import { CliError, EXIT, isAccessDenied, UsageError } from "../errors";
 import { formatTime } from "../format";
 import { writeJson, writeLine } from "../io";
 import { approvalStatusOf, describeVersion, findVersion, metricsSummary, parseModelVersionTarget, producingExecution, versionMetrics } from "../registry";
@@ -112,10 +112,8 @@ export async function approvalCommand(decision: Decision, context: CommandContex
             new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: decision, ...(description !== undefined ? { ApprovalDescription: description } : {}) }),
         );
     } catch (error) {
-        if (isAccessDenied(error)) {
-            throw new CliError(accessDeniedMessage(context, verb, error));
-        }
-        throw error;
+        const problem = isAccessDenied(error) ? await diagnose(error, setupFacts(context), { doing: `${verb} model versions` }) : undefined;
+        throw problem ? new CliError(problem.message) : error;
     }
 
     if (context.options.json) {
@@ -125,19 +123,6 @@ export async function approvalCommand(decision: Decision, context: CommandContex
         writeLine(io.stderr, `${done} ${arn}`);
     }
     return EXIT.ok;
-}
-
-/**
- * One line for an IAM denial of UpdateModelPackage: the stack lets only the ML engineer persona approve
- * or reject (components/iamDocuments.ts, checked by the policy pack's registry policy).
- */
-function accessDeniedMessage(context: CommandContext, verb: string, error: unknown): string {
-    const principal = deniedPrincipal(error);
-    const engineer = resourceNames(context.stack.namePrefix, context.stack.stack).roles["ml-engineer"];
-    return (
-        `${accessDeniedCode(error)}: profile ${JSON.stringify(context.options.profile)}${principal ? ` (${principal})` : ""} may not ${verb} model versions ` +
-        `(sagemaker:UpdateModelPackage); stack ${context.stack.stack} grants that only to ML engineers (role ${engineer}). Use a profile that assumes that role.`
-    );
 }
 
 function register(program: Command, action: ActionFactory, decision: Decision): void {

@@ -1,14 +1,24 @@
 // `start`: validates the requested parameter values, then starts one execution of the stack's pipeline.
 import { StartPipelineExecutionCommand } from "@aws-sdk/client-sagemaker";
 import { Command, Option } from "commander";
+import { resourceNames } from "../../components/naming";
 import { PackLimits } from "../../policies/limits";
-import { RunCost } from "../definition";
-import { ActionFactory, CommandContext, notePipeline, resolvePipeline } from "../context";
+import { DeployedDefinition, RunCost } from "../definition";
+import { ActionFactory, CommandContext, notePipeline, resolvePipeline, setupFacts } from "../context";
+import { diagnose } from "../diagnosis";
 import { EXIT } from "../errors";
 import { formatUsd } from "../format";
 import { writeJson, writeLine } from "../io";
 import { describePipelineDefinition } from "../sagemaker";
-import { buildStartRequest, checkExecutionOptions, loadPackLimits, PARAMETER_FLAGS, requestedValues, validateParameters } from "../validation";
+import {
+    buildStartRequest,
+    checkExecutionOptions,
+    checkValuesByName,
+    loadPackLimits,
+    PARAMETER_FLAGS,
+    requestedValues,
+    validateParameters,
+} from "../validation";
 
 /** Environment variable naming the `--policy-pack-config` file when the flag is not given. */
 export const POLICY_PACK_CONFIG_ENV = "YOLO_POLICY_PACK_CONFIG";
@@ -38,7 +48,7 @@ function costNote(cost: RunCost, limits: PackLimits, configFile: string | undefi
 }
 
 export async function startCommand(context: CommandContext, options: StartCommandOptions): Promise<number> {
-    // Everything that needs no AWS call is checked first, so a typo costs no round trip.
+    // Everything that needs no AWS call is checked first, so a typo costs no round trip and needs no credentials.
     const requested = requestedValues(options, options.param ?? []);
     const executionOptions = {
         clientRequestToken: options.clientRequestToken ?? context.newToken(),
@@ -47,20 +57,44 @@ export async function startCommand(context: CommandContext, options: StartComman
     };
     checkExecutionOptions(executionOptions);
     const limits = loadPackLimits(options.policyPackConfig);
-
     const pipeline = resolvePipeline(options.pipeline, context.stack);
+    // The stack's own pipeline is judged against this checkout's definition of it; another one (--pipeline)
+    // only by the rules that hold for a parameter of that name anywhere, the rest once AWS has its definition.
+    const own = pipeline.name === resourceNames(context.stack.namePrefix, context.stack.stack).pipeline ? await context.stackDefinition(context.stack.stack) : undefined;
+    const local = own ? validateParameters(own.definition, pipeline.name, requested, limits) : (checkValuesByName(requested), undefined);
+
     notePipeline(context, pipeline);
-    const definition = await describePipelineDefinition(context.clients.sagemaker, pipeline.name);
-    const { parameters, cost, warnings } = validateParameters(definition, pipeline.name, requested, limits);
-    const request = buildStartRequest({ pipelineName: pipeline.name, parameters, ...executionOptions });
     const { io } = context;
-    for (const warning of warnings) {
-        writeLine(io.stderr, `warning: ${warning}`);
+    let definition: DeployedDefinition;
+    try {
+        definition = await describePipelineDefinition(context.clients.sagemaker, pipeline.name);
+    } catch (error) {
+        // A dry run that cannot reach AWS still says what it would send, checked against the checkout.
+        const problem = options.dryRun && own && local ? await diagnose(error, setupFacts(context)) : undefined;
+        if (problem === undefined || problem.kind === "access-denied") {
+            throw error;
+        }
+        const request = buildStartRequest({ pipelineName: pipeline.name, parameters: local!.parameters, ...executionOptions });
+        warn(io, local!.warnings);
+        writeLine(io.stderr, `note: not compared with the deployed pipeline, AWS could not be asked: ${problem.message}`);
+        writeLine(
+            io.stderr,
+            `dry run: checked against stack ${context.stack.stack}'s definition in this checkout only; ${costNote(local!.cost, limits, options.policyPackConfig)}; StartPipelineExecution was not called. The request:`,
+        );
+        writeJson(io.stdout, request);
+        return EXIT.ok;
     }
+    // What only the deployed definition can tell: SageMaker runs it, and it may be older or newer than the checkout.
+    const { parameters, cost, warnings } = validateParameters(definition, pipeline.name, requested, limits);
+    if (own && !sameDefinition(own.definition, definition)) {
+        writeLine(io.stderr, `note: the deployed definition of ${pipeline.name} differs from this checkout's (\`pulumi up\` deploys it); the values were checked against both.`);
+    }
+    const request = buildStartRequest({ pipelineName: pipeline.name, parameters, ...executionOptions });
+    warn(io, warnings);
     const note = costNote(cost, limits, options.policyPackConfig);
 
     if (options.dryRun) {
-        writeLine(io.stderr, `dry run: ${note}; StartPipelineExecution was not called. The request:`);
+        writeLine(io.stderr, `dry run: checked against the deployed definition of ${pipeline.name}; ${note}; StartPipelineExecution was not called. The request:`);
         writeJson(io.stdout, request);
         return EXIT.ok;
     }
@@ -84,12 +118,29 @@ export async function startCommand(context: CommandContext, options: StartComman
     return EXIT.ok;
 }
 
+function warn(io: CommandContext["io"], warnings: readonly string[]): void {
+    for (const warning of warnings) {
+        writeLine(io.stderr, `warning: ${warning}`);
+    }
+}
+
+/** Same JSON, whatever the key order or spacing the deployed copy was stored with. */
+function sameDefinition(a: DeployedDefinition, b: DeployedDefinition): boolean {
+    const canonical = (value: unknown): unknown =>
+        Array.isArray(value)
+            ? value.map(canonical)
+            : typeof value === "object" && value !== null
+              ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([key, child]) => [key, canonical(child)]))
+              : value;
+    return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
 export function registerStart(program: Command, action: ActionFactory): void {
     const command = program
         .command("start")
         .summary("validate parameters and start an execution")
         .description(
-            "Start an execution of the pipeline. Every value is checked first against the pipeline's definition, the policy pack's instance allow-lists and limits (its defaults, or as a --policy-pack-config file sets them), and the stack's hyperparameter ranges; a refused value exits 2 and starts nothing.",
+            "Start an execution of the pipeline. Every value is checked first, before any AWS call, against the stack's pipeline definition as this checkout builds it, the policy pack's instance allow-lists and limits (its defaults, or as a --policy-pack-config file sets them), and the stack's hyperparameter ranges; then against the deployed definition. A refused value exits 2 and starts nothing. A --dry-run that cannot reach AWS prints the request checked against the checkout only, and says so.",
         )
         .option("--pipeline <name>", "pipeline name (default: the stack's, <namePrefix>-<stack>-yolo11-training)");
     for (const { flag, parameter, description } of PARAMETER_FLAGS) {
@@ -105,7 +156,7 @@ export function registerStart(program: Command, action: ActionFactory): void {
                 POLICY_PACK_CONFIG_ENV,
             ),
         )
-        .option("--dry-run", "print the StartPipelineExecution request as JSON and exit without starting")
+        .option("--dry-run", "print the StartPipelineExecution request as JSON and exit without starting (works without AWS access, checked against the checkout only)")
         .addHelpText(
             "after",
             [

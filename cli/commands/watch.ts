@@ -62,11 +62,17 @@ export function parseBackoff(interval: string, maxInterval: string): Backoff {
 
 export async function watchCommand(context: CommandContext, target: string, options: WatchCommandOptions): Promise<number> {
     const backoff = parseBackoff(options.interval, options.maxInterval);
+    const pipeline = resolvePipeline(options.pipeline, context.stack);
+    if (target !== "latest") {
+        const named = parseExecutionArn(target, "execution").pipelineName;
+        if (options.pipeline !== undefined && named !== pipeline.name) {
+            throw new UsageError([`--pipeline ${pipeline.name}: only \`watch latest\` uses it, and ${target} is an execution of ${named}; give one or the other.`]);
+        }
+    }
     const client = context.clients.sagemaker;
     const { io } = context;
     let executionArn = target;
     if (target === "latest") {
-        const pipeline = resolvePipeline(options.pipeline, context.stack);
         notePipeline(context, pipeline);
         executionArn = (await latestExecution(client, pipeline.name)).PipelineExecutionArn!;
     }

@@ -289,7 +289,7 @@ describe("cli commands (client mocks where moto lacks the API)", () => {
         const result = await runCliInProcess(["approve", MODEL_PACKAGE_ARN, "--yes"], { clients });
         expect(result.code).to.equal(EXIT.error);
         expect(result.stderr.trim().split("\n").pop()).to.equal(
-            'error: AccessDeniedException: profile "ab" (arn:aws:sts::123456789012:assumed-role/drone-dev-data-scientist/alice) may not approve model versions (sagemaker:UpdateModelPackage); stack dev grants that only to ML engineers (role drone-dev-ml-engineer). Use a profile that assumes that role.',
+            'error: AccessDeniedException: profile "ab" (arn:aws:sts::123456789012:assumed-role/drone-dev-data-scientist/alice) may not approve model versions (sagemaker:UpdateModelPackage): in stack dev the ml-engineer role (drone-dev-ml-engineer) has it, the data-scientist role (drone-dev-data-scientist) does not. Use a profile that assumes drone-dev-ml-engineer.',
         );
         expect(sagemaker.commandCalls(UpdateModelPackageCommand).map((call) => call.args[0].input)).to.deep.equal([{ ModelPackageArn: MODEL_PACKAGE_ARN, ModelApprovalStatus: "Approved" }]);
     });

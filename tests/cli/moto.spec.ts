@@ -206,8 +206,39 @@ describe("cli against moto", () => {
             { Name: PARAMETERS.trainingInstanceType, Value: "ml.g5.xlarge" },
         ]);
         expect(request.ClientRequestToken).to.match(UUID);
-        expect(result.stderr).to.include("StartPipelineExecution was not called");
+        expect(result.stderr).to.include(`dry run: checked against the deployed definition of ${stack.name};`).and.include("StartPipelineExecution was not called");
+        expect(result.stderr).to.not.include("differs from this checkout's");
         expect(await executions()).to.deep.equal([]);
+    });
+
+    /** Replaces the emulated pipeline's definition with the stack's, changed by `edit`, as an older or newer deployment would have it. */
+    async function deployEdited(edit: (definition: StackPipeline["definition"]) => void): Promise<void> {
+        const definition = structuredClone(stack.definition);
+        edit(definition);
+        await moto.reset();
+        await sagemaker.send(
+            new CreatePipelineCommand({ PipelineName: stack.name, PipelineDefinition: JSON.stringify(definition), RoleArn: stack.roleArn, ClientRequestToken: randomUUID() }),
+        );
+    }
+
+    it("start (in-process) refuses what only the deployed definition can tell: a parameter the checkout has and the deployed pipeline lacks; exit 2, nothing started", async () => {
+        await deployEdited((definition) => {
+            definition.Parameters = definition.Parameters.filter((parameter) => parameter.Name !== PARAMETERS.seed);
+        });
+        const result = await runCliInProcess(["start", "--seed", "7"]);
+        expect(result.code).to.equal(EXIT.usage);
+        expect(result.stderr).to.include(`error: --seed: pipeline '${stack.name}' has no parameter "${PARAMETERS.seed}"`);
+        expect(await executions()).to.deep.equal([]);
+    });
+
+    it("start --dry-run (in-process) notes a deployed definition that differs from the checkout's, and checks against both", async () => {
+        await deployEdited((definition) => {
+            definition.Parameters.find((parameter) => parameter.Name === PARAMETERS.epochs)!.DefaultValue = 7;
+        });
+        const result = await runCliInProcess(["start", "--epochs", "20", "--dry-run"]);
+        expect(result.code, result.stderr).to.equal(EXIT.ok);
+        expect(result.stderr).to.include(`note: the deployed definition of ${stack.name} differs from this checkout's (\`pulumi up\` deploys it); the values were checked against both.`);
+        expect(JSON.parse(result.stdout).PipelineParameters).to.deep.equal([{ Name: PARAMETERS.epochs, Value: "20" }]);
     });
 
     it("start (subprocess) of a pipeline that does not exist prints one error line with the AWS error code and exits 1", async () => {

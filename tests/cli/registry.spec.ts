@@ -290,7 +290,7 @@ describe("cli model registry against moto (models, approve, reject)", () => {
             expect(denied.code).to.equal(EXIT.error);
             // moto denies in XML, which the SDK cannot read for a JSON service: the CLI knows the denial by its HTTP 403.
             expect(denied.stderr.trim().split("\n").slice(1)).to.deep.equal([
-                `error: AccessDenied (HTTP 403): profile "ab" may not approve model versions (sagemaker:UpdateModelPackage); stack dev grants that only to ML engineers (role ${names.roles["ml-engineer"]}). Use a profile that assumes that role.`,
+                `error: AccessDenied (HTTP 403): profile "ab" may not approve model versions (sagemaker:UpdateModelPackage): in stack dev the ml-engineer role (${names.roles["ml-engineer"]}) has it, the data-scientist role (${names.roles["data-scientist"]}) does not. Use a profile that assumes ${names.roles["ml-engineer"]}.`,
             ]);
             const rejected = await runCliInProcess(["reject", "3", "--reason", "no", "--yes"], { env: asDataScientist });
             expect(rejected.code).to.equal(EXIT.error);

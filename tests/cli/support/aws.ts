@@ -32,8 +32,6 @@ export function createAwsSandbox(endpoint: string): AwsSandbox {
             AWS_SHARED_CREDENTIALS_FILE: credentials,
             AWS_ENDPOINT_URL: endpoint,
             AWS_EC2_METADATA_DISABLED: "true",
-            // The SDK's notice about Node 20 support ending in 2027 would be in every stderr.
-            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         },
         remove: () => fs.rmSync(dir, { recursive: true, force: true }),
     };

@@ -5,16 +5,13 @@ import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { spawn } from "child_process";
 import * as path from "path";
 import { Readable } from "stream";
-import { Clients, createClients } from "../../../cli/clients";
+import { ClientOptions, Clients, createClients } from "../../../cli/clients";
 import { defaultDeps, RunDeps } from "../../../cli/context";
 import { InputStream, Io, OutputStream } from "../../../cli/io";
 import { run } from "../../../cli/main";
 import { PROJECT_ROOT } from "../../../tools/stackConfig";
 
 export const BIN = path.join(PROJECT_ROOT, "cli", "bin.js");
-
-// The SDK warns once per process that its 2027 releases need Node 22; in test output it is only noise.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 export interface CliResult {
     readonly code: number;
@@ -50,6 +47,8 @@ export interface InProcessOptions {
     /** stdin is a terminal, with these lines typed. */
     readonly typed?: string;
     readonly clients?: Clients;
+    /** Merged into the options the CLI builds its clients with (when `clients` is not given). */
+    readonly clientOptions?: Partial<ClientOptions>;
     readonly now?: () => Date;
     /** Called instead of waiting between polls. */
     readonly sleep?: (ms: number) => Promise<void>;
@@ -60,6 +59,8 @@ export interface InProcessOptions {
 
 export interface InProcessResult extends CliResult {
     readonly sleeps: number[];
+    /** How often the CLI built its AWS clients: 0 for a command refused before any AWS call. */
+    readonly clientsCreated: number;
 }
 
 export async function runCliInProcess(args: readonly string[], options: InProcessOptions = {}): Promise<InProcessResult> {
@@ -69,10 +70,14 @@ export async function runCliInProcess(args: readonly string[], options: InProces
     stdin.isTTY = options.typed !== undefined;
     const io: Io = { stdout, stderr, stdin };
     const sleeps: number[] = [];
+    let clientsCreated = 0;
     const deps: RunDeps = {
         ...defaultDeps(),
         io,
-        createClients: (clientOptions) => options.clients ?? createClients(clientOptions),
+        createClients: (clientOptions) => {
+            clientsCreated++;
+            return options.clients ?? createClients({ ...clientOptions, ...options.clientOptions });
+        },
         sleep: async (ms) => {
             sleeps.push(ms);
             await options.sleep?.(ms);
@@ -94,7 +99,7 @@ export async function runCliInProcess(args: readonly string[], options: InProces
     apply(env);
     try {
         const code = await run(args, deps);
-        return { code, stdout: stdout.text, stderr: stderr.text, sleeps };
+        return { code, stdout: stdout.text, stderr: stderr.text, sleeps, clientsCreated };
     } finally {
         apply(saved);
     }

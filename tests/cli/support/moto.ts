@@ -18,7 +18,8 @@ export interface Moto {
     stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on once it returns (for "endpoint unreachable" cases too). */
+export function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
         server.once("error", reject);
