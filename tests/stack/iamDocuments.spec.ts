@@ -265,6 +265,10 @@ describe("IAM documents", () => {
             const [grant] = statementsWith(studioApps, "kms:CreateGrant");
             expect(grant.Resource).to.equal(keyArn);
             expect(grant.Condition).to.deep.equal({ Bool: { "kms:GrantIsForAWSResource": true } });
+            // DescribeKey has no kms:GrantIsForAWSResource in its request context: it gets a condition it supports.
+            const [describe] = statementsWith(studioApps, "kms:DescribeKey");
+            expect(describe.Action).to.equal("kms:DescribeKey");
+            expect(describe.Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "sagemaker.us-east-1.amazonaws.com" } });
         });
     });
 
