@@ -13,8 +13,9 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -x "$venv/bin/pytho
   exit 0
 fi
 
-if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-  echo "setup-python: $python must be Python >= 3.10 (set PYTHON=/path/to/python3)" >&2
+# The tests unpack the code bundle as SageMaker does, with tarfile's extraction filters (3.10.12, 3.11.4, 3.12+).
+if ! "$python" -c 'import sys, tarfile; sys.exit(sys.version_info < (3, 10) or not hasattr(tarfile, "data_filter"))' 2>/dev/null; then
+  echo "setup-python: $python ($("$python" --version 2>&1)) is too old: the tests need Python >= 3.10.12 (3.11.4, 3.12) with tarfile extraction filters; set PYTHON=/path/to/python3" >&2
   exit 1
 fi
 
