@@ -2,7 +2,7 @@
 // stack policy over a list of resources the way the Pulumi engine does (same argument objects, config
 // defaults and validation, preview unknowns behind unknownCheckingProxy, notApplicable, "can't run during
 // preview"), without a Pulumi CLI or a policy-analyzer gRPC server.
-import {
+import type {
     Policy,
     PolicyResource,
     PolicyResourceOptions,
@@ -10,12 +10,13 @@ import {
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
-    unknownCheckingProxy,
 } from "@pulumi/policy";
 import type { ScopedResourcePolicy } from "./appliesTo";
 import { isPlainObject, PolicySettings, resolvePolicySettings } from "./knobs";
 import { PACK_NAME, policies as packPolicies } from "./policies";
-import { isUnknownValueError } from "./unknowns";
+import { isUnknownValueError, policyProxy } from "./unknowns";
+
+const { unknownCheckingProxy } = policyProxy;
 
 /** A resource to evaluate: its Pulumi type token, name and inputs. */
 export interface OfflineResource {
@@ -57,7 +58,7 @@ export const OFFLINE_STACK = "offline";
 export const OFFLINE_PROJECT = "offline";
 
 /** @pulumi/policy's sentinel for an unknown value, which its unknownCheckingProxy recognises (internal export). */
-const UNKNOWN_SENTINEL: string = require("@pulumi/policy/proxy").unknownStringValue;
+const UNKNOWN_SENTINEL: string = policyProxy.unknownStringValue;
 
 /**
  * What `args.notApplicable()` throws. Most policies are not applicable to most resources, so this is thrown

@@ -2,7 +2,15 @@
 // value that is not known yet throws UnknownValueError, and the engine then reports the policy as "can't run
 // during preview" for that resource instead of running it. These helpers let a policy check everything that
 // IS known first and only then give up, and treat "will be set at deployment" as set where that is the rule.
-import { UnknownValueError } from "@pulumi/policy";
+import type * as PolicySdk from "@pulumi/policy";
+
+/**
+ * @pulumi/policy's proxy module, where the engine's unknown handling lives (its index re-exports it, so the
+ * classes are the same). Loaded directly: the index also loads the policy-analyzer gRPC server, a third of
+ * `npm run plan`'s time, which in-process evaluation and the CLI never use.
+ */
+export const policyProxy: Pick<typeof PolicySdk, "unknownCheckingProxy" | "UnknownValueError"> & { readonly unknownStringValue: string } = require("@pulumi/policy/proxy");
+const { UnknownValueError } = policyProxy;
 
 export function isUnknownValueError(error: unknown): boolean {
     return error instanceof UnknownValueError;
