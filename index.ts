@@ -37,6 +37,7 @@ export = async () => {
         { repositoryName: TRAINING_IMAGE_REPOSITORY, imageTag: config.pipeline.trainingImageTag },
         invoke,
     );
+    const cpuImage = await aws.sagemaker.getPrebuiltEcrImage({ repositoryName: TRAINING_IMAGE_REPOSITORY, imageTag: config.pipeline.cpuImageTag }, invoke);
     const inferenceImage = config.governance.modelRegistry
         ? await aws.sagemaker.getPrebuiltEcrImage(
               { repositoryName: INFERENCE_IMAGE_REPOSITORY, imageTag: config.governance.inferenceImageTag },
@@ -56,6 +57,7 @@ export = async () => {
             mode: config.bucket.mode,
             allowDataDestroy: config.bucket.allowDataDestroy,
             checkpointRetentionDays: config.bucket.checkpointRetentionDays,
+            preparedDatasetRetentionDays: config.bucket.preparedDatasetRetentionDays,
             noncurrentVersionRetentionDays: config.bucket.noncurrentVersionRetentionDays,
             incompleteUploadDays: config.bucket.incompleteUploadDays,
             kmsDeletionWindowDays: config.kmsDeletionWindowDays,
@@ -101,6 +103,7 @@ export = async () => {
             kmsKeyId: keyAliasArn(config.aws.region, accountId, names.keyAlias),
             kmsKeyArn: data.keyArn,
             imageUri: image.registryPath,
+            cpuImageUri: cpuImage.registryPath,
             region: config.aws.region,
             scriptsDir: path.join(__dirname, "pipeline-scripts"),
             settings: config.pipeline,

@@ -5,7 +5,7 @@
 // optional --policy-pack-config file) and the stack's hyperparameter ranges.
 import type { StartPipelineExecutionCommandInput } from "@aws-sdk/client-sagemaker";
 import * as fs from "fs";
-import { HYPERPARAMETER_RANGES, MODEL_VARIANTS } from "../components/config";
+import { HYPERPARAMETER_RANGES, INPUT_FORMATS, MODEL_VARIANTS, SPLIT_RANGES } from "../components/config";
 import { MODEL_APPROVAL_STATUSES, PARAMETERS, QUALITY_METRICS } from "../components/pipelineDefinition";
 import { Limit, PackLimits, packLimits } from "../policies/limits";
 import { DeployedDefinition, effectiveParameters, parameterUsages, ParameterUsage, RunCost, worstCaseRunCost } from "./definition";
@@ -28,7 +28,11 @@ export const PARAMETER_FLAGS: readonly ParameterFlag[] = [
     { flag: "--instance-type", parameter: PARAMETERS.trainingInstanceType, description: "training instance type" },
     { flag: "--instance-count", parameter: PARAMETERS.trainingInstanceCount, description: "training instance count" },
     { flag: "--model-variant", parameter: PARAMETERS.modelVariant, description: `YOLO11 size (${MODEL_VARIANTS.join("|")})` },
-    { flag: "--input-data", parameter: PARAMETERS.inputData, description: "S3 URI of the YOLO dataset" },
+    { flag: "--input-data", parameter: PARAMETERS.inputData, description: "S3 URI of the data to prepare: raw images with annotation JSON, a Ground Truth manifest, or a YOLO dataset" },
+    { flag: "--input-format", parameter: PARAMETERS.inputFormat, description: `what --input-data holds (${INPUT_FORMATS.join("|")})` },
+    { flag: "--val-fraction", parameter: PARAMETERS.valFraction, description: "share of images in the validation split" },
+    { flag: "--test-fraction", parameter: PARAMETERS.testFraction, description: "share of images in the test split (0: evaluate on val)" },
+    { flag: "--min-images-per-split", parameter: PARAMETERS.minImagesPerSplit, description: "fewest images each split must have, or the run stops at CheckDataset" },
     { flag: "--output-path", parameter: PARAMETERS.outputPath, description: "S3 URI for the trained model" },
     { flag: "--evaluation-instance-type", parameter: PARAMETERS.evaluationInstanceType, description: "evaluation instance type" },
     { flag: "--patience", parameter: PARAMETERS.patience, description: "early-stopping patience in epochs (0 disables)" },
@@ -141,6 +145,10 @@ const RULES_BY_NAME: Readonly<Record<string, Rule>> = {
     [PARAMETERS.seed]: integerRule(HYPERPARAMETER_RANGES.seed),
     [PARAMETERS.learningRate]: decimalRule(HYPERPARAMETER_RANGES.learningRate),
     [PARAMETERS.modelVariant]: oneOfRule(MODEL_VARIANTS),
+    [PARAMETERS.inputFormat]: oneOfRule(INPUT_FORMATS),
+    [PARAMETERS.valFraction]: decimalRule(SPLIT_RANGES.valFraction),
+    [PARAMETERS.testFraction]: fractionRule(" (the share of images in the test split)"),
+    [PARAMETERS.minImagesPerSplit]: integerRule(SPLIT_RANGES.minImagesPerSplit),
     // The gate compares a metric in [0, 1] with the minimum: above 1 no model could pass, below 0 every one would.
     ...Object.fromEntries(QUALITY_METRICS.map((metric) => [metric.parameter, fractionRule(` (the quality gate's minimum ${metric.label})`)])),
 };

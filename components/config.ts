@@ -4,6 +4,7 @@
 import type * as Pulumi from "@pulumi/pulumi";
 import {
     DEFAULT_LIMITS,
+    CPU_PROCESSING_INSTANCE_TYPES,
     DEFAULT_PROCESSING_INSTANCE_TYPES,
     DEFAULT_STUDIO_IDLE_LIMITS,
     DEFAULT_STUDIO_INSTANCE_TYPES,
@@ -20,11 +21,21 @@ export type ModelVariant = (typeof MODEL_VARIANTS)[number];
 export const USER_ROLES = ["data-scientist", "ml-engineer"] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 export const BUCKET_MODES = ["create", "adopt"] as const;
+/** What the PrepareDataset step reads at InputData (`auto` detects it; pipeline-scripts/README.md). */
+export const INPUT_FORMATS = ["auto", "annotations-json", "groundtruth", "yolo"] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
 export const STUDIO_NETWORK_ACCESS = ["PublicInternetOnly", "VpcOnly"] as const;
 /** Sizes of a SageMaker managed MLflow tracking server (Small: up to 25 users, the cheapest). */
 export const MLFLOW_SERVER_SIZES = ["Small", "Medium", "Large"] as const;
 /** SageMaker's shortest JupyterLab idle timeout (IdleSettings.MinIdleTimeoutInMinutes). */
 export const STUDIO_MIN_IDLE_MINUTES = 60;
+
+/** Allowed ranges of the dataset preparation's split settings; the CLI checks start-time overrides against them too. */
+export const SPLIT_RANGES = {
+    /** A validation split is required: train.py validates every epoch on it. */
+    valFraction: { exclusiveMin: 0, max: 0.9 },
+    minImagesPerSplit: { min: 1, max: 100_000 },
+} as const;
 
 /** Allowed ranges of the training hyperparameters; the CLI checks start-time overrides against them too. */
 export const HYPERPARAMETER_RANGES = {
@@ -42,8 +53,22 @@ export interface StudioUser {
     readonly role: UserRole;
 }
 
+/** The PrepareDataset step at the head of the pipeline: raw images and annotations → a validated YOLO dataset. */
+export interface PrepareSettings {
+    /** A CPU type: preparation decodes and hashes images, it needs no GPU. */
+    readonly instanceType: string;
+    readonly maxRuntimeSeconds: number;
+    /** Days an identical preparation (same input prefix, code and split settings) is reused; 0 disables caching. */
+    readonly cacheDays: number;
+    readonly inputFormat: InputFormat;
+    readonly valFraction: number;
+    readonly testFraction: number;
+    readonly minImagesPerSplit: number;
+}
+
 export interface PipelineSettings {
     readonly datasetName: string;
+    readonly prepare: PrepareSettings;
     readonly modelVariant: ModelVariant;
     readonly epochs: number;
     readonly batchSize: number;
@@ -61,6 +86,8 @@ export interface PipelineSettings {
     readonly volumeSizeGb: number;
     readonly cacheTrainingDays: number;
     readonly trainingImageTag: string;
+    /** Tag of the CPU `pytorch-training` image, for the steps on CPU types (preparation, CPU evaluation). */
+    readonly cpuImageTag: string;
     /** Condition steps after evaluation: a model below any minimum is not registered and the run fails. */
     readonly qualityGate: boolean;
     /** Default minimums of the gate's metrics (pipeline parameters, overridable per run). */
@@ -84,6 +111,8 @@ export interface PlatformConfig {
         readonly checkpointRetentionDays: number;
         readonly noncurrentVersionRetentionDays: number;
         readonly incompleteUploadDays: number;
+        /** Days a prepared dataset (`datasets/prepared/<execution>/`) is kept; it can be prepared again from its source. */
+        readonly preparedDatasetRetentionDays: number;
     };
     readonly kmsDeletionWindowDays: number;
     readonly network: { readonly vpcId?: string; readonly subnetIds: readonly string[] };
@@ -350,6 +379,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         checkpointRetentionDays: r.integer("checkpointRetentionDays", 1, 365),
         noncurrentVersionRetentionDays: r.integer("noncurrentVersionRetentionDays", 1, 3650),
         incompleteUploadDays: r.integer("incompleteUploadDays", 1, 30),
+        preparedDatasetRetentionDays: r.integer("preparedDatasetRetentionDays", 1, 3650),
     };
     const kmsDeletionWindowDays = r.integer("kmsDeletionWindowDays", 7, 30);
 
@@ -383,7 +413,26 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
     const users = parseUsers(r, r.json("users", false));
 
     const maxTrainingRuntimeSeconds = r.integer("maxTrainingRuntimeSeconds", 600, limits.maxTrainingRuntimeSeconds);
+    const prepare: PrepareSettings = {
+        instanceType: r.oneOf("prepareInstanceType", CPU_PROCESSING_INSTANCE_TYPES),
+        maxRuntimeSeconds: r.integer("prepareMaxRuntimeSeconds", 300, limits.maxProcessingRuntimeSeconds),
+        cacheDays: r.integer("cachePrepareDays", 0, 365),
+        inputFormat: r.oneOf("inputFormat", INPUT_FORMATS),
+        valFraction: r.decimal("valFraction", SPLIT_RANGES.valFraction.exclusiveMin, SPLIT_RANGES.valFraction.max),
+        testFraction: r.fraction("testFraction"),
+        minImagesPerSplit: r.integer("minImagesPerSplit", SPLIT_RANGES.minImagesPerSplit.min, SPLIT_RANGES.minImagesPerSplit.max),
+    };
+    if (prepare.valFraction + prepare.testFraction >= 1) {
+        r.report("testFraction", `${prepare.testFraction} with valFraction ${prepare.valFraction} leaves no images to train on; the two must add up to less than 1.`);
+    }
+    if (prepare.cacheDays > 0 && bucket.preparedDatasetRetentionDays <= prepare.cacheDays) {
+        r.report(
+            "preparedDatasetRetentionDays",
+            `${bucket.preparedDatasetRetentionDays} is not longer than cachePrepareDays (${prepare.cacheDays}); a cached preparation would point training at a dataset the lifecycle rule already deleted.`,
+        );
+    }
     const pipeline: PipelineSettings = {
+        prepare,
         datasetName: r.string("datasetName", /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/, "expected a folder name: letters, digits, dots, underscores and hyphens"),
         modelVariant: r.oneOf("modelVariant", MODEL_VARIANTS),
         epochs: r.integer("epochs", ranges.epochs.min, ranges.epochs.max),
@@ -402,6 +451,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         volumeSizeGb: r.integer("trainingVolumeSizeGb", 10, 1024),
         cacheTrainingDays: r.integer("cacheTrainingDays", 0, 365),
         trainingImageTag: r.string("trainingImageTag", IMAGE_TAG, "expected a container image tag"),
+        cpuImageTag: r.string("cpuImageTag", IMAGE_TAG, "expected a container image tag"),
         qualityGate: r.boolean("qualityGate"),
         minimumMetrics: Object.fromEntries(QUALITY_METRICS.map((metric) => [metric.key, r.fraction(MINIMUM_METRIC_KEYS[metric.key])])) as Record<QualityMetric, number>,
         modelApprovalStatus: r.oneOf("modelApprovalStatus", MODEL_APPROVAL_STATUSES),
@@ -434,6 +484,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
 
     if (r.problems.length === 0) {
         const runCost =
+            (worstCaseJobCostUsd(prepare.instanceType, 1, prepare.maxRuntimeSeconds) ?? 0) +
             (worstCaseJobCostUsd(pipeline.trainingInstanceType, pipeline.trainingInstanceCount, pipeline.maxTrainingRuntimeSeconds) ?? 0) +
             (worstCaseJobCostUsd(pipeline.evaluationInstanceType, 1, pipeline.evaluationMaxRuntimeSeconds) ?? 0);
         if (runCost > limits.maxRunCostUsd) {
@@ -477,12 +528,13 @@ export const MINIMUM_METRIC_KEYS: Readonly<Record<QualityMetric, string>> = {
 export const CONFIG_KEYS = [
     "allowedProfiles", "costCenter", "owner", "namePrefix",
     "bucketName", "bucketMode", "allowDataDestroy", "checkpointRetentionDays", "noncurrentVersionRetentionDays",
-    "incompleteUploadDays", "kmsDeletionWindowDays",
+    "incompleteUploadDays", "preparedDatasetRetentionDays", "kmsDeletionWindowDays",
     "vpcId", "subnetIds", "studioNetworkAccess", "studioSecurityGroupIds", "studioInstanceType", "users",
     "datasetName", "modelVariant", "epochs", "batchSize", "learningRate", "imageSize", "patience", "seed",
     "trainingInstanceType", "trainingInstanceCount", "evaluationInstanceType", "useSpotTraining",
     "maxTrainingRuntimeSeconds", "maxSpotWaitSeconds", "evaluationMaxRuntimeSeconds", "trainingVolumeSizeGb",
-    "cacheTrainingDays", "trainingImageTag",
+    "cacheTrainingDays", "trainingImageTag", "cpuImageTag",
+    "prepareInstanceType", "prepareMaxRuntimeSeconds", "cachePrepareDays", "inputFormat", "valFraction", "testFraction", "minImagesPerSplit",
     "qualityGate", ...Object.values(MINIMUM_METRIC_KEYS), "modelApprovalStatus",
     "modelRegistry", "inferenceImageTag", "alerts", "alertEmails", "experimentTracking", "mlflowServerSize", "mlflowVersion",
     "studioIdleTimeoutMinutes", "studioMaxIdleTimeoutMinutes", "studioLifecycleConfig",

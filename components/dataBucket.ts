@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { dataBucketPolicy, dataKeyPolicy } from "./iamDocuments";
-import { PREFIXES } from "./s3Layout";
+import { PREFIXES, PREPARED_DATASETS } from "./s3Layout";
 
 export interface DataBucketArgs {
     /** Name of the data bucket. */
@@ -22,6 +22,8 @@ export interface DataBucketArgs {
     allowDataDestroy: boolean;
     /** Days before managed-spot checkpoints expire. */
     checkpointRetentionDays: number;
+    /** Days a run's prepared dataset (`datasets/prepared/<execution-id>/`) is kept. */
+    preparedDatasetRetentionDays: number;
     /** Days a noncurrent object version is kept. */
     noncurrentVersionRetentionDays: number;
     /** Days before an incomplete multipart upload is aborted. */
@@ -128,6 +130,13 @@ export class DataBucket extends pulumi.ComponentResource {
                         status: "Enabled",
                         filter: { prefix: PREFIXES.checkpoints },
                         expiration: { days: args.checkpointRetentionDays },
+                    },
+                    {
+                        // Each run's prepared copy of its source; the source under datasets/ is never expired.
+                        id: "expire-prepared-datasets",
+                        status: "Enabled",
+                        filter: { prefix: PREPARED_DATASETS },
+                        expiration: { days: args.preparedDatasetRetentionDays },
                     },
                     {
                         id: "expire-noncurrent-versions",

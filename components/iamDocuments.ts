@@ -3,7 +3,7 @@
 // resource-level permissions is scoped to this stack's bucket prefixes, key, pipeline, jobs or domain.
 import { DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_STUDIO_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES } from "../policies/catalog";
 import { ResourceNames, trackingServerArn } from "./naming";
-import { bucketArn, prefixObjectsArn, PrefixName, PREFIXES } from "./s3Layout";
+import { bucketArn, prefixObjectsArn, PrefixName, PREFIXES, PREPARED_DATASETS } from "./s3Layout";
 
 export interface Statement {
     Sid: string;
@@ -344,7 +344,7 @@ export interface TrainingImageRepository {
     readonly repositoryName: string;
 }
 
-/** What SageMaker Pipelines and the training/evaluation jobs it starts need, and nothing else. */
+/** What SageMaker Pipelines and the preparation, training and evaluation jobs it starts need, and nothing else. */
 export function pipelineExecutionPolicy(
     scope: Scope,
     keyArn: string,
@@ -365,7 +365,8 @@ export function pipelineExecutionPolicy(
             Sid: "WriteModelsEvaluationsCheckpoints",
             Effect: "Allow",
             Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
-            Resource: objectArns(scope.bucket, ["models", "evaluation", "checkpoints"]),
+            // Of datasets/, only what PrepareDataset writes: the raw data stays as the platform admins put it.
+            Resource: [...objectArns(scope.bucket, ["models", "evaluation", "checkpoints"]), `${bucketArn(scope.bucket)}/${PREPARED_DATASETS}*`],
         },
         {
             Sid: "PruneOwnCheckpoints",

@@ -2,10 +2,10 @@
 // shape the SageMaker Python SDK writes (`pipeline.definition()`, Version 2020-12-01). Step arguments are
 // the @aws-sdk/client-sagemaker request types (CreateTrainingJob / CreateProcessingJob without the job
 // name) in which any scalar may be a pipeline expression, so a misspelt or misplaced field fails `tsc`.
-import type { CreateModelPackageInput, CreateProcessingJobRequest, CreateTrainingJobRequest } from "@aws-sdk/client-sagemaker";
-import { DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES, INSTANCE_TYPES } from "../policies/catalog";
-import { MODEL_VARIANTS, PipelineSettings } from "./config";
-import { datasetUri, PREFIXES, s3Uri } from "./s3Layout";
+import type { CreateModelPackageInput, CreateProcessingJobRequest, CreateTrainingJobRequest, ProcessingInstanceType } from "@aws-sdk/client-sagemaker";
+import { CPU_PROCESSING_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES, INSTANCE_TYPES, processingTypesLike } from "../policies/catalog";
+import { INPUT_FORMATS, MODEL_VARIANTS, PipelineSettings } from "./config";
+import { datasetUri, PREFIXES, PREPARED_DATASETS, s3Uri } from "./s3Layout";
 
 export interface Get {
     Get: string;
@@ -115,6 +115,10 @@ export interface PipelineDefinition {
 /** Names of the definition's parameters and steps; the CLI and tests refer to them by these. */
 export const PARAMETERS = {
     inputData: "InputData",
+    inputFormat: "InputFormat",
+    valFraction: "ValFraction",
+    testFraction: "TestFraction",
+    minImagesPerSplit: "MinImagesPerSplit",
     outputPath: "OutputPath",
     modelVariant: "ModelVariant",
     epochs: "Epochs",
@@ -129,7 +133,28 @@ export const PARAMETERS = {
     modelApprovalStatus: "ModelApprovalStatus",
 } as const;
 
-export const STEPS = { train: "TrainYOLO11", evaluate: "EvaluateYOLO11", register: "RegisterYOLO11" } as const;
+export const STEPS = {
+    prepare: "PrepareDataset",
+    checkDataset: "CheckDataset",
+    failDataset: "FailDataset",
+    train: "TrainYOLO11",
+    evaluate: "EvaluateYOLO11",
+    register: "RegisterYOLO11",
+} as const;
+
+/** PrepareDataset's report (schema: pipeline-scripts/validation.schema.json), read by CheckDataset with Std:JsonGet. */
+export const VALIDATION_REPORT = {
+    propertyFile: "DatasetValidation",
+    outputName: "report",
+    filePath: "validation.json",
+    /** Problems that make the dataset unfit for training; 0 passes (a number: the comparison SageMaker evaluates most plainly). */
+    problemCountPath: "problem_count",
+    /** One line naming the problems, for the Fail step's message. */
+    summaryPath: "summary",
+} as const;
+
+/** The output of PrepareDataset that training and evaluation read. */
+export const PREPARED_DATASET_OUTPUT = "dataset";
 
 /** Statuses a registered model version can start in; approving is a person's act (`yolo-pipeline approve`). */
 export const MODEL_APPROVAL_STATUSES = ["PendingManualApproval", "Approved"] as const;
@@ -153,6 +178,7 @@ export const MODEL_METADATA = {
     pipelineExecutionArn: "pipeline-execution-arn",
     modelVariant: "model-variant",
     inputData: "input-data",
+    preparedData: "prepared-data",
     evaluationReport: "evaluation-report",
 } as const;
 
@@ -174,6 +200,9 @@ export const TRAINING_METRICS: readonly { Name: string; Regex: string }[] = [
 
 export const CONTAINER_PATHS = {
     checkpoints: "/opt/ml/checkpoints",
+    processingRaw: "/opt/ml/processing/input/raw",
+    processingPrepared: "/opt/ml/processing/output/dataset",
+    processingReport: "/opt/ml/processing/output/report",
     processingCode: "/opt/ml/processing/input/code",
     processingModel: "/opt/ml/processing/model",
     processingData: "/opt/ml/processing/data",
@@ -186,8 +215,10 @@ export interface DefinitionInputs {
     readonly roleArn: string;
     /** Key for job outputs and EBS volumes; an alias ARN keeps the definition known before the key exists. */
     readonly kmsKeyId: string;
-    /** Training/evaluation container image (PyTorch Deep Learning Container). */
+    /** Training and GPU-processing container image (PyTorch Deep Learning Container, GPU build). */
     readonly imageUri: string;
+    /** The same framework's CPU build, for steps on CPU types (preparation, CPU evaluation). */
+    readonly cpuImageUri: string;
     /** S3 URI of the content-addressed pipeline-scripts bundle. */
     readonly codeBundleUri: string;
     readonly region: string;
@@ -239,6 +270,10 @@ export function pipelineParameters(inputs: DefinitionInputs): PipelineParameter[
     const s = inputs.settings;
     return [
         { Name: PARAMETERS.inputData, Type: "String", DefaultValue: datasetUri(inputs.bucket, s.datasetName) },
+        { Name: PARAMETERS.inputFormat, Type: "String", DefaultValue: s.prepare.inputFormat, EnumValues: [...INPUT_FORMATS] },
+        { Name: PARAMETERS.valFraction, Type: "Float", DefaultValue: s.prepare.valFraction },
+        { Name: PARAMETERS.testFraction, Type: "Float", DefaultValue: s.prepare.testFraction },
+        { Name: PARAMETERS.minImagesPerSplit, Type: "Integer", DefaultValue: s.prepare.minImagesPerSplit },
         { Name: PARAMETERS.outputPath, Type: "String", DefaultValue: s3Uri(inputs.bucket, PREFIXES.models) },
         { Name: PARAMETERS.modelVariant, Type: "String", DefaultValue: s.modelVariant, EnumValues: [...MODEL_VARIANTS] },
         { Name: PARAMETERS.epochs, Type: "Integer", DefaultValue: s.epochs },
@@ -258,7 +293,7 @@ export function pipelineParameters(inputs: DefinitionInputs): PipelineParameter[
             Name: PARAMETERS.evaluationInstanceType,
             Type: "String",
             DefaultValue: s.evaluationInstanceType,
-            EnumValues: [...DEFAULT_PROCESSING_INSTANCE_TYPES],
+            EnumValues: [...processingTypesLike(s.evaluationInstanceType)],
         },
         ...(s.qualityGate
             ? QUALITY_METRICS.map((metric): PipelineParameter => ({ Name: metric.parameter, Type: "Float", DefaultValue: s.minimumMetrics[metric.key] }))
@@ -276,7 +311,7 @@ export function trainingStep(inputs: DefinitionInputs): TrainingStep {
         Name: STEPS.train,
         Type: "Training",
         DisplayName: "Train YOLO11",
-        Description: "Trains a YOLO11 detector on the dataset at InputData (managed spot, checkpointed).",
+        Description: "Trains a YOLO11 detector on the dataset PrepareDataset made of InputData (managed spot, checkpointed).",
         Arguments: {
             AlgorithmSpecification: {
                 TrainingImage: inputs.imageUri,
@@ -306,7 +341,7 @@ export function trainingStep(inputs: DefinitionInputs): TrainingStep {
                     DataSource: {
                         S3DataSource: {
                             S3DataType: "S3Prefix",
-                            S3Uri: param(PARAMETERS.inputData),
+                            S3Uri: preparedDatasetUri,
                             S3DataDistributionType: "FullyReplicated",
                         },
                     },
@@ -380,11 +415,11 @@ export function evaluationStep(inputs: DefinitionInputs): ProcessingStep {
                     InstanceType: param(PARAMETERS.evaluationInstanceType),
                     InstanceCount: 1,
                     VolumeSizeInGB: s.volumeSizeGb,
-                    ...volumeKmsKeyId(DEFAULT_PROCESSING_INSTANCE_TYPES, inputs.kmsKeyId, "evaluation"),
+                    ...volumeKmsKeyId(processingTypesLike(s.evaluationInstanceType), inputs.kmsKeyId, "evaluation"),
                 },
             },
             AppSpecification: {
-                ImageUri: inputs.imageUri,
+                ImageUri: INSTANCE_TYPES[s.evaluationInstanceType]?.gpus ? inputs.imageUri : inputs.cpuImageUri,
                 ContainerEntrypoint: ["/bin/bash", "-c", EVALUATION_BOOTSTRAP, "evaluate"],
                 ContainerArguments: [
                     "--image-size",
@@ -399,7 +434,7 @@ export function evaluationStep(inputs: DefinitionInputs): ProcessingStep {
             ProcessingInputs: [
                 s3Input("code", inputs.codeBundleUri, CONTAINER_PATHS.processingCode),
                 s3Input("model", { Get: `Steps.${STEPS.train}.ModelArtifacts.S3ModelArtifacts` }, CONTAINER_PATHS.processingModel),
-                s3Input("data", param(PARAMETERS.inputData), CONTAINER_PATHS.processingData),
+                s3Input("data", preparedDatasetUri, CONTAINER_PATHS.processingData),
             ],
             ProcessingOutputConfig: {
                 Outputs: [
@@ -430,6 +465,124 @@ export function evaluationStep(inputs: DefinitionInputs): ProcessingStep {
     };
 }
 
+/** Shell bootstrap of the preparation container: unpack the bundle and run; prepare.py needs only PyYAML and Pillow, which the image has. */
+export const PREPARE_BOOTSTRAP = ["set -euo pipefail", `cd ${CONTAINER_PATHS.processingCode}`, "tar -xzf sourcedir.tar.gz", 'exec python3 prepare.py "$@"'].join("; ");
+
+/** Where a run's prepared dataset lands: training and evaluation read it from here, by property reference. */
+const preparedDatasetUri: Get = { Get: `Steps.${STEPS.prepare}.ProcessingOutputConfig.Outputs['${PREPARED_DATASET_OUTPUT}'].S3Output.S3Uri` };
+
+/**
+ * Raw images and annotations (the design's JSON or a Ground Truth manifest) or an already-prepared YOLO dataset
+ * at InputData become a validated YOLO dataset with a seeded train/val/test split and validation.json. A bad
+ * dataset does not fail the job: the report says what is wrong and CheckDataset ends the run with it. Outputs go
+ * under the execution's id, so concurrent runs never share a folder; caching reuses an earlier run's outputs
+ * (outputs are not part of a processing step's cache key: AppSpecification, Environment, ProcessingInputs are).
+ */
+export function prepareStep(inputs: DefinitionInputs): ProcessingStep {
+    const s = inputs.settings;
+    const prepared = (folder: string) => ({ "Std:Join": { On: "", Values: [s3Uri(inputs.bucket, PREPARED_DATASETS), executionId, `/${folder}/`] } });
+    const output = (name: string, localPath: string, folder: string) => ({
+        OutputName: name,
+        AppManaged: false,
+        S3Output: { S3Uri: prepared(folder), LocalPath: localPath, S3UploadMode: "EndOfJob" as const },
+    });
+    const input = (name: string, uri: string | Get, localPath: string) => ({
+        InputName: name,
+        AppManaged: false,
+        S3Input: { S3Uri: uri, LocalPath: localPath, S3DataType: "S3Prefix" as const, S3InputMode: "File" as const, S3DataDistributionType: "FullyReplicated" as const },
+    });
+    return {
+        Name: STEPS.prepare,
+        Type: "Processing",
+        DisplayName: "Prepare dataset",
+        Description: "Converts, splits and validates the data at InputData into the YOLO dataset training reads, and writes validation.json.",
+        Arguments: {
+            ProcessingResources: {
+                ClusterConfig: {
+                    // Config validation keeps it to the catalog's CPU processing types.
+                    InstanceType: s.prepare.instanceType as ProcessingInstanceType,
+                    InstanceCount: 1,
+                    VolumeSizeInGB: s.volumeSizeGb,
+                    ...volumeKmsKeyId(CPU_PROCESSING_INSTANCE_TYPES, inputs.kmsKeyId, "dataset preparation"),
+                },
+            },
+            AppSpecification: {
+                ImageUri: inputs.cpuImageUri,
+                ContainerEntrypoint: ["/bin/bash", "-c", PREPARE_BOOTSTRAP, "prepare"],
+                ContainerArguments: [
+                    "pipeline-step",
+                    "--input-format",
+                    param(PARAMETERS.inputFormat),
+                    "--val-fraction",
+                    asString(param(PARAMETERS.valFraction)),
+                    "--test-fraction",
+                    asString(param(PARAMETERS.testFraction)),
+                    "--seed",
+                    asString(param(PARAMETERS.seed)),
+                    "--min-images-per-split",
+                    asString(param(PARAMETERS.minImagesPerSplit)),
+                ],
+            },
+            RoleArn: inputs.roleArn,
+            ProcessingInputs: [input("code", inputs.codeBundleUri, CONTAINER_PATHS.processingCode), input("raw", param(PARAMETERS.inputData), CONTAINER_PATHS.processingRaw)],
+            ProcessingOutputConfig: {
+                Outputs: [
+                    output(PREPARED_DATASET_OUTPUT, CONTAINER_PATHS.processingPrepared, "dataset"),
+                    output(VALIDATION_REPORT.outputName, CONTAINER_PATHS.processingReport, "report"),
+                ],
+                KmsKeyId: inputs.kmsKeyId,
+            },
+            StoppingCondition: { MaxRuntimeInSeconds: s.prepare.maxRuntimeSeconds },
+            NetworkConfig: { EnableInterContainerTrafficEncryption: true, EnableNetworkIsolation: false },
+            Environment: { PYTHONUNBUFFERED: "1" },
+        },
+        PropertyFiles: [
+            { PropertyFileName: VALIDATION_REPORT.propertyFile, OutputName: VALIDATION_REPORT.outputName, FilePath: VALIDATION_REPORT.filePath },
+        ],
+        RetryPolicies: [SERVICE_RETRY, JOB_RETRY],
+        CacheConfig: s.prepare.cacheDays > 0 ? { Enabled: true, ExpireAfter: `P${s.prepare.cacheDays}D` } : { Enabled: false },
+    };
+}
+
+function validationValue(path: string): JsonGet {
+    return { "Std:JsonGet": { PropertyFile: { Get: `Steps.${STEPS.prepare}.PropertyFiles.${VALIDATION_REPORT.propertyFile}` }, Path: path } };
+}
+
+/**
+ * The dataset gate: the rest of the run (`passed`) only when validation.json counts no problem; otherwise a Fail
+ * step ends the run at once with the report's own one-line summary, before any GPU starts.
+ */
+export function checkDatasetStep(passed: PipelineStep[]): ConditionStep {
+    const reportUri = {
+        Get: `Steps.${STEPS.prepare}.ProcessingOutputConfig.Outputs['${VALIDATION_REPORT.outputName}'].S3Output.S3Uri`,
+    };
+    return {
+        Name: STEPS.checkDataset,
+        Type: "Condition",
+        DisplayName: "Check dataset",
+        Description: "Trains only on a dataset whose validation found no problem.",
+        Arguments: {
+            Conditions: [{ Type: "Equals", LeftValue: validationValue(VALIDATION_REPORT.problemCountPath), RightValue: 0 }],
+            IfSteps: passed,
+            ElseSteps: [
+                {
+                    Name: STEPS.failDataset,
+                    Type: "Fail",
+                    DisplayName: "Dataset invalid",
+                    Arguments: {
+                        ErrorMessage: {
+                            "Std:Join": {
+                                On: "",
+                                Values: [validationValue(VALIDATION_REPORT.summaryPath), " Nothing was trained. Validation report: ", reportUri, VALIDATION_REPORT.filePath],
+                            },
+                        },
+                    },
+                },
+            ],
+        },
+    };
+}
+
 const evaluationOutputUri: Get = {
     Get: `Steps.${STEPS.evaluate}.ProcessingOutputConfig.Outputs['${EVALUATION_REPORT.outputName}'].S3Output.S3Uri`,
 };
@@ -445,6 +598,7 @@ export function registerStep(registry: NonNullable<DefinitionInputs["registry"]>
         [MODEL_METADATA.pipelineExecutionArn]: { Get: "Execution.PipelineExecutionArn" },
         [MODEL_METADATA.modelVariant]: param(PARAMETERS.modelVariant),
         [MODEL_METADATA.inputData]: param(PARAMETERS.inputData),
+        [MODEL_METADATA.preparedData]: preparedDatasetUri,
         [MODEL_METADATA.evaluationReport]: evaluationReportUri,
         // Strings (CustomerMetadataProperties are a string map), so that `yolo-pipeline models` needs no S3 read.
         ...Object.fromEntries(QUALITY_METRICS.map((metric) => [metric.metadataKey, { "Std:Join": { On: "", Values: [reportValue(metric.jsonPath)] } }])),
@@ -530,6 +684,22 @@ export function buildPipelineDefinition(inputs: DefinitionInputs): PipelineDefin
         Version: "2020-12-01",
         Metadata: {},
         Parameters: pipelineParameters(inputs),
-        Steps: [trainingStep(inputs), evaluationStep(inputs), ...afterEvaluation],
+        Steps: [prepareStep(inputs), checkDatasetStep([trainingStep(inputs), evaluationStep(inputs), ...afterEvaluation])],
     };
+}
+
+/** Every step, Condition steps' branches at any depth included, in definition order. */
+export function allSteps(steps: readonly PipelineStep[]): PipelineStep[] {
+    return steps.flatMap((step) => (step.Type === "Condition" ? [step, ...allSteps(step.Arguments.IfSteps), ...allSteps(step.Arguments.ElseSteps)] : [step]));
+}
+
+/** The step of this name, at any depth. */
+export function findStep(definition: PipelineDefinition, name: string): PipelineStep | undefined {
+    return allSteps(definition.Steps).find((step) => step.Name === name);
+}
+
+/** What a run does once CheckDataset passed its dataset: training onwards. */
+export function trainingRunSteps(definition: PipelineDefinition): PipelineStep[] {
+    const check = findStep(definition, STEPS.checkDataset);
+    return check?.Type === "Condition" ? check.Arguments.IfSteps : [];
 }

@@ -19,6 +19,9 @@ export const PREFIXES = {
 
 export type PrefixName = keyof typeof PREFIXES;
 
+/** Where the pipeline's PrepareDataset step writes each run's YOLO dataset and validation report (`<execution-id>/`). */
+export const PREPARED_DATASETS = `${PREFIXES.datasets}prepared/`;
+
 export function s3Uri(bucket: string, key: string): string {
     return `s3://${bucket}/${key}`;
 }

@@ -18,6 +18,8 @@ export interface TrainingPipelineArgs {
     kmsKeyArn: pulumi.Input<string>;
     /** PyTorch training image for the region. */
     imageUri: string;
+    /** The training image's CPU build, for steps on CPU types. */
+    cpuImageUri: string;
     region: string;
     /** Folder of the Python scripts the jobs run (train.py, evaluate.py, requirements.txt). */
     scriptsDir: string;
@@ -67,6 +69,7 @@ export class TrainingPipeline extends pulumi.ComponentResource {
             roleArn: args.roleArn,
             kmsKeyId: args.kmsKeyId,
             imageUri: args.imageUri,
+            cpuImageUri: args.cpuImageUri,
             codeBundleUri: this.codeBundleUri,
             region: args.region,
             settings: args.settings,

@@ -64,13 +64,26 @@ export const DEFAULT_TRAINING_INSTANCE_TYPES: readonly string[] = [
     "ml.g5.12xlarge",
 ];
 
-/** Evaluation (processing) types: GPU inference on the test split, NVMe storage like training. */
-export const DEFAULT_PROCESSING_INSTANCE_TYPES: readonly string[] = [
-    "ml.g4dn.xlarge",
-    "ml.g4dn.2xlarge",
-    "ml.g5.xlarge",
-    "ml.g5.2xlarge",
-];
+/** GPU processing types (evaluation of large models or test splits): NVMe storage like training, no volume key. */
+export const GPU_PROCESSING_INSTANCE_TYPES: readonly string[] = ["ml.g4dn.xlarge", "ml.g4dn.2xlarge", "ml.g5.xlarge", "ml.g5.2xlarge"];
+
+/**
+ * CPU processing types (dataset preparation; evaluation of a small model on a test split of hundreds of images,
+ * a few minutes on a CPU at a third of a GPU's price): EBS storage, so their volumes take the stack's key.
+ */
+export const CPU_PROCESSING_INSTANCE_TYPES: readonly string[] = ["ml.m5.large", "ml.m5.xlarge", "ml.m5.2xlarge", "ml.c5.2xlarge"];
+
+/** Every type Processing steps may run on: the policy pack's processingInstanceTypes. */
+export const DEFAULT_PROCESSING_INSTANCE_TYPES: readonly string[] = [...GPU_PROCESSING_INSTANCE_TYPES, ...CPU_PROCESSING_INSTANCE_TYPES];
+
+/**
+ * The processing types one instance-type parameter may offer alongside `instanceType`: those of the same storage
+ * kind, because SageMaker requires a volume key for EBS types and rejects one for NVMe types, and one step
+ * definition can only do one of the two.
+ */
+export function processingTypesLike(instanceType: string): readonly string[] {
+    return INSTANCE_TYPES[instanceType]?.nvmeInstanceStorage ? GPU_PROCESSING_INSTANCE_TYPES : CPU_PROCESSING_INSTANCE_TYPES;
+}
 
 /**
  * Inference types (real-time endpoints and batch transform): a T4 or A10G GPU for YOLO11 at drone-image sizes,

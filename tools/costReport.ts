@@ -428,10 +428,10 @@ const plural = (count: number, word: string) => `${count} ${word}${count === 1 ?
 const SHAPE_WIDTH = 28;
 
 function jobLine(job: JobCostLine, width: number): string {
-    const shape = `${job.instanceType} x ${job.instanceCount} x ${hours(job.maxRuntimeSeconds)}`;
+    const shape = `${job.instanceType} x ${job.instanceCount} x ${hours(job.maxRuntimeSeconds)}${job.jobs === 1 ? "" : ` x ${job.jobs} jobs`}`;
     const spot =
-        job.type === "Processing"
-            ? "processing: no spot"
+        job.spotEstimateUsd === null
+            ? `${job.type.toLowerCase()}: no spot${job.type === "Transform" ? " (runtime: the pack config's transformRuntimeSeconds)" : ""}`
             : job.managedSpot
               ? `~${usd(job.spotEstimateUsd!)} with managed spot (this run uses it${job.maxWaitSeconds !== null ? `; MaxWait ${hours(job.maxWaitSeconds)} includes waiting for capacity, not billed` : ""})`
               : `managed spot off (~${usd(job.spotEstimateUsd!)} with it)`;
@@ -457,7 +457,8 @@ export function formatCostReport(report: CostReport): string[] {
     out.push(...run.defaultRun.jobs.map((job) => jobLine(job, width)));
     out.push(...run.defaultRun.unpriced.map(unpricedLine));
     const lowerBound = run.defaultRun.complete ? "" : " at least";
-    out.push(`    ${"total".padEnd(width)} ${"".padEnd(SHAPE_WIDTH)} ${usd(run.defaultRun.onDemandUsd)}${lowerBound} on demand, ~${usd(run.defaultRun.asConfiguredUsd)} as configured`);
+    const share = run.defaultRun.onDemandUsd > 0 ? ` (${Math.round((100 * run.defaultRun.asConfiguredUsd) / run.defaultRun.onDemandUsd)}% of on demand)` : "";
+    out.push(`    ${"total".padEnd(width)} ${"".padEnd(SHAPE_WIDTH)} ${usd(run.defaultRun.onDemandUsd)}${lowerBound} on demand, ~${usd(run.defaultRun.asConfiguredUsd)} as configured${share}`);
     out.push(
         `    ${"ceiling".padEnd(width)} ${usd(run.ceiling.maxRunCostUsd)} on demand per run (maxRunCostUsd, policy sagemaker-pipeline-run-cost): headroom ${usd(run.ceiling.headroomUsd)}`,
     );

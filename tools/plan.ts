@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../components/config";
+import { STEPS } from "../components/pipelineDefinition";
 import type { ConditionStep, PipelineDefinition, PipelineStep } from "../components/pipelineDefinition";
 import { evaluate, toPolicyResources } from "../policies/offline";
 import { costReport, formatCostReport } from "./costReport";
@@ -38,6 +39,12 @@ function parseArgs(argv: string[]): PlanOptions {
     return options;
 }
 
+/** `4 h`, `1.5 h`, `20 min`. */
+function duration(seconds: unknown): string {
+    const value = Number(seconds);
+    return value >= 3600 ? `${Number((value / 3600).toFixed(2))} h` : `${Number((value / 60).toFixed(1))} min`;
+}
+
 /** One step as the plan prints it: a job with its instances and runtime, any other step with its type. */
 function stepSummary(step: PipelineStep, definition: PipelineDefinition): string {
     const valueOf = (value: unknown): string => {
@@ -51,11 +58,11 @@ function stepSummary(step: PipelineStep, definition: PipelineDefinition): string
     if (step.Type === "Training") {
         const a = step.Arguments;
         const spot = a.EnableManagedSpotTraining === true ? ", managed spot" : "";
-        return `${step.Name} (Training on ${valueOf(a.ResourceConfig?.InstanceType)} x ${valueOf(a.ResourceConfig?.InstanceCount)}${spot}, max ${Number(a.StoppingCondition?.MaxRuntimeInSeconds) / 3600} h)`;
+        return `${step.Name} (Training on ${valueOf(a.ResourceConfig?.InstanceType)} x ${valueOf(a.ResourceConfig?.InstanceCount)}${spot}, max ${duration(a.StoppingCondition?.MaxRuntimeInSeconds)})`;
     }
     if (step.Type === "Processing") {
         const cluster = step.Arguments.ProcessingResources?.ClusterConfig;
-        return `${step.Name} (Processing on ${valueOf(cluster?.InstanceType)} x ${valueOf(cluster?.InstanceCount)}, max ${Number(step.Arguments.StoppingCondition?.MaxRuntimeInSeconds) / 3600} h)`;
+        return `${step.Name} (Processing on ${valueOf(cluster?.InstanceType)} x ${valueOf(cluster?.InstanceCount)}, max ${duration(step.Arguments.StoppingCondition?.MaxRuntimeInSeconds)})`;
     }
     return `${step.Name} (${step.Type})`;
 }
@@ -77,7 +84,8 @@ function conditionSummary(first: ConditionStep, definition: PipelineDefinition):
     const last = chain[chain.length - 1];
     const gate = chain.every((step) => step.Arguments.ElseSteps.length > 0 && step.Arguments.ElseSteps.every((other) => other.Type === "Fail"));
     if (gate) {
-        return [`quality gate [${chain.map((step) => step.Name).join(" -> ")}]`, ...summarize(last.Arguments.IfSteps, definition)];
+        const kind = first.Name === STEPS.checkDataset ? "dataset check" : "quality gate";
+        return [`${kind} [${chain.map((step) => step.Name).join(" -> ")}]`, ...summarize(last.Arguments.IfSteps, definition)];
     }
     const branch = (steps: readonly PipelineStep[]) => summarize(steps, definition).join(" -> ") || "nothing";
     return [`${first.Name} (Condition: if ${branch(first.Arguments.IfSteps)}; else ${branch(first.Arguments.ElseSteps)})`];

@@ -19,6 +19,12 @@ import { CliError } from "../../cli/errors";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
 import { stackPipeline, StackPipeline } from "./support/stack";
 
+/** What a run does behind the dataset check (the steps inside CheckDataset's if branch). */
+function runSteps(definition: DeployedDefinition): DeployedStep[] {
+    const check = definition.Steps.find((step) => step.Name === STEPS.checkDataset);
+    return (check?.Arguments as { IfSteps?: DeployedStep[] } | undefined)?.IfSteps ?? [];
+}
+
 describe("cli pipeline definition reading", () => {
     let stack: StackPipeline;
     let definition: DeployedDefinition;
@@ -46,13 +52,14 @@ describe("cli pipeline definition reading", () => {
         expect(usages.get(PARAMETERS.evaluationInstanceType)).to.deep.equal([{ kind: "instanceType", job: "processing", step: STEPS.evaluate }]);
         expect(usages.get(PARAMETERS.trainingInstanceCount)).to.deep.equal([{ kind: "instanceCount", step: STEPS.train }]);
         expect(usages.get(PARAMETERS.outputPath)).to.deep.equal([{ kind: "s3Uri", step: STEPS.train }]);
-        expect(usages.get(PARAMETERS.inputData)?.map((u) => u.step)).to.deep.equal([STEPS.train, STEPS.evaluate]);
+        // Only PrepareDataset reads InputData; training and evaluation read its output.
+        expect(usages.get(PARAMETERS.inputData)?.map((u) => u.step)).to.deep.equal([STEPS.prepare]);
         // Hyperparameters reach the job only inside Std:Join, so they carry no usage rule.
         expect(usages.has(PARAMETERS.epochs)).to.equal(false);
     });
 
     it("finds parameters that set a job's MaxRuntimeInSeconds or MaxWaitTimeInSeconds, for the pack's runtime ceilings", () => {
-        const [train, evaluate] = JSON.parse(JSON.stringify(definition.Steps)) as DeployedStep[];
+        const [train, evaluate] = JSON.parse(JSON.stringify(runSteps(definition))) as DeployedStep[];
         (train.Arguments as { StoppingCondition: Record<string, unknown> }).StoppingCondition = { MaxRuntimeInSeconds: { Get: "Parameters.TrainTime" }, MaxWaitTimeInSeconds: { Get: "Parameters.SpotWait" } };
         (evaluate.Arguments as { StoppingCondition: Record<string, unknown> }).StoppingCondition = { MaxRuntimeInSeconds: { Get: "Parameters.EvalTime" } };
         const timed = { ...definition, Steps: [train, evaluate] };
@@ -63,7 +70,7 @@ describe("cli pipeline definition reading", () => {
     });
 
     it("counts steps nested in a Condition step's branches", () => {
-        const [train, evaluate] = definition.Steps;
+        const [train, evaluate] = runSteps(definition);
         const conditional: DeployedStep = { Name: "GateOnMap", Type: "Condition", Arguments: { Conditions: [], IfSteps: [evaluate], ElseSteps: [] } };
         expect(allSteps([train, conditional]).map((s) => s.Name)).to.deep.equal([STEPS.train, "GateOnMap", STEPS.evaluate]);
         const nested = { ...definition, Steps: [train, conditional] };
@@ -73,13 +80,17 @@ describe("cli pipeline definition reading", () => {
     it("reads the stack's quality gate: four nested Condition steps, a Fail step in each else branch, RegisterModel in the innermost if branch", () => {
         const steps = allSteps(definition.Steps).map((s) => `${s.Name}:${s.Type}`);
         expect(steps).to.deep.equal([
+            `${STEPS.prepare}:Processing`,
+            `${STEPS.checkDataset}:Condition`,
             `${STEPS.train}:Training`,
             `${STEPS.evaluate}:Processing`,
             ...QUALITY_METRICS.map((metric) => `${metric.step}:Condition`),
             `${STEPS.register}:RegisterModel`,
             ...[...QUALITY_METRICS].reverse().map((metric) => `${metric.fail}:Fail`),
+            `${STEPS.failDataset}:Fail`,
         ]);
-        expect(definition.Steps.map((s) => s.Name), "only the first gate step is top level").to.deep.equal([STEPS.train, STEPS.evaluate, QUALITY_METRICS[0].step]);
+        expect(definition.Steps.map((s) => s.Name), "preparation and the dataset check are top level").to.deep.equal([STEPS.prepare, STEPS.checkDataset]);
+        expect(runSteps(definition).map((s) => s.Name), "the first gate step follows evaluation").to.deep.equal([STEPS.train, STEPS.evaluate, QUALITY_METRICS[0].step]);
     });
 
     it("gives the gate's and the registry's parameters no job usage: they are compared and registered, not run", () => {
@@ -88,19 +99,19 @@ describe("cli pipeline definition reading", () => {
             expect(definition.Parameters.some((p) => p.Name === name), name).to.equal(true);
             expect(usages.has(name), name).to.equal(false);
         }
-        // The register step records InputData as metadata; only the jobs read from it.
-        expect(usages.get(PARAMETERS.inputData)?.map((u) => u.step)).to.deep.equal([STEPS.train, STEPS.evaluate]);
+        // The register step records InputData as metadata; only the job that reads it counts.
+        expect(usages.get(PARAMETERS.inputData)?.map((u) => u.step)).to.deep.equal([STEPS.prepare]);
         const cost = worstCaseRunCost(definition, effectiveParameters(definition));
-        expect(cost.jobs.map((job) => job.step)).to.deep.equal([STEPS.train, STEPS.evaluate]);
+        expect(cost.jobs.map((job) => job.step)).to.deep.equal([STEPS.prepare, STEPS.train, STEPS.evaluate]);
         expect(cost.unbounded).to.deep.equal([]);
     });
 
     it("finds a job nested in the innermost gate branch, for usages and cost", () => {
         const gated = JSON.parse(JSON.stringify(definition)) as DeployedDefinition;
-        const extra = JSON.parse(JSON.stringify(gated.Steps[1])) as DeployedStep;
+        const extra = JSON.parse(JSON.stringify(runSteps(gated)[1])) as DeployedStep;
         extra.Name = "EvaluateAgain";
         (extra.Arguments as { ProcessingResources: { ClusterConfig: Record<string, unknown> } }).ProcessingResources.ClusterConfig.InstanceType = { Get: "Parameters.DeepType" };
-        let condition = gated.Steps[2];
+        let condition = runSteps(gated)[2];
         for (let depth = 1; depth < QUALITY_METRICS.length; depth++) {
             condition = (condition.Arguments as { IfSteps: DeployedStep[] }).IfSteps[0];
         }
@@ -110,6 +121,7 @@ describe("cli pipeline definition reading", () => {
         const reparsed = parseDefinition(JSON.stringify(gated), "p1");
         expect(parameterUsages(reparsed).get("DeepType")).to.deep.equal([{ kind: "instanceType", job: "processing", step: "EvaluateAgain" }]);
         expect(worstCaseRunCost(reparsed, effectiveParameters(reparsed)).jobs.map((j) => `${j.step} ${j.instanceType}`)).to.deep.equal([
+            `${STEPS.prepare} ml.m5.large`,
             `${STEPS.train} ${effectiveParameters(reparsed)[PARAMETERS.trainingInstanceType]}`,
             `${STEPS.evaluate} ${effectiveParameters(reparsed)[PARAMETERS.evaluationInstanceType]}`,
             "EvaluateAgain ml.g5.2xlarge",
@@ -117,7 +129,7 @@ describe("cli pipeline definition reading", () => {
     });
 
     it("costs a Condition step by its dearer branch, as the policy pack does", () => {
-        const [train, evaluate] = definition.Steps;
+        const [train, evaluate] = runSteps(definition);
         const dearEvaluate = JSON.parse(JSON.stringify(evaluate)) as DeployedStep;
         const cluster = (dearEvaluate.Arguments as { ProcessingResources: { ClusterConfig: Record<string, unknown> } }).ProcessingResources.ClusterConfig;
         Object.assign(cluster, { InstanceType: "ml.g5.2xlarge", InstanceCount: 2 });
@@ -129,7 +141,7 @@ describe("cli pipeline definition reading", () => {
     });
 
     it("costs each instance group of a heterogeneous training cluster", () => {
-        const [train] = JSON.parse(JSON.stringify(definition.Steps)) as DeployedStep[];
+        const [train] = JSON.parse(JSON.stringify(runSteps(definition))) as DeployedStep[];
         const resources = (train.Arguments as { ResourceConfig: Record<string, unknown> }).ResourceConfig;
         resources.InstanceGroups = [
             { InstanceGroupName: "a", InstanceType: { Get: `Parameters.${PARAMETERS.trainingInstanceType}` }, InstanceCount: 1 },
@@ -144,6 +156,7 @@ describe("cli pipeline definition reading", () => {
     it("bounds the default run like the stack's config validation does", () => {
         const { pipeline } = loadStack("dev", PROJECT_ROOT);
         const expected =
+            worstCaseJobCostUsd(pipeline.prepare.instanceType, 1, pipeline.prepare.maxRuntimeSeconds)! +
             worstCaseJobCostUsd(pipeline.trainingInstanceType, pipeline.trainingInstanceCount, pipeline.maxTrainingRuntimeSeconds)! +
             worstCaseJobCostUsd(pipeline.evaluationInstanceType, 1, pipeline.evaluationMaxRuntimeSeconds)!;
         const cost = worstCaseRunCost(definition, effectiveParameters(definition));
@@ -163,7 +176,9 @@ describe("cli pipeline definition reading", () => {
     });
 
     it("has no report location for a definition without the evaluation output", () => {
-        const withoutEvaluation = { ...definition, Steps: definition.Steps.filter((s) => s.Name !== STEPS.evaluate) };
+        const withoutEvaluation = JSON.parse(JSON.stringify(definition)) as DeployedDefinition;
+        const check = withoutEvaluation.Steps[1].Arguments as { IfSteps: DeployedStep[] };
+        check.IfSteps = check.IfSteps.filter((s) => s.Name !== STEPS.evaluate);
         expect(evaluationReportUri(withoutEvaluation, { parameters: {}, executionId: "abc123" })).to.equal(undefined);
     });
 

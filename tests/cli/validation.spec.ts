@@ -11,7 +11,7 @@ import {
     INSTANCE_TYPES,
     worstCaseJobCostUsd,
 } from "../../policies/catalog";
-import { DeployedDefinition } from "../../cli/definition";
+import { allSteps, DeployedDefinition } from "../../cli/definition";
 import { UsageError } from "../../cli/errors";
 import { buildStartRequest, checkExecutionOptions, optionKey, PARAMETER_FLAGS, requestedValues, validateParameters } from "../../cli/validation";
 import { stackPipeline, StackPipeline } from "./support/stack";
@@ -213,7 +213,7 @@ describe("cli start validation", () => {
         // Job steps only: the quality gate's Condition steps have no StoppingCondition.
         const runtimes = (d: DeployedDefinition) =>
             Object.fromEntries(
-                d.Steps.filter((s) => s.Type === "Training" || s.Type === "Processing").map((s) => [
+                allSteps(d.Steps).filter((s) => s.Type === "Training" || s.Type === "Processing").map((s) => [
                     s.Name,
                     (s.Arguments as { StoppingCondition: { MaxRuntimeInSeconds: number } }).StoppingCondition.MaxRuntimeInSeconds,
                 ]),
@@ -223,7 +223,8 @@ describe("cli start validation", () => {
             const [type, count] = ["ml.g5.12xlarge", DEFAULT_LIMITS.maxInstanceCount];
             const max = runtimes(definition);
             const training = worstCaseJobCostUsd(type, count, max[STEPS.train])!;
-            const total = training + worstCaseJobCostUsd(evaluationDefault(), 1, max[STEPS.evaluate])!;
+            const prepareType = (allSteps(definition.Steps).find((s) => s.Name === STEPS.prepare)!.Arguments as { ProcessingResources: { ClusterConfig: { InstanceType: string } } }).ProcessingResources.ClusterConfig.InstanceType;
+            const total = worstCaseJobCostUsd(prepareType, 1, max[STEPS.prepare])! + training + worstCaseJobCostUsd(evaluationDefault(), 1, max[STEPS.evaluate])!;
             expect(total, "the case must exceed the ceiling").to.be.greaterThan(ceiling);
 
             const [problem] = problemsOf(() => validate({ "--instance-type": type, "--instance-count": String(count) }));
@@ -235,12 +236,12 @@ describe("cli start validation", () => {
         it("accepts the costliest allowed run that stays under the ceiling and reports its cost", () => {
             const { cost } = validate({ "--instance-type": "ml.g4dn.12xlarge", "--instance-count": String(DEFAULT_LIMITS.maxInstanceCount) });
             expect(cost.totalUsd).to.be.greaterThan(ceiling / 2).and.at.most(ceiling);
-            expect(cost.jobs.map((job) => job.step)).to.deep.equal([STEPS.train, STEPS.evaluate]);
+            expect(cost.jobs.map((job) => job.step)).to.deep.equal([STEPS.prepare, STEPS.train, STEPS.evaluate]);
         });
 
         it("uses the deployed definition's MaxRuntimeInSeconds, not the local defaults", () => {
             const longer = copy(definition);
-            const training = longer.Steps.find((s) => s.Name === STEPS.train)!.Arguments as { StoppingCondition: { MaxRuntimeInSeconds: number } };
+            const training = allSteps(longer.Steps).find((s) => s.Name === STEPS.train)!.Arguments as { StoppingCondition: { MaxRuntimeInSeconds: number } };
             training.StoppingCondition.MaxRuntimeInSeconds = DEFAULT_LIMITS.maxTrainingRuntimeSeconds;
             const problems = problemsOf(() =>
                 validate({ "--instance-type": "ml.g4dn.12xlarge", "--instance-count": String(DEFAULT_LIMITS.maxInstanceCount) }, [], longer),
@@ -250,7 +251,7 @@ describe("cli start validation", () => {
 
         it("refuses a run whose cost cannot be bounded (a job without MaxRuntimeInSeconds)", () => {
             const unbounded = copy(definition);
-            delete (unbounded.Steps.find((s) => s.Name === STEPS.evaluate)!.Arguments as { StoppingCondition?: unknown }).StoppingCondition;
+            delete (allSteps(unbounded.Steps).find((s) => s.Name === STEPS.evaluate)!.Arguments as { StoppingCondition?: unknown }).StoppingCondition;
             const [problem] = problemsOf(() => validate({ "--epochs": "10" }, [], unbounded));
             expect(problem).to.include("the pipeline's default parameters: the worst-case run cost cannot be bounded").and.include(STEPS.evaluate);
         });

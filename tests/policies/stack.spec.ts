@@ -56,7 +56,7 @@ describe("the platform stack passes the pack at the default config", () => {
 
     it("finds a tightened allow-list violated at preview: the definition is known then", async () => {
         const violations = (await evaluateDetailed(await stackResources("preview (adopted bucket)"), { "sagemaker-pipeline-instance-types-allowed": { trainingInstanceTypes: ["ml.g4dn.xlarge"] } })).violations;
-        assertHasViolation(violations, "sagemaker-pipeline-instance-types-allowed", ['Training step "TrainYOLO11" can run on ml.g4dn.2xlarge'], "training-pipeline");
+        assertHasViolation(violations, "sagemaker-pipeline-instance-types-allowed", ['Training step "TrainYOLO11" (in the if branch of Condition step "CheckDataset") can run on ml.g4dn.2xlarge'], "training-pipeline");
     });
 });
 
@@ -86,10 +86,10 @@ describe("the pack catches changes to the platform stack", () => {
     it("a volume key added to the NVMe training step, at preview", async () => {
         const resources = edited(await stackResources("preview (adopted bucket)"), "training-pipeline", (props) => {
             const definition = JSON.parse(props.pipelineDefinition);
-            definition.Steps[0].Arguments.ResourceConfig.VolumeKmsKeyId = "alias/drone-dev-data";
+            definition.Steps[1].Arguments.IfSteps[0].Arguments.ResourceConfig.VolumeKmsKeyId = "alias/drone-dev-data";
             props.pipelineDefinition = JSON.stringify(definition);
         });
         const { violations } = await evaluateDetailed(resources);
-        assertHasViolation(violations, "sagemaker-pipeline-volume-kms", 'Training step "TrainYOLO11" sets ResourceConfig.VolumeKmsKeyId but runs on NVMe', "training-pipeline");
+        assertHasViolation(violations, "sagemaker-pipeline-volume-kms", 'Training step "TrainYOLO11" (in the if branch of Condition step "CheckDataset") sets ResourceConfig.VolumeKmsKeyId but runs on NVMe', "training-pipeline");
     });
 });

@@ -1,7 +1,7 @@
 // The governance and cost resources of the program (offline, under mocks): registry, alerts, MLflow,
 // budget, Studio idle shutdown and lifecycle configuration, each following its config switch.
 import { expect } from "chai";
-import { PipelineDefinition } from "../../components/pipelineDefinition";
+import { findStep, PipelineDefinition, STEPS, trainingRunSteps } from "../../components/pipelineDefinition";
 import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 import { OfflineStack } from "../../tools/offlineStack";
 import { offlineStack, resourceNamed, resourcesOfType } from "./fixtures";
@@ -148,7 +148,7 @@ describe("governance and cost resources (dev stack, offline)", () => {
 
         it("points training at the server by an ARN known at preview", () => {
             const definition = definitionOf(preview);
-            const training = definition.Steps[0] as any;
+            const training = findStep(definition, STEPS.train) as any;
             expect(training.Arguments.Environment.MLFLOW_TRACKING_URI).to.equal(
                 `arn:aws:sagemaker:us-east-1:${MOCK_ACCOUNT_ID}:mlflow-tracking-server/drone-dev-mlflow`,
             );
@@ -231,7 +231,7 @@ describe("governance and cost resources (dev stack, offline)", () => {
         ]) {
             expect(types.has(type), type).to.equal(false);
         }
-        expect(definitionOf(minimal).Steps.map((step) => step.Type)).to.deep.equal(["Training", "Processing"]);
+        expect(trainingRunSteps(definitionOf(minimal)).map((step) => step.Type)).to.deep.equal(["Training", "Processing"]);
         // Idle shutdown is not a switch: it is the platform's cost floor.
         const domain = resourcesOfType(minimal, "aws:sagemaker/domain:Domain")[0].inputs;
         expect(domain.defaultUserSettings.jupyterLabAppSettings.appLifecycleManagement.idleSettings.lifecycleManagement).to.equal("ENABLED");

@@ -199,12 +199,14 @@ describe("IAM documents", () => {
             expect(types).not.to.include("ml.p4d.24xlarge");
         });
 
-        it("reads datasets/ and code/, writes only models/, evaluation/, checkpoints/ and experiment artifacts", () => {
+        it("reads datasets/ and code/, writes only prepared datasets, models/, evaluation/, checkpoints/ and experiment artifacts", () => {
             expect(resourcesFor(pipeline, "s3:GetObject")).to.include.members(["arn:aws:s3:::drone-data/datasets/*", "arn:aws:s3:::drone-data/code/*"]);
             expect(resourcesFor(pipeline, "s3:PutObject")).to.deep.equal([
                 "arn:aws:s3:::drone-data/models/*",
                 "arn:aws:s3:::drone-data/evaluation/*",
                 "arn:aws:s3:::drone-data/checkpoints/*",
+                // Of datasets/, only what PrepareDataset makes: never the raw data.
+                "arn:aws:s3:::drone-data/datasets/prepared/*",
                 "arn:aws:s3:::drone-data/mlflow/*",
             ]);
             expect(resourcesFor(pipeline, "s3:DeleteObject")).to.deep.equal(["arn:aws:s3:::drone-data/checkpoints/*"]);

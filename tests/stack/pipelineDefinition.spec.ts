@@ -2,10 +2,16 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { parseConfig } from "../../components/config";
+import { INSTANCE_TYPES } from "../../policies/catalog";
 import {
+    allSteps,
     buildPipelineDefinition,
+    findStep,
+    trainingRunSteps,
     DefinitionInputs,
+    ConditionStep,
     EVALUATION_BOOTSTRAP,
+    PREPARE_BOOTSTRAP,
     PARAMETERS,
     PipelineDefinition,
     QUALITY_METRICS,
@@ -29,6 +35,7 @@ function inputs(overrides: Record<string, unknown> = {}): DefinitionInputs {
         roleArn: "arn:aws:iam::123456789012:role/drone-dev-pipeline",
         kmsKeyId: KEY_ALIAS,
         imageUri: "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.8.0-gpu-py312-cu129-ubuntu22.04-sagemaker",
+        cpuImageUri: "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.8.0-cpu-py312-ubuntu22.04-sagemaker",
         codeBundleUri: BUNDLE,
         region: "us-east-1",
         settings,
@@ -38,14 +45,18 @@ function inputs(overrides: Record<string, unknown> = {}): DefinitionInputs {
 
 
 const definition = buildPipelineDefinition(inputs());
-const training = definition.Steps.find((step) => step.Name === STEPS.train) as TrainingStep;
-const evaluation = definition.Steps.find((step) => step.Name === STEPS.evaluate) as ProcessingStep;
+const training = findStep(definition, STEPS.train) as TrainingStep;
+const evaluation = findStep(definition, STEPS.evaluate) as ProcessingStep;
 
 describe("pipeline definition", () => {
-    it("has the SDK's top-level shape and both steps in order", () => {
+    it("has the SDK's top-level shape: preparation, then the run behind the dataset check", () => {
         expect(definition.Version).to.equal("2020-12-01");
         expect(definition.Metadata).to.deep.equal({});
         expect(definition.Steps.map((step) => [step.Name, step.Type])).to.deep.equal([
+            [STEPS.prepare, "Processing"],
+            [STEPS.checkDataset, "Condition"],
+        ]);
+        expect(trainingRunSteps(definition).map((step) => [step.Name, step.Type])).to.deep.equal([
             [STEPS.train, "Training"],
             [STEPS.evaluate, "Processing"],
             [QUALITY_METRICS[0].step, "Condition"],
@@ -69,9 +80,12 @@ describe("pipeline definition", () => {
 
     it("resolves every Get to a declared parameter, an execution variable or an earlier step", () => {
         const parameters = new Set(definition.Parameters.map((p) => `Parameters.${p.Name}`));
-        definition.Steps.forEach((step, index) => {
-            const earlier = new Set(definition.Steps.slice(0, index).map((s) => s.Name));
-            for (const reference of references(step)) {
+        // In definition order, each step's own arguments (a Condition's branches are steps of their own).
+        const ordered = allSteps(definition.Steps);
+        ordered.forEach((step, index) => {
+            const earlier = new Set(ordered.slice(0, index).map((s) => s.Name));
+            const own = step.Type === "Condition" ? { ...step, Arguments: { ...step.Arguments, IfSteps: [], ElseSteps: [] } } : step;
+            for (const reference of references(own)) {
                 if (reference.startsWith("Parameters.")) {
                     expect(parameters.has(reference), `${step.Name}: ${reference}`).to.equal(true);
                 } else if (reference.startsWith("Steps.")) {
@@ -106,13 +120,75 @@ describe("pipeline definition", () => {
         }
     });
 
-    it("encrypts outputs with the key alias and leaves NVMe volumes to hardware encryption", () => {
+    it("encrypts outputs with the key alias, EBS volumes with the key, and leaves NVMe volumes to hardware encryption", () => {
         expect(training.Arguments.OutputDataConfig?.KmsKeyId).to.equal(KEY_ALIAS);
         expect(evaluation.Arguments.ProcessingOutputConfig?.KmsKeyId).to.equal(KEY_ALIAS);
-        // Every allowed type has NVMe instance storage, where SageMaker rejects a volume key.
+        // Every training type has NVMe instance storage, where SageMaker rejects a volume key.
         expect(training.Arguments.ResourceConfig).not.to.have.property("VolumeKmsKeyId");
-        expect(evaluation.Arguments.ProcessingResources?.ClusterConfig).not.to.have.property("VolumeKmsKeyId");
         expect(training.Arguments.EnableInterContainerTrafficEncryption).to.equal(true);
+        // The default evaluation type is a CPU (EBS) type: its volume takes the key, and a run may only pick EBS types.
+        expect(evaluation.Arguments.ProcessingResources?.ClusterConfig?.VolumeKmsKeyId).to.equal(KEY_ALIAS);
+        const evaluationTypes = definition.Parameters.find((p) => p.Name === PARAMETERS.evaluationInstanceType)!.EnumValues!;
+        expect(evaluationTypes).to.include("ml.m5.xlarge").and.not.include("ml.g4dn.xlarge");
+    });
+
+    it("cannot be configured into an evaluation SageMaker would reject: the parameter offers one storage kind, keyed to match", () => {
+        for (const configured of ["ml.m5.xlarge", "ml.m5.large", "ml.g4dn.xlarge", "ml.g5.2xlarge"]) {
+            const built = buildPipelineDefinition(inputs({ evaluationInstanceType: configured }));
+            const step = findStep(built, STEPS.evaluate) as ProcessingStep;
+            const offered = built.Parameters.find((p) => p.Name === PARAMETERS.evaluationInstanceType)!.EnumValues!;
+            const nvme = offered.map((type) => INSTANCE_TYPES[type].nvmeInstanceStorage);
+            expect(new Set(nvme).size, `${configured}: one storage kind`).to.equal(1);
+            expect(offered, configured).to.include(configured);
+            expect("VolumeKmsKeyId" in (step.Arguments.ProcessingResources?.ClusterConfig ?? {}), configured).to.equal(!nvme[0]);
+            // The GPU image for GPU types, its CPU build otherwise.
+            expect(step.Arguments.AppSpecification?.ImageUri, configured).to.include(nvme[0] ? "-gpu-" : "-cpu-");
+        }
+    });
+
+    it("prepares the dataset first on a CPU type with a keyed volume, from InputData, cached, with validation.json as a property file", () => {
+        const prepare = definition.Steps[0] as ProcessingStep;
+        expect(prepare.Name).to.equal(STEPS.prepare);
+        const cluster = prepare.Arguments.ProcessingResources?.ClusterConfig;
+        expect(cluster).to.include({ InstanceType: "ml.m5.large", InstanceCount: 1, VolumeKmsKeyId: KEY_ALIAS });
+        expect(prepare.Arguments.AppSpecification?.ImageUri).to.include("pytorch-training:2.8.0-cpu-");
+        expect(prepare.Arguments.AppSpecification?.ContainerEntrypoint).to.deep.equal(["/bin/bash", "-c", PREPARE_BOOTSTRAP, "prepare"]);
+        expect(prepare.Arguments.AppSpecification?.ContainerArguments?.slice(0, 3)).to.deep.equal(["pipeline-step", "--input-format", { Get: "Parameters.InputFormat" }]);
+        const inputsByName = Object.fromEntries((prepare.Arguments.ProcessingInputs ?? []).map((i) => [i.InputName, i.S3Input]));
+        expect(inputsByName.raw).to.include({ LocalPath: "/opt/ml/processing/input/raw" });
+        expect(inputsByName.raw?.S3Uri).to.deep.equal({ Get: "Parameters.InputData" });
+        expect(inputsByName.code?.S3Uri).to.equal(BUNDLE);
+        const outputs = prepare.Arguments.ProcessingOutputConfig!;
+        expect(outputs.KmsKeyId).to.equal(KEY_ALIAS);
+        expect(outputs.Outputs?.map((o) => [o.OutputName, o.S3Output?.LocalPath])).to.deep.equal([
+            ["dataset", "/opt/ml/processing/output/dataset"],
+            ["report", "/opt/ml/processing/output/report"],
+        ]);
+        // Outputs are per execution: a processing step's cache key is its AppSpecification, Environment and inputs, not its outputs.
+        expect(JSON.stringify(outputs.Outputs?.[0].S3Output?.S3Uri)).to.include("datasets/prepared/").and.include("Execution.PipelineExecutionId");
+        expect(prepare.CacheConfig).to.deep.equal({ Enabled: true, ExpireAfter: "P30D" });
+        expect(buildPipelineDefinition(inputs({ cachePrepareDays: 0 })).Steps[0].CacheConfig).to.deep.equal({ Enabled: false });
+        expect(prepare.PropertyFiles).to.deep.equal([{ PropertyFileName: "DatasetValidation", OutputName: "report", FilePath: "validation.json" }]);
+        // The arguments prepare.py pipeline-step declares (pipeline-scripts/prepare.py).
+        const script = fs.readFileSync(path.join(PROJECT_ROOT, "pipeline-scripts", "prepare.py"), "utf8");
+        for (const flag of (prepare.Arguments.AppSpecification?.ContainerArguments ?? []).filter((a): a is string => typeof a === "string" && a.startsWith("--"))) {
+            expect(script, flag).to.include(`"${flag}"`);
+        }
+    });
+
+    it("trains and evaluates on the prepared dataset by property reference, only behind the dataset check", () => {
+        const prepared = { Get: "Steps.PrepareDataset.ProcessingOutputConfig.Outputs['dataset'].S3Output.S3Uri" };
+        expect(training.Arguments.InputDataConfig?.[0].DataSource?.S3DataSource?.S3Uri).to.deep.equal(prepared);
+        const check = definition.Steps[1] as ConditionStep;
+        expect(check.Arguments.Conditions).to.deep.equal([
+            { Type: "Equals", LeftValue: { "Std:JsonGet": { PropertyFile: { Get: "Steps.PrepareDataset.PropertyFiles.DatasetValidation" }, Path: "problem_count" } }, RightValue: 0 },
+        ]);
+        expect(check.Arguments.IfSteps.map((step) => step.Name)).to.include.members([STEPS.train, STEPS.evaluate]);
+        expect(check.Arguments.ElseSteps.map((step) => [step.Name, step.Type])).to.deep.equal([[STEPS.failDataset, "Fail"]]);
+        // The paths it reads are what validation.schema.json promises.
+        const schema = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "pipeline-scripts", "validation.schema.json"), "utf8"));
+        expect(schema.required).to.include.members(["problem_count", "summary"]);
+        expect(schema.properties.problem_count.type).to.equal("integer");
     });
 
     it("requires a volume key for EBS-only types and refuses a mix of storage kinds", () => {
@@ -129,7 +205,7 @@ describe("pipeline definition", () => {
             S3Uri: { "Std:Join": { On: "", Values: ["s3://drone-data/checkpoints/", { Get: "Execution.PipelineExecutionId" }, "/"] } },
             LocalPath: "/opt/ml/checkpoints",
         });
-        const onDemand = buildPipelineDefinition(inputs({ useSpotTraining: false })).Steps[0] as TrainingStep;
+        const onDemand = findStep(buildPipelineDefinition(inputs({ useSpotTraining: false })), STEPS.train) as TrainingStep;
         expect(onDemand.Arguments.EnableManagedSpotTraining).to.equal(false);
         expect(onDemand.Arguments.StoppingCondition).to.deep.equal({ MaxRuntimeInSeconds: 14400 });
     });
@@ -147,12 +223,12 @@ describe("pipeline definition", () => {
     });
 
     it("retries capacity and throttling errors with list exception types, caches only when configured", () => {
-        for (const step of definition.Steps.filter((s) => s.Type === "Training" || s.Type === "Processing")) {
+        for (const step of allSteps(definition.Steps).filter((s) => s.Type === "Training" || s.Type === "Processing")) {
             const types = (step.RetryPolicies ?? []).flatMap((policy) => policy.ExceptionType);
             expect(types, step.Name).to.include.members(["SageMaker.CAPACITY_ERROR", "Step.THROTTLING"]);
         }
         expect(training.CacheConfig).to.deep.equal({ Enabled: false });
-        const cached = buildPipelineDefinition(inputs({ cacheTrainingDays: 7 })).Steps[0];
+        const cached = findStep(buildPipelineDefinition(inputs({ cacheTrainingDays: 7 })), STEPS.train)!;
         expect(cached.CacheConfig).to.deep.equal({ Enabled: true, ExpireAfter: "P7D" });
     });
 
@@ -160,7 +236,7 @@ describe("pipeline definition", () => {
         const byName = Object.fromEntries((evaluation.Arguments.ProcessingInputs ?? []).map((i) => [i.InputName, i.S3Input]));
         expect(byName.model?.S3Uri).to.deep.equal({ Get: "Steps.TrainYOLO11.ModelArtifacts.S3ModelArtifacts" });
         expect(byName.model?.LocalPath).to.equal("/opt/ml/processing/model");
-        expect(byName.data?.S3Uri).to.deep.equal({ Get: "Parameters.InputData" });
+        expect(byName.data?.S3Uri).to.deep.equal({ Get: "Steps.PrepareDataset.ProcessingOutputConfig.Outputs['dataset'].S3Output.S3Uri" });
         expect(byName.code?.S3Uri).to.equal(BUNDLE);
         expect(evaluation.PropertyFiles).to.deep.equal([{ PropertyFileName: "EvaluationReport", OutputName: "evaluation", FilePath: "evaluation.json" }]);
         const [output] = evaluation.Arguments.ProcessingOutputConfig?.Outputs ?? [];

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import type { PipelineDefinition } from "../../components/pipelineDefinition";
+import { PipelineDefinition, trainingRunSteps } from "../../components/pipelineDefinition";
 import { DEFAULT_LIMITS, pricePerHour, PRICING_BASIS } from "../../policies/catalog";
 import { stepsLine } from "../../tools/plan";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
@@ -32,7 +32,8 @@ describe("npm run plan", () => {
         expect(json.status, json.stderr).to.equal(0);
         const document = JSON.parse(json.stdout);
         expect(document.violations).to.deep.equal([]);
-        expect(document.pipelineDefinition.Steps.map((s: { Name: string }) => s.Name)).to.deep.equal(["TrainYOLO11", "EvaluateYOLO11", "CheckMAP50_95"]);
+        expect(document.pipelineDefinition.Steps.map((s: { Name: string }) => s.Name)).to.deep.equal(["PrepareDataset", "CheckDataset"]);
+        expect(trainingRunSteps(document.pipelineDefinition).map((s) => s.Name)).to.deep.equal(["TrainYOLO11", "EvaluateYOLO11", "CheckMAP50_95"]);
         expect(document.resources.map((r: { type: string }) => r.type)).to.include.members(["aws:sagemaker/pipeline:Pipeline", "aws:iam/role:Role", "aws:kms/key:Key"]);
         const written = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "build", "pipeline-definition.dev.json"), "utf8"));
         expect(written).to.deep.equal(document.pipelineDefinition);
@@ -40,10 +41,13 @@ describe("npm run plan", () => {
 
     it("--json has a cost object whose numbers follow from the definition and the catalog's prices", () => {
         const { cost, pipelineDefinition } = JSON.parse(json.stdout) as { cost: any; pipelineDefinition: PipelineDefinition };
-        const [train, evaluate] = pipelineDefinition.Steps;
-        if (train.Type !== "Training" || evaluate.Type !== "Processing") {
-            throw new Error("expected Training then Processing");
+        const [prepare] = pipelineDefinition.Steps;
+        const [train, evaluate] = trainingRunSteps(pipelineDefinition);
+        if (prepare.Type !== "Processing" || train.Type !== "Training" || evaluate.Type !== "Processing") {
+            throw new Error("expected Processing, then Training and Processing behind the dataset check");
         }
+        const prepareType = String(prepare.Arguments.ProcessingResources?.ClusterConfig?.InstanceType);
+        const prepareRuntime = Number(prepare.Arguments.StoppingCondition?.MaxRuntimeInSeconds);
         const trainingType = String(valueIn(pipelineDefinition, train.Arguments.ResourceConfig?.InstanceType));
         const trainingCount = Number(valueIn(pipelineDefinition, train.Arguments.ResourceConfig?.InstanceCount));
         const trainingRuntime = Number(train.Arguments.StoppingCondition?.MaxRuntimeInSeconds);
@@ -54,22 +58,27 @@ describe("npm run plan", () => {
 
         const trainingOnDemand = (pricePerHour(trainingType)! * trainingCount * trainingRuntime) / 3600;
         const evaluationOnDemand = (pricePerHour(evaluationType)! * 1 * evaluationRuntime) / 3600;
+        const prepareOnDemand = (pricePerHour(prepareType)! * 1 * prepareRuntime) / 3600;
         const trainingSpot = trainingOnDemand * (1 - PRICING_BASIS.typicalManagedSpotSavings);
 
         expect(cost).to.include({ currency: "USD", estimate: true });
         expect(cost.pricing).to.include({ region: PRICING_BASIS.region, stackRegion: "us-east-1", asOf: PRICING_BASIS.asOf });
-        const [trainJob, evaluateJob] = cost.run.defaultRun.jobs;
+        const [prepareJob, trainJob, evaluateJob] = cost.run.defaultRun.jobs;
+        expect(prepareJob).to.include({ step: "PrepareDataset", type: "Processing", instanceType: "ml.m5.large", spotEstimateUsd: null });
+        expect(prepareJob.onDemandUsd).to.be.closeTo(prepareOnDemand, 1e-9);
         expect(trainJob).to.include({ step: "TrainYOLO11", type: "Training", instanceType: trainingType, instanceCount: trainingCount, maxRuntimeSeconds: trainingRuntime, managedSpot: true });
         expect(trainJob.onDemandUsd).to.be.closeTo(trainingOnDemand, 1e-9);
         expect(trainJob.spotEstimateUsd).to.be.closeTo(trainingSpot, 1e-9);
         expect(trainJob.maxWaitSeconds).to.equal(train.Arguments.StoppingCondition?.MaxWaitTimeInSeconds);
         expect(evaluateJob).to.include({ step: "EvaluateYOLO11", type: "Processing", spotEstimateUsd: null });
         expect(evaluateJob.onDemandUsd).to.be.closeTo(evaluationOnDemand, 1e-9);
-        expect(cost.run.defaultRun.onDemandUsd).to.be.closeTo(trainingOnDemand + evaluationOnDemand, 1e-9);
-        expect(cost.run.defaultRun.asConfiguredUsd).to.be.closeTo(trainingSpot + evaluationOnDemand, 1e-9);
+        expect(cost.run.defaultRun.onDemandUsd).to.be.closeTo(prepareOnDemand + trainingOnDemand + evaluationOnDemand, 1e-9);
+        expect(cost.run.defaultRun.asConfiguredUsd).to.be.closeTo(prepareOnDemand + trainingSpot + evaluationOnDemand, 1e-9);
+        // The default run's worst case as configured stays at most 35% of the same run on demand.
+        expect(cost.run.defaultRun.asConfiguredUsd / cost.run.defaultRun.onDemandUsd).to.be.at.most(0.35);
         expect(cost.run.defaultRun.complete).to.equal(true);
         expect(cost.run.ceiling.maxRunCostUsd).to.equal(DEFAULT_LIMITS.maxRunCostUsd);
-        expect(cost.run.ceiling.headroomUsd).to.be.closeTo(DEFAULT_LIMITS.maxRunCostUsd - trainingOnDemand - evaluationOnDemand, 1e-9);
+        expect(cost.run.ceiling.headroomUsd).to.be.closeTo(DEFAULT_LIMITS.maxRunCostUsd - prepareOnDemand - trainingOnDemand - evaluationOnDemand, 1e-9);
         expect(cost.run.largestAllowed.onDemandUsd).to.be.a("number").and.to.be.at.least(cost.run.defaultRun.onDemandUsd);
         expect(cost.run.freeSteps.map((step: { type: string }) => step.type)).to.include.members(["Condition", "Fail"]);
 
@@ -83,7 +92,7 @@ describe("npm run plan", () => {
         expect(text.status, text.stderr).to.equal(0);
         const out = text.stdout;
         expect(out).to.match(
-            /steps: +TrainYOLO11 \(Training on .*\) -> EvaluateYOLO11 \(Processing on .*\) -> quality gate \[CheckMAP50_95 -> CheckMAP50 -> CheckPrecision -> CheckRecall\] -> RegisterYOLO11 \(RegisterModel\)\n/,
+            /steps: +PrepareDataset \(Processing on ml\.m5\.large x 1, max 30 min\) -> dataset check \[CheckDataset\] -> TrainYOLO11 \(Training on .*\) -> EvaluateYOLO11 \(Processing on .*\) -> quality gate \[CheckMAP50_95 -> CheckMAP50 -> CheckPrecision -> CheckRecall\] -> RegisterYOLO11 \(RegisterModel\)\n/,
         );
         const costAt = out.indexOf("\nCost (estimates from list prices");
         expect(costAt).to.be.greaterThan(0);

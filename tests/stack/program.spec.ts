@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { findStep, STEPS } from "../../components/pipelineDefinition";
 import { REQUIRED_TAG_KEYS } from "../../policies/catalog";
 import { isTaggable } from "../../policies/taggable";
 import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
@@ -176,8 +177,9 @@ describe("the program (dev stack, offline)", () => {
             const definition = JSON.parse(pipeline.inputs.pipelineDefinition);
             const roles = adopt.outputs.roleArns as Record<string, string>;
             expect(pipeline.inputs.roleArn).to.equal(roles.pipeline);
-            expect(definition.Steps[0].Arguments.RoleArn).to.equal(roles.pipeline);
-            expect(definition.Steps[0].Arguments.OutputDataConfig.KmsKeyId).to.equal(`arn:aws:kms:us-east-1:${MOCK_ACCOUNT_ID}:alias/drone-dev-data`);
+            const training = findStep(definition, STEPS.train) as any;
+            expect(training.Arguments.RoleArn).to.equal(roles.pipeline);
+            expect(training.Arguments.OutputDataConfig.KmsKeyId).to.equal(`arn:aws:kms:us-east-1:${MOCK_ACCOUNT_ID}:alias/drone-dev-data`);
             expect(pipeline.options.dependsOn).to.include.members(["training-code", "team-pipeline-access", "data-encryption"]);
         });
 
@@ -186,7 +188,7 @@ describe("the program (dev stack, offline)", () => {
             expect(code.inputs.key).to.match(/^code\/pipeline-scripts\/[0-9a-f]{64}\/sourcedir\.tar\.gz$/);
             expect(code.inputs).to.include({ bucket: BUCKET, serverSideEncryption: "aws:kms", kmsKeyId: adopt.outputs.kmsKeyArn });
             const definition = JSON.parse(resourceNamed(adopt, "training-pipeline").inputs.pipelineDefinition);
-            expect(definition.Steps[0].Arguments.HyperParameters.sagemaker_submit_directory).to.equal(JSON.stringify(`s3://${BUCKET}/${code.inputs.key}`));
+            expect((findStep(definition, STEPS.train) as any).Arguments.HyperParameters.sagemaker_submit_directory).to.equal(JSON.stringify(`s3://${BUCKET}/${code.inputs.key}`));
             expect(adopt.outputs.codeBundleUri).to.equal(`s3://${BUCKET}/${code.inputs.key}`);
         });
 

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseConfig } from "../../components/config";
 import {
+    allSteps,
     buildPipelineDefinition,
     ConditionStep,
     DefinitionInputs,
@@ -16,6 +17,7 @@ import {
     RegisterModelStep,
     STEPS,
     TrainingStep,
+    trainingRunSteps,
 } from "../../components/pipelineDefinition";
 import { PROJECT_ROOT, rawStackConfig } from "../../tools/stackConfig";
 import { references } from "./definitionReferences";
@@ -30,6 +32,7 @@ function build(options: { config?: Record<string, unknown>; registry?: boolean; 
         roleArn: "arn:aws:iam::123456789012:role/drone-dev-pipeline",
         kmsKeyId: "arn:aws:kms:us-east-1:123456789012:alias/drone-dev-data",
         imageUri: "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.8.0-gpu-py312-cu129-ubuntu22.04-sagemaker",
+        cpuImageUri: "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.8.0-cpu-py312-ubuntu22.04-sagemaker",
         codeBundleUri: "s3://drone-data/code/pipeline-scripts/abc/sourcedir.tar.gz",
         region: "us-east-1",
         settings: parseConfig(rawStackConfig("dev", options.config ?? {})).pipeline,
@@ -37,13 +40,6 @@ function build(options: { config?: Record<string, unknown>; registry?: boolean; 
         ...(options.tracking ? { tracking: { trackingServerArn: TRACKING_SERVER, experimentName: "drone-dev-yolo11-training" } } : {}),
     };
     return buildPipelineDefinition(inputs);
-}
-
-/** Every step, Condition branches included, depth first. */
-function allSteps(steps: PipelineStep[]): PipelineStep[] {
-    return steps.flatMap((step) =>
-        step.Type === "Condition" ? [step, ...allSteps(step.Arguments.IfSteps), ...allSteps(step.Arguments.ElseSteps)] : [step],
-    );
 }
 
 
@@ -75,7 +71,7 @@ const defaults = Object.fromEntries(definition.Parameters.map((p) => [p.Name, p.
 
 describe("quality gate and model registration (pipeline definition)", () => {
     it("chains one Condition step per metric, in gate order, each failing into its own Fail step", () => {
-        let node: PipelineStep | undefined = definition.Steps[2];
+        let node: PipelineStep | undefined = trainingRunSteps(definition)[2];
         for (const metric of QUALITY_METRICS) {
             expect(node?.Type, metric.step).to.equal("Condition");
             const condition = node as ConditionStep;
@@ -130,7 +126,7 @@ describe("quality gate and model registration (pipeline definition)", () => {
     it("lets a report through exactly when every metric meets its minimum", () => {
         const passes = (values: Record<string, number>) => {
             const report = { detection_metrics: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v }])) };
-            let node: PipelineStep = definition.Steps[2];
+            let node: PipelineStep = trainingRunSteps(definition)[2];
             while (node.Type === "Condition") {
                 const holds = node.Arguments.Conditions.every(
                     (c) => Number(evaluateExpression(c.LeftValue, report, defaults, {})) >= Number(evaluateExpression(c.RightValue, report, defaults, {})),
@@ -201,7 +197,8 @@ describe("quality gate and model registration (pipeline definition)", () => {
 
     it("follows the switches: no gate registers directly, no registry leaves the gate's pass branch empty", () => {
         const noGate = build({ config: { qualityGate: false } });
-        expect(noGate.Steps.map((step) => step.Type)).to.deep.equal(["Training", "Processing", "RegisterModel"]);
+        expect(noGate.Steps.map((step) => step.Name)).to.deep.equal([STEPS.prepare, STEPS.checkDataset]);
+        expect(trainingRunSteps(noGate).map((step) => step.Type)).to.deep.equal(["Training", "Processing", "RegisterModel"]);
         expect(noGate.Parameters.map((p) => p.Name)).not.to.include("MinRecall");
 
         const noRegistry = build({ registry: false });
@@ -210,11 +207,11 @@ describe("quality gate and model registration (pipeline definition)", () => {
         expect(noRegistry.Parameters.map((p) => p.Name)).not.to.include(PARAMETERS.modelApprovalStatus);
 
         const neither = build({ registry: false, config: { qualityGate: false } });
-        expect(neither.Steps.map((step) => step.Name)).to.deep.equal([STEPS.train, STEPS.evaluate]);
+        expect(trainingRunSteps(neither).map((step) => step.Name)).to.deep.equal([STEPS.train, STEPS.evaluate]);
     });
 
     it("points training at the MLflow tracking server only when there is one", () => {
-        const environment = (d: PipelineDefinition) => (d.Steps[0] as TrainingStep).Arguments.Environment;
+        const environment = (d: PipelineDefinition) => (trainingRunSteps(d)[0] as TrainingStep).Arguments.Environment;
         expect(environment(definition)).not.to.have.property("MLFLOW_TRACKING_URI");
         expect(environment(build({ tracking: true }))).to.include({
             MLFLOW_TRACKING_URI: TRACKING_SERVER,
