@@ -18,20 +18,18 @@ import json
 import logging
 import platform
 import shutil
-import tarfile
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
 from yolo_pipeline import cli, container, dataset, offline
+from yolo_pipeline.model_artifact import MODEL_ARCHIVE, WEIGHTS_FILE, locate_model
 
 LOGGER = logging.getLogger(Path(__file__).stem)
 
 SCHEMA_VERSION = "1.0"
 REPORT_FILE = "evaluation.json"
-MODEL_ARCHIVE = "model.tar.gz"
-WEIGHTS_FILE = "best.pt"
 
 
 def parse_args(argv: Sequence[str] | None = None, env: dict[str, str] | None = None):
@@ -58,37 +56,6 @@ def parse_args(argv: Sequence[str] | None = None, env: dict[str, str] | None = N
     parser.add_argument("--plots", type=cli.boolean("plots"), default=True,
                         help="write confusion matrix and PR curves to <output-dir>/plots")
     return parser.parse_args(argv)
-
-
-def locate_model(model_dir: Path, workdir: Path) -> tuple[Path, Path, dict | None]:
-    """(best.pt, what it came from, training_summary.json or None), unpacking model.tar.gz if present."""
-    archive = model_dir / MODEL_ARCHIVE
-    if archive.is_file():
-        target = workdir / "model"
-        try:
-            with tarfile.open(archive) as tar:
-                tar.extractall(target, filter="data")  # "data" refuses absolute paths and links out of target
-        except (tarfile.TarError, OSError) as e:
-            raise cli.PipelineError(f"{archive} cannot be unpacked: {e}") from e
-        root, source = target, archive
-    elif (model_dir / WEIGHTS_FILE).is_file():
-        root, source = model_dir, model_dir / WEIGHTS_FILE
-    else:
-        found = ", ".join(sorted(p.name for p in model_dir.iterdir())[:10]) if model_dir.is_dir() else "the folder does not exist"
-        raise cli.PipelineError(
-            f"No model in {model_dir}: expected {MODEL_ARCHIVE} from the training job or {WEIGHTS_FILE} (found: {found or 'nothing'})."
-        )
-    weights = root / WEIGHTS_FILE
-    if not weights.is_file():
-        found = ", ".join(sorted(p.name for p in root.iterdir())[:10]) or "nothing"
-        raise cli.PipelineError(f"{source} holds no {WEIGHTS_FILE} at its root (found: {found}).")
-    summary = None
-    if (root / "training_summary.json").is_file():
-        try:
-            summary = json.loads((root / "training_summary.json").read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            LOGGER.warning("Ignoring %s: not valid JSON", root / "training_summary.json")
-    return weights, source, summary
 
 
 def choose_split(spec: dataset.DatasetSpec, requested: str) -> tuple[str, str | None]:

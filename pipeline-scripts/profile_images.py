@@ -31,7 +31,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from yolo_pipeline import cli, container, dataset
+from yolo_pipeline import cli, container, dataset, imagestats
 
 LOGGER = logging.getLogger(Path(__file__).stem)
 
@@ -55,38 +55,29 @@ MAX_BOXES_IN_REPORT = 5000  # box sample kept for plots; statistics use every bo
 
 def profile_image(path: Path | str) -> dict:
     """Measurements of one image; {"file", "error"} if it cannot be read."""
-    import cv2  # scoped: importing cv2 is slow and only needed for pixel statistics
     from PIL import Image
 
     path = Path(path)
     try:
-        width, height = dataset.image_size(path)
+        dataset.image_size(path)  # refuses what Ultralytics would not read
         with Image.open(path) as im:
             image_format, mode = im.format, im.mode
-        pixels = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
+        pixels = imagestats.decode(path.read_bytes())
         if pixels is None:
             raise ValueError("OpenCV cannot decode it")
     except Exception as e:  # noqa: BLE001 - PIL/OpenCV raise many types for damaged files
         return {"file": str(path), "error": f"{type(e).__name__}: {e}"}
-    gray = cv2.cvtColor(pixels, cv2.COLOR_BGR2GRAY)
-    scale = 256 / max(pixels.shape[:2])
-    small = cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else pixels
-    levels = (small >> 4).astype(np.int32)
-    counts = np.bincount((levels[..., 0] * 256 + levels[..., 1] * 16 + levels[..., 2]).ravel(), minlength=4096)
-    shares = counts[counts > 0] / counts.sum()
+    stats = imagestats.measure(pixels)
     return {
         "file": str(path),
         "format": image_format,
         "mode": mode,
-        "width": width,
-        "height": height,
-        "aspect_ratio": round(width / height, 4),
-        "megapixels": round(width * height / 1e6, 3),
+        "width": stats["width"],
+        "height": stats["height"],
+        "aspect_ratio": stats["aspect_ratio"],
+        "megapixels": stats["megapixels"],
         "file_size_bytes": path.stat().st_size,
-        "brightness": round(float(gray.mean()), 2),
-        "contrast": round(float(gray.std()), 2),
-        "sharpness": round(float(cv2.Laplacian(gray, cv2.CV_64F).var()), 2),
-        "color_diversity": round(float(-(shares * np.log2(shares)).sum()), 3),
+        **{name: stats[name] for name in ("brightness", "contrast", "sharpness", "color_diversity")},
     }
 
 
