@@ -9,6 +9,7 @@ import { CostBudget } from "./components/costBudget";
 import { DataBucket } from "./components/dataBucket";
 import { ExperimentTracking } from "./components/experimentTracking";
 import { ALERT_PUBLISHERS } from "./components/iamDocuments";
+import { Labeling } from "./components/labeling";
 import { ModelRegistry } from "./components/modelRegistry";
 import { keyAliasArn, resourceNames, roleArn, trackingServerArn } from "./components/naming";
 import { resolveStudioNetwork } from "./components/network";
@@ -47,7 +48,11 @@ export = async () => {
     const network = await resolveStudioNetwork(config.network, invoke);
     const names = resourceNames(config.namePrefix, config.stack);
     const { governance } = config;
-    const features = { modelRegistry: governance.modelRegistry, experimentTracking: governance.experimentTracking.enabled };
+    const features = {
+        modelRegistry: governance.modelRegistry,
+        experimentTracking: governance.experimentTracking.enabled,
+        ...(config.labeling.enabled ? { labeling: { workteamArn: config.labeling.workteamArn } } : {}),
+    };
     const scope = { accountId, region: config.aws.region, bucket: config.bucket.name, names, features };
 
     const data = new DataBucket(
@@ -122,6 +127,14 @@ export = async () => {
         },
         components,
     );
+
+    const labeling = config.labeling.enabled
+        ? new Labeling(
+              "labeling",
+              { scope, keyArn: data.keyArn, classes: config.labeling.classes, workteamArn: config.labeling.workteamArn, dependsOn: data.protections },
+              components,
+          )
+        : undefined;
 
     const lifecycleScript = path.join(__dirname, "studio", "jupyterlab-on-start.sh");
     const lifecycleContent = config.studio.lifecycleConfig ? lifecycleContentFromFile(lifecycleScript, training.codeBundleUri) : undefined;
@@ -203,5 +216,16 @@ export = async () => {
         ...(tracking ? { mlflowTrackingServerArn: tracking.trackingServerArn, mlflowTrackingServerUrl: tracking.trackingServerUrl } : {}),
         ...(studio.lifecycleConfigArn ? { studioLifecycleConfigArn: studio.lifecycleConfigArn } : {}),
         ...(budget ? { budgetName: budget.budgetName } : {}),
+        ...(labeling
+            ? {
+                  labeling: {
+                      roleArn: labeling.roleArn,
+                      labelCategoryConfigUri: labeling.labelCategoryConfigUri,
+                      outputUri: labeling.outputUri,
+                      workteamArn: labeling.workteamArn,
+                      humanTaskUiArn: labeling.task.humanTaskUiArn,
+                  },
+              }
+            : {}),
     };
 };

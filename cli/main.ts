@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { version } from "../package.json";
 import { registerApproval } from "./commands/approve";
 import { registerExecutions } from "./commands/executions";
+import { registerLabel } from "./commands/label";
 import { registerList } from "./commands/list";
 import { registerModels } from "./commands/models";
 import { registerStart } from "./commands/start";
@@ -58,6 +59,7 @@ export function buildProgram(deps: RunDeps, setExitCode: (code: number) => void)
     registerStop(program, action);
     registerModels(program, action);
     registerApproval(program, action);
+    registerLabel(program, action);
     return program;
 }
 

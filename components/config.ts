@@ -143,6 +143,16 @@ export interface PlatformConfig {
             readonly mlflowVersion: string;
         };
     };
+    /** Ground Truth bounding-box labeling of raw images by the team's private workforce (opt-in). */
+    readonly labeling: {
+        readonly enabled: boolean;
+        /** The classes workers draw boxes for, in class-id order (the category configuration's labels). */
+        readonly classes: readonly string[];
+        /** The private (or vendor) work team that labels; made by the account owner with its Cognito workforce. */
+        readonly workteamArn: string;
+        /** Whether a public Mechanical Turk work team may be named (the drone imagery then leaves the organisation). */
+        readonly allowPublicWorkforce: boolean;
+    };
     readonly budget: {
         readonly enabled: boolean;
         readonly monthlyUsd: number;
@@ -309,6 +319,9 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 // Deliberately simple: SNS and Budgets validate further; this catches typos such as a missing @ or domain.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const LABEL_NAME = /^[^\n\r]{1,256}$/;
+/** Ground Truth's most labels for a bounding-box task. */
+export const MAX_LABEL_CLASSES = 50;
 
 function parseUsers(reader: Reader, raw: unknown): StudioUser[] {
     if (raw === undefined) {
@@ -364,7 +377,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
             `stack name ${JSON.stringify(raw.stack)} is not allowed; it becomes part of IAM, SageMaker and KMS names, so use lowercase letters, digits and single hyphens.`,
         );
     }
-    const longestRole = [...Object.values(names.roles), names.trackingServerRole].reduce((a, b) => (a.length >= b.length ? a : b));
+    const longestRole = [...Object.values(names.roles), names.trackingServerRole, names.labelingRole].reduce((a, b) => (a.length >= b.length ? a : b));
     if (longestRole.length > MAX_ROLE_NAME_LENGTH) {
         r.report("namePrefix", `with stack "${raw.stack}" it makes the role name "${longestRole}" longer than ${MAX_ROLE_NAME_LENGTH} characters; use a shorter prefix or stack name.`);
     }
@@ -469,6 +482,28 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
             mlflowVersion: r.string("mlflowVersion", /^\d+\.\d+(\.\d+)?$/, "expected an MLflow version SageMaker offers, such as 3.0"),
         },
     };
+    const labeling = {
+        enabled: r.boolean("labeling"),
+        classes: r.stringList("labelClasses", LABEL_NAME, "expected class names of 1-256 characters without line breaks"),
+        workteamArn: r.string("labelingWorkteamArn", /^(arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:workteam\/(private-crowd|vendor-crowd|public-crowd)\/[A-Za-z0-9](-*[A-Za-z0-9])*)?$/, "expected a work team ARN, arn:aws:sagemaker:<region>:<account>:workteam/private-crowd/<team>, or empty"),
+        allowPublicWorkforce: r.boolean("labelingAllowPublicWorkforce"),
+    };
+    if (labeling.enabled) {
+        if (labeling.workteamArn === "") {
+            r.report("labelingWorkteamArn", "is empty but labeling is on; name the private work team that labels (SageMaker console, Labeling workforces, Private: its ARN).");
+        } else if (labeling.workteamArn.includes(":workteam/public-crowd/") && !labeling.allowPublicWorkforce) {
+            r.report(
+                "labelingWorkteamArn",
+                `${JSON.stringify(labeling.workteamArn)} is the public Amazon Mechanical Turk workforce: the drone imagery would be shown to anyone on it. Name a private work team, or set labelingAllowPublicWorkforce: true (and the policy pack's allowPublicWorkforce) if that is intended.`,
+            );
+        } else if (!labeling.workteamArn.includes(`:sagemaker:${awsRegion}:`)) {
+            r.report("labelingWorkteamArn", `${JSON.stringify(labeling.workteamArn)} is not in the stack's region ${awsRegion}; labeling jobs need a work team of their own region.`);
+        }
+        const unique = new Set(labeling.classes.map((name) => name.toLowerCase()));
+        if (labeling.classes.length === 0 || labeling.classes.length > MAX_LABEL_CLASSES || unique.size !== labeling.classes.length) {
+            r.report("labelClasses", `${JSON.stringify(labeling.classes)} is not allowed; expected 1 to ${MAX_LABEL_CLASSES} distinct class names (Ground Truth's bounding-box limit).`);
+        }
+    }
     const budget = {
         enabled: r.boolean("budget"),
         monthlyUsd: r.integer("monthlyBudgetUsd", 1, 1_000_000),
@@ -512,6 +547,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         users,
         pipeline,
         governance,
+        labeling,
         budget,
     };
 }
@@ -539,6 +575,7 @@ export const CONFIG_KEYS = [
     "modelRegistry", "inferenceImageTag", "alerts", "alertEmails", "experimentTracking", "mlflowServerSize", "mlflowVersion",
     "studioIdleTimeoutMinutes", "studioMaxIdleTimeoutMinutes", "studioLifecycleConfig",
     "budget", "monthlyBudgetUsd", "budgetActualThresholds", "budgetForecastThresholds",
+    "labeling", "labelClasses", "labelingWorkteamArn", "labelingAllowPublicWorkforce",
 ];
 
 /** Reads the current stack's configuration through the Pulumi runtime and validates it. */

@@ -2,7 +2,7 @@
 // Each persona gets exactly what its work needs: every action is named, every action that supports
 // resource-level permissions is scoped to this stack's bucket prefixes, key, pipeline, jobs or domain.
 import { DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_STUDIO_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES } from "../policies/catalog";
-import { ResourceNames, trackingServerArn } from "./naming";
+import { keyAliasArn, ResourceNames, roleArn, trackingServerArn } from "./naming";
 import { bucketArn, prefixObjectsArn, PrefixName, PREFIXES, PREPARED_DATASETS } from "./s3Layout";
 
 export interface Statement {
@@ -26,7 +26,90 @@ export interface Scope {
     readonly bucket: string;
     readonly names: ResourceNames;
     /** Optional parts of the stack; their permissions exist only when the part does. */
-    readonly features: { readonly modelRegistry: boolean; readonly experimentTracking: boolean };
+    readonly features: {
+        readonly modelRegistry: boolean;
+        readonly experimentTracking: boolean;
+        /** Ground Truth labeling: the work team data scientists may send jobs to, when labeling is on. */
+        readonly labeling?: { readonly workteamArn: string };
+    };
+}
+
+/** The stack's labeling jobs (named `<base>-…`). */
+export function labelingJobArns(scope: Scope): string {
+    return sagemakerArn(scope, `labeling-job/${scope.names.labelingJobPrefix.toLowerCase()}*`);
+}
+
+/**
+ * What data scientists may do with Ground Truth: start jobs of this stack that send the images only to the
+ * configured work team and encrypt their output with the stack's key (IAM tests both on the request, so the
+ * policy pack's rule is also what AWS enforces), follow and stop them, and pass the labeling role to SageMaker.
+ */
+function labelImages(scope: Scope, labeling: { readonly workteamArn: string }): Statement[] {
+    const jobs = labelingJobArns(scope);
+    return [
+        {
+            Sid: "StartLabelingJobsForTheTeamsWorkforce",
+            Effect: "Allow",
+            Action: ["sagemaker:CreateLabelingJob"],
+            Resource: jobs,
+            Condition: {
+                StringEquals: {
+                    "sagemaker:WorkteamArn": labeling.workteamArn,
+                    "sagemaker:OutputKmsKeyArn": keyAliasArn(scope.region, scope.accountId, scope.names.keyAlias),
+                },
+            },
+        },
+        {
+            Sid: "TagNewLabelingJobs",
+            Effect: "Allow",
+            Action: ["sagemaker:AddTags"],
+            Resource: jobs,
+            Condition: { StringEquals: { "sagemaker:TaggingAction": "CreateLabelingJob" } },
+        },
+        { Sid: "FollowAndStopLabelingJobs", Effect: "Allow", Action: ["sagemaker:DescribeLabelingJob", "sagemaker:StopLabelingJob"], Resource: jobs },
+        { Sid: "ReadLabelingOutputs", Effect: "Allow", Action: ["s3:GetObject"], Resource: objectArns(scope.bucket, ["labeling"]) },
+        // ListLabelingJobs supports no resource-level permissions.
+        { Sid: "ListLabelingJobs", Effect: "Allow", Action: ["sagemaker:ListLabelingJobs"], Resource: "*" },
+        {
+            Sid: "PassLabelingRoleToSageMaker",
+            Effect: "Allow",
+            Action: ["iam:PassRole"],
+            Resource: roleArn(scope.accountId, scope.names.labelingRole),
+            Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+        },
+    ];
+}
+
+/**
+ * The labeling role Ground Truth jobs run as: read the images and input manifests under datasets/ and the label
+ * categories under labeling/, write the job's output under labeling/, the key through S3, the job's logs and metrics.
+ */
+export function labelingRolePolicy(scope: Scope, keyArn: string): PolicyDocument {
+    return document(
+        { Sid: "ListDataBucket", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn(scope.bucket) },
+        { Sid: "ReadImagesManifestsAndCategories", Effect: "Allow", Action: ["s3:GetObject"], Resource: objectArns(scope.bucket, ["datasets", "labeling"]) },
+        { Sid: "WriteLabelingOutput", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: objectArns(scope.bucket, ["labeling"]) },
+        {
+            Sid: "UseDataKeyThroughS3",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: keyArn,
+            Condition: s3ViaService(scope),
+        },
+        {
+            Sid: "WriteLabelingJobLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: `arn:aws:logs:${scope.region}:${scope.accountId}:log-group:/aws/sagemaker/LabelingJobs:*`,
+        },
+        {
+            Sid: "PublishLabelingMetrics",
+            Effect: "Allow",
+            Action: ["cloudwatch:PutMetricData"],
+            Resource: "*",
+            Condition: { StringEquals: { "cloudwatch:namespace": "/aws/sagemaker/LabelingJobs" } },
+        },
+    );
 }
 
 function document(...statements: Statement[]): PolicyDocument {
@@ -239,6 +322,7 @@ export function dataScientistPolicy(scope: Scope, keyArn: string): PolicyDocumen
         },
         ...(scope.features.modelRegistry ? readModelRegistry(scope) : []),
         ...(scope.features.experimentTracking ? useTrackingServer(scope, keyArn, false) : []),
+        ...(scope.features.labeling ? labelImages(scope, scope.features.labeling) : []),
     );
 }
 

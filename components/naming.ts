@@ -23,6 +23,10 @@ export interface ResourceNames {
     /** Studio lifecycle configuration installing the YOLO11 kernel. */
     readonly studioLifecycleConfig: string;
     readonly budget: string;
+    /** Role Ground Truth labeling jobs run as. */
+    readonly labelingRole: string;
+    /** Labeling jobs of this stack are named `<base>-…` (data scientists may create only those). */
+    readonly labelingJobPrefix: string;
 }
 
 export const MAX_ROLE_NAME_LENGTH = 64;
@@ -46,6 +50,8 @@ export function resourceNames(namePrefix: string, stack: string): ResourceNames 
         trackingServerRole: `${base}-mlflow-server`,
         studioLifecycleConfig: `${base}-yolo11-kernel`,
         budget: `${base}-monthly`,
+        labelingRole: `${base}-labeling`,
+        labelingJobPrefix: `${base}-`,
     };
 }
 

@@ -15,6 +15,8 @@ export const PREFIXES = {
     checkpoints: "checkpoints/",
     /** Artifact store of the MLflow tracking server (run artifacts, logged models). */
     mlflow: "mlflow/",
+    /** Ground Truth: the label category configuration (`labeling/config/`) and each job's output (`labeling/<job>/`). */
+    labeling: "labeling/",
 } as const;
 
 export type PrefixName = keyof typeof PREFIXES;

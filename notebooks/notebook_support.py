@@ -44,7 +44,7 @@ DEFAULT_OUTPUTS: dict[str, Any] = {
     "region": "us-east-1",
     "bucketName": _DEFAULT_BUCKET,
     "bucketPrefixes": {
-        prefix: f"s3://{_DEFAULT_BUCKET}/{prefix}/" for prefix in ("datasets", "models", "evaluation", "code", "checkpoints", "mlflow")
+        prefix: f"s3://{_DEFAULT_BUCKET}/{prefix}/" for prefix in ("datasets", "models", "evaluation", "code", "checkpoints", "mlflow", "labeling")
     },
     "pipelineName": "drone-dev-yolo11-training",
     "defaultInputData": f"s3://{_DEFAULT_BUCKET}/datasets/drone-detection/",
@@ -331,6 +331,24 @@ def _parameter_reference(value: object) -> str | None:
     return None
 
 
+def all_steps(definition: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every step of a definition, the branches of Condition steps at any depth included (training sits behind CheckDataset)."""
+    found: list[Mapping[str, Any]] = []
+
+    def walk(steps) -> None:
+        for step in steps:
+            found.append(step)
+            for branch in ("IfSteps", "ElseSteps"):
+                walk(step.get("Arguments", {}).get(branch, []))
+
+    walk(definition.get("Steps", []))
+    return found
+
+
+# The evaluation step's property file (EVALUATION_REPORT in components/pipelineDefinition.ts).
+EVALUATION_PROPERTY_FILE = "EvaluationReport"
+
+
 def training_arguments(definition: Mapping[str, Any], values: Mapping[str, object]) -> list[str]:
     """The `--key value` arguments train.py receives for these parameter values (defaults for the rest).
 
@@ -339,7 +357,7 @@ def training_arguments(definition: Mapping[str, Any], values: Mapping[str, objec
     """
     declared = parameters_of(definition)
     arguments: list[str] = []
-    for step in definition.get("Steps", []):
+    for step in all_steps(definition):
         if step.get("Type") != "Training":
             continue
         for key, value in sorted(step["Arguments"].get("HyperParameters", {}).items()):
@@ -375,8 +393,10 @@ def evaluation_report_uri(definition: Mapping[str, Any], execution_arn: str, par
     """s3:// URI of the evaluation report an execution writes: the property file's processing output + FilePath."""
     values = {name: spec.get("DefaultValue") for name, spec in parameters_of(definition).items()}
     values.update(parameters or {})
-    for step in definition.get("Steps", []):
+    for step in all_steps(definition):
         for property_file in step.get("PropertyFiles", []):
+            if property_file.get("PropertyFileName") != EVALUATION_PROPERTY_FILE:
+                continue
             outputs = step.get("Arguments", {}).get("ProcessingOutputConfig", {}).get("Outputs", [])
             for output in outputs:
                 if output.get("OutputName") != property_file.get("OutputName"):

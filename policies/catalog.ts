@@ -140,6 +140,8 @@ export type Persona = (typeof PERSONAS)[number];
 export const SERVICE_TAG_KEY = "ml-service";
 /** `ml-service` value of the role a SageMaker managed MLflow tracking server assumes. */
 export const MLFLOW_SERVER_SERVICE = "mlflow-tracking-server";
+/** `ml-service` value of the role SageMaker Ground Truth labeling jobs run as. */
+export const LABELING_SERVICE = "ground-truth-labeling";
 
 /**
  * The stack's service roles: roles no person assumes, each for one purpose, assumed only by the named AWS
@@ -152,6 +154,11 @@ export const SERVICE_ROLES: Readonly<Record<string, { readonly principals: reado
         principals: ["sagemaker.amazonaws.com"],
         purpose: "the SageMaker managed MLflow tracking server's access to its artifact store",
         checkedBy: "sagemaker-mlflow-server-role-scoped",
+    },
+    [LABELING_SERVICE]: {
+        principals: ["sagemaker.amazonaws.com"],
+        purpose: "Ground Truth labeling jobs' access to the images to label and their output prefix",
+        checkedBy: "sagemaker-labeling-role-scoped",
     },
 };
 

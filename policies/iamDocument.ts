@@ -259,3 +259,12 @@ export function wildcardMatch(pattern: string, value: string): boolean {
 export function hasWildcard(value: string): boolean {
     return value.includes("*") || value.includes("?");
 }
+
+/** Whether a statement confines its KMS actions to requests S3 makes on a caller's behalf (`kms:ViaService` = `s3.<region>.amazonaws.com`). */
+export function usesKeyThroughS3Only(statement: Statement): boolean {
+    const conditions = statement.conditions.filter((condition) => condition.key.toLowerCase() === "kms:viaservice" && /^String(Equals|Like)$/.test(condition.operator));
+    return (
+        conditions.length > 0 &&
+        conditions.every((condition) => condition.values.length > 0 && condition.values.every((value) => typeof value === "string" && /^s3\.[a-z0-9-]+\.amazonaws\.com$/.test(value)))
+    );
+}

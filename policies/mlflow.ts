@@ -5,7 +5,7 @@
 // stack grants it (roleGrants.ts), like the persona roles.
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { MLFLOW_SERVER_SERVICE, SERVICE_TAG_KEY } from "./catalog";
-import { hasWildcard, ROLE_TYPE, Statement } from "./iamDocument";
+import { hasWildcard, ROLE_TYPE, Statement, usesKeyThroughS3Only } from "./iamDocument";
 import { booleanKnob, knobs, listText, stringList } from "./knobs";
 import { roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
 import { serviceTrustProblems } from "./personas";
@@ -108,14 +108,6 @@ function listsOnlyUnderPrefix(statement: Statement, stores: readonly ArtifactSto
     return conditions.every((condition) =>
         condition.values.length > 0 &&
         condition.values.every((value) => typeof value === "string" && stores.some((store) => value.split(/[*?]/)[0].startsWith(store.prefix))),
-    );
-}
-
-function usesKeyThroughS3Only(statement: Statement): boolean {
-    const conditions = statement.conditions.filter((condition) => condition.key.toLowerCase() === "kms:viaservice" && /^String(Equals|Like)$/.test(condition.operator));
-    return (
-        conditions.length > 0 &&
-        conditions.every((condition) => condition.values.length > 0 && condition.values.every((value) => typeof value === "string" && /^s3\.[a-z0-9-]+\.amazonaws\.com$/.test(value)))
     );
 }
 

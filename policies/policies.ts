@@ -3,6 +3,7 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { costPolicies } from "./cost";
 import { iamPolicies } from "./iam";
+import { labelingPolicies } from "./labeling";
 import { mlflowPolicies } from "./mlflow";
 import { personaPolicies } from "./personas";
 import { providerPolicies } from "./provider";
@@ -21,6 +22,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     ...sagemakerPolicies,
     ...registryPolicies,
     ...mlflowPolicies,
+    ...labelingPolicies,
     ...studioPolicies,
     ...costPolicies,
     ...taggingPolicies,

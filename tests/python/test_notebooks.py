@@ -333,6 +333,8 @@ def register_like_the_pipeline(aws, execution_arn: str, report: dict, model_uri:
     references = {
         "Execution.PipelineExecutionArn": execution_arn,
         "Steps.TrainYOLO11.ModelArtifacts.S3ModelArtifacts": model_uri,
+        "Steps.PrepareDataset.ProcessingOutputConfig.Outputs['dataset'].S3Output.S3Uri":
+            f"{aws.outputs['bucketPrefixes']['datasets']}prepared/{execution_arn.rsplit('/', 1)[1]}/dataset/",
         "Steps.EvaluateYOLO11.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri": report_uri.rsplit("/", 1)[0],
         "Steps.EvaluateYOLO11.PropertyFiles.EvaluationReport": report,
         **{f"Parameters.{name}": value for name, value in parameters.items()},
@@ -476,6 +478,14 @@ def test_the_data_scientist_notebook_lists_the_registered_model_versions(data_sc
     assert waiting and str(registry.earlier_version["ModelPackageVersion"]) in waiting.group(1).split(", ")
 
 
+def test_the_data_scientist_notebook_shows_the_labeling_flow_of_its_stack(data_scientist_run):
+    # The dev stack has labeling off (moto implements no labeling API; the CLI's tests check the request
+    # against botocore's model): the cell says so, how to turn it on, and the commands of the flow.
+    shown = text(cell(data_scientist_run.notebook, "labeling"))
+    assert "Labeling is off in this stack (labeling: false)" in shown and "labelingWorkteamArn" in shown
+    assert "label start --manifest s3://" in shown and "label status" in shown
+
+
 def test_the_data_scientist_notebook_is_refused_approving_a_model_and_the_version_is_unchanged(data_scientist_run, registry):
     refused = text(cell(data_scientist_run.notebook, "refused-approval"))
     before, after = data_scientist_run.versions_before, data_scientist_run.versions_after
@@ -550,7 +560,7 @@ def test_the_ml_engineer_notebook_runs_every_cell_in_studio_mode_as_the_ml_engin
     assert "credentials   : default credential chain: SageMaker Studio (SAGEMAKER_APP_TYPE=JupyterLab)" in shown
     assert f"assumed-role/{aws.role_names[('ml-engineer', emulator.WIDENED)]}/" in shown
     described = text(cell(notebook, "describe-pipeline"))
-    assert "steps TrainYOLO11 (Training) → EvaluateYOLO11 (Processing)" in described and "| Epochs | Integer | 50 |" in described
+    assert "steps PrepareDataset (Processing) → CheckDataset (Condition) → TrainYOLO11 (Training) → EvaluateYOLO11 (Processing)" in described and "| Epochs | Integer | 50 |" in described
     assert "✓ the values are valid for the deployed pipeline and for train.py" in text(cell(notebook, "hyperparameters"))
     assert f"model group   : {aws.outputs['modelPackageGroupName']}" in shown
     started = text(cell(notebook, "start-execution"))

@@ -204,6 +204,7 @@ describe("the program (dev stack, offline)", () => {
                 datasets: `s3://${BUCKET}/datasets/`,
                 models: `s3://${BUCKET}/models/`,
                 mlflow: `s3://${BUCKET}/mlflow/`,
+                labeling: `s3://${BUCKET}/labeling/`,
                 evaluation: `s3://${BUCKET}/evaluation/`,
                 code: `s3://${BUCKET}/code/`,
                 checkpoints: `s3://${BUCKET}/checkpoints/`,

@@ -1,0 +1,185 @@
+// `label start|status`: Ground Truth bounding-box labeling of the stack's raw images by its private work team.
+// `start` builds the CreateLabelingJob request from the stack's own configuration (components/groundTruth.ts,
+// the request the data scientist's IAM policy permits: this work team, the stack's key, a job named after the
+// stack); every value is checked before any AWS call. `status` follows a job and says how to train on its output.
+import { CreateLabelingJobCommand, DescribeLabelingJobCommand, DescribeLabelingJobCommandOutput, ListLabelingJobsCommand } from "@aws-sdk/client-sagemaker";
+import { Command, Option } from "commander";
+import type { PlatformConfig } from "../../components/config";
+import { labelingJobRequest, LabelingJobOptions } from "../../components/groundTruth";
+import { resourceNames } from "../../components/naming";
+import { PREFIXES } from "../../components/s3Layout";
+import { ActionFactory, CommandContext } from "../context";
+import { EXIT, UsageError } from "../errors";
+import { formatTime, table } from "../format";
+import { writeJson, writeLine } from "../io";
+
+// CreateLabelingJob's own rules (SageMaker API reference): refused here, never by AWS after a round trip.
+const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+const LABEL_ATTRIBUTE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,126}$/;
+const LIMITS = {
+    workersPerImage: { min: 1, max: 9 },
+    taskTimeLimitSeconds: { min: 30, max: 28_800 },
+    // A private work team's tasks may wait up to 10 days for a worker.
+    taskAvailabilitySeconds: { min: 60, max: 864_000 },
+} as const;
+
+export interface LabelStartOptions {
+    readonly manifest?: string;
+    readonly jobName?: string;
+    readonly labelAttribute: string;
+    readonly workersPerImage: string;
+    readonly taskTimeLimit: string;
+    readonly taskAvailability: string;
+    readonly dryRun?: boolean;
+}
+
+function requireLabeling(stack: PlatformConfig): void {
+    if (!stack.labeling.enabled) {
+        throw new UsageError([
+            `stack ${stack.stack} has labeling: false, so it has no labeling role, label categories or permission to start labeling jobs; turn labeling on (with labelingWorkteamArn) and run pulumi up first.`,
+        ]);
+    }
+}
+
+function integer(flag: string, value: string, range: { min: number; max: number }, problems: string[]): number {
+    const number = Number(value);
+    if (!/^\d+$/.test(value.trim()) || number < range.min || number > range.max) {
+        problems.push(`${flag}: ${JSON.stringify(value)} is not allowed; expected an integer from ${range.min} to ${range.max}.`);
+    }
+    return number;
+}
+
+/** The job's options from the flags, every problem reported at once; nothing here calls AWS. */
+export function labelingJobOptions(stack: PlatformConfig, options: LabelStartOptions, now: Date): LabelingJobOptions {
+    requireLabeling(stack);
+    const problems: string[] = [];
+    const prefix = resourceNames(stack.namePrefix, stack.stack).labelingJobPrefix;
+    const jobName = options.jobName ?? `${prefix}${now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "").replace("T", "-").toLowerCase()}`;
+    if (!JOB_NAME.test(jobName)) {
+        problems.push(`--job-name: ${JSON.stringify(jobName)} is not allowed; expected 1-63 letters, digits and single hyphens.`);
+    } else if (!jobName.toLowerCase().startsWith(prefix.toLowerCase())) {
+        problems.push(`--job-name: ${JSON.stringify(jobName)} must start with ${JSON.stringify(prefix)}: the data scientist role may start only the stack's labeling jobs.`);
+    }
+    const datasets = `s3://${stack.bucket.name}/${PREFIXES.datasets}`;
+    const manifest = options.manifest ?? "";
+    if (!manifest.startsWith(datasets) || !/\.manifest$|\.jsonl$/.test(manifest)) {
+        problems.push(
+            `--manifest: ${JSON.stringify(manifest || null)} is not allowed; expected the input manifest (JSON Lines of {"source-ref": "s3://…"}, ending .manifest or .jsonl) under ${datasets}, where the labeling role reads (write it beside the raw images when uploading them).`,
+        );
+    }
+    if (!LABEL_ATTRIBUTE.test(options.labelAttribute) || /-(metadata|ref)$/.test(options.labelAttribute)) {
+        problems.push(`--label-attribute: ${JSON.stringify(options.labelAttribute)} is not allowed; expected 1-127 letters, digits and hyphens, not ending in -metadata or -ref (Ground Truth's own suffixes).`);
+    }
+    const result: LabelingJobOptions = {
+        jobName,
+        manifestUri: manifest,
+        labelAttributeName: options.labelAttribute,
+        workersPerImage: integer("--workers-per-image", options.workersPerImage, LIMITS.workersPerImage, problems),
+        taskTimeLimitSeconds: integer("--task-time-limit", options.taskTimeLimit, LIMITS.taskTimeLimitSeconds, problems),
+        taskAvailabilitySeconds: integer("--task-availability", options.taskAvailability, LIMITS.taskAvailabilitySeconds, problems),
+    };
+    if (problems.length > 0) {
+        throw new UsageError(problems);
+    }
+    return result;
+}
+
+export async function labelStartCommand(context: CommandContext, options: LabelStartOptions): Promise<number> {
+    const request = labelingJobRequest(context.stack, labelingJobOptions(context.stack, options, context.now()));
+    const { io } = context;
+    if (options.dryRun) {
+        writeLine(io.stderr, `dry run: CreateLabelingJob was not called; the request for work team ${context.stack.labeling.workteamArn}:`);
+        writeJson(io.stdout, request);
+        return EXIT.ok;
+    }
+    const created = await context.clients.sagemaker.send(new CreateLabelingJobCommand(request));
+    if (context.options.json) {
+        writeJson(io.stdout, { labelingJobName: request.LabelingJobName, labelingJobArn: created.LabelingJobArn });
+    } else {
+        writeLine(io.stdout, `labeling job ${request.LabelingJobName} started: ${created.LabelingJobArn}`);
+        writeLine(io.stderr, `workers of ${context.stack.labeling.workteamArn} see it in their labeling portal; follow it with: yolo-pipeline --stack ${context.stack.stack} label status ${request.LabelingJobName}`);
+    }
+    return EXIT.ok;
+}
+
+/** Where a finished job's labels are, and the run that trains on them. */
+function nextStep(job: DescribeLabelingJobCommandOutput, stack: PlatformConfig): string | undefined {
+    const manifest = job.LabelingJobOutput?.OutputDatasetS3Uri;
+    if (!manifest) {
+        return undefined;
+    }
+    // PrepareDataset reads the manifest's folder and fetches the images it names from datasets/.
+    const prefix = manifest.slice(0, manifest.lastIndexOf("/") + 1);
+    return `train on it: yolo-pipeline --stack ${stack.stack} start --input-data ${prefix} --input-format groundtruth`;
+}
+
+export async function labelStatusCommand(context: CommandContext, jobName: string | undefined): Promise<number> {
+    requireLabeling(context.stack);
+    const prefix = resourceNames(context.stack.namePrefix, context.stack.stack).labelingJobPrefix;
+    if (jobName !== undefined && !JOB_NAME.test(jobName)) {
+        throw new UsageError([`job name ${JSON.stringify(jobName)} is not allowed; expected 1-63 letters, digits and single hyphens.`]);
+    }
+    const client = context.clients.sagemaker;
+    let name = jobName;
+    if (name === undefined) {
+        const listed = await client.send(new ListLabelingJobsCommand({ NameContains: prefix, SortBy: "CreationTime", SortOrder: "Descending", MaxResults: 1 }));
+        name = listed.LabelingJobSummaryList?.[0]?.LabelingJobName;
+        if (name === undefined) {
+            writeLine(context.io.stderr, `no labeling job of stack ${context.stack.stack} (named ${prefix}…) yet; start one with: yolo-pipeline --stack ${context.stack.stack} label start --manifest <s3 URI>`);
+            return EXIT.ok;
+        }
+    }
+    const job = await client.send(new DescribeLabelingJobCommand({ LabelingJobName: name }));
+    const counters = job.LabelCounters ?? {};
+    if (context.options.json) {
+        writeJson(context.io.stdout, {
+            labelingJobName: job.LabelingJobName,
+            status: job.LabelingJobStatus,
+            counters,
+            failureReason: job.FailureReason ?? null,
+            outputManifest: job.LabelingJobOutput?.OutputDatasetS3Uri ?? null,
+        });
+        return EXIT.ok;
+    }
+    writeLine(
+        context.io.stdout,
+        table(
+            ["JOB", "STATUS", "CREATED", "LABELED", "HUMAN", "UNLABELED", "FAILED"],
+            [[job.LabelingJobName ?? name, job.LabelingJobStatus ?? "-", formatTime(job.CreationTime), counters.TotalLabeled ?? 0, counters.HumanLabeled ?? 0, counters.Unlabeled ?? 0, counters.FailedNonRetryableError ?? 0]],
+        ),
+    );
+    if (job.FailureReason) {
+        writeLine(context.io.stdout, `failure: ${job.FailureReason}`);
+    }
+    const next = job.LabelingJobStatus === "Completed" ? nextStep(job, context.stack) : undefined;
+    if (job.LabelingJobOutput?.OutputDatasetS3Uri) {
+        writeLine(context.io.stdout, `output manifest: ${job.LabelingJobOutput.OutputDatasetS3Uri}`);
+    }
+    if (next) {
+        writeLine(context.io.stderr, next);
+    }
+    return EXIT.ok;
+}
+
+export function registerLabel(program: Command, action: ActionFactory): void {
+    const label = program.command("label").summary("Ground Truth labeling of raw images (start, status)").description("Label raw drone images with the stack's private work team (SageMaker Ground Truth, bounding boxes).");
+    label
+        .command("start")
+        .summary("start a bounding-box labeling job")
+        .description("Start a Ground Truth bounding-box labeling job of the stack: the stack's classes, its private work team, output under labeling/ encrypted with the stack's key.")
+        .addOption(new Option("--manifest <s3-uri>", "input manifest under datasets/ (JSON Lines of {\"source-ref\": \"s3://…/image.jpg\"})"))
+        .option("--job-name <name>", "job name, starting with the stack's prefix (default: <prefix><UTC time>)")
+        .option("--label-attribute <name>", "label attribute of the output manifest", "boxes")
+        .option("--workers-per-image <n>", "workers who box each image (their boxes are consolidated)", "1")
+        .option("--task-time-limit <seconds>", "time a worker has for one image", "600")
+        .option("--task-availability <seconds>", "how long an image waits for a worker", "259200")
+        .option("--dry-run", "print the CreateLabelingJob request without sending it")
+        .addHelpText("after", "\nExamples:\n  $ yolo-pipeline --stack full label start --manifest s3://my-bucket/datasets/raw/flight-42/input.manifest --dry-run\n  $ yolo-pipeline --stack full label start --manifest s3://my-bucket/datasets/raw/flight-42/input.manifest --workers-per-image 3")
+        .action(action(labelStartCommand));
+    label
+        .command("status")
+        .summary("a labeling job's status and counts")
+        .description("Status, label counts and output manifest of a labeling job of the stack (default: the latest), and the run that trains on its labels.")
+        .argument("[job-name]", "the job (default: the stack's latest)")
+        .action(action(labelStatusCommand));
+}

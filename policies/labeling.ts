@@ -1,0 +1,180 @@
+// Ground Truth labeling: the drone imagery is shown to human workers, so who those workers are is the rule — a
+// private (or vendor) work team, never the public Mechanical Turk crowd unless a team says so — and the labels
+// come back encrypted with the stack's key. IAM is where that can be enforced (CreateLabelingJob carries the
+// work team's ARN and type and the output key in its request context), so the pack checks the IAM statements
+// that allow starting labeling jobs; and the role the jobs run as reaches only the images and its output prefix.
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { ScopedResourcePolicy } from "./appliesTo";
+import { LABELING_SERVICE, SERVICE_TAG_KEY } from "./catalog";
+import { coversAction } from "./iamActions";
+import { carriesDocuments, Condition, documentSourcesOf, hasWildcard, parseDocument, Statement, usesKeyThroughS3Only } from "./iamDocument";
+import { booleanKnob, knobs, listText, stringList } from "./knobs";
+import { roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
+import { eachKnown } from "./unknowns";
+
+const CREATE_LABELING_JOB = "sagemaker:CreateLabelingJob";
+const WORKTEAM_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:workteam\/(private-crowd|vendor-crowd|public-crowd)\/[^*?]+$/;
+const POSITIVE = /^(ForAnyValue:)?(StringEquals|ArnEquals|StringEqualsIgnoreCase)$/;
+
+/** The values a statement's positive, wildcard-free tests of `key` allow; undefined when it does not test the key that way. */
+function confinedValues(statement: Statement, key: string): string[] | undefined {
+    const tests = statement.conditions.filter((condition: Condition) => condition.key.toLowerCase() === key && POSITIVE.test(condition.operator));
+    if (tests.length === 0) {
+        return undefined;
+    }
+    const values = tests.flatMap((condition) => condition.values);
+    return values.every((value) => typeof value === "string" && !hasWildcard(value)) ? (values as string[]) : undefined;
+}
+
+interface WorkforceKnobs {
+    allowPublicWorkforce: boolean;
+    allowVendorWorkforce: boolean;
+}
+const workforceSchema = {
+    properties: {
+        allowPublicWorkforce: booleanKnob("Accept labeling jobs sent to the public Amazon Mechanical Turk workforce (public-crowd): the imagery is then shown to anyone on it.", false),
+        allowVendorWorkforce: booleanKnob("Accept labeling jobs sent to an AWS Marketplace vendor's work team (vendor-crowd), bound by the vendor's contract.", true),
+    },
+};
+
+export const sagemakerLabelingWorkforcePrivate: ScopedResourcePolicy = {
+    name: "sagemaker-labeling-workforce-private",
+    appliesTo: (type) => carriesDocuments(type, ["identity"]),
+    description:
+        "Every IAM statement that allows sagemaker:CreateLabelingJob (by name or through a wildcard) confines the work team — sagemaker:WorkteamArn tested positively against named private work teams (vendor teams if allowVendorWorkforce; the public Mechanical Turk crowd only if allowPublicWorkforce), or sagemaker:WorkteamType against private-crowd — and the output key (sagemaker:OutputKmsKeyArn tested against named keys), so that AWS itself refuses a job that would show the imagery to an unintended workforce or write labels unencrypted.",
+    enforcementLevel: "mandatory",
+    configSchema: workforceSchema,
+    validateResource: async (args, reportViolation) => {
+        const sources = documentSourcesOf(args.type, args.props, ["identity"]);
+        if (sources.length === 0) {
+            args.notApplicable("carries no IAM policy");
+        }
+        const { allowPublicWorkforce, allowVendorWorkforce } = knobs<WorkforceKnobs>(args, workforceSchema);
+        const allowedTypes = ["private-crowd", ...(allowVendorWorkforce ? ["vendor-crowd"] : []), ...(allowPublicWorkforce ? ["public-crowd"] : [])];
+        await eachKnown(sources, async (source) => {
+            const parsed = parseDocument(source.read());
+            if (!("document" in parsed)) {
+                return;
+            }
+            for (const statement of parsed.document.statements.filter((candidate) => candidate.effect === "Allow")) {
+                // Allow+NotAction grants it too (iam-no-not-action-allow reports that form on its own).
+                const grants = statement.notActions !== undefined || (statement.actions ?? []).some((action) => coversAction(action, CREATE_LABELING_JOB));
+                if (!grants) {
+                    continue;
+                }
+                const at = `${args.name} ${source.where} ${statement.label}`;
+                const teams = confinedValues(statement, "sagemaker:workteamarn");
+                const types = confinedValues(statement, "sagemaker:workteamtype");
+                const teamTypes = teams?.map((arn) => WORKTEAM_ARN.exec(arn)?.[1] ?? "not a work team ARN");
+                const confinedByTeam = teamTypes !== undefined && teamTypes.every((type) => allowedTypes.includes(type));
+                const confinedByType = types !== undefined && types.every((type) => allowedTypes.includes(type));
+                if (!confinedByTeam && !confinedByType) {
+                    const found = teams ? `names ${listText(teams)} (${listText([...new Set(teamTypes)])})` : types ? `allows work team types ${listText(types)}` : "does not confine the work team";
+                    reportViolation(
+                        `${at} allows ${CREATE_LABELING_JOB} but ${found}; allowed: ${listText(allowedTypes)}. Add {"StringEquals": {"sagemaker:WorkteamArn": "<private work team ARN>"}} (or allowPublicWorkforce in the pack config, if showing the imagery to the public crowd is intended).`,
+                    );
+                }
+                if (confinedValues(statement, "sagemaker:outputkmskeyarn") === undefined) {
+                    reportViolation(
+                        `${at} allows ${CREATE_LABELING_JOB} without a sagemaker:OutputKmsKeyArn condition, so a job may write its labels without the stack's key; add {"StringEquals": {"sagemaker:OutputKmsKeyArn": "<the stack's key or alias ARN>"}}.`,
+                    );
+                }
+            }
+        });
+    },
+};
+
+interface LabelingRoleKnobs {
+    allowedActions: string[];
+    writablePrefixes: string[];
+    trustedPolicyArns: string[];
+}
+const labelingRoleSchema = {
+    properties: {
+        allowedActions: stringList("Actions the labeling role may hold (named, no wildcards).", [
+            "s3:ListBucket",
+            "s3:GetBucketLocation",
+            "s3:GetObject",
+            "s3:PutObject",
+            "s3:AbortMultipartUpload",
+            "kms:Decrypt",
+            "kms:GenerateDataKey",
+            "logs:CreateLogGroup",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "logs:DescribeLogStreams",
+            "cloudwatch:PutMetricData",
+        ]),
+        writablePrefixes: stringList("Key prefixes under which the labeling role may write objects (s3:PutObject, s3:AbortMultipartUpload).", ["labeling/"]),
+        trustedPolicyArns: stringList("Managed policies not defined in the stack that may nevertheless be attached to the labeling role.", []),
+    },
+};
+
+const S3_WRITES = ["s3:putobject", "s3:abortmultipartupload"];
+
+/** Problems of one Allow statement of the labeling role. */
+function labelingStatementProblems(statement: Statement, config: LabelingRoleKnobs): string[] {
+    if (statement.notActions) {
+        return [`allows every action except ${listText(statement.notActions)} (NotAction)`];
+    }
+    const allowed = new Set(config.allowedActions.map((action) => action.toLowerCase()));
+    const actions = statement.actions ?? [];
+    const problems: string[] = [];
+    const wildcards = actions.filter(hasWildcard);
+    const disallowed = actions.filter((action) => !hasWildcard(action) && !allowed.has(action.toLowerCase()));
+    if (wildcards.length > 0) {
+        problems.push(`allows the wildcard action${wildcards.length > 1 ? "s" : ""} ${listText(wildcards.map((a) => `"${a}"`))}; name the actions Ground Truth needs`);
+    }
+    if (disallowed.length > 0) {
+        problems.push(`allows ${listText(disallowed)}, which the labeling role may not hold (allowed: ${listText(config.allowedActions, 12)})`);
+    }
+    const writes = actions.filter((action) => S3_WRITES.includes(action.toLowerCase()));
+    const outside = (statement.resources ?? []).filter((resource) => !config.writablePrefixes.some((prefix) => new RegExp(`^arn:aws[a-z-]*:s3:::[^/]+/${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`).test(resource)));
+    if (writes.length > 0 && (outside.length > 0 || statement.notResources)) {
+        problems.push(`allows ${listText(writes)} on ${listText((statement.notResources ? ["everything but the NotResource"] : outside).map((r) => `"${r}"`))}, outside ${listText(config.writablePrefixes)}; labels are written under those prefixes only`);
+    }
+    const kms = actions.filter((action) => action.toLowerCase().startsWith("kms:"));
+    if (kms.length > 0 && !usesKeyThroughS3Only(statement)) {
+        problems.push(`allows ${listText(kms)} without a kms:ViaService condition limited to S3; add {"StringEquals": {"kms:ViaService": "s3.<region>.amazonaws.com"}}`);
+    }
+    return problems;
+}
+
+export const sagemakerLabelingRoleScoped: StackValidationPolicy = {
+    name: "sagemaker-labeling-role-scoped",
+    description: `Every role tagged \`${SERVICE_TAG_KEY}: ${LABELING_SERVICE}\` (the role Ground Truth labeling jobs run as) holds only named actions of allowedActions — S3 reads, S3 writes only under writablePrefixes (labeling/), the key through S3, the job's logs and metrics — counting inline policies, RolePolicy resources and attached policies of the stack; wildcards, NotAction and unreadable attached policies are reported.`,
+    enforcementLevel: "mandatory",
+    configSchema: labelingRoleSchema,
+    validateStack: async (args, reportViolation) => {
+        const config = knobs<LabelingRoleKnobs>(args, labelingRoleSchema);
+        const { roles, pending } = rolesTagged(args.resources, SERVICE_TAG_KEY, (value) => value === LABELING_SERVICE);
+        if (roles.length === 0 && pending.length === 0) {
+            args.notApplicable(`no role is tagged ${SERVICE_TAG_KEY}: ${LABELING_SERVICE}`);
+        }
+        const work: (() => Promise<void>)[] = [...pending];
+        for (const role of roles as PolicyResource[]) {
+            const roleLabel = `the labeling role ${roleNameOf(role) ?? role.name}`;
+            work.push(
+                ...roleSteps(role, args.resources, {
+                    trustedPolicyArns: config.trustedPolicyArns,
+                    external: (attachment, arn) =>
+                        reportViolation(
+                            `${attachment.holder.name} ${attachment.where} attaches ${arn} to ${roleLabel}, but that policy is not defined in this stack, so what labeling jobs can do cannot be checked; define the permissions in the stack or list the policy in trustedPolicyArns.`,
+                            attachment.holder.urn,
+                        ),
+                    statement: ({ statement, grant, at }) => {
+                        if (statement.effect !== "Allow") {
+                            return;
+                        }
+                        for (const problem of labelingStatementProblems(statement, config)) {
+                            reportViolation(`${at} (${roleLabel}) ${problem}.`, grant.holder.urn);
+                        }
+                    },
+                }),
+            );
+        }
+        await eachKnown(work, (step) => step());
+    },
+};
+
+export const labelingPolicies = [sagemakerLabelingWorkforcePrivate, sagemakerLabelingRoleScoped];
