@@ -5,6 +5,7 @@ import type * as Pulumi from "@pulumi/pulumi";
 import {
     DEFAULT_LIMITS,
     CPU_PROCESSING_INSTANCE_TYPES,
+    DEFAULT_INFERENCE_INSTANCE_TYPES,
     DEFAULT_PROCESSING_INSTANCE_TYPES,
     DEFAULT_STUDIO_IDLE_LIMITS,
     DEFAULT_STUDIO_INSTANCE_TYPES,
@@ -27,6 +28,9 @@ export type InputFormat = (typeof INPUT_FORMATS)[number];
 export const STUDIO_NETWORK_ACCESS = ["PublicInternetOnly", "VpcOnly"] as const;
 /** Sizes of a SageMaker managed MLflow tracking server (Small: up to 25 users, the cheapest). */
 export const MLFLOW_SERVER_SIZES = ["Small", "Medium", "Large"] as const;
+
+/** How often Model Monitor compares the endpoint's captured traffic with the model version's baseline. */
+export const MONITORING_FREQUENCIES = ["hourly", "daily"] as const;
 /** SageMaker's shortest JupyterLab idle timeout (IdleSettings.MinIdleTimeoutInMinutes). */
 export const STUDIO_MIN_IDLE_MINUTES = 60;
 
@@ -152,6 +156,29 @@ export interface PlatformConfig {
         readonly workteamArn: string;
         /** Whether a public Mechanical Turk work team may be named (the drone imagery then leaves the organisation). */
         readonly allowPublicWorkforce: boolean;
+    };
+    /**
+     * Real-time serving of an approved model version (opt-in: an endpoint bills by the hour). A new approval
+     * reaches the endpoint through `pulumi up` with its version here (`yolo-pipeline deploy <version>` writes it).
+     */
+    readonly deployment: {
+        readonly enabled: boolean;
+        /** Version of the stack's model package group to serve; 0 while none is deployed (no endpoint, nothing billed). */
+        readonly modelVersion: number;
+        /** S3 prefix of that version's Model Monitor baseline (statistics.json, constraints.json); empty without monitoring. */
+        readonly baselineUri: string;
+        readonly instanceType: string;
+        readonly minInstances: number;
+        readonly maxInstances: number;
+        /** Autoscaling target: invocations per instance per minute. */
+        readonly targetInvocationsPerInstance: number;
+        /** Percentage of requests whose input and output are captured under monitoring/ for Model Monitor. */
+        readonly dataCapturePercent: number;
+        /** Model Monitor data-quality schedule on the endpoint's captured traffic. */
+        readonly monitoring: boolean;
+        readonly monitoringFrequency: (typeof MONITORING_FREQUENCIES)[number];
+        /** Days captured requests and monitoring reports under monitoring/ are kept. */
+        readonly monitoringRetentionDays: number;
     };
     readonly budget: {
         readonly enabled: boolean;
@@ -377,7 +404,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
             `stack name ${JSON.stringify(raw.stack)} is not allowed; it becomes part of IAM, SageMaker and KMS names, so use lowercase letters, digits and single hyphens.`,
         );
     }
-    const longestRole = [...Object.values(names.roles), names.trackingServerRole, names.labelingRole].reduce((a, b) => (a.length >= b.length ? a : b));
+    const longestRole = [...Object.values(names.roles), names.trackingServerRole, names.labelingRole, names.endpointRole].reduce((a, b) => (a.length >= b.length ? a : b));
     if (longestRole.length > MAX_ROLE_NAME_LENGTH) {
         r.report("namePrefix", `with stack "${raw.stack}" it makes the role name "${longestRole}" longer than ${MAX_ROLE_NAME_LENGTH} characters; use a shorter prefix or stack name.`);
     }
@@ -504,6 +531,33 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
             r.report("labelClasses", `${JSON.stringify(labeling.classes)} is not allowed; expected 1 to ${MAX_LABEL_CLASSES} distinct class names (Ground Truth's bounding-box limit).`);
         }
     }
+    const deployment = {
+        enabled: r.boolean("deployment"),
+        modelVersion: r.integer("deployModelVersion", 0, 1_000_000),
+        baselineUri: r.string("deployBaselineUri", /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/monitoring\/baseline\/[A-Za-z0-9!_.*'()\/-]+\/)?$/, "expected the version's baseline prefix s3://<bucket>/monitoring/baseline/<...>/ (yolo-pipeline deploy writes it) or empty"),
+        instanceType: r.oneOf("endpointInstanceType", DEFAULT_INFERENCE_INSTANCE_TYPES),
+        minInstances: r.integer("endpointMinInstances", 1, limits.maxInstanceCount),
+        maxInstances: r.integer("endpointMaxInstances", 1, limits.maxInstanceCount),
+        targetInvocationsPerInstance: r.integer("endpointTargetInvocationsPerInstance", 1, 100_000),
+        dataCapturePercent: r.integer("dataCapturePercent", 1, 100),
+        monitoring: r.boolean("endpointMonitoring"),
+        monitoringFrequency: r.oneOf("monitoringFrequency", MONITORING_FREQUENCIES),
+        monitoringRetentionDays: r.integer("monitoringRetentionDays", 1, 3650),
+    };
+    if (deployment.enabled) {
+        if (!governance.modelRegistry) {
+            r.report("deployment", "is on, but modelRegistry is off: the endpoint serves an approved version of the stack's model package group; turn modelRegistry on.");
+        }
+        if (deployment.minInstances > deployment.maxInstances) {
+            r.report("endpointMinInstances", `${deployment.minInstances} is above endpointMaxInstances ${deployment.maxInstances}; autoscaling needs min <= max.`);
+        }
+        if (deployment.baselineUri !== "" && !deployment.baselineUri.startsWith(`s3://${bucket.name}/`)) {
+            r.report("deployBaselineUri", `${JSON.stringify(deployment.baselineUri)} is outside the stack's bucket ${bucket.name}; the monitoring role reads only its own bucket.`);
+        }
+        if (deployment.modelVersion > 0 && deployment.monitoring && deployment.baselineUri === "") {
+            r.report("deployBaselineUri", `is empty but endpointMonitoring is on for version ${deployment.modelVersion}; run \`yolo-pipeline deploy ${deployment.modelVersion}\` (it writes the version's baseline) or set endpointMonitoring: false.`);
+        }
+    }
     const budget = {
         enabled: r.boolean("budget"),
         monthlyUsd: r.integer("monthlyBudgetUsd", 1, 1_000_000),
@@ -548,6 +602,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         pipeline,
         governance,
         labeling,
+        deployment,
         budget,
     };
 }
@@ -576,6 +631,8 @@ export const CONFIG_KEYS = [
     "studioIdleTimeoutMinutes", "studioMaxIdleTimeoutMinutes", "studioLifecycleConfig",
     "budget", "monthlyBudgetUsd", "budgetActualThresholds", "budgetForecastThresholds",
     "labeling", "labelClasses", "labelingWorkteamArn", "labelingAllowPublicWorkforce",
+    "deployment", "deployModelVersion", "deployBaselineUri", "endpointInstanceType", "endpointMinInstances", "endpointMaxInstances",
+    "endpointTargetInvocationsPerInstance", "dataCapturePercent", "endpointMonitoring", "monitoringFrequency", "monitoringRetentionDays",
 ];
 
 /** Reads the current stack's configuration through the Pulumi runtime and validates it. */

@@ -27,6 +27,12 @@ export interface ResourceNames {
     readonly labelingRole: string;
     /** Labeling jobs of this stack are named `<base>-…` (data scientists may create only those). */
     readonly labelingJobPrefix: string;
+    /** Real-time endpoint serving the deployed model version (one per stack). */
+    readonly endpoint: string;
+    /** Role the endpoint's model (and its monitoring jobs) run as. */
+    readonly endpointRole: string;
+    /** Model Monitor data-quality schedule on the endpoint (and its job definition). */
+    readonly monitoringSchedule: string;
 }
 
 export const MAX_ROLE_NAME_LENGTH = 64;
@@ -52,6 +58,9 @@ export function resourceNames(namePrefix: string, stack: string): ResourceNames 
         budget: `${base}-monthly`,
         labelingRole: `${base}-labeling`,
         labelingJobPrefix: `${base}-`,
+        endpoint: `${base}-yolo11`,
+        endpointRole: `${base}-endpoint`,
+        monitoringSchedule: `${base}-yolo11-data-quality`,
     };
 }
 

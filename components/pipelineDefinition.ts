@@ -2,8 +2,8 @@
 // shape the SageMaker Python SDK writes (`pipeline.definition()`, Version 2020-12-01). Step arguments are
 // the @aws-sdk/client-sagemaker request types (CreateTrainingJob / CreateProcessingJob without the job
 // name) in which any scalar may be a pipeline expression, so a misspelt or misplaced field fails `tsc`.
-import type { CreateModelPackageInput, CreateProcessingJobRequest, CreateTrainingJobRequest, ProcessingInstanceType } from "@aws-sdk/client-sagemaker";
-import { CPU_PROCESSING_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES, INSTANCE_TYPES, processingTypesLike } from "../policies/catalog";
+import type { CreateModelPackageInput, CreateProcessingJobRequest, CreateTrainingJobRequest, ProcessingInstanceType, ProductionVariantInstanceType } from "@aws-sdk/client-sagemaker";
+import { CPU_PROCESSING_INSTANCE_TYPES, DEFAULT_INFERENCE_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES, INSTANCE_TYPES, processingTypesLike } from "../policies/catalog";
 import { INPUT_FORMATS, MODEL_VARIANTS, PipelineSettings } from "./config";
 import { datasetUri, PREFIXES, PREPARED_DATASETS, s3Uri } from "./s3Layout";
 
@@ -622,7 +622,8 @@ export function registerStep(registry: NonNullable<DefinitionInputs["registry"]>
                 ],
                 SupportedContentTypes: ["image/jpeg", "image/png", "application/x-image"],
                 SupportedResponseMIMETypes: ["application/json"],
-                SupportedRealtimeInferenceInstanceTypes: ["ml.g4dn.xlarge", "ml.g5.xlarge", "ml.m5.xlarge"],
+                // Every type the stack's endpoint may be configured with (endpointInstanceType).
+                SupportedRealtimeInferenceInstanceTypes: DEFAULT_INFERENCE_INSTANCE_TYPES as ProductionVariantInstanceType[],
                 SupportedTransformInstanceTypes: ["ml.g4dn.xlarge", "ml.g5.xlarge"],
             },
             ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: evaluationReportUri } } },
