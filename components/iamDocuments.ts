@@ -443,7 +443,8 @@ export function pipelineExecutionPolicy(
             Sid: "ReadInputsCodeAndCheckpoints",
             Effect: "Allow",
             Action: ["s3:GetObject"],
-            Resource: objectArns(scope.bucket, ["datasets", "code", "models", "evaluation", "checkpoints"]),
+            // labeling/: a run may start from a labeling job's output manifest (its images are under datasets/).
+            Resource: objectArns(scope.bucket, ["datasets", "code", "models", "evaluation", "checkpoints", ...(scope.features.labeling ? (["labeling"] as const) : [])]),
         },
         {
             Sid: "WriteModelsEvaluationsCheckpoints",

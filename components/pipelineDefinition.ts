@@ -521,6 +521,10 @@ export function prepareStep(inputs: DefinitionInputs): ProcessingStep {
                     asString(param(PARAMETERS.seed)),
                     "--min-images-per-split",
                     asString(param(PARAMETERS.minImagesPerSplit)),
+                    // A labeling job's output prefix holds the manifest only: its images are fetched from where the
+                    // stack keeps images, and from nowhere else a manifest might name.
+                    "--fetch-from",
+                    s3Uri(inputs.bucket, PREFIXES.datasets),
                 ],
             },
             RoleArn: inputs.roleArn,
@@ -534,7 +538,8 @@ export function prepareStep(inputs: DefinitionInputs): ProcessingStep {
             },
             StoppingCondition: { MaxRuntimeInSeconds: s.prepare.maxRuntimeSeconds },
             NetworkConfig: { EnableInterContainerTrafficEncryption: true, EnableNetworkIsolation: false },
-            Environment: { PYTHONUNBUFFERED: "1" },
+            // boto3 (the image fetch) needs the region; processing containers are not told it otherwise.
+            Environment: { PYTHONUNBUFFERED: "1", AWS_DEFAULT_REGION: inputs.region },
         },
         PropertyFiles: [
             { PropertyFileName: VALIDATION_REPORT.propertyFile, OutputName: VALIDATION_REPORT.outputName, FilePath: VALIDATION_REPORT.filePath },

@@ -26,6 +26,7 @@ yolo_pipeline/dataset.py and yolo_pipeline/convert.py.
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -36,7 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from yolo_pipeline import cli, container, convert, dataset
+from yolo_pipeline import cli, container, convert, dataset, s3fetch
 from yolo_pipeline.dataset import DatasetError, Problem
 
 LOGGER = logging.getLogger(Path(__file__).stem)
@@ -78,6 +79,11 @@ def parse_args(argv: Sequence[str] | None = None, env: dict[str, str] | None = N
                       help="fewest images train and val (and test, when there is one) may have")
     step.add_argument("--label-attribute", default="",
                       help="Ground Truth: the labeling job's LabelAttributeName (empty: detected from the manifest)")
+    step.add_argument("--fetch-from", action="append", default=[], type=s3_prefix, metavar="S3_PREFIX",
+                      help="Ground Truth: an s3://bucket/prefix/ the manifest's images may be fetched from when they are "
+                           "not in the input (repeatable; images elsewhere are problems)")
+    step.add_argument("--fetch-dir", type=Path, default=path("/opt/ml/processing/fetched", "fetched"),
+                      help="scratch folder for fetched images (not a step output)")
 
     validate = commands.add_parser("validate", help="check a YOLO dataset root")
     validate.add_argument("--data-dir", type=Path,
@@ -103,6 +109,14 @@ def parse_args(argv: Sequence[str] | None = None, env: dict[str, str] | None = N
     if hasattr(args, "val_fraction"):
         check_fractions(args.val_fraction, args.test_fraction)
     return args
+
+
+def s3_prefix(value: str) -> str:
+    try:
+        s3fetch.parse_prefix(value)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return value
 
 
 def check_fractions(val_fraction: float, test_fraction: float) -> None:
@@ -151,6 +165,7 @@ class Preparation:
     records: int = 0
     boxes: int = 0
     skipped: int = 0
+    fetched: int | None = None  # images fetched from S3 (--fetch-from), None when not asked
     source_ids: list[int] | None = None  # source class id of each YOLO class, for converted sources
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -195,6 +210,22 @@ def prepare_yolo(args, detected: convert.DetectedSource) -> Preparation:
     return result
 
 
+def fetch_manifest_images(args, manifest: Path) -> s3fetch.FetchedImages | None:
+    """A labeling job's output holds no images: fetch those its manifest names, from the allowed prefixes only."""
+    if not args.fetch_from:
+        return None
+    try:
+        references = s3fetch.manifest_references(manifest)
+    except OSError:
+        return None  # the reader reports an unreadable manifest
+    try:
+        args.fetch_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise cli.PipelineError(f"Cannot create the fetch folder {args.fetch_dir}: {e}") from e
+    return s3fetch.fetch_images(references, args.fetch_from, args.fetch_dir,
+                                lambda reference: convert.resolve_image(reference, args.input_dir) is not None)
+
+
 def prepare_converted(args, detected: convert.DetectedSource) -> Preparation:
     """Annotations (JSON or Ground Truth) are converted, written and validated; every problem is collected."""
     result = Preparation(format=detected.format, source=detected.path)
@@ -203,7 +234,9 @@ def prepare_converted(args, detected: convert.DetectedSource) -> Preparation:
         if detected.format == convert.ANNOTATIONS_JSON:
             source = convert.read_annotation_json(detected.path, args.input_dir)
         else:
-            source = convert.read_ground_truth_manifest(detected.path, args.input_dir, args.label_attribute or None)
+            fetched = fetch_manifest_images(args, detected.path)
+            result.fetched = fetched.fetched if fetched else None
+            source = convert.read_ground_truth_manifest(detected.path, args.input_dir, args.label_attribute or None, fetched)
     except DatasetError as e:
         result.problems.append(Problem(where, e.summary, "invalid_source"))
         return result
@@ -299,6 +332,8 @@ def build_report(args, result: Preparation) -> dict:
     }
     if result.format == convert.GROUND_TRUTH:
         source["skipped_records"] = result.skipped
+        if result.fetched is not None:
+            source["fetched_images"] = result.fetched
     report = {
         "schema_version": SCHEMA_VERSION,
         "valid": not result.problems,

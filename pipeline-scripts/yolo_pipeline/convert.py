@@ -34,11 +34,13 @@ import random
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping, Sequence
 from urllib.parse import urlparse
 
 from . import dataset
 from .cli import PipelineError
 from .dataset import DatasetError, Problem
+from .s3fetch import FetchedImages
 
 LOGGER = logging.getLogger(__name__)
 
@@ -94,8 +96,10 @@ class SourceDataset:
             raise DatasetError(f"{noun} {self.source} cannot be converted: {len(self.problems)} problem(s).", self.problems)
 
 
-def resolve_image(reference: str, images_dir: Path) -> Path | None:
-    """The local file for an image reference, or None."""
+def resolve_image(reference: str, images_dir: Path | Sequence[Path]) -> Path | None:
+    """The local file for an image reference, or None; several folders are searched in order."""
+    if not isinstance(images_dir, Path):
+        return next((found for folder in images_dir if (found := resolve_image(reference, folder)) is not None), None)
     parsed = urlparse(reference)
     if parsed.scheme == "s3":
         key = parsed.path.lstrip("/")
@@ -144,16 +148,21 @@ def _locate_image(
     where: str,
     width: object,
     height: object,
-    images_dir: Path,
+    images_dir: Path | Sequence[Path],
     seen: dict[Path, str],
     problems: list[Problem],
     size_hint: str,
+    unavailable: Mapping[str, tuple[str, str]] | None = None,
 ) -> SourceImage | None:
     """The local image a record refers to, checked (sizes declared and real, found once), or None with the problem noted."""
     if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (width, height)):
         problems.append(Problem(where, size_hint, "invalid_record"))
         return None
     local = resolve_image(reference, images_dir)
+    if local is None and unavailable and reference in unavailable:
+        kind, message = unavailable[reference]
+        problems.append(Problem(where, f"image {message}", kind))
+        return None
     if local is None:
         problems.append(Problem(where, f"image not found under {images_dir} (looked for the S3 key / path and the file name).",
                                 "missing_image"))
@@ -268,12 +277,17 @@ def _label_attributes(record: dict) -> list[str]:
     return [k for k, v in record.items() if f"{k}-metadata" in record and isinstance(v, dict) and "annotations" in v]
 
 
-def read_ground_truth_manifest(path: Path | str, images_dir: Path | str, label_attribute: str | None = None) -> SourceDataset:
+def read_ground_truth_manifest(path: Path | str, images_dir: Path | str, label_attribute: str | None = None,
+                               fetched: FetchedImages | None = None) -> SourceDataset:
     """Read a Ground Truth bounding-box output manifest, collecting every problem.
+
+    `fetched` adds the images s3fetch downloaded (searched after `images_dir`) and says why the others are
+    unavailable, so that each gets its own problem kind instead of `missing_image`.
 
     Raises DatasetError only when the file cannot be read or the label attribute cannot be told.
     """
     path, images_dir = Path(path), Path(images_dir)
+    search = [images_dir, fetched.folder] if fetched else images_dir
     name = path.name
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -350,8 +364,9 @@ def read_ground_truth_manifest(path: Path | str, images_dir: Path | str, label_a
         sizes = label.get("image_size")
         size = sizes[0] if isinstance(sizes, list) and sizes and isinstance(sizes[0], dict) else {}
         image = _locate_image(
-            reference, where, size.get("width"), size.get("height"), images_dir, seen, problems,
+            reference, where, size.get("width"), size.get("height"), search, seen, problems,
             f"'image_size' {sizes} needs integer width and height > 0.",
+            fetched.unavailable if fetched else None,
         )
         if image is None:
             continue

@@ -55,7 +55,10 @@ class StepRun:
 
 def run_step(base: Path, bundle: Path, config_dir: Path, fill: Callable[[Path], None], *args: str) -> StepRun:
     """Stage the input like the processing job's ProcessingInput, then run the step's command."""
-    job = processing_job(base, bundle, config_dir)
+    return run_step_as(processing_job(base, bundle, config_dir), fill, *args)
+
+
+def run_step_as(job: Job, fill: Callable[[Path], None], *args: str) -> StepRun:
     processing = job.root / "processing"
     raw, dataset_dir, report_dir = processing / "input" / "raw", processing / "output" / "dataset", processing / "output" / "report"
     for folder in (raw, dataset_dir, report_dir):  # SageMaker creates input and output folders before the job starts
@@ -264,6 +267,70 @@ def test_ground_truth_problems_are_counted_named_and_make_the_dataset_invalid(tm
     # What could be converted is still written (for inspection) and its splits reported.
     assert report["output"]["written"] is True
     assert sum(s["images"] for s in report["splits"].values()) == 12
+
+
+def test_a_labeling_jobs_manifest_fetches_its_images_from_the_allowed_prefix_only(tmp_path, bundle, yolo_config_dir, validation_schema):
+    """A labeling job's output prefix holds the manifest, not the images: the step fetches them from S3 (moto here),
+    only under --fetch-from; an image elsewhere and one S3 lacks are named, counted problems, not a crash."""
+    import boto3
+    from emulator import MotoServer
+
+    bucket = "drone-bucket"
+    images = synthdata.make_images(10, seed=7, prefix="GT")
+    uploads = tmp_path / "uploads"
+    synthdata.write_raw_images(uploads, images)
+    records = [json.loads(line) for line in synthdata.ground_truth_manifest(
+        images, LABEL_ATTRIBUTE, f"s3://{bucket}/datasets/raw/flight-7/", class_map="used").splitlines()]
+    outside = synthdata.SyntheticImage("GT_secret.jpg", 80, 80)
+    gone = synthdata.SyntheticImage("GT_gone.jpg", 80, 80)
+    records.append(json.loads(synthdata.ground_truth_manifest([outside], LABEL_ATTRIBUTE, f"s3://{bucket}/models/", class_map="used")))
+    records.append(json.loads(synthdata.ground_truth_manifest([gone], LABEL_ATTRIBUTE, f"s3://{bucket}/datasets/raw/flight-7/",
+                                                              class_map="used")))
+    synthdata.write_raw_images(uploads, [outside])
+
+    server = MotoServer(tmp_path / "moto.log")
+    try:
+        s3 = boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        s3.create_bucket(Bucket=bucket)
+        for image in images:
+            s3.upload_file(str(uploads / image.name), bucket, f"datasets/raw/flight-7/{image.name}")
+        s3.upload_file(str(uploads / outside.name), bucket, f"models/{outside.name}")  # readable, but not an allowed prefix
+
+        def fill(raw: Path) -> None:  # what a ProcessingInput of s3://<bucket>/labeling/<job>/manifests/output/ copies
+            output = raw / "output.manifest"
+            output.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+        job = processing_job(tmp_path / "job", bundle, yolo_config_dir)
+        fetch_dir = job.root / "processing" / "fetched"
+        job.env.update(AWS_ENDPOINT_URL=server.endpoint, AWS_DEFAULT_REGION="us-east-1",
+                       AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        run = run_step_as(job, fill, "--input-format", "groundtruth", "--fetch-from", f"s3://{bucket}/datasets/",
+                          "--fetch-dir", str(fetch_dir))
+    finally:
+        server.stop()
+
+    assert run.result.returncode == 0, describe(run.result)
+    assert schema_errors(validation_schema, run.report) == []
+    report = run.report
+    assert report["valid"] is False
+    assert counts(report["problems"]) == {"image_outside_allowed_prefixes": 1, "image_fetch_failed": 1}
+    assert report["problems"]["image_outside_allowed_prefixes"]["examples"][0]["location"] == f"output.manifest:11 (s3://{bucket}/models/GT_secret.jpg)"
+    assert f"s3://{bucket}/datasets/" in report["problems"]["image_outside_allowed_prefixes"]["examples"][0]["message"]
+    assert report["problems"]["image_fetch_failed"]["examples"][0]["message"] == "image could not be fetched from S3 (404: no such object)."
+    assert report["source"]["fetched_images"] == len(images)
+    # The fetched images were converted like local ones, and nothing outside the prefix was downloaded.
+    assert sum(s["images"] for s in report["splits"].values()) == len(images)
+    assert sorted(p.name for p in fetch_dir.rglob("*.*") if p.is_file()) == sorted(image.name for image in images)
+    assert not list(fetch_dir.rglob(outside.name))
+    assert_boxes_match(read_labels(run.dataset), images)
+
+
+def test_fetch_from_must_name_an_s3_prefix(tmp_path, bundle, yolo_config_dir):
+    run = run_step(tmp_path, bundle, yolo_config_dir, lambda raw: None, "--fetch-from", "s3://drone-bucket/datasets")
+    assert run.result.returncode == 2, describe(run.result)
+    assert "--fetch-from: 's3://drone-bucket/datasets' is not an S3 prefix; expected s3://<bucket>/<prefix>/ (ending in '/')." in run.result.stderr
+    assert run.report is None
 
 
 # ------------------------------------------------------------------------------------ (c) prepared YOLO dataset

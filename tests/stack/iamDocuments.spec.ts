@@ -212,6 +212,14 @@ describe("IAM documents", () => {
             expect(resourcesFor(pipeline, "s3:DeleteObject")).to.deep.equal(["arn:aws:s3:::drone-data/checkpoints/*"]);
         });
 
+        it("reads labeling/ (a labeling job's output manifest as InputData) only when the stack labels", () => {
+            const team = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/drone-labelers";
+            const labeling = pipelineExecutionPolicy({ ...scope, features: { ...scope.features, labeling: { workteamArn: team } } }, keyArn, pipelineRole, image);
+            expect(resourcesFor(labeling, "s3:GetObject")).to.include("arn:aws:s3:::drone-data/labeling/*");
+            expect(resourcesFor(pipeline, "s3:GetObject")).not.to.include("arn:aws:s3:::drone-data/labeling/*");
+            expect(resourcesFor(labeling, "s3:PutObject")).to.deep.equal(resourcesFor(pipeline, "s3:PutObject"));
+        });
+
         it("passes only itself, to SageMaker, and pulls only the training image repository", () => {
             const [passRole] = statementsWith(pipeline, "iam:PassRole");
             expect(passRole.Resource).to.equal(pipelineRole);

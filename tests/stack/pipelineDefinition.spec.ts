@@ -169,6 +169,10 @@ describe("pipeline definition", () => {
         expect(prepare.CacheConfig).to.deep.equal({ Enabled: true, ExpireAfter: "P30D" });
         expect(buildPipelineDefinition(inputs({ cachePrepareDays: 0 })).Steps[0].CacheConfig).to.deep.equal({ Enabled: false });
         expect(prepare.PropertyFiles).to.deep.equal([{ PropertyFileName: "DatasetValidation", OutputName: "report", FilePath: "validation.json" }]);
+        // Images of a labeling job's manifest come from datasets/ only; boto3 in the container needs the region.
+        const args = prepare.Arguments.AppSpecification?.ContainerArguments ?? [];
+        expect(args[args.indexOf("--fetch-from") + 1]).to.equal("s3://drone-data/datasets/");
+        expect(prepare.Arguments.Environment).to.include({ AWS_DEFAULT_REGION: "us-east-1" });
         // The arguments prepare.py pipeline-step declares (pipeline-scripts/prepare.py).
         const script = fs.readFileSync(path.join(PROJECT_ROOT, "pipeline-scripts", "prepare.py"), "utf8");
         for (const flag of (prepare.Arguments.AppSpecification?.ContainerArguments ?? []).filter((a): a is string => typeof a === "string" && a.startsWith("--"))) {
