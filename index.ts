@@ -65,6 +65,7 @@ export = async () => {
             preparedDatasetRetentionDays: config.bucket.preparedDatasetRetentionDays,
             noncurrentVersionRetentionDays: config.bucket.noncurrentVersionRetentionDays,
             incompleteUploadDays: config.bucket.incompleteUploadDays,
+            eventBridge: config.bucket.events,
             kmsDeletionWindowDays: config.kmsDeletionWindowDays,
             keyAlias: names.keyAlias,
             accountId,
