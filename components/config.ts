@@ -408,7 +408,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
             `stack name ${JSON.stringify(raw.stack)} is not allowed; it becomes part of IAM, SageMaker and KMS names, so use lowercase letters, digits and single hyphens.`,
         );
     }
-    const longestRole = [...Object.values(names.roles), names.trackingServerRole, names.labelingRole, names.endpointRole].reduce((a, b) => (a.length >= b.length ? a : b));
+    const longestRole = [...Object.values(names.roles), names.trackingServerRole, names.labelingRole, names.endpointRole, names.pipelineTriggerRole].reduce((a, b) => (a.length >= b.length ? a : b));
     if (longestRole.length > MAX_ROLE_NAME_LENGTH) {
         r.report("namePrefix", `with stack "${raw.stack}" it makes the role name "${longestRole}" longer than ${MAX_ROLE_NAME_LENGTH} characters; use a shorter prefix or stack name.`);
     }
