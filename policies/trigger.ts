@@ -72,6 +72,9 @@ export const sagemakerPipelineTriggerScoped: StackValidationPolicy = {
         for (const target of targets) {
             const arn = peek(() => target.props.arn);
             const roleArn = peek(() => target.props.roleArn);
+            if (arn === UNKNOWN && (roleArn === undefined || roleArn === null)) {
+                continue; // EventBridge starts a pipeline only with a role: a target without one (an SNS topic's) cannot.
+            }
             if (arn === UNKNOWN || roleArn === UNKNOWN) {
                 targetsKnown = false;
                 work.push(async () => void [target.props.arn, target.props.roleArn]);

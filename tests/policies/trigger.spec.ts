@@ -65,6 +65,13 @@ describe("sagemaker-pipeline-trigger-scoped", () => {
         expect(result.skipped.map((s) => s.policy)).to.include(RULE);
     });
 
+    it("runs fully in preview beside targets without a role whose ARN is unknown (an SNS topic's): they cannot start a pipeline", async () => {
+        const topicTarget = resource("aws:cloudwatch/eventTarget:EventTarget", { rule: "alerts", arn: UNKNOWN_INPUT }, "to-topic");
+        const result = await run([triggerRole(), rolePolicy(start(OTHER_PIPELINE), ROLE_NAME, "aimed-elsewhere"), target(), topicTarget]);
+        assertHasViolation(result.violations, RULE, ['statement "StartThisPipeline"', OTHER_PIPELINE], "aimed-elsewhere");
+        expect(result.skipped.map((s) => s.policy)).not.to.include(RULE);
+    });
+
     it("places the trigger role as a service role only EventBridge may assume", async () => {
         const sagemakerTrusted = role(ROLE_NAME, { tags: { ...COST_TAGS, "ml-service": "pipeline-trigger" } }, "misplaced");
         assertHasViolation(await violationsOf([sagemakerTrusted, rolePolicy(start(), ROLE_NAME), target()]), "iam-every-role-placed", "pipeline-trigger", "misplaced");
