@@ -53,7 +53,8 @@ class StepRun:
         return self.job.failure("message")
 
 
-def run_step(base: Path, bundle: Path, config_dir: Path, fill: Callable[[Path], None], *args: str) -> StepRun:
+def run_step(base: Path, bundle: Path, config_dir: Path, fill: Callable[[Path], None], *args: str,
+             env: dict[str, str] | None = None) -> StepRun:
     """Stage the input like the processing job's ProcessingInput, then run the step's command."""
     job = processing_job(base, bundle, config_dir)
     processing = job.root / "processing"
@@ -62,7 +63,7 @@ def run_step(base: Path, bundle: Path, config_dir: Path, fill: Callable[[Path], 
         folder.mkdir(parents=True)
     fill(raw)
     result = job.run("prepare.py", "pipeline-step", "--input-dir", str(raw), "--output-dir", str(dataset_dir),
-                     "--report-dir", str(report_dir), *args)
+                     "--report-dir", str(report_dir), *args, env=env)
     report_path = report_dir / "validation.json"
     report = json.loads(report_path.read_text()) if report_path.is_file() else None
     return StepRun(job, result, raw, dataset_dir, report)
