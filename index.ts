@@ -7,6 +7,7 @@ import { Alerts } from "./components/alerts";
 import { loadConfig } from "./components/config";
 import { CostBudget } from "./components/costBudget";
 import { DataBucket } from "./components/dataBucket";
+import { DatasetTrigger } from "./components/datasetTrigger";
 import { ExperimentTracking } from "./components/experimentTracking";
 import { ALERT_PUBLISHERS } from "./components/iamDocuments";
 import { Labeling } from "./components/labeling";
@@ -65,6 +66,7 @@ export = async () => {
             preparedDatasetRetentionDays: config.bucket.preparedDatasetRetentionDays,
             noncurrentVersionRetentionDays: config.bucket.noncurrentVersionRetentionDays,
             incompleteUploadDays: config.bucket.incompleteUploadDays,
+            eventBridge: config.bucket.events,
             kmsDeletionWindowDays: config.kmsDeletionWindowDays,
             keyAlias: names.keyAlias,
             accountId,
@@ -178,6 +180,10 @@ export = async () => {
           )
         : undefined;
 
+    const trigger = config.pipelineTrigger
+        ? new DatasetTrigger("trigger", { scope, dependsOn: [training], alertTopicArn: alerts?.topicArn }, components)
+        : undefined;
+
     const budget = config.budget.enabled
         ? new CostBudget(
               "budget",
@@ -216,6 +222,7 @@ export = async () => {
         ...(tracking ? { mlflowTrackingServerArn: tracking.trackingServerArn, mlflowTrackingServerUrl: tracking.trackingServerUrl } : {}),
         ...(studio.lifecycleConfigArn ? { studioLifecycleConfigArn: studio.lifecycleConfigArn } : {}),
         ...(budget ? { budgetName: budget.budgetName } : {}),
+        ...(trigger ? { datasetTrigger: { ruleName: trigger.ruleName, roleArn: trigger.roleArn } } : {}),
         ...(labeling
             ? {
                   labeling: {

@@ -124,7 +124,16 @@ export type ParameterUsage =
 const S3_URI_KEYS = new Set(["S3Uri", "S3OutputPath"]);
 
 /**
- * Usages by parameter name. Only a parameter used as the whole value counts: inside a Std:Join it is
+ * The expression a URI starts with: itself, or the first value of a Std:Join without separator (InputData in
+ * `InputData + InputKey`), which must then be a URI of its own; what follows it is a key fragment.
+ */
+function uriHead(expression: Json): Json {
+    const join = isRecord(expression) ? expression["Std:Join"] : undefined;
+    return isRecord(join) && join.On === "" && Array.isArray(join.Values) && join.Values.length > 0 ? join.Values[0] : expression;
+}
+
+/**
+ * Usages by parameter name. Only a parameter used as the whole value (or as a URI's head) counts: inside a Std:Join it is
  * a fragment (e.g. an execution-scoped checkpoint prefix), not an instance type or a URI of its own.
  */
 export function parameterUsages(definition: DeployedDefinition): Map<string, ParameterUsage[]> {
@@ -151,7 +160,7 @@ export function parameterUsages(definition: DeployedDefinition): Map<string, Par
         } else if (isRecord(node)) {
             for (const [key, child] of Object.entries(node)) {
                 if (S3_URI_KEYS.has(key)) {
-                    add(child, { kind: "s3Uri", step });
+                    add(uriHead(child), { kind: "s3Uri", step });
                 }
                 // Nested steps are visited as steps of their own by allSteps.
                 if (key !== "IfSteps" && key !== "ElseSteps") {

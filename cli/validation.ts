@@ -29,6 +29,8 @@ export const PARAMETER_FLAGS: readonly ParameterFlag[] = [
     { flag: "--instance-count", parameter: PARAMETERS.trainingInstanceCount, description: "training instance count" },
     { flag: "--model-variant", parameter: PARAMETERS.modelVariant, description: `YOLO11 size (${MODEL_VARIANTS.join("|")})` },
     { flag: "--input-data", parameter: PARAMETERS.inputData, description: "S3 URI of the data to prepare: raw images with annotation JSON, a Ground Truth manifest, or a YOLO dataset" },
+    { flag: "--input-key", parameter: PARAMETERS.inputKey, description: "appended to --input-data (the dataset trigger passes a _READY marker's key here, with --input-data s3://<bucket>/); a URI naming a _READY marker prepares the marker's folder" },
+    { flag: "--input-key-version", parameter: PARAMETERS.inputKeyVersion, description: "S3 version id of the --input-key object (part of the preparation's cache key)" },
     { flag: "--input-format", parameter: PARAMETERS.inputFormat, description: `what --input-data holds (${INPUT_FORMATS.join("|")})` },
     { flag: "--val-fraction", parameter: PARAMETERS.valFraction, description: "share of images in the validation split" },
     { flag: "--test-fraction", parameter: PARAMETERS.testFraction, description: "share of images in the test split (0: evaluate on val)" },

@@ -117,7 +117,11 @@ export interface PlatformConfig {
         readonly incompleteUploadDays: number;
         /** Days a prepared dataset (`datasets/prepared/<execution>/`) is kept; it can be prepared again from its source. */
         readonly preparedDatasetRetentionDays: number;
+        /** The bucket publishes its object events to EventBridge (free until a rule matches them). */
+        readonly events: boolean;
     };
+    /** A `_READY` object under `datasets/<name>/` starts a pipeline run on that folder (EventBridge rule; needs bucket events). */
+    readonly pipelineTrigger: boolean;
     readonly kmsDeletionWindowDays: number;
     readonly network: { readonly vpcId?: string; readonly subnetIds: readonly string[] };
     readonly studio: {
@@ -404,7 +408,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
             `stack name ${JSON.stringify(raw.stack)} is not allowed; it becomes part of IAM, SageMaker and KMS names, so use lowercase letters, digits and single hyphens.`,
         );
     }
-    const longestRole = [...Object.values(names.roles), names.trackingServerRole, names.labelingRole, names.endpointRole].reduce((a, b) => (a.length >= b.length ? a : b));
+    const longestRole = [...Object.values(names.roles), names.trackingServerRole, names.labelingRole, names.endpointRole, names.pipelineTriggerRole].reduce((a, b) => (a.length >= b.length ? a : b));
     if (longestRole.length > MAX_ROLE_NAME_LENGTH) {
         r.report("namePrefix", `with stack "${raw.stack}" it makes the role name "${longestRole}" longer than ${MAX_ROLE_NAME_LENGTH} characters; use a shorter prefix or stack name.`);
     }
@@ -420,7 +424,12 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         noncurrentVersionRetentionDays: r.integer("noncurrentVersionRetentionDays", 1, 3650),
         incompleteUploadDays: r.integer("incompleteUploadDays", 1, 30),
         preparedDatasetRetentionDays: r.integer("preparedDatasetRetentionDays", 1, 3650),
+        events: r.boolean("bucketEvents"),
     };
+    const pipelineTrigger = r.boolean("pipelineTrigger");
+    if (pipelineTrigger && !bucket.events) {
+        r.report("pipelineTrigger", "is on but bucketEvents is false: the bucket would never tell EventBridge that a dataset is ready, so no run would start; turn bucketEvents on or pipelineTrigger off.");
+    }
     const kmsDeletionWindowDays = r.integer("kmsDeletionWindowDays", 7, 30);
 
     const vpcId = r.string("vpcId", /^(vpc-[0-9a-f]{8,17})?$/, "expected a VPC id (vpc-...) or empty for the default VPC");
@@ -595,6 +604,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         tags: { project: raw.project, environment: raw.stack, "cost-center": costCenter, owner },
         namePrefix,
         bucket,
+        pipelineTrigger,
         kmsDeletionWindowDays,
         network: { vpcId: vpcId === "" ? undefined : vpcId, subnetIds },
         studio,
@@ -619,7 +629,7 @@ export const MINIMUM_METRIC_KEYS: Readonly<Record<QualityMetric, string>> = {
 export const CONFIG_KEYS = [
     "allowedProfiles", "costCenter", "owner", "namePrefix",
     "bucketName", "bucketMode", "allowDataDestroy", "checkpointRetentionDays", "noncurrentVersionRetentionDays",
-    "incompleteUploadDays", "preparedDatasetRetentionDays", "kmsDeletionWindowDays",
+    "incompleteUploadDays", "preparedDatasetRetentionDays", "bucketEvents", "pipelineTrigger", "kmsDeletionWindowDays",
     "vpcId", "subnetIds", "studioNetworkAccess", "studioSecurityGroupIds", "studioInstanceType", "users",
     "datasetName", "modelVariant", "epochs", "batchSize", "learningRate", "imageSize", "patience", "seed",
     "trainingInstanceType", "trainingInstanceCount", "evaluationInstanceType", "useSpotTraining",

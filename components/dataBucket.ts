@@ -28,6 +28,11 @@ export interface DataBucketArgs {
     noncurrentVersionRetentionDays: number;
     /** Days before an incomplete multipart upload is aborted. */
     incompleteUploadDays: number;
+    /**
+     * Publish the bucket's object events to EventBridge. The notification configuration is authoritative: it
+     * replaces whatever Lambda, SQS or SNS notifications the bucket had, also in `adopt` mode.
+     */
+    eventBridge: boolean;
     /** Waiting period before a destroyed key is deleted (7-30 days). */
     kmsDeletionWindowDays: number;
     /** Alias of the data key, e.g. `alias/yolo-dev-data`; the pipeline definition refers to the key by it. */
@@ -155,6 +160,12 @@ export class DataBucket extends pulumi.ComponentResource {
             // S3 rejects a policy while the public access block is being changed.
             { ...onBucket, dependsOn: [...bucketDependency, publicAccess] },
         );
+
+        if (args.eventBridge) {
+            // EventBridge receives every event for free and bills only what a rule matches, so one switch serves
+            // the dataset trigger and any rule a team adds later, without a notification filter per consumer.
+            new aws.s3.BucketNotification(`${name}-events`, { bucket, eventbridge: true }, onBucket);
+        }
 
         this.bucketName = pulumi.output(args.bucketName);
         this.keyArn = key.arn;

@@ -275,6 +275,25 @@ export function sagemakerTrustPolicy(accountId: string): PolicyDocument {
 }
 
 /**
+ * Trust policy of the role one EventBridge rule of this account assumes to reach its target: the rule's own ARN, so
+ * that no other rule (another team's, or one added later) can act with this role.
+ */
+export function eventBridgeTrustPolicy(accountId: string, ruleArn: string): PolicyDocument {
+    return document({
+        Sid: "OneEventBridgeRuleOfThisAccount",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId, "aws:SourceArn": ruleArn } },
+    });
+}
+
+/** The dataset trigger's role: start this one pipeline, nothing else (not even describe it). */
+export function pipelineTriggerPolicy(scope: Scope): PolicyDocument {
+    return document({ Sid: "StartThisPipeline", Effect: "Allow", Action: ["sagemaker:StartPipelineExecution"], Resource: pipelineArns(scope).pipeline });
+}
+
+/**
  * Read-only explorer: list the bucket, read data, results, models and the project's code (the Studio
  * lifecycle script installs it), look at pipeline runs and registered models, read experiments.
  */

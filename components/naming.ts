@@ -33,6 +33,10 @@ export interface ResourceNames {
     readonly endpointRole: string;
     /** Model Monitor data-quality schedule on the endpoint (and its job definition). */
     readonly monitoringSchedule: string;
+    /** EventBridge rule matching a dataset's `_READY` marker (pipelineTrigger). */
+    readonly datasetTriggerRule: string;
+    /** Role that rule's target assumes to start the pipeline. */
+    readonly pipelineTriggerRole: string;
 }
 
 export const MAX_ROLE_NAME_LENGTH = 64;
@@ -61,6 +65,8 @@ export function resourceNames(namePrefix: string, stack: string): ResourceNames 
         endpoint: `${base}-yolo11`,
         endpointRole: `${base}-endpoint`,
         monitoringSchedule: `${base}-yolo11-data-quality`,
+        datasetTriggerRule: `${base}-dataset-ready`,
+        pipelineTriggerRole: `${base}-pipeline-trigger`,
     };
 }
 
@@ -74,6 +80,11 @@ export function keyAliasArn(region: string, accountId: string, alias: string): s
 
 export function pipelineArn(region: string, accountId: string, pipelineName: string): string {
     return `arn:aws:sagemaker:${region}:${accountId}:pipeline/${pipelineName.toLowerCase()}`;
+}
+
+/** A rule on the account's default event bus (where S3 and SageMaker publish). */
+export function eventRuleArn(region: string, accountId: string, ruleName: string): string {
+    return `arn:aws:events:${region}:${accountId}:rule/${ruleName}`;
 }
 
 export function trackingServerArn(region: string, accountId: string, serverName: string): string {

@@ -115,6 +115,10 @@ export interface PipelineDefinition {
 /** Names of the definition's parameters and steps; the CLI and tests refer to them by these. */
 export const PARAMETERS = {
     inputData: "InputData",
+    /** Appended to InputData: the dataset trigger passes a `_READY` marker's key (EventBridge passes event fields only whole). */
+    inputKey: "InputKey",
+    /** S3 version of the InputKey object, part of PrepareDataset's cache key: marking a folder again prepares it again. */
+    inputKeyVersion: "InputKeyVersion",
     inputFormat: "InputFormat",
     valFraction: "ValFraction",
     testFraction: "TestFraction",
@@ -270,6 +274,8 @@ export function pipelineParameters(inputs: DefinitionInputs): PipelineParameter[
     const s = inputs.settings;
     return [
         { Name: PARAMETERS.inputData, Type: "String", DefaultValue: datasetUri(inputs.bucket, s.datasetName) },
+        { Name: PARAMETERS.inputKey, Type: "String", DefaultValue: "" },
+        { Name: PARAMETERS.inputKeyVersion, Type: "String", DefaultValue: "" },
         { Name: PARAMETERS.inputFormat, Type: "String", DefaultValue: s.prepare.inputFormat, EnumValues: [...INPUT_FORMATS] },
         { Name: PARAMETERS.valFraction, Type: "Float", DefaultValue: s.prepare.valFraction },
         { Name: PARAMETERS.testFraction, Type: "Float", DefaultValue: s.prepare.testFraction },
@@ -468,6 +474,13 @@ export function evaluationStep(inputs: DefinitionInputs): ProcessingStep {
 /** Shell bootstrap of the preparation container: unpack the bundle and run; prepare.py needs only PyYAML and Pillow, which the image has. */
 export const PREPARE_BOOTSTRAP = ["set -euo pipefail", `cd ${CONTAINER_PATHS.processingCode}`, "tar -xzf sourcedir.tar.gz", 'exec python3 prepare.py "$@"'].join("; ");
 
+/**
+ * What PrepareDataset reads: InputData followed by InputKey (empty unless the dataset trigger started the run, which
+ * sets InputData to the bucket and InputKey to the marker's key). A URI naming a `_READY` marker makes the step
+ * read the marker's folder (prepare.py), since SageMaker copies exactly the prefix it is given.
+ */
+const inputUri: StdJoin = { "Std:Join": { On: "", Values: [param(PARAMETERS.inputData), param(PARAMETERS.inputKey)] } };
+
 /** Where a run's prepared dataset lands: training and evaluation read it from here, by property reference. */
 const preparedDatasetUri: Get = { Get: `Steps.${STEPS.prepare}.ProcessingOutputConfig.Outputs['${PREPARED_DATASET_OUTPUT}'].S3Output.S3Uri` };
 
@@ -486,7 +499,7 @@ export function prepareStep(inputs: DefinitionInputs): ProcessingStep {
         AppManaged: false,
         S3Output: { S3Uri: prepared(folder), LocalPath: localPath, S3UploadMode: "EndOfJob" as const },
     });
-    const input = (name: string, uri: string | Get, localPath: string) => ({
+    const input = (name: string, uri: string | StdJoin, localPath: string) => ({
         InputName: name,
         AppManaged: false,
         S3Input: { S3Uri: uri, LocalPath: localPath, S3DataType: "S3Prefix" as const, S3InputMode: "File" as const, S3DataDistributionType: "FullyReplicated" as const },
@@ -525,10 +538,14 @@ export function prepareStep(inputs: DefinitionInputs): ProcessingStep {
                     // stack keeps images, and from nowhere else a manifest might name.
                     "--fetch-from",
                     s3Uri(inputs.bucket, PREFIXES.datasets),
+                    "--input-uri",
+                    inputUri,
+                    // `=` keeps an empty version one argument (a run started by hand has none).
+                    { "Std:Join": { On: "", Values: ["--input-version=", param(PARAMETERS.inputKeyVersion)] } },
                 ],
             },
             RoleArn: inputs.roleArn,
-            ProcessingInputs: [input("code", inputs.codeBundleUri, CONTAINER_PATHS.processingCode), input("raw", param(PARAMETERS.inputData), CONTAINER_PATHS.processingRaw)],
+            ProcessingInputs: [input("code", inputs.codeBundleUri, CONTAINER_PATHS.processingCode), input("raw", inputUri, CONTAINER_PATHS.processingRaw)],
             ProcessingOutputConfig: {
                 Outputs: [
                     output(PREPARED_DATASET_OUTPUT, CONTAINER_PATHS.processingPrepared, "dataset"),
@@ -602,7 +619,7 @@ export function registerStep(registry: NonNullable<DefinitionInputs["registry"]>
     const metadata: Record<string, StdJoin | Get> = {
         [MODEL_METADATA.pipelineExecutionArn]: { Get: "Execution.PipelineExecutionArn" },
         [MODEL_METADATA.modelVariant]: param(PARAMETERS.modelVariant),
-        [MODEL_METADATA.inputData]: param(PARAMETERS.inputData),
+        [MODEL_METADATA.inputData]: inputUri,
         [MODEL_METADATA.preparedData]: preparedDatasetUri,
         [MODEL_METADATA.evaluationReport]: evaluationReportUri,
         // Strings (CustomerMetadataProperties are a string map), so that `yolo-pipeline models` needs no S3 read.

@@ -24,6 +24,12 @@ export type PrefixName = keyof typeof PREFIXES;
 /** Where the pipeline's PrepareDataset step writes each run's YOLO dataset and validation report (`<execution-id>/`). */
 export const PREPARED_DATASETS = `${PREFIXES.datasets}prepared/`;
 
+/**
+ * The object that says a dataset folder is complete: written last into `datasets/<name>/`, it starts a pipeline run on
+ * that folder when pipelineTrigger is on (pipeline-scripts/yolo_pipeline/ready_marker.py reads the folder).
+ */
+export const DATASET_READY_MARKER = "_READY";
+
 export function s3Uri(bucket: string, key: string): string {
     return `s3://${bucket}/${key}`;
 }

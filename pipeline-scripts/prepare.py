@@ -2,7 +2,7 @@
 
 Usage:
     python prepare.py pipeline-step [--input-format auto] [--val-fraction 0.2] [--test-fraction 0.1] [--seed 0] \\
-        [--min-images-per-split 1] [--label-attribute drone-boxes]
+        [--min-images-per-split 1] [--label-attribute drone-boxes] [--input-uri s3://<bucket>/datasets/<name>/_READY]
     python prepare.py validate --data-dir ./dataset [--report findings.json]
     python prepare.py convert-json --annotations annotations.json --images-dir ./raw-images --output-dir ./dataset
     python prepare.py convert-groundtruth --manifest output.manifest --images-dir ./raw-images --output-dir ./dataset \\
@@ -10,7 +10,8 @@ Usage:
 
 `pipeline-step` is the processing step before training: it finds the source in its input folder (a copy of
 the InputData S3 prefix: a prepared YOLO dataset, a Ground Truth output manifest or the design's annotation
-JSON, with the images), writes the YOLO dataset training reads and validation.json (validation.schema.json),
+JSON, with the images; or, when --input-uri names a `_READY` marker, the marker's folder, which it reads from S3
+itself: yolo_pipeline/ready_marker.py), writes the YOLO dataset training reads and validation.json (validation.schema.json),
 which says whether the dataset is valid and, if not, what is wrong. A bad dataset is a result, not a crash:
 the step exits 0 and the pipeline's Condition step reads `valid`. It exits non-zero only when it cannot work
 (bad arguments, an unreadable input folder, outputs it cannot write), with the reason in
@@ -37,7 +38,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from yolo_pipeline import cli, container, convert, dataset, s3fetch
+from yolo_pipeline import cli, container, convert, dataset, ready_marker, s3fetch
 from yolo_pipeline.dataset import DatasetError, Problem
 
 LOGGER = logging.getLogger(Path(__file__).stem)
@@ -84,6 +85,11 @@ def parse_args(argv: Sequence[str] | None = None, env: dict[str, str] | None = N
                            "not in the input (repeatable; images elsewhere are problems)")
     step.add_argument("--fetch-dir", type=Path, default=path("/opt/ml/processing/fetched", "fetched"),
                       help="scratch folder for fetched images (not a step output)")
+    step.add_argument("--input-uri", default="",
+                      help=f"the S3 URI the input was copied from (InputData + InputKey); one naming a {ready_marker.READY_MARKER} "
+                           "marker makes the step read the marker's folder itself")
+    step.add_argument("--input-version", default="",
+                      help="S3 version id of the marker (the dataset trigger passes it so that a new marker is a new cache key)")
 
     validate = commands.add_parser("validate", help="check a YOLO dataset root")
     validate.add_argument("--data-dir", type=Path,
@@ -193,7 +199,8 @@ def validate_output(root: Path, count: int, with_test: bool | None, result: Prep
 
 def copy_dataset(source: Path, target: Path) -> None:
     try:
-        shutil.copytree(source, target, dirs_exist_ok=True)
+        # Without the marker: a prepared dataset holding one would start the trigger again.
+        shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(ready_marker.READY_MARKER))
     except (OSError, shutil.Error) as e:
         raise cli.PipelineError(f"Cannot copy the dataset {source} to {target}: {e}") from e
 
@@ -381,6 +388,11 @@ def run_pipeline_step(args) -> int:
     except OSError as e:
         raise cli.PipelineError(f"Cannot create the output folder {args.output_dir}: {e}") from e
     convert.require_empty(args.output_dir)
+    marked = ready_marker.marked_folder(args.input_uri) if args.input_uri else None
+    if marked is not None:
+        version = f" (version {args.input_version})" if args.input_version else ""
+        LOGGER.info("Input %s is a %s marker%s: reading its folder %s.", args.input_uri, ready_marker.READY_MARKER, version, marked.uri)
+        ready_marker.download_folder(marked, args.input_dir)
 
     detected = convert.detect_source(args.input_dir, args.input_format)
     LOGGER.info("Input %s: %s", args.input_dir, f"{detected.format} {detected.path}" if detected.path else detected.problem)

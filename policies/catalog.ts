@@ -142,6 +142,8 @@ export const SERVICE_TAG_KEY = "ml-service";
 export const MLFLOW_SERVER_SERVICE = "mlflow-tracking-server";
 /** `ml-service` value of the role SageMaker Ground Truth labeling jobs run as. */
 export const LABELING_SERVICE = "ground-truth-labeling";
+/** `ml-service` value of the role an EventBridge rule assumes to start the stack's pipeline (the dataset trigger). */
+export const PIPELINE_TRIGGER_SERVICE = "pipeline-trigger";
 
 /**
  * The stack's service roles: roles no person assumes, each for one purpose, assumed only by the named AWS
@@ -159,6 +161,11 @@ export const SERVICE_ROLES: Readonly<Record<string, { readonly principals: reado
         principals: ["sagemaker.amazonaws.com"],
         purpose: "Ground Truth labeling jobs' access to the images to label and their output prefix",
         checkedBy: "sagemaker-labeling-role-scoped",
+    },
+    [PIPELINE_TRIGGER_SERVICE]: {
+        principals: ["events.amazonaws.com"],
+        purpose: "an EventBridge rule's right to start the pipeline it targets",
+        checkedBy: "sagemaker-pipeline-trigger-scoped",
     },
 };
 

@@ -12,6 +12,7 @@ import { sagemakerPolicies } from "./sagemaker";
 import { storagePolicies } from "./storage";
 import { studioPolicies } from "./studio";
 import { taggingPolicies } from "./tagging";
+import { triggerPolicies } from "./trigger";
 
 export const PACK_NAME = "sagemaker-yolo-policies";
 
@@ -23,6 +24,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     ...registryPolicies,
     ...mlflowPolicies,
     ...labelingPolicies,
+    ...triggerPolicies,
     ...studioPolicies,
     ...costPolicies,
     ...taggingPolicies,

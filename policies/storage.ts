@@ -14,6 +14,7 @@ const ENCRYPTION_TYPES = new Set([
 ]);
 const PUBLIC_ACCESS_BLOCK_TYPE = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
 const BUCKET_POLICY_TYPE = "aws:s3/bucketPolicy:BucketPolicy";
+const NOTIFICATION_TYPE = "aws:s3/bucketNotification:BucketNotification";
 
 /** A bucket the stack manages or configures, keyed by its name. */
 interface BucketView {
@@ -214,6 +215,39 @@ export const s3BucketTlsOnly: StackValidationPolicy = {
         }),
 };
 
+export const s3EventNotifications: StackValidationPolicy = {
+    name: "s3-event-notifications",
+    description:
+        "Every S3 bucket of the stack, created or adopted, publishes its object events to Amazon EventBridge: exactly one BucketNotification with eventbridge true (each one replaces the bucket's whole notification configuration), so that rules such as the dataset trigger, an audit or a team's own automation can act on uploads and deletions (Checkov CKV2_AWS_62). Advisory: the platform runs without events unless its dataset trigger is on (the stack's config then requires them), and a team that adopts a bucket whose Lambda, SQS or SNS notifications it must keep may decide otherwise.",
+    enforcementLevel: "advisory",
+    configSchema: { properties: {} },
+    validateStack: (args, reportViolation) =>
+        forEachBucket(args, (view) => {
+            const notifications = view.companions.filter((c) => c.type === NOTIFICATION_TYPE);
+            if (notifications.length === 0) {
+                reportViolation(
+                    `${describe(view)} publishes no object events, so nothing can react to new data (CKV2_AWS_62); add an aws.s3.BucketNotification with eventbridge: true (sagemaker-yolo:bucketEvents). EventBridge receives S3 events at no charge.`,
+                    anchorOf(view, NOTIFICATION_TYPE).urn,
+                );
+                return;
+            }
+            if (notifications.length > 1) {
+                reportViolation(
+                    `${describe(view)} has ${notifications.length} BucketNotification resources (${listText(notifications.map((n) => n.name))}); each replaces the bucket's whole notification configuration, so only the last one applied survives: merge them into one.`,
+                    notifications[1].urn,
+                );
+            }
+            for (const notification of notifications) {
+                if (notification.props.eventbridge !== true) {
+                    reportViolation(
+                        `${describe(view)}: ${notification.name} does not set eventbridge: true, so EventBridge rules never see the bucket's events; set it (Lambda, SQS and SNS destinations keep working beside it).`,
+                        notification.urn,
+                    );
+                }
+            }
+        }),
+};
+
 interface RotationKnobs {
     maxRotationPeriodDays: number;
 }
@@ -383,4 +417,4 @@ export const s3NoPublicAcl: ScopedResourcePolicy = {
     },
 };
 
-export const storagePolicies = [s3BucketKmsEncryption, s3BucketPublicAccessBlock, s3BucketTlsOnly, s3NoPublicAcl, kmsKeyRotationEnabled, sagemakerKmsEncryption, snsTopicKmsEncryption];
+export const storagePolicies = [s3BucketKmsEncryption, s3BucketPublicAccessBlock, s3BucketTlsOnly, s3EventNotifications, s3NoPublicAcl, kmsKeyRotationEnabled, sagemakerKmsEncryption, snsTopicKmsEncryption];

@@ -1,5 +1,5 @@
 // The project's own stack, run offline under mocks (tools/offlineStack.ts), must pass the pack at the
-// default config: adopted bucket (dev), created bucket, and preview (provider-computed values unknown).
+// default config: adopted bucket (dev), created bucket, every optional part (full), and preview (provider-computed values unknown).
 import { expect } from "chai";
 import { Evaluation, evaluateDetailed, OfflineResource, toPolicyResources } from "../../policies/offline";
 import { offlineStack } from "../stack/fixtures";
@@ -10,6 +10,9 @@ const MODES = {
     "created bucket": { config: { bucketMode: "create" } },
     "preview (adopted bucket)": { preview: true },
     "preview (created bucket)": { preview: true, config: { bucketMode: "create" } },
+    // Every optional part on (labeling, MLflow, the dataset trigger, …).
+    "full stack": { stack: "full" },
+    "preview (full stack)": { stack: "full", preview: true },
 } as const;
 
 type Mode = keyof typeof MODES;

@@ -112,6 +112,31 @@ describe("s3-bucket-tls-only", () => {
     });
 });
 
+describe("s3-event-notifications", () => {
+    const policy = "s3-event-notifications";
+    const notification = (name: string, props: Record<string, unknown> = { eventbridge: true }, resourceName = `events-${name}`) =>
+        resource(`${S3}/bucketNotification:BucketNotification`, { bucket: name, ...props }, resourceName);
+
+    it("accepts created and adopted buckets that publish to EventBridge, beside other destinations", async () => {
+        const queue = { eventbridge: true, queues: [{ queueArn: "arn:aws:sqs:us-east-1:123456789012:uploads", events: ["s3:ObjectCreated:*"] }] };
+        assertNoViolations(await violationsOf([...protectedBucket("created"), notification("created"), ...adoptedBucket("adopted"), notification("adopted", queue)]), policy);
+    });
+
+    it("reports a bucket without notifications, created or adopted, as advisory", async () => {
+        const violations = await violationsOf([...protectedBucket("silent"), ...adoptedBucket("adopted-silent")]);
+        const created = assertHasViolation(violations, policy, ['Bucket "silent" (bucket-silent) publishes no object events', "eventbridge: true"], "bucket-silent");
+        expect(created.enforcementLevel).to.equal("advisory");
+        assertHasViolation(violations, policy, 'Bucket "adopted-silent" (adopted: configured by', "encryption-adopted-silent");
+    });
+
+    it("reports notifications that bypass EventBridge, and two configurations that overwrite each other", async () => {
+        const lambdaOnly = notification("lambda-only", { lambdaFunctions: [{ lambdaFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:f", events: ["s3:ObjectCreated:*"] }] });
+        const violations = await violationsOf([bucket("lambda-only"), lambdaOnly, bucket("twice"), notification("twice"), notification("twice", { eventbridge: true }, "events-twice-again")]);
+        assertHasViolation(violations, policy, ["events-lambda-only does not set eventbridge: true"], "events-lambda-only");
+        assertHasViolation(violations, policy, ["has 2 BucketNotification resources", "only the last one applied survives"], "events-twice-again");
+    });
+});
+
 describe("kms-key-rotation-enabled", () => {
     const policy = "kms-key-rotation-enabled";
     const key = (props: Record<string, unknown>, name = "key") => resource("aws:kms/key:Key", { tags: COST_TAGS, ...props }, name);

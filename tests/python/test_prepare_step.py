@@ -53,7 +53,8 @@ class StepRun:
         return self.job.failure("message")
 
 
-def run_step(base: Path, bundle: Path, config_dir: Path, fill: Callable[[Path], None], *args: str) -> StepRun:
+def run_step(base: Path, bundle: Path, config_dir: Path, fill: Callable[[Path], None], *args: str,
+             env: dict[str, str] | None = None) -> StepRun:
     """Stage the input like the processing job's ProcessingInput, then run the step's command."""
     return run_step_as(processing_job(base, bundle, config_dir), fill, *args)
 
@@ -65,7 +66,7 @@ def run_step_as(job: Job, fill: Callable[[Path], None], *args: str) -> StepRun:
         folder.mkdir(parents=True)
     fill(raw)
     result = job.run("prepare.py", "pipeline-step", "--input-dir", str(raw), "--output-dir", str(dataset_dir),
-                     "--report-dir", str(report_dir), *args)
+                     "--report-dir", str(report_dir), *args, env=env)
     report_path = report_dir / "validation.json"
     report = json.loads(report_path.read_text()) if report_path.is_file() else None
     return StepRun(job, result, raw, dataset_dir, report)

@@ -158,6 +158,16 @@ describe("stack configuration", () => {
         expect(parseConfig(raw({ alerts: false, alertEmails: [], budget: false })).budget.enabled).to.equal(false);
     });
 
+    it("publishes bucket events by default and refuses a dataset trigger the bucket could never fire", () => {
+        expect(parseConfig(raw()).bucket.events).to.equal(true);
+        expect(parseConfig(raw()).pipelineTrigger).to.equal(false);
+        const problems = problemsOf(raw({ bucketEvents: false, pipelineTrigger: true }));
+        expect(problems).to.have.length(1);
+        expect(problems[0]).to.contain(`${PROJECT}:pipelineTrigger`).and.contain("bucketEvents");
+        expect(problemsOf(raw({ bucketEvents: "yes" }))[0]).to.contain(`${PROJECT}:bucketEvents: "yes" is not allowed; expected true or false`);
+        expect(parseConfig(raw({ bucketEvents: false })).bucket.events).to.equal(false);
+    });
+
     it("refuses a VPC without subnets and subnets without a VPC", () => {
         expect(problemsOf(raw({ vpcId: "vpc-0123456789abcdef0" }))[0]).to.contain("subnetIds");
         expect(problemsOf(raw({ subnetIds: ["subnet-0123456789abcdef0"] }))[0]).to.contain("vpcId");

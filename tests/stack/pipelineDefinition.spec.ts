@@ -67,6 +67,9 @@ describe("pipeline definition", () => {
         const byName = Object.fromEntries(definition.Parameters.map((p) => [p.Name, p]));
         expect(Object.keys(byName).sort()).to.deep.equal([...Object.values(PARAMETERS), ...QUALITY_METRICS.map((m) => m.parameter)].sort());
         expect(byName.InputData).to.include({ Type: "String", DefaultValue: "s3://drone-data/datasets/drone-detection/" });
+        // Empty unless the dataset trigger starts the run: InputData alone is what a run started by hand reads.
+        expect(byName.InputKey).to.deep.equal({ Name: "InputKey", Type: "String", DefaultValue: "" });
+        expect(byName.InputKeyVersion).to.deep.equal({ Name: "InputKeyVersion", Type: "String", DefaultValue: "" });
         expect(byName.OutputPath).to.include({ Type: "String", DefaultValue: "s3://drone-data/models/" });
         expect(byName.Epochs).to.include({ Type: "Integer", DefaultValue: 50 });
         expect(byName.BatchSize).to.include({ Type: "Integer", DefaultValue: 16 });
@@ -156,7 +159,13 @@ describe("pipeline definition", () => {
         expect(prepare.Arguments.AppSpecification?.ContainerArguments?.slice(0, 3)).to.deep.equal(["pipeline-step", "--input-format", { Get: "Parameters.InputFormat" }]);
         const inputsByName = Object.fromEntries((prepare.Arguments.ProcessingInputs ?? []).map((i) => [i.InputName, i.S3Input]));
         expect(inputsByName.raw).to.include({ LocalPath: "/opt/ml/processing/input/raw" });
-        expect(inputsByName.raw?.S3Uri).to.deep.equal({ Get: "Parameters.InputData" });
+        // InputData followed by InputKey (empty unless the dataset trigger started the run); prepare.py is told the same URI.
+        const inputUri = { "Std:Join": { On: "", Values: [{ Get: "Parameters.InputData" }, { Get: "Parameters.InputKey" }] } };
+        expect(inputsByName.raw?.S3Uri).to.deep.equal(inputUri);
+        const containerArguments = prepare.Arguments.AppSpecification?.ContainerArguments ?? [];
+        expect(containerArguments[containerArguments.indexOf("--input-uri") + 1]).to.deep.equal(inputUri);
+        // The marker's version is part of the cache key, so marking a folder again prepares it again.
+        expect(containerArguments).to.deep.include({ "Std:Join": { On: "", Values: ["--input-version=", { Get: "Parameters.InputKeyVersion" }] } });
         expect(inputsByName.code?.S3Uri).to.equal(BUNDLE);
         const outputs = prepare.Arguments.ProcessingOutputConfig!;
         expect(outputs.KmsKeyId).to.equal(KEY_ALIAS);
