@@ -56,10 +56,10 @@ class StepRun:
 def run_step(base: Path, bundle: Path, config_dir: Path, fill: Callable[[Path], None], *args: str,
              env: dict[str, str] | None = None) -> StepRun:
     """Stage the input like the processing job's ProcessingInput, then run the step's command."""
-    return run_step_as(processing_job(base, bundle, config_dir), fill, *args)
+    return run_step_as(processing_job(base, bundle, config_dir), fill, *args, env=env)
 
 
-def run_step_as(job: Job, fill: Callable[[Path], None], *args: str) -> StepRun:
+def run_step_as(job: Job, fill: Callable[[Path], None], *args: str, env: dict[str, str] | None = None) -> StepRun:
     processing = job.root / "processing"
     raw, dataset_dir, report_dir = processing / "input" / "raw", processing / "output" / "dataset", processing / "output" / "report"
     for folder in (raw, dataset_dir, report_dir):  # SageMaker creates input and output folders before the job starts
