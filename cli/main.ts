@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { version } from "../package.json";
 import { registerApproval } from "./commands/approve";
+import { registerDeploy } from "./commands/deploy";
 import { registerExecutions } from "./commands/executions";
 import { registerLabel } from "./commands/label";
 import { registerList } from "./commands/list";
@@ -60,6 +61,7 @@ export function buildProgram(deps: RunDeps, setExitCode: (code: number) => void)
     registerModels(program, action);
     registerApproval(program, action);
     registerLabel(program, action);
+    registerDeploy(program, action);
     return program;
 }
 
