@@ -46,22 +46,26 @@ export function yamlScalar(value: string | number): string {
     } catch {
         plain = undefined;
     }
-    return plain === value && !/^\s|\s$|\s#|^[!&*|>%@`'"]/.test(value) ? value : JSON.stringify(value);
+    // YAML 1.1 readers (Go's yaml.v2 among them) take yes/no/on/off for booleans: quoted, it is a string everywhere.
+    const ambiguous = /^(y|yes|n|no|on|off|true|false|null|~)$/i.test(value);
+    return plain === value && !ambiguous && !/^\s|\s$|\s#|:\s|^[!&*|>%@`'"#{}[\],?-]/.test(value) ? value : JSON.stringify(value);
 }
 
-/** Where the value of a `key: value` line ends and its trailing comment (kept) begins. */
-function splitValue(rest: string): { value: string; comment: string } {
-    const quote = rest.trimStart()[0];
+/** A `key: value` line's value, with the space before it and the trailing comment (both kept) around it. */
+function splitValue(rest: string): { lead: string; value: string; comment: string } {
+    const lead = /^\s*/.exec(rest)![0];
+    const body = rest.slice(lead.length);
+    let end: number;
+    const quote = body[0];
     if (quote === '"' || quote === "'") {
-        const start = rest.indexOf(quote);
-        let end = start + 1;
-        while (end < rest.length) {
-            if (rest[end] === "\\" && quote === '"') {
+        end = 1;
+        while (end < body.length) {
+            if (body[end] === "\\" && quote === '"') {
                 end += 2;
                 continue;
             }
-            if (rest[end] === quote) {
-                if (quote === "'" && rest[end + 1] === "'") {
+            if (body[end] === quote) {
+                if (quote === "'" && body[end + 1] === "'") {
                     end += 2;
                     continue;
                 }
@@ -69,10 +73,12 @@ function splitValue(rest: string): { value: string; comment: string } {
             }
             end++;
         }
-        return { value: rest.slice(0, end + 1), comment: rest.slice(end + 1) };
+        end++;
+    } else {
+        const hash = body.search(/\s#/);
+        end = (hash === -1 ? body : body.slice(0, hash)).trimEnd().length;
     }
-    const hash = rest.search(/\s#/);
-    return hash === -1 ? { value: rest, comment: "" } : { value: rest.slice(0, hash), comment: rest.slice(hash) };
+    return { lead, value: body.slice(0, end), comment: body.slice(end) };
 }
 
 interface ConfigBlock {
@@ -167,12 +173,12 @@ export function editStackFile(text: string, project: string, values: Readonly<Re
         const index = find(key);
         if (index !== -1) {
             const match = keyLine(key).exec(lines[index])!;
-            const { value: old, comment } = splitValue(match[2]);
+            const { lead, value: old, comment } = splitValue(match[2]);
             if (/^[|>]/.test(old.trim()) || entryEnd(lines, index, indent.length) !== index + 1) {
                 throw new StackFileEditError(`its ${qualified} is not a one-line value (line ${index + 1})`);
             }
             const keyText = lines[index].slice(0, lines[index].length - match[2].length);
-            const newLine = `${keyText} ${yamlScalar(value)}${comment}`;
+            const newLine = `${keyText}${lead || " "}${yamlScalar(value)}${comment}`;
             edits.push({ key, qualified, before: current, after: value, oldLine: lines[index], newLine });
             lines[index] = newLine;
         } else {
