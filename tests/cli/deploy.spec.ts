@@ -53,6 +53,9 @@ const DEV_OFF = `config:
   aws:profile: ab
   aws:region: us-east-1
   sagemaker-yolo:bucketMode: adopt
+  sagemaker-yolo:users:
+    - name: ml-engineer
+      role: ml-engineer
 `;
 
 const configOf = (root: ProjectRoot) => parseConfig(rawStackConfig(STACK, {}, root.dir));
