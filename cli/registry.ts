@@ -180,3 +180,9 @@ export function versionBaseline(modelPackage: Pick<DescribeModelPackageCommandOu
     }
     return { kind: "prefix", prefix: folder(statistics), statistics, constraints };
 }
+
+/** The version a versioned model package ARN names (e.g. a deployed model's ModelPackageName), else undefined. */
+export function versionOfModelPackageArn(arn: string | undefined): { group: string; version: number } | undefined {
+    const match = arn === undefined ? null : VERSIONED_MODEL_PACKAGE_ARN.exec(arn);
+    return match ? { group: match[1], version: Number(match[2]) } : undefined;
+}
