@@ -59,7 +59,8 @@ describe("cli endpoint and invoke against moto", () => {
     let sagemaker: SageMakerClient;
     let root: ProjectRoot;
     let scratch: string;
-    let mocked: ReturnType<typeof mockClient> | undefined;
+    /** The client mock of the running test, restored after it. */
+    let mocked: { restore(): void } | undefined;
 
     before(async () => {
         moto = await startMoto(undefined, { binaryInvocations: true });
@@ -119,15 +120,16 @@ describe("cli endpoint and invoke against moto", () => {
     /** Clients whose monitoring calls come from a client mock (moto lacks them); everything else goes to moto. */
     function clientsWithMonitoring(executions: object[] | "no schedule") {
         const clients = createClients({ profile: "ab", region: "us-east-1" });
-        mocked = mockClient(clients.sagemaker);
-        mocked.send.callThrough();
+        const sagemakerMock = mockClient(clients.sagemaker);
+        mocked = sagemakerMock;
+        sagemakerMock.send.callThrough();
         if (executions === "no schedule") {
-            mocked.on(DescribeMonitoringScheduleCommand).rejects(Object.assign(new Error(`Monitoring schedule ${names.monitoringSchedule} not found`), { name: "ResourceNotFound", $fault: "client" }));
+            sagemakerMock.on(DescribeMonitoringScheduleCommand).rejects(Object.assign(new Error(`Monitoring schedule ${names.monitoringSchedule} not found`), { name: "ResourceNotFound", $fault: "client" }));
         } else {
-            mocked.on(DescribeMonitoringScheduleCommand).resolves({ MonitoringScheduleName: names.monitoringSchedule, MonitoringScheduleStatus: "Scheduled" });
-            mocked.on(ListMonitoringExecutionsCommand).resolves({ MonitoringExecutionSummaries: executions as never });
+            sagemakerMock.on(DescribeMonitoringScheduleCommand).resolves({ MonitoringScheduleName: names.monitoringSchedule, MonitoringScheduleStatus: "Scheduled" });
+            sagemakerMock.on(ListMonitoringExecutionsCommand).resolves({ MonitoringExecutionSummaries: executions as never });
         }
-        return { clients, mocked };
+        return { clients, mocked: sagemakerMock };
     }
 
     describe("endpoint", () => {
