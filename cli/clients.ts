@@ -3,6 +3,7 @@
 // emulator without a code path of its own.
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 
 export interface ClientOptions {
     readonly profile: string;
@@ -15,6 +16,8 @@ export interface ClientOptions {
 export interface Clients {
     readonly sagemaker: SageMakerClient;
     readonly s3: S3Client;
+    /** InvokeEndpoint (the endpoint's own host, runtime.sagemaker.<region>.amazonaws.com; IAM actions are sagemaker:*). */
+    readonly sagemakerRuntime: SageMakerRuntimeClient;
 }
 
 /**
@@ -30,6 +33,9 @@ export const RETRY = { retryMode: "adaptive", maxAttempts: 6 } as const;
  * a second, so these bound a dead endpoint to about half a minute in all.
  */
 export const TIMEOUTS = { connectMs: 3_000, idleMs: 20_000 } as const;
+
+/** InvokeEndpoint's own limit on the model's answer (SageMaker API reference), plus a margin for the transfer. */
+export const INVOCATION_TIMEOUT_MS = 65_000;
 
 /** Emulators and S3-compatible stores serve buckets by path only; AWS itself prefers virtual-hosted names. */
 export function usesCustomS3Endpoint(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -123,8 +129,14 @@ export function createClients(options: ClientOptions): Clients {
     const clients = {
         sagemaker: new SageMakerClient(common),
         s3: new S3Client({ ...common, forcePathStyle: usesCustomS3Endpoint() }),
+        // SageMaker gives the model container 60 s to answer an invocation: a slow prediction is not a dead endpoint.
+        sagemakerRuntime: new SageMakerRuntimeClient({
+            ...common,
+            requestHandler: { connectionTimeout: timeouts.connectMs, socketTimeout: Math.max(timeouts.idleMs, INVOCATION_TIMEOUT_MS) },
+        }),
     };
     recordCallFacts(clients.sagemaker, "sagemaker");
     recordCallFacts(clients.s3, "s3");
+    recordCallFacts(clients.sagemakerRuntime, "sagemaker");
     return clients;
 }

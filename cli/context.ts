@@ -46,7 +46,7 @@ export interface GlobalOptions {
     readonly json: boolean;
 }
 
-export interface CommandContext extends Omit<RunDeps, "createClients" | "projectRoot"> {
+export interface CommandContext extends Omit<RunDeps, "createClients"> {
     readonly options: GlobalOptions;
     readonly stack: PlatformConfig;
     /** Built on first use: a command reads it only after its own local checks. */
@@ -109,6 +109,7 @@ export function createContext(options: GlobalOptions, deps: RunDeps): CommandCon
         now: deps.now,
         newToken: deps.newToken,
         stackDefinition: deps.stackDefinition,
+        projectRoot: deps.projectRoot,
         options,
         stack,
         get clients() {

@@ -3,7 +3,10 @@
 import { Command, CommanderError, Option } from "commander";
 import { version } from "../package.json";
 import { registerApproval } from "./commands/approve";
+import { registerDeploy } from "./commands/deploy";
+import { registerEndpoint } from "./commands/endpoint";
 import { registerExecutions } from "./commands/executions";
+import { registerInvoke } from "./commands/invoke";
 import { registerLabel } from "./commands/label";
 import { registerList } from "./commands/list";
 import { registerModels } from "./commands/models";
@@ -21,7 +24,7 @@ export const DEFAULT_STACK = "dev";
 export function buildProgram(deps: RunDeps, setExitCode: (code: number) => void): Command {
     const program = new Command("yolo-pipeline")
         .description(
-            "Operate the YOLO11 training pipeline of the SageMaker platform stack and its model registry (AWS CLI conventions: --profile, --region, --json).",
+            "Operate the YOLO11 training pipeline of the SageMaker platform stack, its model registry and its endpoint (AWS CLI conventions: --profile, --region, --json).",
         )
         .version(version, "--version", "print the CLI version")
         .addOption(
@@ -60,6 +63,9 @@ export function buildProgram(deps: RunDeps, setExitCode: (code: number) => void)
     registerModels(program, action);
     registerApproval(program, action);
     registerLabel(program, action);
+    registerDeploy(program, action);
+    registerEndpoint(program, action);
+    registerInvoke(program, action);
     return program;
 }
 

@@ -147,3 +147,42 @@ export function metricsSummary(metrics: Readonly<Record<string, number | null>>)
         .map(([label, value]) => `${label} ${formatMetric(value)}`)
         .join(", ");
 }
+
+/** The files a Model Monitor baseline prefix holds (what the baselining job writes and the schedule reads). */
+export const BASELINE_FILES = { statistics: "statistics.json", constraints: "constraints.json" } as const;
+
+export type VersionBaseline =
+    | { readonly kind: "none" }
+    | { readonly kind: "prefix"; readonly prefix: string; readonly statistics: string; readonly constraints: string }
+    | { readonly kind: "unusable"; readonly problem: string };
+
+/**
+ * The Model Monitor baseline a version was registered with (ModelMetrics.ModelDataQuality: the statistics and
+ * constraints the baselining job wrote), as the one S3 prefix the data-quality schedule is given: both files
+ * must sit side by side under their standard names, since the schedule's job definition names the prefix only.
+ */
+export function versionBaseline(modelPackage: Pick<DescribeModelPackageCommandOutput, "ModelMetrics">): VersionBaseline {
+    const quality = modelPackage.ModelMetrics?.ModelDataQuality;
+    const statistics = quality?.Statistics?.S3Uri;
+    const constraints = quality?.Constraints?.S3Uri;
+    if (!statistics && !constraints) {
+        return { kind: "none" };
+    }
+    if (!statistics || !constraints) {
+        return { kind: "unusable", problem: `ModelMetrics.ModelDataQuality has ${statistics ? "Statistics" : "Constraints"} but no ${statistics ? "Constraints" : "Statistics"}` };
+    }
+    const folder = (uri: string) => uri.slice(0, uri.lastIndexOf("/") + 1);
+    if (!statistics.endsWith(`/${BASELINE_FILES.statistics}`) || !constraints.endsWith(`/${BASELINE_FILES.constraints}`) || folder(statistics) !== folder(constraints)) {
+        return {
+            kind: "unusable",
+            problem: `its baseline files ${statistics} and ${constraints} are not ${BASELINE_FILES.statistics} and ${BASELINE_FILES.constraints} under one prefix, which is what the monitoring schedule reads`,
+        };
+    }
+    return { kind: "prefix", prefix: folder(statistics), statistics, constraints };
+}
+
+/** The version a versioned model package ARN names (e.g. a deployed model's ModelPackageName), else undefined. */
+export function versionOfModelPackageArn(arn: string | undefined): { group: string; version: number } | undefined {
+    const match = arn === undefined ? null : VERSIONED_MODEL_PACKAGE_ARN.exec(arn);
+    return match ? { group: match[1], version: Number(match[2]) } : undefined;
+}

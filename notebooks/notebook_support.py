@@ -17,6 +17,9 @@ pipeline-scripts/ because that folder is shipped to the SageMaker jobs, which ne
   parameter values becomes, and where an execution's evaluation report is written.
 - Model-registry helpers for both: the versions of the stack's model package group with the metrics and
   the execution the pipeline's RegisterYOLO11 step records on each, and the text an approval records.
+- Deployment helpers for the ML engineer notebook: the approved versions and their Model Monitor baselines,
+  the commands that deploy one, and calling the endpoint with an image (the answer checked against
+  pipeline-scripts/detections.schema.json).
 """
 
 from __future__ import annotations
@@ -503,3 +506,75 @@ def approval_description(metrics: Mapping[str, float | None], execution_arn: str
     if execution_arn:
         text += f" (pipeline execution {execution_id(execution_arn)})"
     return text[:MAX_APPROVAL_DESCRIPTION]
+
+
+# ------------------------------------------------------------------------------------------- deployment
+# The stack serves one approved version on its endpoint. `yolo-pipeline deploy <version>` writes it into
+# Pulumi.<stack>.yaml (deployModelVersion and the version's Model Monitor baseline) and `pulumi up` deploys it,
+# so the stack stays the one place that decides what runs (cli/README.md, `deploy`).
+
+# InvokeEndpoint's largest request body (botocore's sagemaker-runtime model: BodyBlob max 6291456 bytes).
+MAX_INVOKE_BYTES = 6 * 1024 * 1024
+IMAGE_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}  # what inference.py decodes
+DETECTION_TABLE_HEADER = ("class", "score", "box x1, y1, x2, y2 (px)")
+
+
+def approved_versions(versions: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The versions that may be deployed (Approved), in the order given (list_model_versions: newest first)."""
+    return [version for version in versions if approval_status(version) == "Approved"]
+
+
+def version_baseline(model_package: Mapping[str, Any]) -> str | None:
+    """The S3 prefix of a version's Model Monitor baseline (ModelMetrics.ModelDataQuality), None without a usable one.
+
+    Like `yolo-pipeline deploy`: statistics.json and constraints.json must sit side by side, since the monitoring
+    schedule is given the prefix only.
+    """
+    quality = (model_package.get("ModelMetrics") or {}).get("ModelDataQuality") or {}
+    statistics = (quality.get("Statistics") or {}).get("S3Uri", "")
+    constraints = (quality.get("Constraints") or {}).get("S3Uri", "")
+    prefix = statistics[: statistics.rfind("/") + 1]
+    if statistics.endswith("/statistics.json") and constraints == f"{prefix}constraints.json":
+        return prefix
+    return None
+
+
+def deploy_commands(stack: str, version: int) -> list[str]:
+    """What serves `version`: write it into the stack's configuration, then let the stack deploy it."""
+    return [f"npx yolo-pipeline --stack {stack} deploy {version} --dry-run   # shows the change to Pulumi.{stack}.yaml",
+            f"npx yolo-pipeline --stack {stack} deploy {version}             # writes it (asks first)",
+            f"pulumi up --stack {stack}                                      # the preview and the policy pack check it, then it deploys"]
+
+
+def image_content_type(data: bytes) -> str | None:
+    """The Content-Type of JPEG or PNG data by its leading bytes (as inference.py judges it), else None."""
+    return next((content_type for signature, content_type in IMAGE_SIGNATURES.items() if data.startswith(signature)), None)
+
+
+def invoke_endpoint(runtime_client, endpoint: str, data: bytes, schema_path: Path | str) -> dict[str, Any]:
+    """One image to the endpoint (InvokeEndpoint); the answer, checked against detections.schema.json."""
+    import jsonschema
+
+    content_type = image_content_type(data)
+    if content_type is None:
+        raise SetupError("The image is neither JPEG nor PNG data (by its leading bytes); the endpoint decodes only those.")
+    if len(data) > MAX_INVOKE_BYTES:
+        raise SetupError(f"The image is {len(data)} bytes; InvokeEndpoint takes at most {MAX_INVOKE_BYTES} (6 MB).")
+    answer = runtime_client.invoke_endpoint(EndpointName=endpoint, ContentType=content_type, Accept="application/json", Body=data)
+    text = answer["Body"].read().decode("utf-8")
+    try:
+        response = json.loads(text)
+    except ValueError:
+        raise SetupError(f"{endpoint} answered something that is not JSON: {text[:80]!r}") from None
+    schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(response), key=lambda e: list(e.path))
+    if errors:
+        problems = "; ".join(f"{'/'.join(map(str, e.path)) or '(the answer)'}: {e.message}" for e in errors[:5])
+        raise SetupError(f"{endpoint} answered JSON that does not follow detections.schema.json: {problems}")
+    return response
+
+
+def detection_rows(response: Mapping[str, Any], min_confidence: float = 0.0) -> list[tuple]:
+    """Rows for markdown_table(DETECTION_TABLE_HEADER, ...): the detections at or above `min_confidence`."""
+    return [(d["class_name"], f"{d['score']:.3f}", ", ".join(f"{v:.1f}" for v in d["box"]["xyxy"]))
+            for d in response["detections"] if d["score"] >= min_confidence]

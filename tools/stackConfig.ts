@@ -28,8 +28,9 @@ export function projectName(root = PROJECT_ROOT): string {
 /**
  * Configuration of `stack`. Override keys may omit the project namespace (`epochs` means
  * `sagemaker-yolo:epochs`); an override of `undefined` removes the key, as `pulumi config rm` would.
+ * `stackFileText` stands in for Pulumi.<stack>.yaml, so that an edit is judged before it is written.
  */
-export function loadStackConfig(stack: string, overrides: Record<string, unknown> = {}, root = PROJECT_ROOT): Record<string, string> {
+export function loadStackConfig(stack: string, overrides: Record<string, unknown> = {}, root = PROJECT_ROOT, stackFileText?: string): Record<string, string> {
     const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
     const config: Record<string, string> = {};
@@ -41,8 +42,9 @@ export function loadStackConfig(stack: string, overrides: Record<string, unknown
         }
     }
     const stackPath = path.join(root, `Pulumi.${stack}.yaml`);
-    if (fs.existsSync(stackPath)) {
-        const stackFile = (yaml.load(fs.readFileSync(stackPath, "utf8")) ?? {}) as StackFile;
+    const text = stackFileText ?? (fs.existsSync(stackPath) ? fs.readFileSync(stackPath, "utf8") : undefined);
+    if (text !== undefined) {
+        const stackFile = (yaml.load(text) ?? {}) as StackFile;
         for (const [key, value] of Object.entries(stackFile.config ?? {})) {
             config[qualify(key)] = encode(value);
         }
@@ -58,9 +60,9 @@ export function loadStackConfig(stack: string, overrides: Record<string, unknown
 }
 
 /** The stack's configuration in the form `parseConfig` (components/config.ts) validates. */
-export function rawStackConfig(stack: string, overrides: Record<string, unknown> = {}, root = PROJECT_ROOT): RawConfig {
+export function rawStackConfig(stack: string, overrides: Record<string, unknown> = {}, root = PROJECT_ROOT, stackFileText?: string): RawConfig {
     const project = projectName(root);
-    const flat = loadStackConfig(stack, overrides, root);
+    const flat = loadStackConfig(stack, overrides, root, stackFileText);
     const prefix = `${project}:`;
     const values = Object.fromEntries(
         Object.entries(flat)

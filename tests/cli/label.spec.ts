@@ -3,36 +3,19 @@
 // for CreateLabelingJob (the shapes and constraints AWS validates), and the calls go to aws-sdk-client-mock.
 import { CreateLabelingJobCommand, DescribeLabelingJobCommand, ListLabelingJobsCommand } from "@aws-sdk/client-sagemaker";
 import { expect } from "chai";
-import { spawnSync } from "child_process";
 import { mockClient } from "aws-sdk-client-mock";
-import * as path from "path";
 import { createClients } from "../../cli/clients";
 import { EXIT } from "../../cli/errors";
 import { loadStack } from "../../cli/context";
 import { labelCategoryObject } from "../../components/groundTruth";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
+import { botocoreProblems } from "./support/botocore";
 import { runCliInProcess } from "./support/cli";
 
 const STACK = loadStack("full", PROJECT_ROOT);
 const BUCKET = STACK.bucket.name;
 const MANIFEST = `s3://${BUCKET}/datasets/raw/flight-42/input.manifest`;
 const START = ["--stack", "full", "label", "start", "--manifest", MANIFEST];
-
-/** Validates a request against botocore's model of an operation (the Python test environment has botocore). */
-function botocoreProblems(operation: string, request: unknown): string {
-    const python = path.join(PROJECT_ROOT, ".venv", "bin", "python");
-    const script = [
-        "import json, sys, botocore.session, botocore.validate",
-        "model = botocore.session.get_session().get_service_model('sagemaker').operation_model(sys.argv[1])",
-        "report = botocore.validate.ParamValidator().validate(json.load(sys.stdin), model.input_shape)",
-        "print(report.generate_report())",
-    ].join("\n");
-    const result = spawnSync(python, ["-c", script, operation], { input: JSON.stringify(request), encoding: "utf8" });
-    if (result.status !== 0) {
-        throw new Error(`botocore validation did not run: ${result.stderr}`);
-    }
-    return result.stdout.trim();
-}
 
 describe("cli label start", () => {
     it("--dry-run prints the stack's CreateLabelingJob request without any AWS client, and botocore's model accepts it", async () => {

@@ -47,6 +47,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 MOTO_SERVER = Path(sys.executable).parent / "moto_server"
+# moto's server with InvokeEndpoint taking image bodies (moto 5.2.5 answers every non-UTF-8 body with HTTP 500).
+MOTO_SERVER_BINARY_BODIES = Path(__file__).resolve().parent / "moto_server_binary.py"
 PERSONAS = ("data-scientist", "ml-engineer", "pipeline")
 EXACT = "exact"
 WIDENED = "sagemaker-widened"
@@ -118,9 +120,12 @@ def free_port() -> int:
 
 
 class MotoServer:
-    """`moto_server` of this venv on 127.0.0.1, a free port; stopped by stop() (the process it started)."""
+    """`moto_server` of this venv on 127.0.0.1, a free port; stopped by stop() (the process it started).
 
-    def __init__(self, log_path: Path, attempts: int = 3):
+    With `binary_invocations`, moto_server_binary.py runs instead: the same server, whose InvokeEndpoint accepts images.
+    """
+
+    def __init__(self, log_path: Path, attempts: int = 3, binary_invocations: bool = False):
         if not MOTO_SERVER.is_file():
             raise RuntimeError(f"{MOTO_SERVER} is missing. Run `bash tools/setup-python.sh` (it installs moto[server]).")
         self.log_path = log_path
@@ -128,7 +133,8 @@ class MotoServer:
             self.port = free_port()
             self.endpoint = f"http://127.0.0.1:{self.port}"
             self.log = open(log_path, "ab")
-            self.process = subprocess.Popen([str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(self.port)],
+            command = [sys.executable, str(MOTO_SERVER_BINARY_BODIES)] if binary_invocations else [str(MOTO_SERVER)]
+            self.process = subprocess.Popen([*command, "-H", "127.0.0.1", "-p", str(self.port)],
                                             stdout=self.log, stderr=subprocess.STDOUT)
             if self._wait_ready(timeout=30):
                 return

@@ -29,6 +29,7 @@ import json
 import re
 import shutil
 import sys
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timezone
 from pathlib import Path
@@ -43,6 +44,7 @@ from nbclient import NotebookClient
 
 import emulator
 from conftest import NETWORK_GUARD, REPO, describe, processing_job
+from endpoint_fixtures import served_model_dir, val_images, worker  # noqa: F401 - fixtures
 
 NOTEBOOKS = REPO / "notebooks"
 DATA_SCIENTIST = NOTEBOOKS / "data_scientist_example.ipynb"
@@ -213,6 +215,39 @@ def test_the_registry_helpers_read_what_the_stacks_register_step_records(plan):
     assert support.approval_description(metrics, f"{plan['outputs']['pipelineArn']}/execution/abc123", "here") == (
         "Approved in here on mAP50-95 0.5347, precision 0.7000, recall 0.1000 (pipeline execution abc123)")
     assert len(support.approval_description(metrics, None, "x" * 2000)) == support.MAX_APPROVAL_DESCRIPTION
+
+
+def test_the_deployment_helpers_find_the_deployable_version_its_baseline_and_the_commands():
+    versions = [{"ModelPackageVersion": 4, "ModelApprovalStatus": "PendingManualApproval"}, {"ModelPackageVersion": 3, "ModelApprovalStatus": "Approved"},
+                {"ModelPackageVersion": 2}, {"ModelPackageVersion": 1, "ModelApprovalStatus": "Approved"}]
+    assert [v["ModelPackageVersion"] for v in support.approved_versions(versions)] == [3, 1]
+    prefix = "s3://bucket/monitoring/baseline/abc123/"
+    quality = lambda statistics, constraints: {"ModelMetrics": {"ModelDataQuality": {  # noqa: E731
+        "Statistics": {"ContentType": "application/json", "S3Uri": statistics},
+        "Constraints": {"ContentType": "application/json", "S3Uri": constraints}}}}
+    assert support.version_baseline(quality(f"{prefix}statistics.json", f"{prefix}constraints.json")) == prefix
+    assert support.version_baseline(quality(f"{prefix}statistics.json", "s3://bucket/other/constraints.json")) is None
+    assert support.version_baseline({"ModelMetrics": {"ModelQuality": {}}}) is None
+    commands = support.deploy_commands("prod", 3)
+    assert commands[0].startswith("npx yolo-pipeline --stack prod deploy 3 --dry-run") and commands[-1].startswith("pulumi up --stack prod")
+    assert support.image_content_type(b"\xff\xd8\xff\xe0rest") == "image/jpeg"
+    assert support.image_content_type(b"\x89PNG\r\n\x1a\nrest") == "image/png"
+    assert support.image_content_type(b"GIF89a") is None
+    response = {"detections": [{"class_name": "vehicle", "score": 0.91234, "box": {"xyxy": [1, 2.25, 30, 40]}},
+                               {"class_name": "person", "score": 0.2, "box": {"xyxy": [5, 5, 6, 6]}}]}
+    assert support.detection_rows(response, 0.25) == [("vehicle", "0.912", "1.0, 2.2, 30.0, 40.0")]
+
+
+def test_invoking_refuses_what_the_endpoint_cannot_decode_before_any_call():
+    class Unreachable:
+        def invoke_endpoint(self, **_):
+            raise AssertionError("nothing may be sent")
+
+    schema = REPO / "pipeline-scripts" / "detections.schema.json"
+    with pytest.raises(support.SetupError, match="neither JPEG nor PNG"):
+        support.invoke_endpoint(Unreachable(), "e", b"GIF89a...", schema)
+    with pytest.raises(support.SetupError, match="InvokeEndpoint takes at most 6291456"):
+        support.invoke_endpoint(Unreachable(), "e", b"\xff\xd8\xff" + bytes(support.MAX_INVOKE_BYTES), schema)
 
 
 # ---------------------------------------------------------------------------------- headless execution
@@ -628,3 +663,93 @@ def test_the_ml_engineer_notebook_approves_the_runs_version_only_once_the_user_s
     assert f"description: {description}" in shown
     assert described(aws, registry.earlier_arn) == registry.earlier_version  # the earlier version is untouched
 
+
+
+def test_the_ml_engineer_notebook_shows_how_to_deploy_the_approved_version_and_that_its_stack_has_no_endpoint(ml_engineer_run, registry, aws):
+    run = ml_engineer_run
+    shown = text(cell(run.notebook, "deploy-version"))
+    # The run's version was approved in section 10, so it is the newest approved one.
+    assert f"newest approved version: {run.version} of {registry.group}" in shown
+    for command in support.deploy_commands("dev", run.version):
+        assert command in shown
+    baseline = support.version_baseline(described(aws, run.version_arn))
+    assert (f"Model Monitor baseline: {baseline}" if baseline else "Model Monitor baseline: none registered") in shown
+    # The dev stack has deployment off: its outputs name no endpoint, and nothing is called.
+    assert "endpointName" not in aws.outputs
+    assert "Deployment is off in this stack (deployment: false" in text(cell(run.notebook, "endpoint-status"))
+    assert text(cell(run.notebook, "invoke-endpoint")) == "No endpoint to call (see the cell above).\n"
+
+
+@pytest.fixture(scope="module")
+def endpoint_run(plan, worker, val_images, tmp_path_factory):
+    """The ML engineer notebook's set-up and endpoint cells against an endpoint, which the dev stack does not have.
+
+    The committed notebook's cells run unchanged but for the two settings a user sets (IMAGE_FILE, MIN_CONFIDENCE),
+    after its helpers and configuration cells, with stack outputs that name the endpoint as a stack with deployment
+    on does (`endpointName`). The emulator holds the endpoint as `pulumi up` would leave it (a model built from a
+    registered version, one variant), and its InvokeEndpoint answer, queued through moto's endpoint-results API, is
+    what the real inference.py answers for that image with the session's trained model. It is moto's server with
+    binary InvokeEndpoint bodies (moto_server_binary.py) and without IAM enforcement: the dev stack grants no
+    endpoint access (deployment is off there), so there is no role of the stack to run this as.
+    """
+    import boto3
+
+    workdir = tmp_path_factory.mktemp("endpoint-notebook")
+    server = emulator.MotoServer(workdir / "moto_server.log", binary_invocations=True)
+    try:
+        region = plan["outputs"]["region"]
+        keys = {"aws_access_key_id": "AKIAEMULATORNOTEBOOK", "aws_secret_access_key": "emulator-notebook-secret"}
+        sagemaker = boto3.client("sagemaker", endpoint_url=server.endpoint, region_name=region, **keys)
+        endpoint = plan["outputs"]["pipelineName"].replace("-yolo11-training", "-yolo11")  # components/naming.ts: <base>-yolo11
+        model_package = f"arn:aws:sagemaker:{region}:123456789012:model-package/{plan['outputs']['modelPackageGroupName']}/1"
+        sagemaker.create_model(ModelName=f"{endpoint}-v1", ExecutionRoleArn="arn:aws:iam::123456789012:role/drone-dev-endpoint",
+                               PrimaryContainer={"ModelPackageName": model_package})
+        sagemaker.create_endpoint_config(EndpointConfigName=f"{endpoint}-v1", ProductionVariants=[{
+            "VariantName": "AllTraffic", "ModelName": f"{endpoint}-v1", "InstanceType": "ml.m5.xlarge", "InitialInstanceCount": 1}])
+        sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName=f"{endpoint}-v1")
+        image = val_images["JPEG"]
+        answer = worker.invoke(image.read_bytes(), "image/jpeg", accept="application/json")
+        assert answer.status == 200, answer.body
+        request = urllib.request.Request(f"{server.endpoint}/moto-api/static/sagemaker/endpoint-results", method="POST",
+                                         headers={"Content-Type": "application/json"}, data=json.dumps({"region": region, "results": [
+                                             {"Body": answer.body, "ContentType": "application/json", "InvokedProductionVariant": "AllTraffic"}]}).encode())
+        urllib.request.urlopen(request, timeout=10).close()
+
+        outputs_file = workdir / "stack-outputs.json"
+        outputs_file.write_text(json.dumps({**plan["outputs"], "endpointName": endpoint}))
+        (workdir / "tmp").mkdir()
+        (workdir / "empty-config").write_text("")
+        env = {**emulator.kernel_environment(), "AWS_ENDPOINT_URL": server.endpoint, "STACK_OUTPUTS": str(outputs_file),
+               "TMPDIR": str(workdir / "tmp"), "AWS_CONFIG_FILE": str(workdir / "empty-config"),
+               "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "no-credentials"), "AWS_ACCESS_KEY_ID": keys["aws_access_key_id"],
+               "AWS_SECRET_ACCESS_KEY": keys["aws_secret_access_key"], "AWS_REGION": region, "SAGEMAKER_APP_TYPE": "JupyterLab",
+               "YOLO_PLATFORM_REPO": str(REPO),  # the composed notebook is not inside the repository
+               "PYTHONPATH": str(NETWORK_GUARD), "NETWORK_GUARD_LOG": str(workdir / "network-attempts.log")}
+
+        committed = nbformat.read(ML_ENGINEER, as_version=4)
+        notebook = nbformat.v4.new_notebook(metadata=committed.metadata)
+        notebook.cells = [c for c in committed.cells if c.get("id") in ("helpers", "config", "endpoint-status", "invoke-endpoint")]
+        invoke = cell(notebook, "invoke-endpoint")
+        for setting, value in (("IMAGE_FILE = None", f"IMAGE_FILE = {str(image)!r}"), ("MIN_CONFIDENCE = 0.25", "MIN_CONFIDENCE = 0.0")):
+            assert invoke.source.count(f"\n{setting} ") == 1, setting
+            invoke.source = invoke.source.replace(f"\n{setting} ", f"\n{value} ")
+        path = workdir / "ml_engineer_endpoint.ipynb"
+        nbformat.write(notebook, path)
+        executed = execute(path, env, workdir)
+        yield SimpleNamespace(notebook=executed, workdir=workdir, endpoint=endpoint, answer=json.loads(answer.body))
+    finally:
+        server.stop()
+
+
+def test_the_ml_engineer_notebook_calls_the_endpoint_and_shows_the_detections_inference_py_answered(endpoint_run):
+    notebook, answer = endpoint_run.notebook, endpoint_run.answer
+    check_clean_run(notebook, endpoint_run.workdir)
+    assert f"endpoint {endpoint_run.endpoint}: InService, 1 instance(s)" in text(cell(notebook, "endpoint-status"))
+    shown = text(cell(notebook, "invoke-endpoint"))
+    assert answer["detections"], "the session's model should find boxes at the test's low confidence threshold"
+    assert f"**{len(answer['detections'])}** of {len(answer['detections'])} detections with score ≥ 0.0" in shown
+    for row in support.detection_rows(answer):
+        assert f"| {' | '.join(row)} |" in shown
+    image = answer["image"]
+    assert f"image: {image['format']} {image['width']}x{image['height']}, brightness {image['brightness']:.1f}" in shown
+    assert images(cell(notebook, "invoke-endpoint")) == 1

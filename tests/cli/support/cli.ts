@@ -2,6 +2,7 @@
 // and in-process through `run()` with captured streams (everything else, without a ts-node start each).
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { spawn } from "child_process";
 import * as path from "path";
 import { Readable } from "stream";
@@ -53,6 +54,8 @@ export interface InProcessOptions {
     /** Called instead of waiting between polls. */
     readonly sleep?: (ms: number) => Promise<void>;
     readonly newToken?: () => string;
+    /** Folder with Pulumi.yaml and the stack files (default: the repository). */
+    readonly projectRoot?: string;
     /** Environment variables for the run (undefined removes one); AWS_PROFILE is removed unless given. */
     readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -84,6 +87,7 @@ export async function runCliInProcess(args: readonly string[], options: InProces
         },
         ...(options.now ? { now: options.now } : {}),
         ...(options.newToken ? { newToken: options.newToken } : {}),
+        ...(options.projectRoot ? { projectRoot: options.projectRoot } : {}),
     };
     const env: Record<string, string | undefined> = { AWS_PROFILE: undefined, ...options.env };
     const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
@@ -109,5 +113,5 @@ export async function runCliInProcess(args: readonly string[], options: InProces
 export function offlineClients(): Clients {
     const endpoint = "http://127.0.0.1:9";
     const common = { region: "us-east-1", endpoint, credentials: { accessKeyId: "x", secretAccessKey: "x" }, maxAttempts: 1 };
-    return { sagemaker: new SageMakerClient(common), s3: new S3Client({ ...common, forcePathStyle: true }) };
+    return { sagemaker: new SageMakerClient(common), s3: new S3Client({ ...common, forcePathStyle: true }), sagemakerRuntime: new SageMakerRuntimeClient(common) };
 }
