@@ -132,3 +132,22 @@ def test_the_code_follows_the_entry_points_imports(tmp_path):
     (tmp_path / "inference.py").write_text("from pkg import used\n")
     assert [p.as_posix() for p in serving_artifact.code_files(tmp_path)] == [
         "inference.py", "pkg/__init__.py", "pkg/deeper.py", "pkg/used.py"]
+
+
+def test_the_baseline_step_runs_on_the_serving_archive_and_the_split_evaluation_used(evaluation_job, serving_archive, bundle,
+                                                                                   yolo_config_dir, dataset, tmp_path):
+    """BaselineMonitoring as the pipeline starts it: the serving archive as its model, `--split` from evaluation.json."""
+    report = json.loads((evaluation_job.root / "processing" / "evaluation" / "evaluation.json").read_text())
+    job = processing_job(tmp_path, bundle, yolo_config_dir)
+    model_dir = job.root / "processing" / "model"
+    model_dir.mkdir(parents=True)
+    (model_dir / "model.tar.gz").write_bytes(serving_archive.read_bytes())
+    output_dir = job.root / "processing" / "baseline"
+    result = job.run("monitoring_baseline.py", "--model-dir", str(model_dir), "--data-dir", str(dataset.root),
+                     "--output-dir", str(output_dir), "--split", report["split"], "--format", "jsonl", env=SERVING_ENV)
+    assert result.returncode == 0, describe(result)
+    assert report["split"] == "test"
+    records = [json.loads(line) for line in (output_dir / "baseline.jsonl").read_text().splitlines()]
+    assert len(records) == len(dataset.splits["test"]) == report["dataset"]["images"]
+    assert [p.name for p in output_dir.iterdir()] == ["baseline.jsonl"]  # the analyzer reads every file of the prefix
+    assert job.network_attempts() == []
