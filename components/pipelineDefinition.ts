@@ -297,6 +297,17 @@ const perExecution = (bucket: string, prefix: string, ...rest: string[]): StdJoi
     "Std:Join": { On: "", Values: [s3Uri(bucket, prefix), executionId, ...rest] },
 });
 
+/** A `bash -c` script for a processing container: unpack the code bundle, optionally install its requirements, run `script`. */
+function processingBootstrap(script: string, options: { install: boolean }): string {
+    return [
+        "set -euo pipefail",
+        `cd ${CONTAINER_PATHS.processingCode}`,
+        "tar -xzf sourcedir.tar.gz",
+        ...(options.install ? ["python3 -m pip install --quiet --disable-pip-version-check -r requirements.txt"] : []),
+        `exec python3 ${script} "$@"`,
+    ].join("; ");
+}
+
 /** A processing job output under an S3 prefix, uploaded when the job ends. */
 function processingOutput(name: string, uri: StdJoin, localPath: string) {
     return { OutputName: name, AppManaged: false, S3Output: { S3Uri: uri, LocalPath: localPath, S3UploadMode: "EndOfJob" as const } };
@@ -451,13 +462,7 @@ export function trainingStep(inputs: DefinitionInputs): TrainingStep {
 }
 
 /** Shell bootstrap of the evaluation container: unpack the same bundle training used, install, run. */
-export const EVALUATION_BOOTSTRAP = [
-    "set -euo pipefail",
-    `cd ${CONTAINER_PATHS.processingCode}`,
-    "tar -xzf sourcedir.tar.gz",
-    "python3 -m pip install --quiet --disable-pip-version-check -r requirements.txt",
-    'exec python3 evaluate.py "$@"',
-].join("; ");
+export const EVALUATION_BOOTSTRAP = processingBootstrap("evaluate.py", { install: true });
 
 export function evaluationStep(inputs: DefinitionInputs): ProcessingStep {
     const s = inputs.settings;
@@ -516,7 +521,7 @@ export function evaluationStep(inputs: DefinitionInputs): ProcessingStep {
 }
 
 /** Shell bootstrap of the preparation container: unpack the bundle and run; prepare.py needs only PyYAML and Pillow, which the image has. */
-export const PREPARE_BOOTSTRAP = ["set -euo pipefail", `cd ${CONTAINER_PATHS.processingCode}`, "tar -xzf sourcedir.tar.gz", 'exec python3 prepare.py "$@"'].join("; ");
+export const PREPARE_BOOTSTRAP = processingBootstrap("prepare.py", { install: false });
 
 /** Where a run's prepared dataset lands: training and evaluation read it from here, by property reference. */
 const preparedDatasetUri: Get = { Get: `Steps.${STEPS.prepare}.ProcessingOutputConfig.Outputs['${PREPARED_DATASET_OUTPUT}'].S3Output.S3Uri` };
@@ -651,13 +656,7 @@ const baselineOutputUri: Get = {
 const baselineFileUri = (file: string): StdJoin => ({ "Std:Join": { On: "/", Values: [baselineOutputUri, file] } });
 
 /** Shell bootstrap of the baseline container: the bundle evaluation used, its requirements, the baseline builder. */
-export const BASELINE_BOOTSTRAP = [
-    "set -euo pipefail",
-    `cd ${CONTAINER_PATHS.processingCode}`,
-    "tar -xzf sourcedir.tar.gz",
-    "python3 -m pip install --quiet --disable-pip-version-check -r requirements.txt",
-    'exec python3 monitoring_baseline.py "$@"',
-].join("; ");
+export const BASELINE_BOOTSTRAP = processingBootstrap("monitoring_baseline.py", { install: true });
 
 /** The CPU processing resources both baseline steps run on, their volume keyed like every EBS volume of the pipeline. */
 function baselineResources(inputs: DefinitionInputs): ProcessingStepArguments["ProcessingResources"] {
