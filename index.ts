@@ -23,6 +23,9 @@ import { TrainingPipeline } from "./components/trainingPipeline";
 
 const TRAINING_IMAGE_REPOSITORY = "pytorch-training";
 const INFERENCE_IMAGE_REPOSITORY = "pytorch-inference";
+// AWS publishes the Model Monitor analyzer under one tag (the SageMaker Python SDK's image URI for it has none).
+const MONITOR_ANALYZER_REPOSITORY = "sagemaker-model-monitor-analyzer";
+const MONITOR_ANALYZER_TAG = "latest";
 
 export = async () => {
     const config = loadConfig();
@@ -45,6 +48,10 @@ export = async () => {
               { repositoryName: INFERENCE_IMAGE_REPOSITORY, imageTag: config.governance.inferenceImageTag },
               invoke,
           )
+        : undefined;
+    // The registry's versions carry a Model Monitor baseline, which the pipeline computes on the analyzer image.
+    const analyzerImage = config.governance.modelRegistry
+        ? await aws.sagemaker.getPrebuiltEcrImage({ repositoryName: MONITOR_ANALYZER_REPOSITORY, imageTag: MONITOR_ANALYZER_TAG }, invoke)
         : undefined;
     const network = await resolveStudioNetwork(config.network, invoke);
     const names = resourceNames(config.namePrefix, config.stack);
@@ -78,7 +85,14 @@ export = async () => {
 
     const team = new TeamRoles(
         "team",
-        { scope, keyArn: data.keyArn, trainingImage: { registryId: image.registryId, repositoryName: TRAINING_IMAGE_REPOSITORY } },
+        {
+            scope,
+            keyArn: data.keyArn,
+            jobImages: [
+                { registryId: image.registryId, repositoryName: TRAINING_IMAGE_REPOSITORY },
+                ...(analyzerImage ? [{ registryId: analyzerImage.registryId, repositoryName: MONITOR_ANALYZER_REPOSITORY }] : []),
+            ],
+        },
         components,
     );
 
@@ -114,7 +128,12 @@ export = async () => {
             region: config.aws.region,
             scriptsDir: path.join(__dirname, "pipeline-scripts"),
             settings: config.pipeline,
-            registry: inferenceImage && { modelPackageGroupName: names.modelPackageGroup, inferenceImageUri: inferenceImage.registryPath },
+            registry: inferenceImage &&
+                analyzerImage && {
+                    modelPackageGroupName: names.modelPackageGroup,
+                    inferenceImageUri: inferenceImage.registryPath,
+                    monitorAnalyzerImageUri: analyzerImage.registryPath,
+                },
             tracking: tracking && {
                 trackingServerArn: trackingServerArn(config.aws.region, accountId, names.trackingServer),
                 experimentName: names.pipeline,

@@ -70,9 +70,21 @@ export interface PrepareSettings {
     readonly minImagesPerSplit: number;
 }
 
+/**
+ * The Model Monitor baseline of a model the run registers: BaselineMonitoring runs the endpoint's code on the evaluated
+ * split, BaselineStatistics (the Model Monitor analyzer) computes statistics.json and constraints.json from it.
+ */
+export interface BaselineSettings {
+    /** A CPU type, for both steps: the endpoint's code on CPU, and the analyzer (Spark) needs no GPU. */
+    readonly instanceType: string;
+    /** MaxRuntimeInSeconds of each of the two steps. */
+    readonly maxRuntimeSeconds: number;
+}
+
 export interface PipelineSettings {
     readonly datasetName: string;
     readonly prepare: PrepareSettings;
+    readonly baseline: BaselineSettings;
     readonly modelVariant: ModelVariant;
     readonly epochs: number;
     readonly batchSize: number;
@@ -480,8 +492,13 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
             `${bucket.preparedDatasetRetentionDays} is not longer than cachePrepareDays (${prepare.cacheDays}); a cached preparation would point training at a dataset the lifecycle rule already deleted.`,
         );
     }
+    const baseline: BaselineSettings = {
+        instanceType: r.oneOf("baselineInstanceType", CPU_PROCESSING_INSTANCE_TYPES),
+        maxRuntimeSeconds: r.integer("baselineMaxRuntimeSeconds", 300, limits.maxProcessingRuntimeSeconds),
+    };
     const pipeline: PipelineSettings = {
         prepare,
+        baseline,
         datasetName: r.string("datasetName", /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/, "expected a folder name: letters, digits, dots, underscores and hyphens"),
         modelVariant: r.oneOf("modelVariant", MODEL_VARIANTS),
         epochs: r.integer("epochs", ranges.epochs.min, ranges.epochs.max),
@@ -584,7 +601,9 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         const runCost =
             (worstCaseJobCostUsd(prepare.instanceType, 1, prepare.maxRuntimeSeconds) ?? 0) +
             (worstCaseJobCostUsd(pipeline.trainingInstanceType, pipeline.trainingInstanceCount, pipeline.maxTrainingRuntimeSeconds) ?? 0) +
-            (worstCaseJobCostUsd(pipeline.evaluationInstanceType, 1, pipeline.evaluationMaxRuntimeSeconds) ?? 0);
+            (worstCaseJobCostUsd(pipeline.evaluationInstanceType, 1, pipeline.evaluationMaxRuntimeSeconds) ?? 0) +
+            // BaselineMonitoring and BaselineStatistics run before a model is registered.
+            (governance.modelRegistry ? 2 * (worstCaseJobCostUsd(baseline.instanceType, 1, baseline.maxRuntimeSeconds) ?? 0) : 0);
         if (runCost > limits.maxRunCostUsd) {
             r.report(
                 "maxTrainingRuntimeSeconds",
@@ -636,6 +655,7 @@ export const CONFIG_KEYS = [
     "maxTrainingRuntimeSeconds", "maxSpotWaitSeconds", "evaluationMaxRuntimeSeconds", "trainingVolumeSizeGb",
     "cacheTrainingDays", "trainingImageTag", "cpuImageTag",
     "prepareInstanceType", "prepareMaxRuntimeSeconds", "cachePrepareDays", "inputFormat", "valFraction", "testFraction", "minImagesPerSplit",
+    "baselineInstanceType", "baselineMaxRuntimeSeconds",
     "qualityGate", ...Object.values(MINIMUM_METRIC_KEYS), "modelApprovalStatus",
     "modelRegistry", "inferenceImageTag", "alerts", "alertEmails", "experimentTracking", "mlflowServerSize", "mlflowVersion",
     "studioIdleTimeoutMinutes", "studioMaxIdleTimeoutMinutes", "studioLifecycleConfig",

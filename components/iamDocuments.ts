@@ -3,7 +3,7 @@
 // resource-level permissions is scoped to this stack's bucket prefixes, key, pipeline, jobs or domain.
 import { DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_STUDIO_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES } from "../policies/catalog";
 import { keyAliasArn, ResourceNames, roleArn, trackingServerArn } from "./naming";
-import { bucketArn, prefixObjectsArn, PrefixName, PREFIXES, PREPARED_DATASETS } from "./s3Layout";
+import { bucketArn, MONITORING_BASELINES, prefixObjectsArn, PrefixName, PREFIXES, PREPARED_DATASETS } from "./s3Layout";
 
 export interface Statement {
     Sid: string;
@@ -441,21 +441,23 @@ export function mlEngineerPolicy(scope: Scope, keyArn: string, pipelineRoleArn: 
     );
 }
 
-export interface TrainingImageRepository {
-    /** Account that owns the AWS Deep Learning Containers registry of the region. */
+export interface ImageRepository {
+    /** Account that owns the AWS registry of the region (Deep Learning Containers, Model Monitor, …). */
     readonly registryId: string;
     readonly repositoryName: string;
 }
 
-/** What SageMaker Pipelines and the preparation, training and evaluation jobs it starts need, and nothing else. */
+/** What SageMaker Pipelines and the preparation, training, evaluation and baseline jobs it starts need, and nothing else. */
 export function pipelineExecutionPolicy(
     scope: Scope,
     keyArn: string,
     pipelineRoleArn: string,
-    image: TrainingImageRepository,
+    images: readonly ImageRepository[],
 ): PolicyDocument {
     const jobInstanceTypes = [...new Set([...DEFAULT_TRAINING_INSTANCE_TYPES, ...DEFAULT_PROCESSING_INSTANCE_TYPES])];
     const [trainingJobs, processingJobs] = pipelineJobArns(scope);
+    // Baselines are computed (BaselineMonitoring, BaselineStatistics) only for models the run registers.
+    const monitoringBaselinesArn = `${bucketArn(scope.bucket)}/${MONITORING_BASELINES}*`;
     return document(
         { Sid: "ListDataBucket", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn(scope.bucket) },
         {
@@ -463,14 +465,22 @@ export function pipelineExecutionPolicy(
             Effect: "Allow",
             Action: ["s3:GetObject"],
             // labeling/: a run may start from a labeling job's output manifest (its images are under datasets/).
-            Resource: objectArns(scope.bucket, ["datasets", "code", "models", "evaluation", "checkpoints", ...(scope.features.labeling ? (["labeling"] as const) : [])]),
+            Resource: [
+                ...objectArns(scope.bucket, ["datasets", "code", "models", "evaluation", "checkpoints", ...(scope.features.labeling ? (["labeling"] as const) : [])]),
+                ...(scope.features.modelRegistry ? [monitoringBaselinesArn] : []),
+            ],
         },
         {
             Sid: "WriteModelsEvaluationsCheckpoints",
             Effect: "Allow",
             Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
-            // Of datasets/, only what PrepareDataset writes: the raw data stays as the platform admins put it.
-            Resource: [...objectArns(scope.bucket, ["models", "evaluation", "checkpoints"]), `${bucketArn(scope.bucket)}/${PREPARED_DATASETS}*`],
+            // Of datasets/, only what PrepareDataset writes: the raw data stays as the platform admins put it. Of
+            // monitoring/, only baselines: the endpoint's data capture and monitoring reports are not the pipeline's.
+            Resource: [
+                ...objectArns(scope.bucket, ["models", "evaluation", "checkpoints"]),
+                `${bucketArn(scope.bucket)}/${PREPARED_DATASETS}*`,
+                ...(scope.features.modelRegistry ? [monitoringBaselinesArn] : []),
+            ],
         },
         {
             Sid: "PruneOwnCheckpoints",
@@ -518,10 +528,10 @@ export function pipelineExecutionPolicy(
             Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
         },
         {
-            Sid: "PullTrainingImage",
+            Sid: "PullJobImages",
             Effect: "Allow",
             Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-            Resource: `arn:aws:ecr:${scope.region}:${image.registryId}:repository/${image.repositoryName}`,
+            Resource: images.map((image) => `arn:aws:ecr:${scope.region}:${image.registryId}:repository/${image.repositoryName}`),
         },
         {
             Sid: "AuthenticateToRegistry",

@@ -5,7 +5,7 @@
 import type { CreateModelPackageInput, CreateProcessingJobRequest, CreateTrainingJobRequest, ProcessingInstanceType, ProductionVariantInstanceType } from "@aws-sdk/client-sagemaker";
 import { CPU_PROCESSING_INSTANCE_TYPES, DEFAULT_INFERENCE_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES, INSTANCE_TYPES, processingTypesLike } from "../policies/catalog";
 import { INPUT_FORMATS, MODEL_VARIANTS, PipelineSettings } from "./config";
-import { datasetUri, PREFIXES, PREPARED_DATASETS, s3Uri } from "./s3Layout";
+import { datasetUri, MONITORING_BASELINES, PREFIXES, PREPARED_DATASETS, s3Uri, SERVING_MODELS } from "./s3Layout";
 
 export interface Get {
     Get: string;
@@ -143,6 +143,8 @@ export const STEPS = {
     failDataset: "FailDataset",
     train: "TrainYOLO11",
     evaluate: "EvaluateYOLO11",
+    baseline: "BaselineMonitoring",
+    baselineStatistics: "BaselineStatistics",
     register: "RegisterYOLO11",
 } as const;
 
@@ -184,10 +186,44 @@ export const MODEL_METADATA = {
     inputData: "input-data",
     preparedData: "prepared-data",
     evaluationReport: "evaluation-report",
+    /** The version's Model Monitor baseline prefix (statistics.json, constraints.json): what `deployBaselineUri` takes. */
+    monitoringBaseline: "monitoring-baseline",
 } as const;
 
 /** The evaluation step's report, read by conditions with Std:JsonGet (schema: pipeline-scripts/evaluation.schema.json). */
-export const EVALUATION_REPORT = { propertyFile: "EvaluationReport", outputName: "evaluation", filePath: "evaluation.json" } as const;
+export const EVALUATION_REPORT = {
+    propertyFile: "EvaluationReport",
+    outputName: "evaluation",
+    filePath: "evaluation.json",
+    /** The split evaluated: test, or val when the dataset has no test images. */
+    splitPath: "split",
+} as const;
+
+/**
+ * The serving archive the evaluation step writes (pipeline-scripts/yolo_pipeline/serving_artifact.py): the trained model
+ * with code/inference.py, what the PyTorch inference container loads. Registered versions point at it.
+ */
+export const SERVING_ARTIFACT = {
+    outputName: "serving",
+    fileName: "model.tar.gz",
+    /** How the SageMaker PyTorch inference toolkit finds the entry point in the unpacked archive. */
+    environment: { SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_SUBMIT_DIRECTORY: "/opt/ml/model/code" },
+} as const;
+
+/**
+ * The Model Monitor baseline: BaselineMonitoring writes the baseline dataset (monitoring_baseline.py), BaselineStatistics
+ * (the sagemaker-model-monitor-analyzer image) computes statistics.json and constraints.json from it. Names and
+ * environment follow the SageMaker Python SDK's DefaultModelMonitor.suggest_baseline.
+ */
+export const MONITORING_BASELINE = {
+    datasetOutput: "baseline_dataset",
+    /** monitoring_baseline.py --format jsonl: one flat JSON record per line, columns by name rather than position. */
+    datasetFormat: { json: { lines: true } },
+    analyzerInput: "baseline_dataset_input",
+    analyzerOutput: "monitoring_output",
+    statisticsFile: "statistics.json",
+    constraintsFile: "constraints.json",
+} as const;
 
 /** Metric lines train.py prints (`name=value`), as SageMaker metric definitions. */
 export const TRAINING_METRICS: readonly { Name: string; Regex: string }[] = [
@@ -211,6 +247,10 @@ export const CONTAINER_PATHS = {
     processingModel: "/opt/ml/processing/model",
     processingData: "/opt/ml/processing/data",
     processingEvaluation: "/opt/ml/processing/evaluation",
+    processingServing: "/opt/ml/processing/serving",
+    processingBaseline: "/opt/ml/processing/baseline",
+    analyzerDataset: "/opt/ml/processing/input/baseline_dataset_input",
+    analyzerOutput: "/opt/ml/processing/output",
 } as const;
 
 export interface DefinitionInputs {
@@ -227,8 +267,11 @@ export interface DefinitionInputs {
     readonly codeBundleUri: string;
     readonly region: string;
     readonly settings: PipelineSettings;
-    /** Model registry: passing models become versions of this group, naming this serving image. */
-    readonly registry?: { readonly modelPackageGroupName: string; readonly inferenceImageUri: string };
+    /**
+     * Model registry: passing models become versions of this group, naming this serving image, with a Model Monitor
+     * baseline computed on the region's Model Monitor analyzer image.
+     */
+    readonly registry?: { readonly modelPackageGroupName: string; readonly inferenceImageUri: string; readonly monitorAnalyzerImageUri: string };
     /** MLflow tracking server training logs to (its ARN is the tracking URI), and the experiment name. */
     readonly tracking?: { readonly trackingServerArn: string; readonly experimentName: string };
 }
@@ -237,6 +280,42 @@ const param = (name: string): Get => ({ Get: `Parameters.${name}` });
 const executionId: Get = { Get: "Execution.PipelineExecutionId" };
 /** Parameters are typed; hyperparameters and container arguments are strings, so numbers go through Std:Join. */
 const asString = (value: Get): StdJoin => ({ "Std:Join": { On: "", Values: [value] } });
+
+/** A processing job input: everything under an S3 prefix (or one object), copied to the container before the job starts. */
+function processingInput(name: string, uri: string | Get | StdJoin, localPath: string) {
+    return {
+        InputName: name,
+        AppManaged: false,
+        S3Input: {
+            S3Uri: uri,
+            LocalPath: localPath,
+            S3DataType: "S3Prefix" as const,
+            S3InputMode: "File" as const,
+            S3DataDistributionType: "FullyReplicated" as const,
+        },
+    };
+}
+
+/** `s3://<bucket>/<prefix><execution-id>`: one folder per run, so concurrent runs never share one. */
+const perExecution = (bucket: string, prefix: string, ...rest: string[]): StdJoin => ({
+    "Std:Join": { On: "", Values: [s3Uri(bucket, prefix), executionId, ...rest] },
+});
+
+/** A `bash -c` script for a processing container: unpack the code bundle, optionally install its requirements, run `script`. */
+function processingBootstrap(script: string, options: { install: boolean }): string {
+    return [
+        "set -euo pipefail",
+        `cd ${CONTAINER_PATHS.processingCode}`,
+        "tar -xzf sourcedir.tar.gz",
+        ...(options.install ? ["python3 -m pip install --quiet --disable-pip-version-check -r requirements.txt"] : []),
+        `exec python3 ${script} "$@"`,
+    ].join("; ");
+}
+
+/** A processing job output under an S3 prefix, uploaded when the job ends. */
+function processingOutput(name: string, uri: StdJoin, localPath: string) {
+    return { OutputName: name, AppManaged: false, S3Output: { S3Uri: uri, LocalPath: localPath, S3UploadMode: "EndOfJob" as const } };
+}
 
 /**
  * SageMaker refuses a VolumeKmsKeyId on types with NVMe instance storage (encrypted in hardware) and
@@ -389,32 +468,15 @@ export function trainingStep(inputs: DefinitionInputs): TrainingStep {
 }
 
 /** Shell bootstrap of the evaluation container: unpack the same bundle training used, install, run. */
-export const EVALUATION_BOOTSTRAP = [
-    "set -euo pipefail",
-    `cd ${CONTAINER_PATHS.processingCode}`,
-    "tar -xzf sourcedir.tar.gz",
-    "python3 -m pip install --quiet --disable-pip-version-check -r requirements.txt",
-    'exec python3 evaluate.py "$@"',
-].join("; ");
+export const EVALUATION_BOOTSTRAP = processingBootstrap("evaluate.py", { install: true });
 
 export function evaluationStep(inputs: DefinitionInputs): ProcessingStep {
     const s = inputs.settings;
-    const s3Input = (name: string, uri: string | Get, localPath: string) => ({
-        InputName: name,
-        AppManaged: false,
-        S3Input: {
-            S3Uri: uri,
-            LocalPath: localPath,
-            S3DataType: "S3Prefix" as const,
-            S3InputMode: "File" as const,
-            S3DataDistributionType: "FullyReplicated" as const,
-        },
-    });
     return {
         Name: STEPS.evaluate,
         Type: "Processing",
         DisplayName: "Evaluate YOLO11",
-        Description: "Validates the trained model on the test split (val when there is none) and writes evaluation.json.",
+        Description: "Validates the trained model on the test split (val when there is none), writes evaluation.json and the serving archive.",
         Arguments: {
             ProcessingResources: {
                 ClusterConfig: {
@@ -438,21 +500,14 @@ export function evaluationStep(inputs: DefinitionInputs): ProcessingStep {
             },
             RoleArn: inputs.roleArn,
             ProcessingInputs: [
-                s3Input("code", inputs.codeBundleUri, CONTAINER_PATHS.processingCode),
-                s3Input("model", { Get: `Steps.${STEPS.train}.ModelArtifacts.S3ModelArtifacts` }, CONTAINER_PATHS.processingModel),
-                s3Input("data", preparedDatasetUri, CONTAINER_PATHS.processingData),
+                processingInput("code", inputs.codeBundleUri, CONTAINER_PATHS.processingCode),
+                processingInput("model", { Get: `Steps.${STEPS.train}.ModelArtifacts.S3ModelArtifacts` }, CONTAINER_PATHS.processingModel),
+                processingInput("data", preparedDatasetUri, CONTAINER_PATHS.processingData),
             ],
             ProcessingOutputConfig: {
                 Outputs: [
-                    {
-                        OutputName: EVALUATION_REPORT.outputName,
-                        AppManaged: false,
-                        S3Output: {
-                            S3Uri: { "Std:Join": { On: "", Values: [s3Uri(inputs.bucket, PREFIXES.evaluation), executionId] } },
-                            LocalPath: CONTAINER_PATHS.processingEvaluation,
-                            S3UploadMode: "EndOfJob",
-                        },
-                    },
+                    processingOutput(EVALUATION_REPORT.outputName, perExecution(inputs.bucket, PREFIXES.evaluation), CONTAINER_PATHS.processingEvaluation),
+                    processingOutput(SERVING_ARTIFACT.outputName, perExecution(inputs.bucket, SERVING_MODELS), CONTAINER_PATHS.processingServing),
                 ],
                 KmsKeyId: inputs.kmsKeyId,
             },
@@ -472,7 +527,7 @@ export function evaluationStep(inputs: DefinitionInputs): ProcessingStep {
 }
 
 /** Shell bootstrap of the preparation container: unpack the bundle and run; prepare.py needs only PyYAML and Pillow, which the image has. */
-export const PREPARE_BOOTSTRAP = ["set -euo pipefail", `cd ${CONTAINER_PATHS.processingCode}`, "tar -xzf sourcedir.tar.gz", 'exec python3 prepare.py "$@"'].join("; ");
+export const PREPARE_BOOTSTRAP = processingBootstrap("prepare.py", { install: false });
 
 /**
  * What PrepareDataset reads: InputData followed by InputKey (empty unless the dataset trigger started the run, which
@@ -494,16 +549,7 @@ const preparedDatasetUri: Get = { Get: `Steps.${STEPS.prepare}.ProcessingOutputC
 export function prepareStep(inputs: DefinitionInputs): ProcessingStep {
     const s = inputs.settings;
     const prepared = (folder: string) => ({ "Std:Join": { On: "", Values: [s3Uri(inputs.bucket, PREPARED_DATASETS), executionId, `/${folder}/`] } });
-    const output = (name: string, localPath: string, folder: string) => ({
-        OutputName: name,
-        AppManaged: false,
-        S3Output: { S3Uri: prepared(folder), LocalPath: localPath, S3UploadMode: "EndOfJob" as const },
-    });
-    const input = (name: string, uri: string | StdJoin, localPath: string) => ({
-        InputName: name,
-        AppManaged: false,
-        S3Input: { S3Uri: uri, LocalPath: localPath, S3DataType: "S3Prefix" as const, S3InputMode: "File" as const, S3DataDistributionType: "FullyReplicated" as const },
-    });
+    const output = (name: string, localPath: string, folder: string) => processingOutput(name, prepared(folder), localPath);
     return {
         Name: STEPS.prepare,
         Type: "Processing",
@@ -545,7 +591,10 @@ export function prepareStep(inputs: DefinitionInputs): ProcessingStep {
                 ],
             },
             RoleArn: inputs.roleArn,
-            ProcessingInputs: [input("code", inputs.codeBundleUri, CONTAINER_PATHS.processingCode), input("raw", inputUri, CONTAINER_PATHS.processingRaw)],
+            ProcessingInputs: [
+                processingInput("code", inputs.codeBundleUri, CONTAINER_PATHS.processingCode),
+                processingInput("raw", inputUri, CONTAINER_PATHS.processingRaw),
+            ],
             ProcessingOutputConfig: {
                 Outputs: [
                     output(PREPARED_DATASET_OUTPUT, CONTAINER_PATHS.processingPrepared, "dataset"),
@@ -614,14 +663,133 @@ function reportValue(jsonPath: string): JsonGet {
     return { "Std:JsonGet": { PropertyFile: { Get: `Steps.${STEPS.evaluate}.PropertyFiles.${EVALUATION_REPORT.propertyFile}` }, Path: jsonPath } };
 }
 
-/** Registers the trained model as a version of the group, with evaluation.json as its model-quality statistics. */
-export function registerStep(registry: NonNullable<DefinitionInputs["registry"]>): RegisterModelStep {
+const servingOutputUri: Get = {
+    Get: `Steps.${STEPS.evaluate}.ProcessingOutputConfig.Outputs['${SERVING_ARTIFACT.outputName}'].S3Output.S3Uri`,
+};
+/** The evaluated model with its inference code: what a registered version serves. */
+const servingModelUri: StdJoin = { "Std:Join": { On: "/", Values: [servingOutputUri, SERVING_ARTIFACT.fileName] } };
+
+const baselineDatasetUri: Get = {
+    Get: `Steps.${STEPS.baseline}.ProcessingOutputConfig.Outputs['${MONITORING_BASELINE.datasetOutput}'].S3Output.S3Uri`,
+};
+const baselineOutputUri: Get = {
+    Get: `Steps.${STEPS.baselineStatistics}.ProcessingOutputConfig.Outputs['${MONITORING_BASELINE.analyzerOutput}'].S3Output.S3Uri`,
+};
+const baselineFileUri = (file: string): StdJoin => ({ "Std:Join": { On: "/", Values: [baselineOutputUri, file] } });
+
+/** Shell bootstrap of the baseline container: the bundle evaluation used, its requirements, the baseline builder. */
+export const BASELINE_BOOTSTRAP = processingBootstrap("monitoring_baseline.py", { install: true });
+
+/** The CPU processing resources both baseline steps run on, their volume keyed like every EBS volume of the pipeline. */
+function baselineResources(inputs: DefinitionInputs): ProcessingStepArguments["ProcessingResources"] {
+    const s = inputs.settings;
+    return {
+        ClusterConfig: {
+            // Config validation keeps it to the catalog's CPU processing types.
+            InstanceType: s.baseline.instanceType as ProcessingInstanceType,
+            InstanceCount: 1,
+            VolumeSizeInGB: s.volumeSizeGb,
+            ...volumeKmsKeyId(CPU_PROCESSING_INSTANCE_TYPES, inputs.kmsKeyId, "monitoring baseline"),
+        },
+    };
+}
+
+/**
+ * The baseline dataset of a model about to be registered: every image of the split evaluation used (test, or val
+ * without one, read from evaluation.json) through the serving archive's inference code, exactly as the endpoint
+ * answers it, reduced to the monitored features by the record preprocessor the monitoring schedule runs on captured
+ * traffic. The endpoint and this job both run inference.py's default INFERENCE_* settings, so the confidence columns
+ * compare.
+ */
+export function baselineStep(inputs: DefinitionInputs): ProcessingStep {
+    const s = inputs.settings;
+    return {
+        Name: STEPS.baseline,
+        Type: "Processing",
+        DisplayName: "Baseline dataset for monitoring",
+        Description: "Runs the serving archive's inference code on the evaluated split and writes the monitored features of each image.",
+        Arguments: {
+            ProcessingResources: baselineResources(inputs),
+            AppSpecification: {
+                ImageUri: inputs.cpuImageUri,
+                ContainerEntrypoint: ["/bin/bash", "-c", BASELINE_BOOTSTRAP, "baseline"],
+                ContainerArguments: ["--split", reportValue(EVALUATION_REPORT.splitPath), "--format", "jsonl"],
+            },
+            RoleArn: inputs.roleArn,
+            ProcessingInputs: [
+                processingInput("code", inputs.codeBundleUri, CONTAINER_PATHS.processingCode),
+                processingInput("model", servingModelUri, CONTAINER_PATHS.processingModel),
+                processingInput("data", preparedDatasetUri, CONTAINER_PATHS.processingData),
+            ],
+            ProcessingOutputConfig: {
+                Outputs: [
+                    processingOutput(
+                        MONITORING_BASELINE.datasetOutput,
+                        perExecution(inputs.bucket, MONITORING_BASELINES, "/dataset"),
+                        CONTAINER_PATHS.processingBaseline,
+                    ),
+                ],
+                KmsKeyId: inputs.kmsKeyId,
+            },
+            StoppingCondition: { MaxRuntimeInSeconds: s.baseline.maxRuntimeSeconds },
+            NetworkConfig: { EnableInterContainerTrafficEncryption: true, EnableNetworkIsolation: false },
+            Environment: { PYTHONUNBUFFERED: "1" },
+        },
+        RetryPolicies: [SERVICE_RETRY, JOB_RETRY],
+    };
+}
+
+/**
+ * statistics.json and constraints.json of the baseline dataset, by the Model Monitor analyzer itself (the image and
+ * environment of the SDK's DefaultModelMonitor.suggest_baseline) rather than a script of ours: the monitoring
+ * schedule runs the same analyzer on captured traffic and compares against these files, so their format is whatever
+ * that analyzer reads, by construction.
+ */
+export function baselineStatisticsStep(inputs: DefinitionInputs, analyzerImageUri: string): ProcessingStep {
+    const s = inputs.settings;
+    return {
+        Name: STEPS.baselineStatistics,
+        Type: "Processing",
+        DisplayName: "Baseline statistics and constraints",
+        Description: "Suggests the Model Monitor data-quality baseline (statistics.json, constraints.json) from the baseline dataset.",
+        Arguments: {
+            ProcessingResources: baselineResources(inputs),
+            AppSpecification: { ImageUri: analyzerImageUri },
+            RoleArn: inputs.roleArn,
+            ProcessingInputs: [processingInput(MONITORING_BASELINE.analyzerInput, baselineDatasetUri, CONTAINER_PATHS.analyzerDataset)],
+            ProcessingOutputConfig: {
+                Outputs: [processingOutput(MONITORING_BASELINE.analyzerOutput, perExecution(inputs.bucket, MONITORING_BASELINES), CONTAINER_PATHS.analyzerOutput)],
+                KmsKeyId: inputs.kmsKeyId,
+            },
+            StoppingCondition: { MaxRuntimeInSeconds: s.baseline.maxRuntimeSeconds },
+            // The analyzer reads its input and writes its output through SageMaker and publishes no metrics here: it needs no network.
+            NetworkConfig: { EnableInterContainerTrafficEncryption: true, EnableNetworkIsolation: true },
+            Environment: {
+                dataset_format: JSON.stringify(MONITORING_BASELINE.datasetFormat),
+                dataset_source: CONTAINER_PATHS.analyzerDataset,
+                output_path: CONTAINER_PATHS.analyzerOutput,
+                // CloudWatch metrics are for monitoring schedules, not baselines (the SDK sets the same).
+                publish_cloudwatch_metrics: "Disabled",
+            },
+        },
+        RetryPolicies: [SERVICE_RETRY, JOB_RETRY],
+    };
+}
+
+/**
+ * Registers the evaluated model as a version of the group: the serving archive (weights and inference code) as its
+ * model data, evaluation.json as its model-quality statistics, the Model Monitor baseline as its data-quality
+ * statistics and constraints.
+ */
+export function registerStep(inputs: DefinitionInputs, registry: NonNullable<DefinitionInputs["registry"]>): RegisterModelStep {
     const metadata: Record<string, StdJoin | Get> = {
         [MODEL_METADATA.pipelineExecutionArn]: { Get: "Execution.PipelineExecutionArn" },
         [MODEL_METADATA.modelVariant]: param(PARAMETERS.modelVariant),
         [MODEL_METADATA.inputData]: inputUri,
         [MODEL_METADATA.preparedData]: preparedDatasetUri,
         [MODEL_METADATA.evaluationReport]: evaluationReportUri,
+        // With the trailing slash deployBaselineUri expects.
+        [MODEL_METADATA.monitoringBaseline]: { "Std:Join": { On: "", Values: [baselineOutputUri, "/"] } },
         // Strings (CustomerMetadataProperties are a string map), so that `yolo-pipeline models` needs no S3 read.
         ...Object.fromEntries(QUALITY_METRICS.map((metric) => [metric.metadataKey, { "Std:Join": { On: "", Values: [reportValue(metric.jsonPath)] } }])),
     };
@@ -638,8 +806,10 @@ export function registerStep(registry: NonNullable<DefinitionInputs["registry"]>
                 Containers: [
                     {
                         Image: registry.inferenceImageUri,
-                        ModelDataUrl: { Get: `Steps.${STEPS.train}.ModelArtifacts.S3ModelArtifacts` },
+                        ModelDataUrl: servingModelUri,
                         Framework: "PYTORCH",
+                        // What the SDK's PyTorchModel sets for a model archive with its code under code/.
+                        Environment: { ...SERVING_ARTIFACT.environment, SAGEMAKER_CONTAINER_LOG_LEVEL: "20", SAGEMAKER_REGION: inputs.region },
                     },
                 ],
                 SupportedContentTypes: ["image/jpeg", "image/png", "application/x-image"],
@@ -648,13 +818,25 @@ export function registerStep(registry: NonNullable<DefinitionInputs["registry"]>
                 SupportedRealtimeInferenceInstanceTypes: DEFAULT_INFERENCE_INSTANCE_TYPES as ProductionVariantInstanceType[],
                 SupportedTransformInstanceTypes: ["ml.g4dn.xlarge", "ml.g5.xlarge"],
             },
-            ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: evaluationReportUri } } },
+            ModelMetrics: {
+                ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: evaluationReportUri } },
+                ModelDataQuality: {
+                    Statistics: { ContentType: "application/json", S3Uri: baselineFileUri(MONITORING_BASELINE.statisticsFile) },
+                    Constraints: { ContentType: "application/json", S3Uri: baselineFileUri(MONITORING_BASELINE.constraintsFile) },
+                },
+            },
             CustomerMetadataProperties: metadata,
             Domain: "COMPUTER_VISION",
             Task: "OBJECT_DETECTION",
         },
         RetryPolicies: [SERVICE_RETRY],
     };
+}
+
+/** What a model that passed the gate goes through to become a deployable version: its baseline, then registration. */
+export function registrationSteps(inputs: DefinitionInputs): PipelineStep[] {
+    const registry = inputs.registry;
+    return registry ? [baselineStep(inputs), baselineStatisticsStep(inputs, registry.monitorAnalyzerImageUri), registerStep(inputs, registry)] : [];
 }
 
 /**
@@ -701,7 +883,7 @@ export function qualityGate(passed: PipelineStep[]): ConditionStep {
 }
 
 export function buildPipelineDefinition(inputs: DefinitionInputs): PipelineDefinition {
-    const register = inputs.registry ? [registerStep(inputs.registry)] : [];
+    const register = registrationSteps(inputs);
     const afterEvaluation = inputs.settings.qualityGate ? [qualityGate(register)] : register;
     return {
         Version: "2020-12-01",

@@ -5,7 +5,7 @@
 export const PREFIXES = {
     /** Raw drone imagery and annotation JSON, and YOLO datasets (`datasets/<name>/data.yaml`, images/, labels/). */
     datasets: "datasets/",
-    /** Training job outputs (`models/<job>/output/model.tar.gz`). */
+    /** Training job outputs (`models/<job>/output/model.tar.gz`) and the serving archives registered versions point at. */
     models: "models/",
     /** Evaluation reports (`evaluation/<execution-id>/evaluation.json`). */
     evaluation: "evaluation/",
@@ -17,6 +17,8 @@ export const PREFIXES = {
     mlflow: "mlflow/",
     /** Ground Truth: the label category configuration (`labeling/config/`) and each job's output (`labeling/<job>/`). */
     labeling: "labeling/",
+    /** Model Monitor: the endpoint's data capture, the baselines of registered versions, monitoring reports. */
+    monitoring: "monitoring/",
 } as const;
 
 export type PrefixName = keyof typeof PREFIXES;
@@ -29,6 +31,15 @@ export const PREPARED_DATASETS = `${PREFIXES.datasets}prepared/`;
  * that folder when pipelineTrigger is on (pipeline-scripts/yolo_pipeline/ready_marker.py reads the folder).
  */
 export const DATASET_READY_MARKER = "_READY";
+
+/** Where the evaluation step writes each run's serving archive (`<execution-id>/model.tar.gz`: weights plus inference code). */
+export const SERVING_MODELS = `${PREFIXES.models}serving/`;
+
+/**
+ * Where a run's Model Monitor baseline goes (`<execution-id>/`: statistics.json, constraints.json, and the dataset they
+ * were computed from under `dataset/`); the registered version names this prefix, `deployBaselineUri` takes it.
+ */
+export const MONITORING_BASELINES = `${PREFIXES.monitoring}baseline/`;
 
 export function s3Uri(bucket: string, key: string): string {
     return `s3://${bucket}/${key}`;

@@ -8,7 +8,7 @@ import {
     pipelineExecutionPolicy,
     sagemakerTrustPolicy,
     Scope,
-    TrainingImageRepository,
+    ImageRepository,
 } from "./iamDocuments";
 import { roleArn } from "./naming";
 
@@ -17,8 +17,8 @@ export interface TeamRolesArgs {
     scope: Scope;
     /** ARN of the data key. */
     keyArn: pulumi.Input<string>;
-    /** ECR repository of the training image, which the pipeline role may pull from. */
-    trainingImage: TrainingImageRepository;
+    /** ECR repositories of the images the pipeline's jobs run (training, Model Monitor analyzer), which the pipeline role may pull from. */
+    jobImages: readonly ImageRepository[];
 }
 
 const DESCRIPTIONS: Record<Persona, string> = {
@@ -43,7 +43,7 @@ export class TeamRoles extends pulumi.ComponentResource {
         const documents: Record<Persona, (keyArn: string) => PolicyDocument> = {
             "data-scientist": (keyArn) => dataScientistPolicy(scope, keyArn),
             "ml-engineer": (keyArn) => mlEngineerPolicy(scope, keyArn, pipelineRoleArn),
-            pipeline: (keyArn) => pipelineExecutionPolicy(scope, keyArn, pipelineRoleArn, args.trainingImage),
+            pipeline: (keyArn) => pipelineExecutionPolicy(scope, keyArn, pipelineRoleArn, args.jobImages),
         };
 
         const roles = {} as Record<Persona, aws.iam.Role>;

@@ -47,7 +47,7 @@ DEFAULT_OUTPUTS: dict[str, Any] = {
     "region": "us-east-1",
     "bucketName": _DEFAULT_BUCKET,
     "bucketPrefixes": {
-        prefix: f"s3://{_DEFAULT_BUCKET}/{prefix}/" for prefix in ("datasets", "models", "evaluation", "code", "checkpoints", "mlflow", "labeling")
+        prefix: f"s3://{_DEFAULT_BUCKET}/{prefix}/" for prefix in ("datasets", "models", "evaluation", "code", "checkpoints", "mlflow", "labeling", "monitoring")
     },
     "pipelineName": "drone-dev-yolo11-training",
     "defaultInputData": f"s3://{_DEFAULT_BUCKET}/datasets/drone-detection/",

@@ -2,13 +2,15 @@
 
 Usage:
     python evaluate.py --image-size 640 --batch-size 16
-    python evaluate.py --model-dir ./model --data-dir ./dataset --output-dir ./evaluation   # on a laptop
+    python evaluate.py --model-dir ./model --data-dir ./dataset --output-dir ./evaluation --serving-dir ./serving   # on a laptop
 
 Unpacks <model-dir>/model.tar.gz (the training job's output; a folder holding best.pt also works),
 validates the chosen split of the dataset, runs Ultralytics validation and writes
 <output-dir>/evaluation.json in the shape of evaluation.schema.json (read by the pipeline's PropertyFile
 with paths such as detection_metrics.mAP50_95.value), plus plots in <output-dir>/plots. When the test
-split is missing or empty it evaluates val instead and says so (log and `fallback_reason`). On failure
+split is missing or empty it evaluates val instead and says so (log and `fallback_reason`). It also writes
+<serving-dir>/model.tar.gz, the archive an endpoint serves: the trained model plus code/ (inference.py, the
+modules it imports, requirements.txt; see yolo_pipeline/serving_artifact.py). On failure
 the reason goes to /opt/ml/output/message (the processing job's ExitMessage) and the exit code is non-zero.
 """
 
@@ -25,8 +27,10 @@ from typing import Sequence
 
 from yolo_pipeline import cli, container, dataset, offline
 from yolo_pipeline.model_artifact import MODEL_ARCHIVE, WEIGHTS_FILE, locate_model
+from yolo_pipeline.serving_artifact import SERVING_ARCHIVE, write_serving_archive
 
 LOGGER = logging.getLogger(Path(__file__).stem)
+SCRIPTS_DIR = Path(__file__).resolve().parent
 
 SCHEMA_VERSION = "1.0"
 REPORT_FILE = "evaluation.json"
@@ -43,6 +47,8 @@ def parse_args(argv: Sequence[str] | None = None, env: dict[str, str] | None = N
                         help="dataset root (data.yaml, images/, labels/)")
     parser.add_argument("--output-dir", type=Path, default=path("/opt/ml/processing/evaluation", "evaluation"),
                         help=f"where {REPORT_FILE} and plots are written")
+    parser.add_argument("--serving-dir", type=Path, default=path("/opt/ml/processing/serving", "serving"),
+                        help=f"where the serving archive {SERVING_ARCHIVE} (model and inference code) is written")
     parser.add_argument("--split", type=cli.choice("split", ("test", "val")), default="test",
                         help="split to evaluate; test falls back to val when missing or empty")
     parser.add_argument("--image-size", type=cli.image_size(), default=640)
@@ -171,6 +177,8 @@ def evaluate(args) -> dict:
             plots_dir.mkdir(exist_ok=True)
             for plot in sorted((workdir / "val").glob("*.png")) + sorted((workdir / "val").glob("*.jpg")):
                 shutil.copy2(plot, plots_dir / plot.name)
+        # Only for a model that loaded and was evaluated: what the registry points endpoints at.
+        write_serving_archive(weights.parent, SCRIPTS_DIR, args.serving_dir / SERVING_ARCHIVE)
 
     path = args.output_dir / REPORT_FILE
     # Written whole then renamed: the pipeline never reads a half-written report.
@@ -184,7 +192,7 @@ def evaluate(args) -> dict:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    for name in ("model_dir", "data_dir", "output_dir"):
+    for name in ("model_dir", "data_dir", "output_dir", "serving_dir"):
         setattr(args, name, getattr(args, name).resolve())
     evaluate(args)
     return 0

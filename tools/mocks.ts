@@ -7,6 +7,18 @@ import * as crypto from "crypto";
 export const MOCK_ACCOUNT_ID = "123456789012";
 export const TRAINING_IMAGE_REGISTRY = "763104351884";
 
+/**
+ * The account that owns a prebuilt SageMaker image repository in a region, as the provider's getPrebuiltEcrImage answers
+ * (its prebuiltECRImageIDByRegion tables, from the SageMaker Python SDK's image_uri_config): the Deep Learning Containers
+ * live in one account in most regions, each Model Monitor analyzer in an account of its region. Only the repositories
+ * the program uses, in a few regions; anything else fails like the provider does.
+ */
+const PREBUILT_IMAGE_REGISTRIES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+    "pytorch-training": { "us-east-1": TRAINING_IMAGE_REGISTRY, "us-east-2": TRAINING_IMAGE_REGISTRY, "us-west-2": TRAINING_IMAGE_REGISTRY, "eu-west-1": TRAINING_IMAGE_REGISTRY, "eu-central-1": TRAINING_IMAGE_REGISTRY },
+    "pytorch-inference": { "us-east-1": TRAINING_IMAGE_REGISTRY, "us-east-2": TRAINING_IMAGE_REGISTRY, "us-west-2": TRAINING_IMAGE_REGISTRY, "eu-west-1": TRAINING_IMAGE_REGISTRY, "eu-central-1": TRAINING_IMAGE_REGISTRY },
+    "sagemaker-model-monitor-analyzer": { "us-east-1": "156813124566", "us-east-2": "777275614652", "us-west-2": "159807026194", "eu-west-1": "468650794304", "eu-central-1": "048819808253" },
+};
+
 export interface CapturedResource {
     readonly type: string;
     readonly name: string;
@@ -73,10 +85,14 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 };
             case "aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage": {
                 const { repositoryName, imageTag } = args.inputs;
+                const registryId = PREBUILT_IMAGE_REGISTRIES[repositoryName]?.[region];
+                if (registryId === undefined) {
+                    throw new Error(`no registry ID available for region (${region}) and repository (${repositoryName}); teach tools/mocks.ts what AWS answers.`);
+                }
                 return {
-                    id: `${TRAINING_IMAGE_REGISTRY}.dkr.ecr.${region}.amazonaws.com/${repositoryName}`,
-                    registryId: TRAINING_IMAGE_REGISTRY,
-                    registryPath: `${TRAINING_IMAGE_REGISTRY}.dkr.ecr.${region}.amazonaws.com/${repositoryName}:${imageTag}`,
+                    id: registryId,
+                    registryId,
+                    registryPath: `${registryId}.dkr.ecr.${region}.amazonaws.com/${repositoryName}:${imageTag}`,
                     repositoryName,
                     imageTag,
                     region,

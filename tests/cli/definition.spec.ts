@@ -77,7 +77,7 @@ describe("cli pipeline definition reading", () => {
         expect(worstCaseRunCost(nested, effectiveParameters(nested)).jobs.map((j) => j.step)).to.deep.equal([STEPS.train, STEPS.evaluate]);
     });
 
-    it("reads the stack's quality gate: four nested Condition steps, a Fail step in each else branch, RegisterModel in the innermost if branch", () => {
+    it("reads the stack's quality gate: four nested Condition steps, a Fail step in each else branch, the baseline steps and RegisterModel in the innermost if branch", () => {
         const steps = allSteps(definition.Steps).map((s) => `${s.Name}:${s.Type}`);
         expect(steps).to.deep.equal([
             `${STEPS.prepare}:Processing`,
@@ -85,6 +85,8 @@ describe("cli pipeline definition reading", () => {
             `${STEPS.train}:Training`,
             `${STEPS.evaluate}:Processing`,
             ...QUALITY_METRICS.map((metric) => `${metric.step}:Condition`),
+            `${STEPS.baseline}:Processing`,
+            `${STEPS.baselineStatistics}:Processing`,
             `${STEPS.register}:RegisterModel`,
             ...[...QUALITY_METRICS].reverse().map((metric) => `${metric.fail}:Fail`),
             `${STEPS.failDataset}:Fail`,
@@ -102,7 +104,7 @@ describe("cli pipeline definition reading", () => {
         // The register step records InputData as metadata; only the job that reads it counts.
         expect(usages.get(PARAMETERS.inputData)?.map((u) => u.step)).to.deep.equal([STEPS.prepare]);
         const cost = worstCaseRunCost(definition, effectiveParameters(definition));
-        expect(cost.jobs.map((job) => job.step)).to.deep.equal([STEPS.prepare, STEPS.train, STEPS.evaluate]);
+        expect(cost.jobs.map((job) => job.step)).to.deep.equal([STEPS.prepare, STEPS.train, STEPS.evaluate, STEPS.baseline, STEPS.baselineStatistics]);
         expect(cost.unbounded).to.deep.equal([]);
     });
 
@@ -124,6 +126,8 @@ describe("cli pipeline definition reading", () => {
             `${STEPS.prepare} ml.m5.large`,
             `${STEPS.train} ${effectiveParameters(reparsed)[PARAMETERS.trainingInstanceType]}`,
             `${STEPS.evaluate} ${effectiveParameters(reparsed)[PARAMETERS.evaluationInstanceType]}`,
+            `${STEPS.baseline} ml.m5.large`,
+            `${STEPS.baselineStatistics} ml.m5.large`,
             "EvaluateAgain ml.g5.2xlarge",
         ]);
     });
@@ -158,7 +162,8 @@ describe("cli pipeline definition reading", () => {
         const expected =
             worstCaseJobCostUsd(pipeline.prepare.instanceType, 1, pipeline.prepare.maxRuntimeSeconds)! +
             worstCaseJobCostUsd(pipeline.trainingInstanceType, pipeline.trainingInstanceCount, pipeline.maxTrainingRuntimeSeconds)! +
-            worstCaseJobCostUsd(pipeline.evaluationInstanceType, 1, pipeline.evaluationMaxRuntimeSeconds)!;
+            worstCaseJobCostUsd(pipeline.evaluationInstanceType, 1, pipeline.evaluationMaxRuntimeSeconds)! +
+            2 * worstCaseJobCostUsd(pipeline.baseline.instanceType, 1, pipeline.baseline.maxRuntimeSeconds)!;
         const cost = worstCaseRunCost(definition, effectiveParameters(definition));
         expect(cost.unbounded).to.deep.equal([]);
         expect(cost.totalUsd).to.be.closeTo(expected, 1e-9);

@@ -148,11 +148,12 @@ describe("cli start --dry-run without reachable AWS", () => {
             ],
             ClientRequestToken: "0123456789abcdef0123456789abcdef",
         });
-        // $5.77: preparation ml.m5.large 30 min + training ml.g5.xlarge 4 h + evaluation ml.m5.xlarge 20 min, on demand.
+        // $5.84: preparation ml.m5.large 30 min + training ml.g5.xlarge 4 h + evaluation ml.m5.xlarge 20 min + the two
+        // baseline steps ml.m5.large 20 min each, on demand.
         expect(result.stderr.trim().split("\n")).to.deep.equal([
             `pipeline ${pipeline.name} (derived from stack dev, namePrefix drone; --pipeline overrides)`,
             'note: not compared with the deployed pipeline, AWS could not be asked: AWS profile "ab" is not set up: ~/.aws/config has no [profile ab] and ~/.aws/credentials no [ab]. Run `aws configure --profile ab` (access key, secret key, region us-east-1), or `aws configure sso --profile ab` for IAM Identity Center.',
-            "dry run: checked against stack dev's definition in this checkout only; worst-case run cost $5.77 of the $100.00 ceiling; StartPipelineExecution was not called. The request:",
+            "dry run: checked against stack dev's definition in this checkout only; worst-case run cost $5.84 of the $100.00 ceiling; StartPipelineExecution was not called. The request:",
         ]);
     });
 

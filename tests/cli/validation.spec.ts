@@ -224,7 +224,11 @@ describe("cli start validation", () => {
             const max = runtimes(definition);
             const training = worstCaseJobCostUsd(type, count, max[STEPS.train])!;
             const prepareType = (allSteps(definition.Steps).find((s) => s.Name === STEPS.prepare)!.Arguments as { ProcessingResources: { ClusterConfig: { InstanceType: string } } }).ProcessingResources.ClusterConfig.InstanceType;
-            const total = worstCaseJobCostUsd(prepareType, 1, max[STEPS.prepare])! + training + worstCaseJobCostUsd(evaluationDefault(), 1, max[STEPS.evaluate])!;
+            const typeOf = (name: string) =>
+                (allSteps(definition.Steps).find((s) => s.Name === name)!.Arguments as { ProcessingResources: { ClusterConfig: { InstanceType: string } } }).ProcessingResources.ClusterConfig.InstanceType;
+            // The baseline steps of a model that passes the gate run on a fixed CPU type.
+            const baselines = [STEPS.baseline, STEPS.baselineStatistics].reduce((sum, name) => sum + worstCaseJobCostUsd(typeOf(name), 1, max[name])!, 0);
+            const total = worstCaseJobCostUsd(prepareType, 1, max[STEPS.prepare])! + training + worstCaseJobCostUsd(evaluationDefault(), 1, max[STEPS.evaluate])! + baselines;
             expect(total, "the case must exceed the ceiling").to.be.greaterThan(ceiling);
 
             const [problem] = problemsOf(() => validate({ "--instance-type": type, "--instance-count": String(count) }));
@@ -236,7 +240,7 @@ describe("cli start validation", () => {
         it("accepts the costliest allowed run that stays under the ceiling and reports its cost", () => {
             const { cost } = validate({ "--instance-type": "ml.g4dn.12xlarge", "--instance-count": String(DEFAULT_LIMITS.maxInstanceCount) });
             expect(cost.totalUsd).to.be.greaterThan(ceiling / 2).and.at.most(ceiling);
-            expect(cost.jobs.map((job) => job.step)).to.deep.equal([STEPS.prepare, STEPS.train, STEPS.evaluate]);
+            expect(cost.jobs.map((job) => job.step)).to.deep.equal([STEPS.prepare, STEPS.train, STEPS.evaluate, STEPS.baseline, STEPS.baselineStatistics]);
         });
 
         it("uses the deployed definition's MaxRuntimeInSeconds, not the local defaults", () => {

@@ -2,6 +2,7 @@
 // default config: adopted bucket (dev), created bucket, every optional part (full), and preview (provider-computed values unknown).
 import { expect } from "chai";
 import { Evaluation, evaluateDetailed, OfflineResource, toPolicyResources } from "../../policies/offline";
+import { findStep, STEPS } from "../../components/pipelineDefinition";
 import { offlineStack } from "../stack/fixtures";
 import { assertHasViolation, assertNoViolations } from "./helpers";
 
@@ -94,5 +95,21 @@ describe("the pack catches changes to the platform stack", () => {
         });
         const { violations } = await evaluateDetailed(resources);
         assertHasViolation(violations, "sagemaker-pipeline-volume-kms", 'Training step "TrainYOLO11" (in the if branch of Condition step "CheckDataset") sets ResourceConfig.VolumeKmsKeyId but runs on NVMe', "training-pipeline");
+    });
+
+    it("the baseline steps, deep in the quality gate, losing their keys or going to a type off the allow-list, at preview", async () => {
+        const resources = edited(await stackResources("preview (adopted bucket)"), "training-pipeline", (props) => {
+            const definition = JSON.parse(props.pipelineDefinition);
+            const [baseline, statistics] = [STEPS.baseline, STEPS.baselineStatistics].map((name) => findStep(definition, name) as any);
+            delete baseline.Arguments.ProcessingOutputConfig.KmsKeyId;
+            delete baseline.Arguments.ProcessingResources.ClusterConfig.VolumeKmsKeyId;
+            statistics.Arguments.ProcessingResources.ClusterConfig.InstanceType = "ml.p4d.24xlarge";
+            props.pipelineDefinition = JSON.stringify(definition);
+        });
+        const { violations } = await evaluateDetailed(resources);
+        const where = '(in the if branch of Condition step "CheckRecall")';
+        assertHasViolation(violations, "sagemaker-pipeline-output-kms", `Processing step "BaselineMonitoring" ${where}`, "training-pipeline");
+        assertHasViolation(violations, "sagemaker-pipeline-volume-kms", `Processing step "BaselineMonitoring" ${where}`, "training-pipeline");
+        assertHasViolation(violations, "sagemaker-pipeline-instance-types-allowed", `Processing step "BaselineStatistics" ${where} can run on ml.p4d.24xlarge`, "training-pipeline");
     });
 });

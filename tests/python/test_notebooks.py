@@ -355,7 +355,8 @@ def register_like_the_pipeline(aws, execution_arn: str, report: dict, model_uri:
     """CreateModelPackage with the arguments of the stack's RegisterYOLO11 step, resolved for an execution.
 
     The step's references are filled in as SageMaker would: the execution ARN and parameters, the training
-    step's model artifact, the evaluation step's output and values of its property file (`report`).
+    step's model artifact, the evaluation step's outputs (report, serving archive) and values of its property file
+    (`report`), the baseline step's output.
     Without `with_status` the status is left out, like a version registered by hand (moto then leaves it
     unset, where AWS would show PendingManualApproval).
     """
@@ -372,6 +373,10 @@ def register_like_the_pipeline(aws, execution_arn: str, report: dict, model_uri:
             f"{aws.outputs['bucketPrefixes']['datasets']}prepared/{execution_arn.rsplit('/', 1)[1]}/dataset/",
         "Steps.EvaluateYOLO11.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri": report_uri.rsplit("/", 1)[0],
         "Steps.EvaluateYOLO11.PropertyFiles.EvaluationReport": report,
+        "Steps.EvaluateYOLO11.ProcessingOutputConfig.Outputs['serving'].S3Output.S3Uri":
+            f"{aws.outputs['bucketPrefixes']['models']}serving/{execution_arn.rsplit('/', 1)[1]}",
+        "Steps.BaselineStatistics.ProcessingOutputConfig.Outputs['monitoring_output'].S3Output.S3Uri":
+            f"{aws.outputs['bucketPrefixes']['monitoring']}baseline/{execution_arn.rsplit('/', 1)[1]}",
         **{f"Parameters.{name}": value for name, value in parameters.items()},
     }
 

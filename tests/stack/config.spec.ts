@@ -114,6 +114,9 @@ describe("stack configuration", () => {
         ["studioIdleTimeoutMinutes", 30, "from 60 to 240"],
         ["studioMaxIdleTimeoutMinutes", 2000, "from 60 to 1440"],
         ["monthlyBudgetUsd", 0, "from 1 to 1000000"],
+        // The baseline steps are CPU jobs with keyed EBS volumes: a GPU (NVMe) type is not offered.
+        ["baselineInstanceType", "ml.g4dn.xlarge", "ml.m5.large"],
+        ["baselineMaxRuntimeSeconds", 60, "from 300 to"],
     ];
     for (const [key, value, allowed] of outOfRange) {
         it(`refuses ${key}=${JSON.stringify(value)} and says what is allowed`, () => {
@@ -176,6 +179,14 @@ describe("stack configuration", () => {
     it("refuses a default run whose worst-case cost exceeds the policy pack's ceiling", () => {
         const [problem] = problemsOf(raw({ trainingInstanceType: "ml.g5.12xlarge", trainingInstanceCount: 4, maxTrainingRuntimeSeconds: 86400, maxSpotWaitSeconds: 86400 }));
         expect(problem).to.contain("can cost up to $").and.contain("$100 ceiling");
+    });
+
+    it("counts the baseline steps in the default run's worst case only when there is a registry to register into", () => {
+        // $98.47 of training, $0.13 of preparation and evaluation, and 2 x 4 h of ml.m5.2xlarge ($3.69) for the baselines ...
+        const dear = { baselineInstanceType: "ml.m5.2xlarge", baselineMaxRuntimeSeconds: 14400, trainingInstanceType: "ml.g5.12xlarge", maxTrainingRuntimeSeconds: 50000, maxSpotWaitSeconds: 50000 };
+        expect(problemsOf(raw(dear)).join("\n")).to.contain("can cost up to $");
+        // ... and not without them (no registry, no baseline).
+        expect(() => parseConfig(raw({ ...dear, modelRegistry: false }))).not.to.throw();
     });
 
     it("refuses a stack name that cannot be part of AWS resource names", () => {

@@ -18,7 +18,10 @@ import { resourceNames, roleArn } from "../../components/naming";
 const scope: Scope = { accountId: "123456789012", region: "us-east-1", bucket: "drone-data", names: resourceNames("drone", "dev"), features: { modelRegistry: true, experimentTracking: true } };
 const keyArn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const pipelineRole = roleArn(scope.accountId, scope.names.roles.pipeline);
-const image = { registryId: "763104351884", repositoryName: "pytorch-training" };
+const images = [
+    { registryId: "763104351884", repositoryName: "pytorch-training" },
+    { registryId: "156813124566", repositoryName: "sagemaker-model-monitor-analyzer" },
+];
 
 const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const allowed = (doc: PolicyDocument) => doc.Statement.filter((s) => s.Effect === "Allow");
@@ -29,7 +32,7 @@ const resourcesFor = (doc: PolicyDocument, action: string) => statementsWith(doc
 const baseScope: Scope = { ...scope, features: { modelRegistry: false, experimentTracking: false } };
 const dataScientist = dataScientistPolicy(scope, keyArn);
 const mlEngineer = mlEngineerPolicy(scope, keyArn, pipelineRole);
-const pipeline = pipelineExecutionPolicy(scope, keyArn, pipelineRole, image);
+const pipeline = pipelineExecutionPolicy(scope, keyArn, pipelineRole, images);
 const studioApps = studioAppsPolicy(scope, "d-abcdefghijkl", keyArn);
 const identityPolicies = { dataScientist, mlEngineer, pipeline, studioApps };
 
@@ -199,32 +202,43 @@ describe("IAM documents", () => {
             expect(types).not.to.include("ml.p4d.24xlarge");
         });
 
-        it("reads datasets/ and code/, writes only prepared datasets, models/, evaluation/, checkpoints/ and experiment artifacts", () => {
-            expect(resourcesFor(pipeline, "s3:GetObject")).to.include.members(["arn:aws:s3:::drone-data/datasets/*", "arn:aws:s3:::drone-data/code/*"]);
+        it("reads datasets/ and code/, writes only prepared datasets, models/, evaluation/, checkpoints/, monitoring baselines and experiment artifacts", () => {
+            expect(resourcesFor(pipeline, "s3:GetObject")).to.include.members([
+                "arn:aws:s3:::drone-data/datasets/*",
+                "arn:aws:s3:::drone-data/code/*",
+                // BaselineStatistics reads the dataset BaselineMonitoring wrote.
+                "arn:aws:s3:::drone-data/monitoring/baseline/*",
+            ]);
             expect(resourcesFor(pipeline, "s3:PutObject")).to.deep.equal([
                 "arn:aws:s3:::drone-data/models/*",
                 "arn:aws:s3:::drone-data/evaluation/*",
                 "arn:aws:s3:::drone-data/checkpoints/*",
                 // Of datasets/, only what PrepareDataset makes: never the raw data.
                 "arn:aws:s3:::drone-data/datasets/prepared/*",
+                // Of monitoring/, only the baselines: the endpoint's data capture and the monitoring reports are not the pipeline's to write.
+                "arn:aws:s3:::drone-data/monitoring/baseline/*",
                 "arn:aws:s3:::drone-data/mlflow/*",
             ]);
+            expect(resourcesFor(pipeline, "s3:PutObject")).not.to.include("arn:aws:s3:::drone-data/monitoring/*");
             expect(resourcesFor(pipeline, "s3:DeleteObject")).to.deep.equal(["arn:aws:s3:::drone-data/checkpoints/*"]);
         });
 
         it("reads labeling/ (a labeling job's output manifest as InputData) only when the stack labels", () => {
             const team = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/drone-labelers";
-            const labeling = pipelineExecutionPolicy({ ...scope, features: { ...scope.features, labeling: { workteamArn: team } } }, keyArn, pipelineRole, image);
+            const labeling = pipelineExecutionPolicy({ ...scope, features: { ...scope.features, labeling: { workteamArn: team } } }, keyArn, pipelineRole, images);
             expect(resourcesFor(labeling, "s3:GetObject")).to.include("arn:aws:s3:::drone-data/labeling/*");
             expect(resourcesFor(pipeline, "s3:GetObject")).not.to.include("arn:aws:s3:::drone-data/labeling/*");
             expect(resourcesFor(labeling, "s3:PutObject")).to.deep.equal(resourcesFor(pipeline, "s3:PutObject"));
         });
 
-        it("passes only itself, to SageMaker, and pulls only the training image repository", () => {
+        it("passes only itself, to SageMaker, and pulls only the repositories of its jobs' images", () => {
             const [passRole] = statementsWith(pipeline, "iam:PassRole");
             expect(passRole.Resource).to.equal(pipelineRole);
             expect(passRole.Condition).to.deep.equal({ StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } });
-            expect(resourcesFor(pipeline, "ecr:BatchGetImage")).to.deep.equal(["arn:aws:ecr:us-east-1:763104351884:repository/pytorch-training"]);
+            expect(resourcesFor(pipeline, "ecr:BatchGetImage")).to.deep.equal([
+                "arn:aws:ecr:us-east-1:763104351884:repository/pytorch-training",
+                "arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer",
+            ]);
         });
 
         it("registers model versions in the project's group but cannot approve them", () => {
@@ -243,7 +257,9 @@ describe("IAM documents", () => {
 
     describe("optional parts", () => {
         it("grant no registry or MLflow permission when the stack has neither", () => {
-            const off = [dataScientistPolicy(baseScope, keyArn), mlEngineerPolicy(baseScope, keyArn, pipelineRole), pipelineExecutionPolicy(baseScope, keyArn, pipelineRole, image)];
+            const off = [dataScientistPolicy(baseScope, keyArn), mlEngineerPolicy(baseScope, keyArn, pipelineRole), pipelineExecutionPolicy(baseScope, keyArn, pipelineRole, images)];
+            // No registry, no baselines: the pipeline writes nothing under monitoring/.
+            expect(JSON.stringify(pipelineExecutionPolicy(baseScope, keyArn, pipelineRole, images))).not.to.include("monitoring/");
             for (const doc of off) {
                 expect(actionsOf(doc).filter((a) => /ModelPackage|Mlflow|^sagemaker-mlflow:/.test(a))).to.deep.equal([]);
                 expect(allowed(doc).flatMap((s) => list(s.Resource)).filter((r) => r.includes("/mlflow/"))).to.deep.equal([]);

@@ -10,12 +10,16 @@ import {
     trainingRunSteps,
     DefinitionInputs,
     ConditionStep,
+    BASELINE_BOOTSTRAP,
     EVALUATION_BOOTSTRAP,
+    EVALUATION_REPORT,
+    MONITORING_BASELINE,
     PREPARE_BOOTSTRAP,
     PARAMETERS,
     PipelineDefinition,
     QUALITY_METRICS,
     ProcessingStep,
+    SERVING_ARTIFACT,
     STEPS,
     TRAINING_METRICS,
     TrainingStep,
@@ -27,6 +31,7 @@ import { references } from "./definitionReferences";
 const KEY_ALIAS = "arn:aws:kms:us-east-1:123456789012:alias/drone-dev-data";
 const BUNDLE = "s3://drone-data/code/pipeline-scripts/abc123/sourcedir.tar.gz";
 const INFERENCE_IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-gpu-py312-cu124-ubuntu22.04-sagemaker";
+const ANALYZER_IMAGE = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest";
 
 function inputs(overrides: Record<string, unknown> = {}): DefinitionInputs {
     const settings = parseConfig(rawStackConfig("dev", overrides)).pipeline;
@@ -39,7 +44,7 @@ function inputs(overrides: Record<string, unknown> = {}): DefinitionInputs {
         codeBundleUri: BUNDLE,
         region: "us-east-1",
         settings,
-        registry: { modelPackageGroupName: "drone-dev-yolo11-detector", inferenceImageUri: INFERENCE_IMAGE },
+        registry: { modelPackageGroupName: "drone-dev-yolo11-detector", inferenceImageUri: INFERENCE_IMAGE, monitorAnalyzerImageUri: ANALYZER_IMAGE },
     };
 }
 
@@ -118,7 +123,7 @@ describe("pipeline definition", () => {
     });
 
     it("ships the scripts the definition names", () => {
-        for (const script of ["train.py", "evaluate.py", "requirements.txt"]) {
+        for (const script of ["train.py", "evaluate.py", "monitoring_baseline.py", "requirements.txt"]) {
             expect(fs.existsSync(path.join(PROJECT_ROOT, "pipeline-scripts", script)), script).to.equal(true);
         }
     });
@@ -257,6 +262,94 @@ describe("pipeline definition", () => {
         expect(output.S3Output?.LocalPath).to.equal("/opt/ml/processing/evaluation");
         expect(evaluation.Arguments.AppSpecification?.ContainerEntrypoint).to.deep.equal(["/bin/bash", "-c", EVALUATION_BOOTSTRAP, "evaluate"]);
         expect(EVALUATION_BOOTSTRAP).to.match(/^set -euo pipefail; cd \/opt\/ml\/processing\/input\/code; tar -xzf sourcedir\.tar\.gz; .*-r requirements\.txt; exec python3 evaluate\.py "\$@"$/);
+    });
+
+    it("has evaluation write the serving archive per execution under models/serving/, with the stack's key", () => {
+        const outputs = evaluation.Arguments.ProcessingOutputConfig?.Outputs ?? [];
+        const serving = outputs.find((o) => o.OutputName === SERVING_ARTIFACT.outputName);
+        // evaluate.py's --serving-dir default inside a processing container.
+        expect(serving?.S3Output?.LocalPath).to.equal("/opt/ml/processing/serving");
+        expect(fs.readFileSync(path.join(PROJECT_ROOT, "pipeline-scripts", "evaluate.py"), "utf8")).to.include('"/opt/ml/processing/serving"');
+        expect(serving?.S3Output?.S3Uri).to.deep.equal({ "Std:Join": { On: "", Values: ["s3://drone-data/models/serving/", { Get: "Execution.PipelineExecutionId" }] } });
+        expect(evaluation.Arguments.ProcessingOutputConfig?.KmsKeyId).to.equal(KEY_ALIAS);
+        // Two outputs of one job never share a prefix.
+        const uris = outputs.map((o) => JSON.stringify(o.S3Output?.S3Uri));
+        expect(new Set(uris).size).to.equal(uris.length);
+    });
+
+    it("builds the monitoring baseline on CPU from the serving archive on the split evaluation used, then has the analyzer suggest it", () => {
+        const baseline = findStep(definition, STEPS.baseline) as ProcessingStep;
+        const statistics = findStep(definition, STEPS.baselineStatistics) as ProcessingStep;
+        for (const step of [baseline, statistics]) {
+            const cluster = step.Arguments.ProcessingResources?.ClusterConfig;
+            expect(cluster, step.Name).to.include({ InstanceType: "ml.m5.large", InstanceCount: 1, VolumeKmsKeyId: KEY_ALIAS });
+            expect(INSTANCE_TYPES[String(cluster?.InstanceType)].gpus, step.Name).to.equal(0);
+            expect(step.Arguments.ProcessingOutputConfig?.KmsKeyId, step.Name).to.equal(KEY_ALIAS);
+            expect(step.Arguments.StoppingCondition, step.Name).to.deep.equal({ MaxRuntimeInSeconds: 1200 });
+            expect(step.Arguments.NetworkConfig?.EnableInterContainerTrafficEncryption, step.Name).to.equal(true);
+        }
+        const custom = buildPipelineDefinition(inputs({ baselineInstanceType: "ml.m5.xlarge", baselineMaxRuntimeSeconds: "900" }));
+        expect((findStep(custom, STEPS.baselineStatistics) as ProcessingStep).Arguments.ProcessingResources?.ClusterConfig?.InstanceType).to.equal("ml.m5.xlarge");
+        expect((findStep(custom, STEPS.baseline) as ProcessingStep).Arguments.StoppingCondition?.MaxRuntimeInSeconds).to.equal(900);
+
+        // The endpoint's code path: the serving archive, the prepared dataset, the split evaluation.json says it evaluated.
+        const app = baseline.Arguments.AppSpecification!;
+        expect(app.ImageUri).to.include("pytorch-training:2.8.0-cpu-");
+        expect(app.ContainerEntrypoint).to.deep.equal(["/bin/bash", "-c", BASELINE_BOOTSTRAP, "baseline"]);
+        expect(BASELINE_BOOTSTRAP).to.match(/tar -xzf sourcedir\.tar\.gz; .*-r requirements\.txt; exec python3 monitoring_baseline\.py "\$@"$/);
+        expect(app.ContainerArguments).to.deep.equal([
+            "--split",
+            { "Std:JsonGet": { PropertyFile: { Get: `Steps.${STEPS.evaluate}.PropertyFiles.${EVALUATION_REPORT.propertyFile}` }, Path: "split" } },
+            "--format",
+            "jsonl",
+        ]);
+        const script = fs.readFileSync(path.join(PROJECT_ROOT, "pipeline-scripts", "monitoring_baseline.py"), "utf8");
+        for (const flag of ["--split", "--format"]) {
+            expect(script, flag).to.include(`"${flag}"`);
+        }
+        const byName = Object.fromEntries((baseline.Arguments.ProcessingInputs ?? []).map((i) => [i.InputName, i.S3Input]));
+        expect(byName.code?.S3Uri).to.equal(BUNDLE);
+        expect(byName.model?.S3Uri).to.deep.equal({
+            "Std:Join": { On: "/", Values: [{ Get: `Steps.${STEPS.evaluate}.ProcessingOutputConfig.Outputs['serving'].S3Output.S3Uri` }, "model.tar.gz"] },
+        });
+        expect(byName.model?.LocalPath).to.equal("/opt/ml/processing/model");
+        expect(byName.data?.S3Uri).to.deep.equal({ Get: "Steps.PrepareDataset.ProcessingOutputConfig.Outputs['dataset'].S3Output.S3Uri" });
+        const [dataset] = baseline.Arguments.ProcessingOutputConfig?.Outputs ?? [];
+        expect(dataset.OutputName).to.equal(MONITORING_BASELINE.datasetOutput);
+        expect(dataset.S3Output?.LocalPath).to.equal("/opt/ml/processing/baseline");
+        expect(dataset.S3Output?.S3Uri).to.deep.equal({
+            "Std:Join": { On: "", Values: ["s3://drone-data/monitoring/baseline/", { Get: "Execution.PipelineExecutionId" }, "/dataset"] },
+        });
+
+        // The analyzer's own contract (DefaultModelMonitor.suggest_baseline): its image, input and output folders, environment.
+        expect(statistics.Arguments.AppSpecification).to.deep.equal({ ImageUri: ANALYZER_IMAGE });
+        expect(statistics.Arguments.ProcessingInputs).to.deep.equal([
+            {
+                InputName: "baseline_dataset_input",
+                AppManaged: false,
+                S3Input: {
+                    S3Uri: { Get: `Steps.${STEPS.baseline}.ProcessingOutputConfig.Outputs['baseline_dataset'].S3Output.S3Uri` },
+                    LocalPath: "/opt/ml/processing/input/baseline_dataset_input",
+                    S3DataType: "S3Prefix",
+                    S3InputMode: "File",
+                    S3DataDistributionType: "FullyReplicated",
+                },
+            },
+        ]);
+        expect(statistics.Arguments.Environment).to.deep.equal({
+            dataset_format: '{"json":{"lines":true}}',
+            dataset_source: "/opt/ml/processing/input/baseline_dataset_input",
+            output_path: "/opt/ml/processing/output",
+            publish_cloudwatch_metrics: "Disabled",
+        });
+        const [results] = statistics.Arguments.ProcessingOutputConfig?.Outputs ?? [];
+        expect(results.OutputName).to.equal("monitoring_output");
+        expect(results.S3Output?.LocalPath).to.equal("/opt/ml/processing/output");
+        expect(results.S3Output?.S3Uri).to.deep.equal({
+            "Std:Join": { On: "", Values: ["s3://drone-data/monitoring/baseline/", { Get: "Execution.PipelineExecutionId" }] },
+        });
+        // The format monitoring_baseline.py writes for --format jsonl.
+        expect(script).to.include(`"jsonl": ("baseline.jsonl", {"json": {"lines": True}})`);
     });
 
     it("is plain JSON: serialises and parses back unchanged", () => {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { PipelineDefinition, trainingRunSteps } from "../../components/pipelineDefinition";
+import { findStep, PipelineDefinition, ProcessingStep, STEPS, trainingRunSteps } from "../../components/pipelineDefinition";
 import { DEFAULT_LIMITS, pricePerHour, PRICING_BASIS } from "../../policies/catalog";
 import { stepsLine } from "../../tools/plan";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
@@ -43,8 +43,9 @@ describe("npm run plan", () => {
         const { cost, pipelineDefinition } = JSON.parse(json.stdout) as { cost: any; pipelineDefinition: PipelineDefinition };
         const [prepare] = pipelineDefinition.Steps;
         const [train, evaluate] = trainingRunSteps(pipelineDefinition);
-        if (prepare.Type !== "Processing" || train.Type !== "Training" || evaluate.Type !== "Processing") {
-            throw new Error("expected Processing, then Training and Processing behind the dataset check");
+        const baselines = [findStep(pipelineDefinition, STEPS.baseline), findStep(pipelineDefinition, STEPS.baselineStatistics)];
+        if (prepare.Type !== "Processing" || train.Type !== "Training" || evaluate.Type !== "Processing" || baselines.some((b) => b?.Type !== "Processing")) {
+            throw new Error("expected Processing, then Training and Processing behind the dataset check, and two baseline Processing steps");
         }
         const prepareType = String(prepare.Arguments.ProcessingResources?.ClusterConfig?.InstanceType);
         const prepareRuntime = Number(prepare.Arguments.StoppingCondition?.MaxRuntimeInSeconds);
@@ -59,11 +60,16 @@ describe("npm run plan", () => {
         const trainingOnDemand = (pricePerHour(trainingType)! * trainingCount * trainingRuntime) / 3600;
         const evaluationOnDemand = (pricePerHour(evaluationType)! * 1 * evaluationRuntime) / 3600;
         const prepareOnDemand = (pricePerHour(prepareType)! * 1 * prepareRuntime) / 3600;
+        const baselineOnDemand = baselines.map((step) => {
+            const args = (step as ProcessingStep).Arguments;
+            return (pricePerHour(String(args.ProcessingResources?.ClusterConfig?.InstanceType))! * Number(args.StoppingCondition?.MaxRuntimeInSeconds)) / 3600;
+        });
+        const baselinesOnDemand = baselineOnDemand[0] + baselineOnDemand[1];
         const trainingSpot = trainingOnDemand * (1 - PRICING_BASIS.typicalManagedSpotSavings);
 
         expect(cost).to.include({ currency: "USD", estimate: true });
         expect(cost.pricing).to.include({ region: PRICING_BASIS.region, stackRegion: "us-east-1", asOf: PRICING_BASIS.asOf });
-        const [prepareJob, trainJob, evaluateJob] = cost.run.defaultRun.jobs;
+        const [prepareJob, trainJob, evaluateJob, baselineJob, statisticsJob] = cost.run.defaultRun.jobs;
         expect(prepareJob).to.include({ step: "PrepareDataset", type: "Processing", instanceType: "ml.m5.large", spotEstimateUsd: null });
         expect(prepareJob.onDemandUsd).to.be.closeTo(prepareOnDemand, 1e-9);
         expect(trainJob).to.include({ step: "TrainYOLO11", type: "Training", instanceType: trainingType, instanceCount: trainingCount, maxRuntimeSeconds: trainingRuntime, managedSpot: true });
@@ -72,13 +78,18 @@ describe("npm run plan", () => {
         expect(trainJob.maxWaitSeconds).to.equal(train.Arguments.StoppingCondition?.MaxWaitTimeInSeconds);
         expect(evaluateJob).to.include({ step: "EvaluateYOLO11", type: "Processing", spotEstimateUsd: null });
         expect(evaluateJob.onDemandUsd).to.be.closeTo(evaluationOnDemand, 1e-9);
-        expect(cost.run.defaultRun.onDemandUsd).to.be.closeTo(prepareOnDemand + trainingOnDemand + evaluationOnDemand, 1e-9);
-        expect(cost.run.defaultRun.asConfiguredUsd).to.be.closeTo(prepareOnDemand + trainingSpot + evaluationOnDemand, 1e-9);
+        // The baseline steps of a model that passes the gate, priced like every other job (processing: no spot).
+        expect(baselineJob).to.include({ step: STEPS.baseline, type: "Processing", instanceType: "ml.m5.large", spotEstimateUsd: null });
+        expect(statisticsJob).to.include({ step: STEPS.baselineStatistics, type: "Processing", instanceType: "ml.m5.large", spotEstimateUsd: null });
+        expect([baselineJob.onDemandUsd, statisticsJob.onDemandUsd]).to.deep.equal(baselineOnDemand);
+        expect(cost.run.defaultRun.jobs).to.have.length(5);
+        expect(cost.run.defaultRun.onDemandUsd).to.be.closeTo(prepareOnDemand + trainingOnDemand + evaluationOnDemand + baselinesOnDemand, 1e-9);
+        expect(cost.run.defaultRun.asConfiguredUsd).to.be.closeTo(prepareOnDemand + trainingSpot + evaluationOnDemand + baselinesOnDemand, 1e-9);
         // The default run's worst case as configured stays at most 35% of the same run on demand.
         expect(cost.run.defaultRun.asConfiguredUsd / cost.run.defaultRun.onDemandUsd).to.be.at.most(0.35);
         expect(cost.run.defaultRun.complete).to.equal(true);
         expect(cost.run.ceiling.maxRunCostUsd).to.equal(DEFAULT_LIMITS.maxRunCostUsd);
-        expect(cost.run.ceiling.headroomUsd).to.be.closeTo(DEFAULT_LIMITS.maxRunCostUsd - prepareOnDemand - trainingOnDemand - evaluationOnDemand, 1e-9);
+        expect(cost.run.ceiling.headroomUsd).to.be.closeTo(DEFAULT_LIMITS.maxRunCostUsd - prepareOnDemand - trainingOnDemand - evaluationOnDemand - baselinesOnDemand, 1e-9);
         expect(cost.run.largestAllowed.onDemandUsd).to.be.a("number").and.to.be.at.least(cost.run.defaultRun.onDemandUsd);
         expect(cost.run.freeSteps.map((step: { type: string }) => step.type)).to.include.members(["Condition", "Fail"]);
 
@@ -92,7 +103,7 @@ describe("npm run plan", () => {
         expect(text.status, text.stderr).to.equal(0);
         const out = text.stdout;
         expect(out).to.match(
-            /steps: +PrepareDataset \(Processing on ml\.m5\.large x 1, max 30 min\) -> dataset check \[CheckDataset\] -> TrainYOLO11 \(Training on .*\) -> EvaluateYOLO11 \(Processing on .*\) -> quality gate \[CheckMAP50_95 -> CheckMAP50 -> CheckPrecision -> CheckRecall\] -> RegisterYOLO11 \(RegisterModel\)\n/,
+            /steps: +PrepareDataset \(Processing on ml\.m5\.large x 1, max 30 min\) -> dataset check \[CheckDataset\] -> TrainYOLO11 \(Training on .*\) -> EvaluateYOLO11 \(Processing on .*\) -> quality gate \[CheckMAP50_95 -> CheckMAP50 -> CheckPrecision -> CheckRecall\] -> BaselineMonitoring \(Processing on ml\.m5\.large x 1, max 20 min\) -> BaselineStatistics \(Processing on ml\.m5\.large x 1, max 20 min\) -> RegisterYOLO11 \(RegisterModel\)\n/,
         );
         const costAt = out.indexOf("\nCost (estimates from list prices");
         expect(costAt).to.be.greaterThan(0);

@@ -183,6 +183,26 @@ describe("the program (dev stack, offline)", () => {
             expect(pipeline.options.dependsOn).to.include.members(["training-code", "team-pipeline-access", "data-encryption"]);
         });
 
+        it("computes baselines on the region's Model Monitor analyzer image, which the pipeline role alone may pull besides its training image", async () => {
+            const definition = JSON.parse(resourceNamed(adopt, "training-pipeline").inputs.pipelineDefinition);
+            const statistics = findStep(definition, STEPS.baselineStatistics) as any;
+            // us-east-1's Model Monitor account (the SDK's image_uri_config model-monitor.json), not the Deep Learning Containers'.
+            expect(statistics.Arguments.AppSpecification.ImageUri).to.equal("156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest");
+            const pull = JSON.parse(resourceNamed(adopt, "team-pipeline-access").inputs.policy).Statement.find((st: { Sid: string }) => st.Sid === "PullJobImages");
+            expect(pull.Resource).to.deep.equal([
+                "arn:aws:ecr:us-east-1:763104351884:repository/pytorch-training",
+                "arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer",
+            ]);
+            // No registry: nothing registered, no baseline, no analyzer image to look up or pull.
+            const bare = await offlineStack({ config: { modelRegistry: false } });
+            expect(bare.invokes.filter((i) => i.token === "aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage").map((i) => i.inputs.repositoryName)).to.deep.equal([
+                "pytorch-training",
+                "pytorch-training",
+            ]);
+            const barePull = JSON.parse(resourceNamed(bare, "team-pipeline-access").inputs.policy).Statement.find((st: { Sid: string }) => st.Sid === "PullJobImages");
+            expect(barePull.Resource).to.deep.equal(["arn:aws:ecr:us-east-1:763104351884:repository/pytorch-training"]);
+        });
+
         it("uploads the bundle under code/ at the key the definition points to", () => {
             const code = resourceNamed(adopt, "training-code");
             expect(code.inputs.key).to.match(/^code\/pipeline-scripts\/[0-9a-f]{64}\/sourcedir\.tar\.gz$/);
@@ -208,6 +228,7 @@ describe("the program (dev stack, offline)", () => {
                 evaluation: `s3://${BUCKET}/evaluation/`,
                 code: `s3://${BUCKET}/code/`,
                 checkpoints: `s3://${BUCKET}/checkpoints/`,
+                monitoring: `s3://${BUCKET}/monitoring/`,
             });
             expect(Object.keys(adopt.outputs.roleArns as object)).to.deep.equal(["data-scientist", "ml-engineer", "pipeline"]);
             expect(adopt.outputs.userProfiles).to.deep.equal({ "data-scientist": "data-scientist", "ml-engineer": "ml-engineer" });

@@ -10,11 +10,13 @@ import {
     EVALUATION_REPORT,
     FailStep,
     MODEL_METADATA,
+    MONITORING_BASELINE,
     PARAMETERS,
     PipelineDefinition,
     PipelineStep,
     QUALITY_METRICS,
     RegisterModelStep,
+    SERVING_ARTIFACT,
     STEPS,
     TrainingStep,
     trainingRunSteps,
@@ -24,6 +26,7 @@ import { references } from "./definitionReferences";
 
 const GROUP = "drone-dev-yolo11-detector";
 const INFERENCE_IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-gpu-py312-cu124-ubuntu22.04-sagemaker";
+const ANALYZER_IMAGE = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest";
 const TRACKING_SERVER = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/drone-dev-mlflow";
 
 function build(options: { config?: Record<string, unknown>; registry?: boolean; tracking?: boolean } = {}): PipelineDefinition {
@@ -36,7 +39,7 @@ function build(options: { config?: Record<string, unknown>; registry?: boolean; 
         codeBundleUri: "s3://drone-data/code/pipeline-scripts/abc/sourcedir.tar.gz",
         region: "us-east-1",
         settings: parseConfig(rawStackConfig("dev", options.config ?? {})).pipeline,
-        ...(options.registry === false ? {} : { registry: { modelPackageGroupName: GROUP, inferenceImageUri: INFERENCE_IMAGE } }),
+        ...(options.registry === false ? {} : { registry: { modelPackageGroupName: GROUP, inferenceImageUri: INFERENCE_IMAGE, monitorAnalyzerImageUri: ANALYZER_IMAGE } }),
         ...(options.tracking ? { tracking: { trackingServerArn: TRACKING_SERVER, experimentName: "drone-dev-yolo11-training" } } : {}),
     };
     return buildPipelineDefinition(inputs);
@@ -84,11 +87,18 @@ describe("quality gate and model registration (pipeline definition)", () => {
                 },
             ]);
             expect(condition.Arguments.ElseSteps.map((step) => [step.Name, step.Type])).to.deep.equal([[metric.fail, "Fail"]]);
-            expect(condition.Arguments.IfSteps).to.have.length(1);
-            node = condition.Arguments.IfSteps[0];
+            if (metric !== QUALITY_METRICS[QUALITY_METRICS.length - 1]) {
+                expect(condition.Arguments.IfSteps).to.have.length(1);
+                node = condition.Arguments.IfSteps[0];
+            } else {
+                // Only a model that passed every minimum gets a monitoring baseline and is registered with it.
+                expect(condition.Arguments.IfSteps.map((step) => [step.Name, step.Type])).to.deep.equal([
+                    [STEPS.baseline, "Processing"],
+                    [STEPS.baselineStatistics, "Processing"],
+                    [STEPS.register, "RegisterModel"],
+                ]);
+            }
         }
-        expect(node?.Type).to.equal("RegisterModel");
-        expect(node?.Name).to.equal(STEPS.register);
     });
 
     it("reads only metric paths that evaluation.schema.json defines as numbers from 0 to 1", () => {
@@ -132,7 +142,7 @@ describe("quality gate and model registration (pipeline definition)", () => {
                     (c) => Number(evaluateExpression(c.LeftValue, report, defaults, {})) >= Number(evaluateExpression(c.RightValue, report, defaults, {})),
                 );
                 const branch: PipelineStep[] = holds ? node.Arguments.IfSteps : node.Arguments.ElseSteps;
-                node = branch[0];
+                node = branch[branch.length - 1];
             }
             return node.Name;
         };
@@ -154,10 +164,14 @@ describe("quality gate and model registration (pipeline definition)", () => {
             DefaultValue: "PendingManualApproval",
             EnumValues: ["PendingManualApproval", "Approved"],
         });
-        expect(args.InferenceSpecification?.Containers?.[0]).to.deep.include({
-            Image: INFERENCE_IMAGE,
-            ModelDataUrl: { Get: `Steps.${STEPS.train}.ModelArtifacts.S3ModelArtifacts` },
-        });
+        const [container] = args.InferenceSpecification?.Containers ?? [];
+        expect(container.Image).to.equal(INFERENCE_IMAGE);
+        // The evaluation step's serving archive (weights with code/inference.py), not the training job's bare weights.
+        expect(evaluateExpression(container.ModelDataUrl, {}, defaults, {
+            [`Steps.${STEPS.evaluate}.ProcessingOutputConfig.Outputs['${SERVING_ARTIFACT.outputName}'].S3Output.S3Uri`]: "s3://b/models/serving/e1",
+        })).to.equal("s3://b/models/serving/e1/model.tar.gz");
+        expect(references(container)).not.to.include(`Steps.${STEPS.train}.ModelArtifacts.S3ModelArtifacts`);
+        expect(container.Environment).to.include({ SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_SUBMIT_DIRECTORY: "/opt/ml/model/code" });
         const statistics = args.ModelMetrics?.ModelQuality?.Statistics;
         expect(statistics?.ContentType).to.equal("application/json");
         expect(evaluateExpression(statistics?.S3Uri, {}, defaults, {
@@ -169,6 +183,23 @@ describe("quality gate and model registration (pipeline definition)", () => {
         ]);
         const report = { detection_metrics: { mAP50_95: { value: 0.31 } } };
         expect(evaluateExpression(args.CustomerMetadataProperties?.["mAP50-95"], report, defaults, {})).to.equal("0.31");
+    });
+
+    it("records the Model Monitor baseline the run computed as the version's data-quality statistics and constraints", () => {
+        const register = steps.find((step) => step.Type === "RegisterModel") as RegisterModelStep;
+        const outputs = {
+            [`Steps.${STEPS.baselineStatistics}.ProcessingOutputConfig.Outputs['${MONITORING_BASELINE.analyzerOutput}'].S3Output.S3Uri`]:
+                "s3://drone-data/monitoring/baseline/e1",
+        };
+        const dataQuality = register.Arguments.ModelMetrics?.ModelDataQuality;
+        expect(dataQuality?.Statistics?.ContentType).to.equal("application/json");
+        expect(dataQuality?.Constraints?.ContentType).to.equal("application/json");
+        expect(evaluateExpression(dataQuality?.Statistics?.S3Uri, {}, defaults, outputs)).to.equal("s3://drone-data/monitoring/baseline/e1/statistics.json");
+        expect(evaluateExpression(dataQuality?.Constraints?.S3Uri, {}, defaults, outputs)).to.equal("s3://drone-data/monitoring/baseline/e1/constraints.json");
+        // The prefix `yolo-pipeline deploy` puts in deployBaselineUri, in the form the stack config accepts.
+        const prefix = String(evaluateExpression(register.Arguments.CustomerMetadataProperties?.[MODEL_METADATA.monitoringBaseline], {}, defaults, outputs));
+        expect(prefix).to.equal("s3://drone-data/monitoring/baseline/e1/");
+        expect(() => parseConfig(rawStackConfig("dev", { deployment: "true", deployModelVersion: "3", deployBaselineUri: prefix.replace("drone-data", "lucaskle-ab3-project-pv") }))).not.to.throw();
     });
 
     it("refers only to steps and parameters the definition has, and names every step once", () => {
@@ -198,11 +229,12 @@ describe("quality gate and model registration (pipeline definition)", () => {
     it("follows the switches: no gate registers directly, no registry leaves the gate's pass branch empty", () => {
         const noGate = build({ config: { qualityGate: false } });
         expect(noGate.Steps.map((step) => step.Name)).to.deep.equal([STEPS.prepare, STEPS.checkDataset]);
-        expect(trainingRunSteps(noGate).map((step) => step.Type)).to.deep.equal(["Training", "Processing", "RegisterModel"]);
+        expect(trainingRunSteps(noGate).map((step) => step.Name)).to.deep.equal([STEPS.train, STEPS.evaluate, STEPS.baseline, STEPS.baselineStatistics, STEPS.register]);
         expect(noGate.Parameters.map((p) => p.Name)).not.to.include("MinRecall");
 
         const noRegistry = build({ registry: false });
         const innermost = allSteps(noRegistry.Steps).find((step) => step.Name === "CheckRecall") as ConditionStep;
+        // Nothing is registered, so no baseline is computed for anyone to deploy with.
         expect(innermost.Arguments.IfSteps).to.deep.equal([]);
         expect(noRegistry.Parameters.map((p) => p.Name)).not.to.include(PARAMETERS.modelApprovalStatus);
 
