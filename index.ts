@@ -7,6 +7,7 @@ import { Alerts } from "./components/alerts";
 import { loadConfig } from "./components/config";
 import { CostBudget } from "./components/costBudget";
 import { DataBucket } from "./components/dataBucket";
+import { Deployment } from "./components/deployment";
 import { ExperimentTracking } from "./components/experimentTracking";
 import { ALERT_PUBLISHERS } from "./components/iamDocuments";
 import { Labeling } from "./components/labeling";
@@ -22,6 +23,8 @@ import { TrainingPipeline } from "./components/trainingPipeline";
 
 const TRAINING_IMAGE_REPOSITORY = "pytorch-training";
 const INFERENCE_IMAGE_REPOSITORY = "pytorch-inference";
+/** SageMaker's built-in Model Monitor image (its registry account differs by region); `latest` is the one AWS serves. */
+const MODEL_MONITOR_IMAGE_REPOSITORY = "sagemaker-model-monitor-analyzer";
 
 export = async () => {
     const config = loadConfig();
@@ -45,6 +48,11 @@ export = async () => {
               invoke,
           )
         : undefined;
+    const { deployment: serving } = config;
+    const analyzerImage =
+        serving.enabled && serving.monitoring
+            ? await aws.sagemaker.getPrebuiltEcrImage({ repositoryName: MODEL_MONITOR_IMAGE_REPOSITORY, imageTag: "latest" }, invoke)
+            : undefined;
     const network = await resolveStudioNetwork(config.network, invoke);
     const names = resourceNames(config.namePrefix, config.stack);
     const { governance } = config;
@@ -52,6 +60,7 @@ export = async () => {
         modelRegistry: governance.modelRegistry,
         experimentTracking: governance.experimentTracking.enabled,
         ...(config.labeling.enabled ? { labeling: { workteamArn: config.labeling.workteamArn } } : {}),
+        ...(serving.enabled ? { deployment: { monitoring: serving.monitoring } } : {}),
     };
     const scope = { accountId, region: config.aws.region, bucket: config.bucket.name, names, features };
 
@@ -65,6 +74,7 @@ export = async () => {
             preparedDatasetRetentionDays: config.bucket.preparedDatasetRetentionDays,
             noncurrentVersionRetentionDays: config.bucket.noncurrentVersionRetentionDays,
             incompleteUploadDays: config.bucket.incompleteUploadDays,
+            ...(serving.enabled ? { monitoringRetentionDays: serving.monitoringRetentionDays } : {}),
             kmsDeletionWindowDays: config.kmsDeletionWindowDays,
             keyAlias: names.keyAlias,
             accountId,
@@ -136,6 +146,26 @@ export = async () => {
           )
         : undefined;
 
+    // Config validation guarantees the registry (and so the inference image) whenever deployment is on.
+    const deployment =
+        serving.enabled && inferenceImage
+            ? new Deployment(
+                  "deployment",
+                  {
+                      scope,
+                      keyArn: data.keyArn,
+                      keyAliasArn: keyAliasArn(config.aws.region, accountId, names.keyAlias),
+                      settings: serving,
+                      modelPackageGroupName: names.modelPackageGroup,
+                      inferenceImage: { registryId: inferenceImage.registryId, repositoryName: INFERENCE_IMAGE_REPOSITORY },
+                      analyzerImage: analyzerImage && { registryId: analyzerImage.registryId, repositoryName: MODEL_MONITOR_IMAGE_REPOSITORY, registryPath: analyzerImage.registryPath },
+                      recordPreprocessorPath: path.join(__dirname, "pipeline-scripts", "monitoring", "record_preprocessor.py"),
+                      dependsOn: [...data.protections, ...(registry ? [registry] : [])],
+                  },
+                  components,
+              )
+            : undefined;
+
     const lifecycleScript = path.join(__dirname, "studio", "jupyterlab-on-start.sh");
     const lifecycleContent = config.studio.lifecycleConfig ? lifecycleContentFromFile(lifecycleScript, training.codeBundleUri) : undefined;
     const studio = new Studio(
@@ -173,6 +203,12 @@ export = async () => {
                   pipelineName: names.pipeline,
                   modelPackageGroupName: registry && names.modelPackageGroup,
                   namePrefix: names.base,
+                  monitoring: deployment?.monitoring && {
+                      scheduleArn: deployment.monitoring.scheduleArn,
+                      scheduleName: deployment.monitoring.scheduleName,
+                      endpointName: deployment.endpointName,
+                      reportsUri: deployment.monitoring.reportsUri,
+                  },
               },
               components,
           )
@@ -216,6 +252,36 @@ export = async () => {
         ...(tracking ? { mlflowTrackingServerArn: tracking.trackingServerArn, mlflowTrackingServerUrl: tracking.trackingServerUrl } : {}),
         ...(studio.lifecycleConfigArn ? { studioLifecycleConfigArn: studio.lifecycleConfigArn } : {}),
         ...(budget ? { budgetName: budget.budgetName } : {}),
+        ...(deployment
+            ? {
+                  deployment: {
+                      endpointName: deployment.endpointName,
+                      roleArn: deployment.roleArn,
+                      ...(deployment.monitoringRoleArn ? { monitoringRoleArn: deployment.monitoringRoleArn } : {}),
+                      // 0 while nothing is served: the endpoint does not exist then.
+                      modelVersion: serving.modelVersion,
+                      ...(deployment.serving
+                          ? {
+                                endpointArn: deployment.serving.endpointArn,
+                                endpointConfigName: deployment.serving.endpointConfigName,
+                                modelPackageArn: deployment.serving.modelPackageArn,
+                                instanceType: deployment.serving.instanceType,
+                                minInstances: deployment.serving.minInstances,
+                                maxInstances: deployment.serving.maxInstances,
+                                dataCaptureUri: deployment.serving.dataCaptureUri,
+                            }
+                          : {}),
+                      ...(deployment.monitoring
+                          ? {
+                                monitoringScheduleName: deployment.monitoring.scheduleName,
+                                monitoringScheduleArn: deployment.monitoring.scheduleArn,
+                                monitoringReportsUri: deployment.monitoring.reportsUri,
+                                baselineUri: deployment.monitoring.baselineUri,
+                            }
+                          : {}),
+                  },
+              }
+            : {}),
         ...(labeling
             ? {
                   labeling: {

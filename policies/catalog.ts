@@ -142,6 +142,10 @@ export const SERVICE_TAG_KEY = "ml-service";
 export const MLFLOW_SERVER_SERVICE = "mlflow-tracking-server";
 /** `ml-service` value of the role SageMaker Ground Truth labeling jobs run as. */
 export const LABELING_SERVICE = "ground-truth-labeling";
+/** `ml-service` value of the role a real-time endpoint's model runs as. */
+export const ENDPOINT_SERVICE = "sagemaker-endpoint";
+/** `ml-service` value of the role Model Monitor's monitoring jobs run as. */
+export const MODEL_MONITOR_SERVICE = "model-monitor";
 
 /**
  * The stack's service roles: roles no person assumes, each for one purpose, assumed only by the named AWS
@@ -159,6 +163,16 @@ export const SERVICE_ROLES: Readonly<Record<string, { readonly principals: reado
         principals: ["sagemaker.amazonaws.com"],
         purpose: "Ground Truth labeling jobs' access to the images to label and their output prefix",
         checkedBy: "sagemaker-labeling-role-scoped",
+    },
+    [ENDPOINT_SERVICE]: {
+        principals: ["sagemaker.amazonaws.com"],
+        purpose: "a real-time endpoint's model: its serving archive, the data capture it writes, its logs and image",
+        checkedBy: "sagemaker-serving-roles-scoped",
+    },
+    [MODEL_MONITOR_SERVICE]: {
+        principals: ["sagemaker.amazonaws.com"],
+        purpose: "Model Monitor jobs: the endpoint's capture and baseline they read, the reports they write",
+        checkedBy: "sagemaker-serving-roles-scoped",
     },
 };
 

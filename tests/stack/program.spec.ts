@@ -205,6 +205,7 @@ describe("the program (dev stack, offline)", () => {
                 models: `s3://${BUCKET}/models/`,
                 mlflow: `s3://${BUCKET}/mlflow/`,
                 labeling: `s3://${BUCKET}/labeling/`,
+                monitoring: `s3://${BUCKET}/monitoring/`,
                 evaluation: `s3://${BUCKET}/evaluation/`,
                 code: `s3://${BUCKET}/code/`,
                 checkpoints: `s3://${BUCKET}/checkpoints/`,
