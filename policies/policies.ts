@@ -2,6 +2,7 @@
 // in-process (constructing a PolicyPack starts the engine's gRPC server, so nothing else may import index.ts).
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { costPolicies } from "./cost";
+import { endpointPolicies } from "./endpoint";
 import { iamPolicies } from "./iam";
 import { labelingPolicies } from "./labeling";
 import { mlflowPolicies } from "./mlflow";
@@ -23,6 +24,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     ...registryPolicies,
     ...mlflowPolicies,
     ...labelingPolicies,
+    ...endpointPolicies,
     ...studioPolicies,
     ...costPolicies,
     ...taggingPolicies,
