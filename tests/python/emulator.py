@@ -57,10 +57,10 @@ REGION_FALLBACK = "us-east-1"
 # ------------------------------------------------------------------------------------------- the stack
 
 
-@functools.lru_cache(maxsize=1)
-def stack_plan() -> dict:
-    """`npm run plan -- --json` of the dev stack (resources, outputs, pipelineDefinition), once per process."""
-    result = subprocess.run(["npm", "run", "--silent", "plan", "--", "--json"], cwd=REPO, capture_output=True,
+@functools.lru_cache(maxsize=2)
+def stack_plan(stack: str = "dev") -> dict:
+    """`npm run plan -- --json` of a stack (resources, outputs, pipelineDefinition), once per process and stack."""
+    result = subprocess.run(["npm", "run", "--silent", "plan", "--", "--json", "--stack", stack], cwd=REPO, capture_output=True,
                             text=True, timeout=300)
     if result.returncode != 0:
         raise RuntimeError(f"npm run plan -- --json failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
