@@ -583,8 +583,18 @@ export function dataScientistPolicy(scope: Scope, keyArn: string): PolicyDocumen
         ...(scope.features.modelRegistry ? readModelRegistry(scope) : []),
         ...(scope.features.experimentTracking ? useTrackingServer(scope, keyArn, false) : []),
         ...(scope.features.labeling ? labelImages(scope, scope.features.labeling) : []),
-        ...(scope.features.deployment ? [...describeEndpoint(scope, scope.features.deployment.monitoring), readMonitoring(scope)] : []),
     );
+}
+
+/**
+ * Serving rights of a persona, when deployment is on: data scientists invoke and describe the stack's endpoint,
+ * follow its monitoring and read monitoring/; ML engineers also manage the endpoint, its configurations, models and
+ * monitoring. A managed policy of its own (IAM caps a role's inline policies at 10,240 characters together, which
+ * the ML engineer's access and Studio policies already come close to); it names no key, so it is known at preview.
+ */
+export function servingPolicy(scope: Scope, persona: "data-scientist" | "ml-engineer"): PolicyDocument {
+    const monitoring = scope.features.deployment?.monitoring ?? false;
+    return document(...describeEndpoint(scope, monitoring), readMonitoring(scope), ...(persona === "ml-engineer" ? operateEndpoint(scope, monitoring) : []));
 }
 
 /** Capture, baselines and monitoring reports: what the monitor compared and what it found. */
@@ -685,9 +695,6 @@ export function mlEngineerPolicy(scope: Scope, keyArn: string, pipelineRoleArn: 
               ]
             : []),
         ...(scope.features.experimentTracking ? useTrackingServer(scope, keyArn, true) : []),
-        ...(scope.features.deployment
-            ? [...describeEndpoint(scope, scope.features.deployment.monitoring), readMonitoring(scope), ...operateEndpoint(scope, scope.features.deployment.monitoring)]
-            : []),
     );
 }
 

@@ -101,6 +101,16 @@ describe("the pack catches changes to the platform stack", () => {
         assertHasViolation(violations, "sagemaker-endpoint-volume-kms", "sets kmsKeyArn but runs on NVMe instance-storage types (ml.g4dn.xlarge)", "deployment-config");
     });
 
+    it("an endpoint update added to the data scientist's serving policy (a managed policy attached to the role), at preview", async () => {
+        const resources = edited(await stackResources("preview (full stack)"), "team-data-scientist-serving", (props) => {
+            const policy = JSON.parse(props.policy);
+            policy.Statement.push({ Sid: "Redeploy", Effect: "Allow", Action: ["sagemaker:UpdateEndpoint"], Resource: "arn:aws:sagemaker:us-east-1:123456789012:endpoint/drone-full-yolo11" });
+            props.policy = JSON.stringify(policy);
+        });
+        const { violations } = await evaluateDetailed(resources);
+        assertHasViolation(violations, "iam-data-scientist-read-only", ['team-data-scientist-serving policy statement "Redeploy"', "sagemaker:UpdateEndpoint"], "team-data-scientist-serving");
+    });
+
     it("the endpoint losing its autoscaling limits, or scaling beyond the ceiling", async () => {
         const full = await stackResources("full stack (serving version 1)");
         const unscaled = full.filter((r) => r.type !== "aws:appautoscaling/target:Target" && r.type !== "aws:appautoscaling/policy:Policy");

@@ -43,6 +43,7 @@ describe("real-time serving (offline)", () => {
         expect(serving(dev)).to.deep.equal([]);
         expect(dev.resources.filter((r) => r.name.startsWith("deployment"))).to.deep.equal([]);
         expect(statements(dev, "team-data-scientist-access").flatMap((s) => [].concat(s.Action)).filter((a: string) => /Endpoint/.test(a))).to.deep.equal([]);
+        expect(dev.resources.filter((r) => r.name.endsWith("-serving") || r.name.endsWith("-serving-attachment"))).to.deep.equal([]);
         expect(lifecycleRules(dev).map((rule) => rule.id)).not.to.include("expire-monitoring-data-capture");
         expect(dev.outputs).not.to.have.property("deployment");
     });
@@ -202,7 +203,41 @@ describe("real-time serving (offline)", () => {
         expect(plain.resources.filter((r) => /monitor|data-quality|preprocessor|data-drift|monitoring-run/.test(r.name))).to.deep.equal([]);
         expect(resourceNamed(plain, "deployment-endpoint").inputs.name).to.equal("drone-full-yolo11");
         expect(plain.outputs.deployment).not.to.have.property("monitoringScheduleName");
-        expect(statements(plain, "team-ml-engineer-access").flatMap((s) => [].concat(s.Action)).filter((a: string) => /Monitoring/.test(a))).to.deep.equal([]);
+        const engineer = statements(plain, "team-ml-engineer-serving").flatMap((s) => [].concat(s.Action)) as string[];
+        expect(engineer).to.include("sagemaker:UpdateEndpoint");
+        expect(engineer.filter((a) => /Monitoring|DataQuality/.test(a))).to.deep.equal([]);
+    });
+
+    it("gives the personas their serving rights in a managed policy each, attached by an ARN known at preview", async () => {
+        for (const persona of ["data-scientist", "ml-engineer"]) {
+            const policy = resourceNamed(full, `team-${persona}-serving`);
+            expect(policy.type).to.equal("aws:iam/policy:Policy");
+            expect(policy.inputs.name).to.equal(`drone-full-${persona}-serving`);
+            const attachment = resourceNamed(full, `team-${persona}-serving-attachment`);
+            expect(attachment.inputs).to.include({ role: `drone-full-${persona}`, policyArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/drone-full-${persona}-serving` });
+            expect(attachment.options.dependsOn).to.include(`team-${persona}-serving`);
+        }
+        const invoke = (persona: string) => statements(full, `team-${persona}-serving`).filter((s) => [].concat(s.Action).includes("sagemaker:InvokeEndpoint" as never));
+        expect(invoke("data-scientist").map((s) => s.Resource)).to.deep.equal([`${ARN}:endpoint/drone-full-yolo11`]);
+        expect(statements(full, "team-data-scientist-serving").flatMap((s) => [].concat(s.Action)).filter((a: string) => /^sagemaker:(Create|Update|Delete)/.test(a))).to.deep.equal([]);
+        const preview = await offlineStack({ stack: "full", preview: true });
+        expect(resourceNamed(preview, "team-ml-engineer-serving-attachment").inputs.policyArn).to.equal(`arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/drone-full-ml-engineer-serving`);
+        expect(resourceNamed(preview, "team-ml-engineer-serving").inputs.policy).to.be.a("string");
+    });
+
+    it("keeps every role within IAM's size limits: 10,240 characters of inline policies per role, 6,144 per managed policy", () => {
+        const size = (text: string) => JSON.stringify(JSON.parse(text)).replace(/\s/g, "").length;
+        const inline = new Map<string, number>();
+        for (const policy of full.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")) {
+            inline.set(policy.inputs.role, (inline.get(policy.inputs.role) ?? 0) + size(policy.inputs.policy));
+        }
+        expect(inline.get("drone-full-ml-engineer"), "the ML engineer, the largest").to.be.greaterThan(5000);
+        for (const [role, characters] of inline) {
+            expect(characters, role).to.be.at.most(10_240);
+        }
+        for (const policy of full.resources.filter((r) => r.type === "aws:iam/policy:Policy")) {
+            expect(size(policy.inputs.policy), policy.name).to.be.at.most(6_144);
+        }
     });
 
     it("exports the endpoint, what it serves and where its capture and reports are", () => {

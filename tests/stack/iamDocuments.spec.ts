@@ -11,6 +11,7 @@ import {
     pipelineExecutionPolicy,
     sagemakerTrustPolicy,
     Scope,
+    servingPolicy,
     Statement,
     studioAppsPolicy,
     trackingServerPolicy,
@@ -35,8 +36,8 @@ const pipeline = pipelineExecutionPolicy(scope, keyArn, pipelineRole, image);
 const studioApps = studioAppsPolicy(scope, "d-abcdefghijkl", keyArn);
 // Serving on, with Model Monitor: the personas' endpoint statements and the two serving roles.
 const servingScope: Scope = { ...scope, features: { ...scope.features, deployment: { monitoring: true } } };
-const servingDataScientist = dataScientistPolicy(servingScope, keyArn);
-const servingMlEngineer = mlEngineerPolicy(servingScope, keyArn, pipelineRole);
+const servingDataScientist = servingPolicy(servingScope, "data-scientist");
+const servingMlEngineer = servingPolicy(servingScope, "ml-engineer");
 const endpointRole = endpointRolePolicy(servingScope, keyArn, { registryId: "763104351884", repositoryName: "pytorch-inference" });
 const monitorRole = modelMonitorRolePolicy(servingScope, keyArn, { registryId: "156813124566", repositoryName: "sagemaker-model-monitor-analyzer" });
 const identityPolicies = { dataScientist, mlEngineer, pipeline, studioApps, servingDataScientist, servingMlEngineer, endpointRole, monitorRole };
@@ -258,7 +259,7 @@ describe("IAM documents", () => {
             expect(resourcesFor(servingDataScientist, "sagemaker:InvokeEndpoint")).to.deep.equal([`${ARN}:endpoint/drone-dev-yolo11`]);
             expect(resourcesFor(servingDataScientist, "sagemaker:DescribeEndpoint")).to.deep.equal([`${ARN}:endpoint/drone-dev-yolo11`, `${ARN}:endpoint-config/drone-dev-yolo11-*`]);
             expect(actionsOf(servingDataScientist)).to.include.members(["sagemaker:DescribeMonitoringSchedule", "sagemaker:ListMonitoringExecutions", "sagemaker:ListEndpoints"]);
-            const added = actionsOf(servingDataScientist).filter((action) => !actionsOf(dataScientist).includes(action));
+            const added = actionsOf(servingDataScientist);
             // InvokeEndpoint is Read in IAM's catalogue: it runs the model, it changes nothing.
             for (const action of added) {
                 expect(["Read", "List"], action).to.include(await accessLevel(action));
@@ -281,7 +282,7 @@ describe("IAM documents", () => {
         });
 
         it("lets ML engineers pass only the endpoint's and the monitor's roles, only to SageMaker, besides the pipeline role", () => {
-            const passes = statementsWith(servingMlEngineer, "iam:PassRole");
+            const passes = [...statementsWith(mlEngineerPolicy(servingScope, keyArn, pipelineRole), "iam:PassRole"), ...statementsWith(servingMlEngineer, "iam:PassRole")];
             expect(passes.map((s) => s.Resource)).to.deep.equal([
                 "arn:aws:iam::123456789012:role/drone-dev-pipeline",
                 ["arn:aws:iam::123456789012:role/drone-dev-endpoint", "arn:aws:iam::123456789012:role/drone-dev-model-monitor"],
@@ -291,13 +292,13 @@ describe("IAM documents", () => {
             }
         });
 
-        it("grants no serving permission while deployment is off", () => {
-            for (const doc of [dataScientist, mlEngineer]) {
+        it("keeps serving out of the access policies (a managed policy of its own), and monitoring out of serving without it", () => {
+            for (const doc of [dataScientist, mlEngineer, dataScientistPolicy(servingScope, keyArn), mlEngineerPolicy(servingScope, keyArn, pipelineRole)]) {
                 expect(actionsOf(doc).filter((a) => /^sagemaker:.*(Endpoint|Monitoring|Model$|DataQuality)/.test(a))).to.deep.equal([]);
             }
-            const monitoringOff = mlEngineerPolicy({ ...scope, features: { ...scope.features, deployment: { monitoring: false } } }, keyArn, pipelineRole);
+            const monitoringOff = servingPolicy({ ...scope, features: { ...scope.features, deployment: { monitoring: false } } }, "ml-engineer");
             expect(actionsOf(monitoringOff).filter((a) => /Monitoring|DataQuality/.test(a))).to.deep.equal([]);
-            expect(statementsWith(monitoringOff, "iam:PassRole")[1].Resource).to.equal("arn:aws:iam::123456789012:role/drone-dev-endpoint");
+            expect(statementsWith(monitoringOff, "iam:PassRole")[0].Resource).to.equal("arn:aws:iam::123456789012:role/drone-dev-endpoint");
         });
 
         it("gives the endpoint's model its serving archive, its capture, its logs and image, and nothing else", () => {
