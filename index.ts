@@ -156,7 +156,6 @@ export = async () => {
                       keyArn: data.keyArn,
                       keyAliasArn: keyAliasArn(config.aws.region, accountId, names.keyAlias),
                       settings: serving,
-                      modelPackageGroupName: names.modelPackageGroup,
                       inferenceImage: { registryId: inferenceImage.registryId, repositoryName: INFERENCE_IMAGE_REPOSITORY },
                       analyzerImage: analyzerImage && { registryId: analyzerImage.registryId, repositoryName: MODEL_MONITOR_IMAGE_REPOSITORY, registryPath: analyzerImage.registryPath },
                       recordPreprocessorPath: path.join(__dirname, "pipeline-scripts", "monitoring", "record_preprocessor.py"),

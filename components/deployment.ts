@@ -44,9 +44,8 @@ export interface DeploymentArgs {
      * so the configuration's name and the policy pack's view are complete at preview.
      */
     keyAliasArn: string;
+    /** What to serve and how; the version is one of the model package group `scope.names.modelPackageGroup`. */
     settings: DeploymentSettings;
-    /** The model package group whose version is served. */
-    modelPackageGroupName: string;
     /** The region's PyTorch inference image that registered versions name (the model role pulls it). */
     inferenceImage: ImageRepository;
     /** SageMaker's sagemaker-model-monitor-analyzer image of the region; required with monitoring. */
