@@ -8,6 +8,7 @@ import { loadConfig } from "./components/config";
 import { CostBudget } from "./components/costBudget";
 import { DataBucket } from "./components/dataBucket";
 import { DatasetTrigger } from "./components/datasetTrigger";
+import { Deployment } from "./components/deployment";
 import { ExperimentTracking } from "./components/experimentTracking";
 import { ALERT_PUBLISHERS } from "./components/iamDocuments";
 import { Labeling } from "./components/labeling";
@@ -49,7 +50,9 @@ export = async () => {
               invoke,
           )
         : undefined;
-    // The registry's versions carry a Model Monitor baseline, which the pipeline computes on the analyzer image.
+    const { deployment: serving } = config;
+    // The registry's versions carry a Model Monitor baseline, which the pipeline computes on the analyzer image; the
+    // endpoint's monitoring schedule runs the same image (deployment needs the registry).
     const analyzerImage = config.governance.modelRegistry
         ? await aws.sagemaker.getPrebuiltEcrImage({ repositoryName: MONITOR_ANALYZER_REPOSITORY, imageTag: MONITOR_ANALYZER_TAG }, invoke)
         : undefined;
@@ -60,6 +63,7 @@ export = async () => {
         modelRegistry: governance.modelRegistry,
         experimentTracking: governance.experimentTracking.enabled,
         ...(config.labeling.enabled ? { labeling: { workteamArn: config.labeling.workteamArn } } : {}),
+        ...(serving.enabled ? { deployment: { monitoring: serving.monitoring } } : {}),
     };
     const scope = { accountId, region: config.aws.region, bucket: config.bucket.name, names, features };
 
@@ -74,6 +78,7 @@ export = async () => {
             noncurrentVersionRetentionDays: config.bucket.noncurrentVersionRetentionDays,
             incompleteUploadDays: config.bucket.incompleteUploadDays,
             eventBridge: config.bucket.events,
+            ...(serving.enabled ? { monitoringRetentionDays: serving.monitoringRetentionDays } : {}),
             kmsDeletionWindowDays: config.kmsDeletionWindowDays,
             keyAlias: names.keyAlias,
             accountId,
@@ -157,6 +162,25 @@ export = async () => {
           )
         : undefined;
 
+    // Config validation guarantees the registry (and so the inference image) whenever deployment is on.
+    const deployment =
+        serving.enabled && inferenceImage
+            ? new Deployment(
+                  "deployment",
+                  {
+                      scope,
+                      keyArn: data.keyArn,
+                      keyAliasArn: keyAliasArn(config.aws.region, accountId, names.keyAlias),
+                      settings: serving,
+                      inferenceImage: { registryId: inferenceImage.registryId, repositoryName: INFERENCE_IMAGE_REPOSITORY },
+                      analyzerImage: analyzerImage && { registryId: analyzerImage.registryId, repositoryName: MONITOR_ANALYZER_REPOSITORY, registryPath: analyzerImage.registryPath },
+                      recordPreprocessorPath: path.join(__dirname, "pipeline-scripts", "monitoring", "record_preprocessor.py"),
+                      dependsOn: [...data.protections, ...(registry ? [registry] : [])],
+                  },
+                  components,
+              )
+            : undefined;
+
     const lifecycleScript = path.join(__dirname, "studio", "jupyterlab-on-start.sh");
     const lifecycleContent = config.studio.lifecycleConfig ? lifecycleContentFromFile(lifecycleScript, training.codeBundleUri) : undefined;
     const studio = new Studio(
@@ -194,6 +218,12 @@ export = async () => {
                   pipelineName: names.pipeline,
                   modelPackageGroupName: registry && names.modelPackageGroup,
                   namePrefix: names.base,
+                  monitoring: deployment?.monitoring && {
+                      scheduleArn: deployment.monitoring.scheduleArn,
+                      scheduleName: deployment.monitoring.scheduleName,
+                      endpointName: deployment.endpointName,
+                      reportsUri: deployment.monitoring.reportsUri,
+                  },
               },
               components,
           )
@@ -242,6 +272,36 @@ export = async () => {
         ...(studio.lifecycleConfigArn ? { studioLifecycleConfigArn: studio.lifecycleConfigArn } : {}),
         ...(budget ? { budgetName: budget.budgetName } : {}),
         ...(trigger ? { datasetTrigger: { ruleName: trigger.ruleName, roleArn: trigger.roleArn } } : {}),
+        ...(deployment
+            ? {
+                  deployment: {
+                      endpointName: deployment.endpointName,
+                      roleArn: deployment.roleArn,
+                      ...(deployment.monitoringRoleArn ? { monitoringRoleArn: deployment.monitoringRoleArn } : {}),
+                      // 0 while nothing is served: the endpoint does not exist then.
+                      modelVersion: serving.modelVersion,
+                      ...(deployment.serving
+                          ? {
+                                endpointArn: deployment.serving.endpointArn,
+                                endpointConfigName: deployment.serving.endpointConfigName,
+                                modelPackageArn: deployment.serving.modelPackageArn,
+                                instanceType: deployment.serving.instanceType,
+                                minInstances: deployment.serving.minInstances,
+                                maxInstances: deployment.serving.maxInstances,
+                                dataCaptureUri: deployment.serving.dataCaptureUri,
+                            }
+                          : {}),
+                      ...(deployment.monitoring
+                          ? {
+                                monitoringScheduleName: deployment.monitoring.scheduleName,
+                                monitoringScheduleArn: deployment.monitoring.scheduleArn,
+                                monitoringReportsUri: deployment.monitoring.reportsUri,
+                                baselineUri: deployment.monitoring.baselineUri,
+                            }
+                          : {}),
+                  },
+              }
+            : {}),
         ...(labeling
             ? {
                   labeling: {

@@ -17,6 +17,14 @@ export interface AlertsArgs {
     modelPackageGroupName?: string;
     /** Name stem of the rules and the alarm. */
     namePrefix: string;
+    /** The endpoint's Model Monitor schedule, whose runs that find violations or fail alert; absent without one. */
+    monitoring?: {
+        scheduleArn: pulumi.Input<string>;
+        scheduleName: string;
+        endpointName: string;
+        /** Where the schedule writes its reports (`<endpoint>/<schedule>/<date>/` below it). */
+        reportsUri: string;
+    };
 }
 
 /** EventBridge input transformer: fields of the event, and a message a person can act on. */
@@ -33,8 +41,8 @@ export function messageTemplate(lines: readonly string[]): string {
 
 /**
  * Alerts of the platform on one KMS-encrypted SNS topic: pipeline runs that failed or were stopped, model
- * versions registered, approved or rejected, and a CloudWatch alarm when training jobs fail. The budget
- * notifies the same topic.
+ * versions registered, approved or rejected, a CloudWatch alarm when training jobs fail, and the endpoint's
+ * Model Monitor runs that found violations or failed. The budget notifies the same topic.
  */
 export class Alerts extends pulumi.ComponentResource {
     public readonly topicArn: pulumi.Output<string>;
@@ -136,6 +144,44 @@ export class Alerts extends pulumi.ComponentResource {
                     ],
                 },
             );
+        }
+
+        if (args.monitoring !== undefined) {
+            const { scheduleName, endpointName, reportsUri } = args.monitoring;
+            // Model Monitor's verdict is the monitoring job's own: its processing job ends Completed with the exit
+            // message "CompletedWithViolations: ...", whatever the violation (a drifted distribution, a missing or
+            // mistyped column, completeness). The per-feature CloudWatch metrics would need an alarm per feature
+            // name and report nothing when a run fails or sees no traffic; this rule sees every run of the schedule.
+            const runsOfSchedule = (detail: Record<string, unknown>) =>
+                pulumi.output(args.monitoring!.scheduleArn).apply((scheduleArn) =>
+                    JSON.stringify({
+                        source: ["aws.sagemaker"],
+                        "detail-type": ["SageMaker Processing Job State Change"],
+                        detail: { MonitoringScheduleArn: [scheduleArn], ...detail },
+                    }),
+                );
+            const executions = `aws sagemaker list-monitoring-executions --monitoring-schedule-name ${scheduleName} --sort-by ScheduledTime --sort-order Descending`;
+            notify("endpoint-data-drift", `Runs of ${scheduleName} that found data-quality violations`, runsOfSchedule({ ExitMessage: [{ prefix: "CompletedWithViolations" }] }), {
+                paths: { job: "$.detail.ProcessingJobName", message: "$.detail.ExitMessage", time: "$.time" },
+                lines: [
+                    `Model Monitor: the traffic of endpoint ${endpointName} no longer matches the deployed version's baseline.`,
+                    "<message> (run <job>, ended <time>)",
+                    "",
+                    `Which features and how: constraint_violations.json under ${reportsUri}${endpointName}/${scheduleName}/`,
+                    `Runs: ${executions}`,
+                    "If the traffic changed for good, retrain on it: yolo-pipeline start",
+                ],
+            });
+            notify("monitoring-run-failed", `Runs of ${scheduleName} that failed`, runsOfSchedule({ ProcessingJobStatus: ["Failed"] }), {
+                paths: { job: "$.detail.ProcessingJobName", reason: "$.detail.FailureReason", time: "$.time" },
+                lines: [
+                    `Model Monitor: a run of ${scheduleName} on endpoint ${endpointName} failed, so this period's traffic was not checked.`,
+                    "Run <job> (ended <time>): <reason>",
+                    "",
+                    `Logs: ${console}/cloudwatch/home?region=${args.region}#logsV2:log-groups/log-group/$252Faws$252Fsagemaker$252FProcessingJobs`,
+                    `Runs: ${executions}`,
+                ],
+            });
         }
 
         // SageMaker publishes no failed-job metric; the rule's TriggeredRules metric counts the failures.

@@ -12,7 +12,7 @@ import {
     DEFAULT_TRAINING_INSTANCE_TYPES,
     worstCaseJobCostUsd,
 } from "../policies/catalog";
-import { MAX_ROLE_NAME_LENGTH, resourceNames } from "./naming";
+import { contentName, MAX_ROLE_NAME_LENGTH, MAX_SAGEMAKER_NAME_LENGTH, resourceNames } from "./naming";
 import { MODEL_APPROVAL_STATUSES, ModelApprovalStatus, QUALITY_METRICS, QualityMetric } from "./pipelineDefinition";
 
 export const PROJECT = "sagemaker-yolo";
@@ -420,7 +420,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
             `stack name ${JSON.stringify(raw.stack)} is not allowed; it becomes part of IAM, SageMaker and KMS names, so use lowercase letters, digits and single hyphens.`,
         );
     }
-    const longestRole = [...Object.values(names.roles), names.trackingServerRole, names.labelingRole, names.endpointRole, names.pipelineTriggerRole].reduce((a, b) => (a.length >= b.length ? a : b));
+    const longestRole = [...Object.values(names.roles), names.trackingServerRole, names.labelingRole, names.endpointRole, names.monitoringRole, names.pipelineTriggerRole].reduce((a, b) => (a.length >= b.length ? a : b));
     if (longestRole.length > MAX_ROLE_NAME_LENGTH) {
         r.report("namePrefix", `with stack "${raw.stack}" it makes the role name "${longestRole}" longer than ${MAX_ROLE_NAME_LENGTH} characters; use a shorter prefix or stack name.`);
     }
@@ -579,6 +579,10 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         }
         if (deployment.baselineUri !== "" && !deployment.baselineUri.startsWith(`s3://${bucket.name}/`)) {
             r.report("deployBaselineUri", `${JSON.stringify(deployment.baselineUri)} is outside the stack's bucket ${bucket.name}; the monitoring role reads only its own bucket.`);
+        }
+        const longestServing = [contentName(names.endpoint, "", deployment.modelVersion), contentName(names.monitoringSchedule, "")].reduce((a, b) => (a.length >= b.length ? a : b));
+        if (longestServing.length > MAX_SAGEMAKER_NAME_LENGTH) {
+            r.report("namePrefix", `with stack "${raw.stack}" it makes the serving resource name "${longestServing}" longer than SageMaker's ${MAX_SAGEMAKER_NAME_LENGTH} characters; use a shorter prefix or stack name.`);
         }
         if (deployment.modelVersion > 0 && deployment.monitoring && deployment.baselineUri === "") {
             r.report("deployBaselineUri", `is empty but endpointMonitoring is on for version ${deployment.modelVersion}; run \`yolo-pipeline deploy ${deployment.modelVersion}\` (it writes the version's baseline) or set endpointMonitoring: false.`);

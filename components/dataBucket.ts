@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { dataBucketPolicy, dataKeyPolicy } from "./iamDocuments";
-import { PREFIXES, PREPARED_DATASETS } from "./s3Layout";
+import { MONITORING, PREFIXES, PREPARED_DATASETS } from "./s3Layout";
 
 export interface DataBucketArgs {
     /** Name of the data bucket. */
@@ -24,6 +24,11 @@ export interface DataBucketArgs {
     checkpointRetentionDays: number;
     /** Days a run's prepared dataset (`datasets/prepared/<execution-id>/`) is kept. */
     preparedDatasetRetentionDays: number;
+    /**
+     * Days the endpoint's captured requests and Model Monitor's reports are kept, when the stack serves a model.
+     * Baselines under monitoring/baseline/ are not expired: a version deployed again is monitored against its own.
+     */
+    monitoringRetentionDays?: number;
     /** Days a noncurrent object version is kept. */
     noncurrentVersionRetentionDays: number;
     /** Days before an incomplete multipart upload is aborted. */
@@ -44,7 +49,7 @@ export interface DataBucketArgs {
 /**
  * The encrypted data bucket: a customer-managed KMS key with rotation, SSE-KMS with a bucket key,
  * versioning, all four public-access blocks, owner-enforced object ownership, a TLS-only policy and
- * lifecycle rules for uploads, checkpoints and old versions.
+ * lifecycle rules for uploads, checkpoints, prepared datasets, monitoring captures and reports, and old versions.
  */
 export class DataBucket extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string>;
@@ -143,6 +148,14 @@ export class DataBucket extends pulumi.ComponentResource {
                         filter: { prefix: PREPARED_DATASETS },
                         expiration: { days: args.preparedDatasetRetentionDays },
                     },
+                    ...(args.monitoringRetentionDays === undefined
+                        ? []
+                        : [MONITORING.dataCapture, MONITORING.reports].map((prefix) => ({
+                              id: `expire-${prefix.slice(0, -1).replace(/\//g, "-")}`,
+                              status: "Enabled",
+                              filter: { prefix },
+                              expiration: { days: args.monitoringRetentionDays! },
+                          }))),
                     {
                         id: "expire-noncurrent-versions",
                         status: "Enabled",

@@ -1,9 +1,15 @@
 // IAM and resource policy documents of the platform, built by pure functions (exported for testing).
 // Each persona gets exactly what its work needs: every action is named, every action that supports
 // resource-level permissions is scoped to this stack's bucket prefixes, key, pipeline, jobs or domain.
-import { DEFAULT_PROCESSING_INSTANCE_TYPES, DEFAULT_STUDIO_INSTANCE_TYPES, DEFAULT_TRAINING_INSTANCE_TYPES } from "../policies/catalog";
+import {
+    CPU_PROCESSING_INSTANCE_TYPES,
+    DEFAULT_INFERENCE_INSTANCE_TYPES,
+    DEFAULT_PROCESSING_INSTANCE_TYPES,
+    DEFAULT_STUDIO_INSTANCE_TYPES,
+    DEFAULT_TRAINING_INSTANCE_TYPES,
+} from "../policies/catalog";
 import { keyAliasArn, ResourceNames, roleArn, trackingServerArn } from "./naming";
-import { bucketArn, MONITORING_BASELINES, prefixObjectsArn, PrefixName, PREFIXES, PREPARED_DATASETS } from "./s3Layout";
+import { bucketArn, keyPrefixObjectsArn, MONITORING, MONITORING_BASELINES, prefixObjectsArn, PrefixName, PREFIXES, PREPARED_DATASETS, RECORD_PREPROCESSORS } from "./s3Layout";
 
 export interface Statement {
     Sid: string;
@@ -31,8 +37,262 @@ export interface Scope {
         readonly experimentTracking: boolean;
         /** Ground Truth labeling: the work team data scientists may send jobs to, when labeling is on. */
         readonly labeling?: { readonly workteamArn: string };
+        /** Real-time serving of an approved version, when deployment is on; `monitoring` with Model Monitor. */
+        readonly deployment?: { readonly monitoring: boolean };
     };
 }
+
+/**
+ * The stack's serving resources. Endpoint configurations, models and monitoring job definitions carry the
+ * version and a content hash after the stem (a change is a new resource, so `pulumi up` replaces instead of
+ * editing one in use); IAM scopes them by the stem.
+ */
+export function endpointArns(scope: Scope): { endpoint: string; configs: string; models: string; schedule: string; jobDefinitions: string } {
+    const { endpoint, monitoringSchedule } = scope.names;
+    return {
+        endpoint: sagemakerArn(scope, `endpoint/${endpoint}`),
+        configs: sagemakerArn(scope, `endpoint-config/${endpoint}-*`),
+        models: sagemakerArn(scope, `model/${endpoint}-*`),
+        schedule: sagemakerArn(scope, `monitoring-schedule/${monitoringSchedule}`),
+        jobDefinitions: sagemakerArn(scope, `data-quality-job-definition/${monitoringSchedule}-*`),
+    };
+}
+
+/** Processing jobs a monitoring schedule starts (SageMaker names them `model-monitoring-<hour>-<hash>`). */
+function monitoringExecutionArns(scope: Scope): string {
+    return sagemakerArn(scope, "processing-job/model-monitoring-*");
+}
+
+/** Following the endpoint: describe it and its configuration, list endpoints; with monitoring, its schedule and executions. */
+function describeEndpoint(scope: Scope, monitoring: boolean): Statement[] {
+    const arns = endpointArns(scope);
+    return [
+        {
+            Sid: "DescribeStackEndpoint",
+            Effect: "Allow",
+            Action: ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig"],
+            Resource: [arns.endpoint, arns.configs],
+        },
+        {
+            Sid: "InvokeStackEndpoint",
+            Effect: "Allow",
+            Action: ["sagemaker:InvokeEndpoint"],
+            Resource: arns.endpoint,
+        },
+        {
+            Sid: "ListEndpointsAndMonitoringExecutions",
+            Effect: "Allow",
+            // These list actions support no resource-level permissions.
+            Action: ["sagemaker:ListEndpoints", ...(monitoring ? ["sagemaker:ListMonitoringExecutions"] : [])],
+            Resource: "*",
+        },
+        ...(monitoring
+            ? [
+                  {
+                      Sid: "FollowStackMonitoring",
+                      Effect: "Allow" as const,
+                      Action: ["sagemaker:DescribeMonitoringSchedule", "sagemaker:DescribeProcessingJob"],
+                      Resource: [arns.schedule, monitoringExecutionArns(scope)],
+                  },
+              ]
+            : []),
+    ];
+}
+
+/**
+ * What ML engineers may do with serving besides following it: create, update and delete the stack's endpoint,
+ * its configurations (on inference types only), models and monitoring schedule, and pass the endpoint's and the
+ * monitor's roles to SageMaker. `pulumi up` normally does all of it; these let an engineer repair or roll back.
+ */
+function operateEndpoint(scope: Scope, monitoring: boolean): Statement[] {
+    const arns = endpointArns(scope);
+    const roles = [scope.names.endpointRole, ...(monitoring ? [scope.names.monitoringRole] : [])].map((name) => roleArn(scope.accountId, name));
+    return [
+        {
+            Sid: "ManageStackEndpoint",
+            Effect: "Allow",
+            // CreateEndpoint and UpdateEndpoint act on the endpoint and the configuration it is given.
+            Action: ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DeleteEndpoint"],
+            Resource: [arns.endpoint, arns.configs],
+        },
+        {
+            Sid: "CreateEndpointConfigsOnInferenceTypes",
+            Effect: "Allow",
+            Action: ["sagemaker:CreateEndpointConfig"],
+            Resource: arns.configs,
+            Condition: { "ForAllValues:StringEquals": { "sagemaker:InstanceTypes": [...DEFAULT_INFERENCE_INSTANCE_TYPES] } },
+        },
+        {
+            Sid: "ManageStackEndpointConfigsAndModels",
+            Effect: "Allow",
+            Action: ["sagemaker:DeleteEndpointConfig", "sagemaker:CreateModel", "sagemaker:DeleteModel", "sagemaker:DescribeModel"],
+            Resource: [arns.configs, arns.models],
+        },
+        ...(monitoring
+            ? [
+                  {
+                      Sid: "ManageStackMonitoringSchedule",
+                      Effect: "Allow" as const,
+                      Action: [
+                          "sagemaker:CreateMonitoringSchedule",
+                          "sagemaker:UpdateMonitoringSchedule",
+                          "sagemaker:DeleteMonitoringSchedule",
+                          "sagemaker:StartMonitoringSchedule",
+                          "sagemaker:StopMonitoringSchedule",
+                      ],
+                      Resource: arns.schedule,
+                  },
+                  {
+                      Sid: "CreateMonitoringJobsOnCpuTypes",
+                      Effect: "Allow" as const,
+                      Action: ["sagemaker:CreateDataQualityJobDefinition"],
+                      Resource: arns.jobDefinitions,
+                      Condition: { "ForAllValues:StringEquals": { "sagemaker:InstanceTypes": [...CPU_PROCESSING_INSTANCE_TYPES] } },
+                  },
+                  {
+                      Sid: "ManageMonitoringJobDefinitions",
+                      Effect: "Allow" as const,
+                      Action: ["sagemaker:DescribeDataQualityJobDefinition", "sagemaker:DeleteDataQualityJobDefinition"],
+                      Resource: arns.jobDefinitions,
+                  },
+              ]
+            : []),
+        {
+            Sid: "TagStackServingResources",
+            Effect: "Allow",
+            Action: ["sagemaker:AddTags", "sagemaker:ListTags"],
+            Resource: [arns.endpoint, arns.configs, arns.models, ...(monitoring ? [arns.schedule, arns.jobDefinitions] : [])],
+        },
+        {
+            Sid: "ListServingResources",
+            Effect: "Allow",
+            // These list actions support no resource-level permissions.
+            Action: ["sagemaker:ListEndpointConfigs", "sagemaker:ListModels", ...(monitoring ? ["sagemaker:ListMonitoringSchedules", "sagemaker:ListDataQualityJobDefinitions"] : [])],
+            Resource: "*",
+        },
+        {
+            Sid: "PassServingRolesToSageMakerOnly",
+            Effect: "Allow",
+            Action: "iam:PassRole",
+            Resource: roles.length === 1 ? roles[0] : roles,
+            Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+        },
+    ];
+}
+
+export interface ImageRepository {
+    /** Account that owns the registry (AWS Deep Learning Containers, or SageMaker's built-in images). */
+    readonly registryId: string;
+    readonly repositoryName: string;
+}
+
+function pullImage(scope: Scope, sid: string, image: ImageRepository): Statement[] {
+    return [
+        {
+            Sid: sid,
+            Effect: "Allow",
+            Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            Resource: `arn:aws:ecr:${scope.region}:${image.registryId}:repository/${image.repositoryName}`,
+        },
+        {
+            Sid: "AuthenticateToRegistry",
+            Effect: "Allow",
+            // GetAuthorizationToken supports no resource-level permissions.
+            Action: ["ecr:GetAuthorizationToken"],
+            Resource: "*",
+        },
+    ];
+}
+
+/**
+ * The endpoint's model: read the serving archive of the version (the registered ModelDataUrl under models/ or
+ * evaluation/), write the data capture under monitoring/data-capture/ (SageMaker captures with the model's
+ * role), the key through S3, its own log group, the inference image. No CloudWatch metrics: the invocation
+ * metrics autoscaling follows are SageMaker's own (AWS/SageMaker).
+ */
+export function endpointRolePolicy(scope: Scope, keyArn: string, image: ImageRepository): PolicyDocument {
+    return document(
+        { Sid: "ReadServingArchive", Effect: "Allow", Action: ["s3:GetObject"], Resource: objectArns(scope.bucket, ["models", "evaluation"]) },
+        { Sid: "WriteDataCapture", Effect: "Allow", Action: ["s3:PutObject"], Resource: keyPrefixObjectsArn(scope.bucket, MONITORING.dataCapture) },
+        {
+            Sid: "UseDataKeyThroughS3",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: keyArn,
+            Condition: s3ViaService(scope),
+        },
+        ...pullImage(scope, "PullInferenceImage", image),
+        {
+            Sid: "WriteEndpointLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: `arn:aws:logs:${scope.region}:${scope.accountId}:log-group:/aws/sagemaker/Endpoints/${scope.names.endpoint}:*`,
+        },
+    );
+}
+
+/**
+ * The Model Monitor jobs: list and read the endpoint's capture, the version's baseline and the record preprocessor,
+ * write reports under monitoring/reports/, the key through S3 and for the job's volume, the analyzer image, the
+ * processing job's logs and the drift metrics the analyzer publishes. A role of its own: the endpoint's role
+ * needs none of the reads, and the monitor none of the model or the capture writes.
+ */
+export function modelMonitorRolePolicy(scope: Scope, keyArn: string, image: ImageRepository): PolicyDocument {
+    const bucket = scope.bucket;
+    return document(
+        { Sid: "LocateDataBucket", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: bucketArn(bucket) },
+        {
+            Sid: "ListCaptureAndBaselines",
+            Effect: "Allow",
+            Action: ["s3:ListBucket"],
+            Resource: bucketArn(bucket),
+            Condition: { StringLike: { "s3:prefix": [`${MONITORING.dataCapture}*`, `${MONITORING.baseline}*`] } },
+        },
+        {
+            Sid: "ReadCaptureBaselinesAndPreprocessor",
+            Effect: "Allow",
+            Action: ["s3:GetObject"],
+            Resource: [
+                keyPrefixObjectsArn(bucket, MONITORING.dataCapture),
+                keyPrefixObjectsArn(bucket, MONITORING.baseline),
+                keyPrefixObjectsArn(bucket, RECORD_PREPROCESSORS),
+            ],
+        },
+        { Sid: "WriteReports", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: keyPrefixObjectsArn(bucket, MONITORING.reports) },
+        {
+            Sid: "UseDataKeyThroughS3",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: keyArn,
+            Condition: s3ViaService(scope),
+        },
+        {
+            Sid: "GrantDataKeyToJobVolumesOnly",
+            Effect: "Allow",
+            Action: ["kms:CreateGrant"],
+            Resource: keyArn,
+            Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
+        },
+        ...pullImage(scope, "PullAnalyzerImage", image),
+        {
+            Sid: "WriteMonitoringJobLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: `arn:aws:logs:${scope.region}:${scope.accountId}:log-group:/aws/sagemaker/ProcessingJobs:*`,
+        },
+        {
+            Sid: "PublishDriftMetrics",
+            Effect: "Allow",
+            // PutMetricData supports no resource-level permissions; the namespace condition scopes it.
+            Action: ["cloudwatch:PutMetricData"],
+            Resource: "*",
+            Condition: { StringEquals: { "cloudwatch:namespace": MODEL_MONITOR_METRICS_NAMESPACE } },
+        },
+    );
+}
+
+/** Where the data-quality analyzer publishes its per-feature metrics (with Endpoint and MonitoringSchedule dimensions). */
+export const MODEL_MONITOR_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics";
 
 /** The stack's labeling jobs (named `<base>-…`). */
 export function labelingJobArns(scope: Scope): string {
@@ -345,6 +605,22 @@ export function dataScientistPolicy(scope: Scope, keyArn: string): PolicyDocumen
     );
 }
 
+/**
+ * Serving rights of a persona, when deployment is on: data scientists invoke and describe the stack's endpoint,
+ * follow its monitoring and read monitoring/; ML engineers also manage the endpoint, its configurations, models and
+ * monitoring. A managed policy of its own (IAM caps a role's inline policies at 10,240 characters together, which
+ * the ML engineer's access and Studio policies already come close to); it names no key, so it is known at preview.
+ */
+export function servingPolicy(scope: Scope, persona: "data-scientist" | "ml-engineer"): PolicyDocument {
+    const monitoring = scope.features.deployment?.monitoring ?? false;
+    return document(...describeEndpoint(scope, monitoring), readMonitoring(scope), ...(persona === "ml-engineer" ? operateEndpoint(scope, monitoring) : []));
+}
+
+/** Capture, baselines and monitoring reports: what the monitor compared and what it found. */
+function readMonitoring(scope: Scope): Statement {
+    return { Sid: "ReadMonitoringCaptureAndReports", Effect: "Allow", Action: ["s3:GetObject"], Resource: objectArns(scope.bucket, ["monitoring"]) };
+}
+
 /** Runs the training pipeline: pipeline lifecycle, artifacts read/write, passing the pipeline role. */
 export function mlEngineerPolicy(scope: Scope, keyArn: string, pipelineRoleArn: string): PolicyDocument {
     const { executions } = pipelineArns(scope);
@@ -441,11 +717,6 @@ export function mlEngineerPolicy(scope: Scope, keyArn: string, pipelineRoleArn: 
     );
 }
 
-export interface ImageRepository {
-    /** Account that owns the AWS registry of the region (Deep Learning Containers, Model Monitor, …). */
-    readonly registryId: string;
-    readonly repositoryName: string;
-}
 
 /** What SageMaker Pipelines and the preparation, training, evaluation and baseline jobs it starts need, and nothing else. */
 export function pipelineExecutionPolicy(

@@ -1,6 +1,7 @@
 // Physical names of the platform's AWS resources. They are fixed by config (not auto-named by Pulumi)
 // because the pipeline definition and IAM documents must name the roles, key alias and pipeline before
 // those resources exist, so that `pulumi preview` and the policy pack see the complete definition.
+import * as crypto from "crypto";
 import { Persona } from "../policies/catalog";
 
 export interface ResourceNames {
@@ -29,8 +30,10 @@ export interface ResourceNames {
     readonly labelingJobPrefix: string;
     /** Real-time endpoint serving the deployed model version (one per stack). */
     readonly endpoint: string;
-    /** Role the endpoint's model (and its monitoring jobs) run as. */
+    /** Role the endpoint's model runs as (reads the model, writes the data capture). */
     readonly endpointRole: string;
+    /** Role the Model Monitor jobs run as (read the capture and the baseline, write the reports). */
+    readonly monitoringRole: string;
     /** Model Monitor data-quality schedule on the endpoint (and its job definition). */
     readonly monitoringSchedule: string;
     /** EventBridge rule matching a dataset's `_READY` marker (pipelineTrigger). */
@@ -64,6 +67,7 @@ export function resourceNames(namePrefix: string, stack: string): ResourceNames 
         labelingJobPrefix: `${base}-`,
         endpoint: `${base}-yolo11`,
         endpointRole: `${base}-endpoint`,
+        monitoringRole: `${base}-model-monitor`,
         monitoringSchedule: `${base}-yolo11-data-quality`,
         datasetTriggerRule: `${base}-dataset-ready`,
         pipelineTriggerRole: `${base}-pipeline-trigger`,
@@ -89,4 +93,22 @@ export function eventRuleArn(region: string, accountId: string, ruleName: string
 
 export function trackingServerArn(region: string, accountId: string, serverName: string): string {
     return `arn:aws:sagemaker:${region}:${accountId}:mlflow-tracking-server/${serverName}`;
+}
+
+/** A version of a model package group (SageMaker lowercases the group in the ARN). */
+export function modelPackageVersionArn(region: string, accountId: string, groupName: string, version: number): string {
+    return `arn:aws:sagemaker:${region}:${accountId}:model-package/${groupName.toLowerCase()}/${version}`;
+}
+
+/** SageMaker's limit on endpoint, endpoint configuration, model and monitoring names. */
+export const MAX_SAGEMAKER_NAME_LENGTH = 63;
+
+/**
+ * `<stem>-v<version>-<hash>` (or `<stem>-<hash>`): the name of a serving resource SageMaker cannot change in
+ * place (endpoint configurations, models, monitoring job definitions). Its content changes its name, so `pulumi
+ * up` creates the new one beside the old, switches the endpoint or schedule over, then deletes the old one.
+ */
+export function contentName(stem: string, content: unknown, version?: number): string {
+    const hash = crypto.createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, 8);
+    return version === undefined ? `${stem}-${hash}` : `${stem}-v${version}-${hash}`;
 }

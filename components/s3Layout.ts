@@ -17,11 +17,32 @@ export const PREFIXES = {
     mlflow: "mlflow/",
     /** Ground Truth: the label category configuration (`labeling/config/`) and each job's output (`labeling/<job>/`). */
     labeling: "labeling/",
-    /** Model Monitor: the endpoint's data capture, the baselines of registered versions, monitoring reports. */
+    /** Model Monitor: each version's baseline (`monitoring/baseline/`), the endpoint's data capture and the monitoring reports. */
     monitoring: "monitoring/",
 } as const;
 
 export type PrefixName = keyof typeof PREFIXES;
+
+/**
+ * Model Monitor's parts of monitoring/. Baselines are registered with a model version and must outlive the
+ * capture retention (a version deployed again months later is monitored against its own baseline); captured
+ * requests and reports are expired after monitoringRetentionDays.
+ */
+export const MONITORING = {
+    baseline: `${PREFIXES.monitoring}baseline/`,
+    /** SageMaker appends `<endpoint>/<variant>/<yyyy>/<mm>/<dd>/<hh>/` to the capture destination. */
+    dataCapture: `${PREFIXES.monitoring}data-capture/`,
+    /** The monitoring schedule's reports (statistics, constraint violations) under `<endpoint>/<schedule>/<date>/`. */
+    reports: `${PREFIXES.monitoring}reports/`,
+} as const;
+
+/** Content-addressed copies of the Model Monitor record preprocessor (`<sha256>/record_preprocessor.py`). */
+export const RECORD_PREPROCESSORS = `${PREFIXES.code}monitoring/`;
+
+/** Object key of the Model Monitor record preprocessor, addressed by the SHA-256 of its bytes. */
+export function recordPreprocessorKey(sha256: string): string {
+    return `${RECORD_PREPROCESSORS}${sha256}/record_preprocessor.py`;
+}
 
 /** Where the pipeline's PrepareDataset step writes each run's YOLO dataset and validation report (`<execution-id>/`). */
 export const PREPARED_DATASETS = `${PREFIXES.datasets}prepared/`;
@@ -39,7 +60,7 @@ export const SERVING_MODELS = `${PREFIXES.models}serving/`;
  * Where a run's Model Monitor baseline goes (`<execution-id>/`: statistics.json, constraints.json, and the dataset they
  * were computed from under `dataset/`); the registered version names this prefix, `deployBaselineUri` takes it.
  */
-export const MONITORING_BASELINES = `${PREFIXES.monitoring}baseline/`;
+export const MONITORING_BASELINES = MONITORING.baseline;
 
 export function s3Uri(bucket: string, key: string): string {
     return `s3://${bucket}/${key}`;
@@ -58,6 +79,11 @@ export function codeBundleKey(sha256: string): string {
 /** ARN of every object under a prefix, for IAM statements. */
 export function prefixObjectsArn(bucket: string, prefix: PrefixName): string {
     return `arn:aws:s3:::${bucket}/${PREFIXES[prefix]}*`;
+}
+
+/** ARN of every object under a key prefix (ending in "/"), for IAM statements that name part of a top-level prefix. */
+export function keyPrefixObjectsArn(bucket: string, keyPrefix: string): string {
+    return `arn:aws:s3:::${bucket}/${keyPrefix}*`;
 }
 
 export function bucketArn(bucket: string): string {

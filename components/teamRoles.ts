@@ -9,6 +9,7 @@ import {
     sagemakerTrustPolicy,
     Scope,
     ImageRepository,
+    servingPolicy,
 } from "./iamDocuments";
 import { roleArn } from "./naming";
 
@@ -35,6 +36,8 @@ export class TeamRoles extends pulumi.ComponentResource {
     public readonly roles: Readonly<Record<Persona, aws.iam.Role>>;
     public readonly roleArns: Readonly<Record<Persona, pulumi.Output<string>>>;
     public readonly accessPolicies: Readonly<Record<Persona, aws.iam.RolePolicy>>;
+    /** The personas' serving policies and their attachments, when deployment is on. */
+    public readonly servingGrants: pulumi.Resource[];
 
     constructor(name: string, args: TeamRolesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("sagemaker-yolo:iam:TeamRoles", name, {}, opts);
@@ -72,7 +75,31 @@ export class TeamRoles extends pulumi.ComponentResource {
             roles[persona] = role;
         }
 
+        // Serving rights in a managed policy per persona (see servingPolicy), attached by its ARN, known from its name.
+        const servingGrants: pulumi.Resource[] = [];
+        if (scope.features.deployment) {
+            for (const persona of ["data-scientist", "ml-engineer"] as const) {
+                const policyName = `${scope.names.roles[persona]}-serving`;
+                const policy = new aws.iam.Policy(
+                    `${name}-${persona}-serving`,
+                    {
+                        name: policyName,
+                        description: persona === "ml-engineer" ? "ML engineers: operate and invoke the stack's endpoint and its monitoring" : "Data scientists: invoke and describe the stack's endpoint, follow its monitoring",
+                        policy: JSON.stringify(servingPolicy(scope, persona)),
+                    },
+                    { parent: this },
+                );
+                const attachment = new aws.iam.RolePolicyAttachment(
+                    `${name}-${persona}-serving-attachment`,
+                    { role: roles[persona].name, policyArn: `arn:aws:iam::${scope.accountId}:policy/${policyName}` },
+                    { parent: this, dependsOn: [policy] },
+                );
+                servingGrants.push(policy, attachment);
+            }
+        }
+
         this.roles = roles;
+        this.servingGrants = servingGrants;
         this.accessPolicies = policies;
         this.roleArns = {
             "data-scientist": roles["data-scientist"].arn,

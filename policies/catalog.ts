@@ -144,6 +144,10 @@ export const MLFLOW_SERVER_SERVICE = "mlflow-tracking-server";
 export const LABELING_SERVICE = "ground-truth-labeling";
 /** `ml-service` value of the role an EventBridge rule assumes to start the stack's pipeline (the dataset trigger). */
 export const PIPELINE_TRIGGER_SERVICE = "pipeline-trigger";
+/** `ml-service` value of the role a real-time endpoint's model runs as. */
+export const ENDPOINT_SERVICE = "sagemaker-endpoint";
+/** `ml-service` value of the role Model Monitor's monitoring jobs run as. */
+export const MODEL_MONITOR_SERVICE = "model-monitor";
 
 /**
  * The stack's service roles: roles no person assumes, each for one purpose, assumed only by the named AWS
@@ -166,6 +170,16 @@ export const SERVICE_ROLES: Readonly<Record<string, { readonly principals: reado
         principals: ["events.amazonaws.com"],
         purpose: "an EventBridge rule's right to start the pipeline it targets",
         checkedBy: "sagemaker-pipeline-trigger-scoped",
+    },
+    [ENDPOINT_SERVICE]: {
+        principals: ["sagemaker.amazonaws.com"],
+        purpose: "a real-time endpoint's model: its serving archive, the data capture it writes, its logs and image",
+        checkedBy: "sagemaker-serving-roles-scoped",
+    },
+    [MODEL_MONITOR_SERVICE]: {
+        principals: ["sagemaker.amazonaws.com"],
+        purpose: "Model Monitor jobs: the endpoint's capture and baseline they read, the reports they write",
+        checkedBy: "sagemaker-serving-roles-scoped",
     },
 };
 

@@ -341,6 +341,7 @@ const budgetSchema = {
             "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer",
             "aws:sagemaker/notebookInstance:NotebookInstance",
             "aws:sagemaker/endpoint:Endpoint",
+            "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
         ]),
         tagKey: {
             type: "string" as const,
@@ -414,7 +415,7 @@ function budgetProblem(budget: PolicyResource, tagKey: string): string | undefin
 
 export const costBudgetRequired: StackValidationPolicy = {
     name: "cost-budget-required",
-    description: `A stack with SageMaker resources that bill by the hour (Pipeline, Domain, MlflowTrackingServer, NotebookInstance, Endpoint) has an AWS Budgets COST budget that filters on its cost-allocation tag (\`${REQUIRED_TAG_KEYS[0]}\`: filterExpression tags, or legacy costFilters TagKeyValue) with a value those resources carry, and notifies a subscriber (SNS topic or e-mail). Same default level as the cost limits.`,
+    description: `A stack with SageMaker resources that bill by the hour (Pipeline, Domain, MlflowTrackingServer, NotebookInstance, Endpoint, MonitoringSchedule) has an AWS Budgets COST budget that filters on its cost-allocation tag (\`${REQUIRED_TAG_KEYS[0]}\`: filterExpression tags, or legacy costFilters TagKeyValue) with a value those resources carry, and notifies a subscriber (SNS topic or e-mail). Same default level as the cost limits.`,
     enforcementLevel: LIMIT_POLICIES.runCost.enforcementLevel,
     configSchema: budgetSchema,
     validateStack: async (args, reportViolation) => {

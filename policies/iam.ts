@@ -527,6 +527,19 @@ const personaSchema = {
             "sagemaker:CreateProcessingJob",
             "sagemaker:CreateEndpoint",
             "sagemaker:CreateEndpointConfig",
+            // Serving: data scientists may invoke and describe the endpoint (Read), never change what it serves or runs on.
+            "sagemaker:UpdateEndpoint",
+            "sagemaker:UpdateEndpointWeightsAndCapacities",
+            "sagemaker:DeleteEndpoint",
+            "sagemaker:DeleteEndpointConfig",
+            "sagemaker:CreateModel",
+            "sagemaker:DeleteModel",
+            "sagemaker:CreateMonitoringSchedule",
+            "sagemaker:UpdateMonitoringSchedule",
+            "sagemaker:DeleteMonitoringSchedule",
+            "sagemaker:StopMonitoringSchedule",
+            "sagemaker:CreateDataQualityJobDefinition",
+            "sagemaker:DeleteDataQualityJobDefinition",
         ]),
         trustedPolicyArns: stringList(
             "Managed policies that are not defined in the stack (so their documents cannot be checked) but may be attached to the persona, e.g. arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess.",
@@ -545,7 +558,7 @@ async function forbiddenActionsIn(statement: Statement, config: PersonaKnobs): P
 
 export const iamPersonaReadOnly: StackValidationPolicy = {
     name: "iam-data-scientist-read-only",
-    description: `Roles tagged \`${PERSONA_TAG_KEY}: data-scientist\` hold no S3 write action and cannot create, update, start, stop, retry or delete SageMaker pipelines or create training, processing or endpoint resources, counting every policy attached to the role: inline policies, RolePolicy resources, and attached policies of the stack (Studio app actions such as CreateApp/CreateSpace stay allowed).`,
+    description: `Roles tagged \`${PERSONA_TAG_KEY}: data-scientist\` hold no S3 write action and cannot create, update, start, stop, retry or delete SageMaker pipelines, create training or processing jobs, or create, update or delete endpoints, their configurations, models or monitoring (invoking and describing an endpoint stay allowed), counting every policy attached to the role: inline policies, RolePolicy resources, and attached policies of the stack (Studio app actions such as CreateApp/CreateSpace stay allowed).`,
     enforcementLevel: "mandatory",
     configSchema: personaSchema,
     validateStack: async (args, reportViolation) => {

@@ -3,13 +3,13 @@
 // come back encrypted with the stack's key. IAM is where that can be enforced (CreateLabelingJob carries the
 // work team's ARN and type and the output key in its request context), so the pack checks the IAM statements
 // that allow starting labeling jobs; and the role the jobs run as reaches only the images and its output prefix.
-import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { StackValidationPolicy } from "@pulumi/policy";
 import { ScopedResourcePolicy } from "./appliesTo";
 import { LABELING_SERVICE, SERVICE_TAG_KEY } from "./catalog";
 import { coversAction } from "./iamActions";
-import { carriesDocuments, Condition, documentSourcesOf, hasWildcard, parseDocument, Statement, usesKeyThroughS3Only } from "./iamDocument";
+import { carriesDocuments, Condition, documentSourcesOf, hasWildcard, parseDocument, Statement } from "./iamDocument";
 import { booleanKnob, knobs, listText, stringList } from "./knobs";
-import { roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
+import { serviceRoleSteps } from "./roleGrants";
 import { eachKnown } from "./unknowns";
 
 const CREATE_LABELING_JOB = "sagemaker:CreateLabelingJob";
@@ -110,36 +110,6 @@ const labelingRoleSchema = {
     },
 };
 
-const S3_WRITES = ["s3:putobject", "s3:abortmultipartupload"];
-
-/** Problems of one Allow statement of the labeling role. */
-function labelingStatementProblems(statement: Statement, config: LabelingRoleKnobs): string[] {
-    if (statement.notActions) {
-        return [`allows every action except ${listText(statement.notActions)} (NotAction)`];
-    }
-    const allowed = new Set(config.allowedActions.map((action) => action.toLowerCase()));
-    const actions = statement.actions ?? [];
-    const problems: string[] = [];
-    const wildcards = actions.filter(hasWildcard);
-    const disallowed = actions.filter((action) => !hasWildcard(action) && !allowed.has(action.toLowerCase()));
-    if (wildcards.length > 0) {
-        problems.push(`allows the wildcard action${wildcards.length > 1 ? "s" : ""} ${listText(wildcards.map((a) => `"${a}"`))}; name the actions Ground Truth needs`);
-    }
-    if (disallowed.length > 0) {
-        problems.push(`allows ${listText(disallowed)}, which the labeling role may not hold (allowed: ${listText(config.allowedActions, 12)})`);
-    }
-    const writes = actions.filter((action) => S3_WRITES.includes(action.toLowerCase()));
-    const outside = (statement.resources ?? []).filter((resource) => !config.writablePrefixes.some((prefix) => new RegExp(`^arn:aws[a-z-]*:s3:::[^/]+/${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`).test(resource)));
-    if (writes.length > 0 && (outside.length > 0 || statement.notResources)) {
-        problems.push(`allows ${listText(writes)} on ${listText((statement.notResources ? ["everything but the NotResource"] : outside).map((r) => `"${r}"`))}, outside ${listText(config.writablePrefixes)}; labels are written under those prefixes only`);
-    }
-    const kms = actions.filter((action) => action.toLowerCase().startsWith("kms:"));
-    if (kms.length > 0 && !usesKeyThroughS3Only(statement)) {
-        problems.push(`allows ${listText(kms)} without a kms:ViaService condition limited to S3; add {"StringEquals": {"kms:ViaService": "s3.<region>.amazonaws.com"}}`);
-    }
-    return problems;
-}
-
 export const sagemakerLabelingRoleScoped: StackValidationPolicy = {
     name: "sagemaker-labeling-role-scoped",
     description: `Every role tagged \`${SERVICE_TAG_KEY}: ${LABELING_SERVICE}\` (the role Ground Truth labeling jobs run as) holds only named actions of allowedActions — S3 reads, S3 writes only under writablePrefixes (labeling/), the key through S3, the job's logs and metrics — counting inline policies, RolePolicy resources and attached policies of the stack; wildcards, NotAction and unreadable attached policies are reported.`,
@@ -147,33 +117,11 @@ export const sagemakerLabelingRoleScoped: StackValidationPolicy = {
     configSchema: labelingRoleSchema,
     validateStack: async (args, reportViolation) => {
         const config = knobs<LabelingRoleKnobs>(args, labelingRoleSchema);
-        const { roles, pending } = rolesTagged(args.resources, SERVICE_TAG_KEY, (value) => value === LABELING_SERVICE);
-        if (roles.length === 0 && pending.length === 0) {
+        const { found, steps } = serviceRoleSteps(args.resources, LABELING_SERVICE, config, { role: "the labeling role", service: "Ground Truth" }, reportViolation);
+        if (!found) {
             args.notApplicable(`no role is tagged ${SERVICE_TAG_KEY}: ${LABELING_SERVICE}`);
         }
-        const work: (() => Promise<void>)[] = [...pending];
-        for (const role of roles as PolicyResource[]) {
-            const roleLabel = `the labeling role ${roleNameOf(role) ?? role.name}`;
-            work.push(
-                ...roleSteps(role, args.resources, {
-                    trustedPolicyArns: config.trustedPolicyArns,
-                    external: (attachment, arn) =>
-                        reportViolation(
-                            `${attachment.holder.name} ${attachment.where} attaches ${arn} to ${roleLabel}, but that policy is not defined in this stack, so what labeling jobs can do cannot be checked; define the permissions in the stack or list the policy in trustedPolicyArns.`,
-                            attachment.holder.urn,
-                        ),
-                    statement: ({ statement, grant, at }) => {
-                        if (statement.effect !== "Allow") {
-                            return;
-                        }
-                        for (const problem of labelingStatementProblems(statement, config)) {
-                            reportViolation(`${at} (${roleLabel}) ${problem}.`, grant.holder.urn);
-                        }
-                    },
-                }),
-            );
-        }
-        await eachKnown(work, (step) => step());
+        await eachKnown(steps, (step) => step());
     },
 };
 

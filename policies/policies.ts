@@ -2,6 +2,7 @@
 // in-process (constructing a PolicyPack starts the engine's gRPC server, so nothing else may import index.ts).
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { costPolicies } from "./cost";
+import { endpointPolicies } from "./endpoint";
 import { iamPolicies } from "./iam";
 import { labelingPolicies } from "./labeling";
 import { mlflowPolicies } from "./mlflow";
@@ -25,6 +26,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     ...mlflowPolicies,
     ...labelingPolicies,
     ...triggerPolicies,
+    ...endpointPolicies,
     ...studioPolicies,
     ...costPolicies,
     ...taggingPolicies,

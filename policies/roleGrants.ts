@@ -2,10 +2,12 @@
 // policies and managedPolicyArns, RolePolicy resources, and RolePolicyAttachment / PolicyAttachment /
 // RolePolicyAttachmentsExclusive resources followed to aws.iam.Policy resources of the stack. The stack
 // policies that judge a role as a whole (persona boundaries, the model registry's separation of duties,
-// Studio lifecycle configurations, the MLflow tracking server's role) share this join.
+// Studio lifecycle configurations, the MLflow tracking server's role, the labeling and serving roles) share
+// this join.
 import { PolicyResource } from "@pulumi/policy";
+import { SERVICE_TAG_KEY } from "./catalog";
 import { ActionFacts, matchAction } from "./iamActions";
-import { documentSourcesOf, hasWildcard, parseDocument, ROLE_TYPE, Statement, wildcardMatch } from "./iamDocument";
+import { documentSourcesOf, hasWildcard, parseDocument, ROLE_TYPE, Statement, usesKeyThroughS3Only, wildcardMatch } from "./iamDocument";
 import { listText } from "./knobs";
 import { indexOf, ROLE_POLICY_TYPE } from "./stackIndex";
 import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
@@ -243,4 +245,107 @@ export function forbiddenActionSteps(role: PolicyResource, resources: readonly P
             }
         },
     });
+}
+
+// ---- Service roles judged by an allow-list: named actions, object writes under some prefixes, the key through S3 ----
+
+/** What a service role (`ml-service` tag) may hold. */
+export interface ServiceRoleLimits {
+    /** Actions the role may hold (named, no wildcards). */
+    readonly allowedActions: readonly string[];
+    /** Key prefixes under which it may write objects (s3:PutObject, s3:AbortMultipartUpload). */
+    readonly writablePrefixes: readonly string[];
+}
+
+/** How a service role's findings are worded: `the labeling role`, and what it serves (`Ground Truth`). */
+export interface ServiceRoleWording {
+    readonly role: string;
+    readonly service: string;
+}
+
+const S3_WRITES = ["s3:putobject", "s3:abortmultipartupload"];
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** A kms:CreateGrant confined to grants for AWS resources (an instance's volume), never to another principal. */
+function grantsForAwsResourcesOnly(statement: Statement): boolean {
+    return statement.conditions.some(
+        (condition) =>
+            /^Bool$/.test(condition.operator) && condition.key.toLowerCase() === "kms:grantisforawsresource" && condition.values.length > 0 && condition.values.every((value) => value === true || value === "true"),
+    );
+}
+
+/**
+ * Problems of one Allow statement of a service role: NotAction, wildcard actions, actions outside the allow-list,
+ * object writes outside the writable prefixes, KMS use not through S3 (kms:CreateGrant only for AWS resources).
+ */
+export function serviceRoleStatementProblems(statement: Statement, limits: ServiceRoleLimits, wording: ServiceRoleWording): string[] {
+    if (statement.notActions) {
+        return [`allows every action except ${listText(statement.notActions)} (NotAction)`];
+    }
+    const allowed = new Set(limits.allowedActions.map((action) => action.toLowerCase()));
+    const actions = statement.actions ?? [];
+    const problems: string[] = [];
+    const wildcards = actions.filter(hasWildcard);
+    const disallowed = actions.filter((action) => !hasWildcard(action) && !allowed.has(action.toLowerCase()));
+    if (wildcards.length > 0) {
+        problems.push(`allows the wildcard action${wildcards.length > 1 ? "s" : ""} ${listText(wildcards.map((a) => `"${a}"`))}; name the actions ${wording.service} needs`);
+    }
+    if (disallowed.length > 0) {
+        problems.push(`allows ${listText(disallowed)}, which ${wording.role} may not hold (allowed: ${listText([...limits.allowedActions], 12)})`);
+    }
+    const writes = actions.filter((action) => S3_WRITES.includes(action.toLowerCase()));
+    const outside = (statement.resources ?? []).filter((resource) => !limits.writablePrefixes.some((prefix) => new RegExp(`^arn:aws[a-z-]*:s3:::[^/]+/${escapeRegExp(prefix)}`).test(resource)));
+    if (writes.length > 0 && (outside.length > 0 || statement.notResources)) {
+        problems.push(
+            `allows ${listText(writes)} on ${listText((statement.notResources ? ["everything but the NotResource"] : outside).map((r) => `"${r}"`))}, outside ${listText([...limits.writablePrefixes])}; ${wording.service} writes under those prefixes only`,
+        );
+    }
+    const kms = actions.filter((action) => action.toLowerCase().startsWith("kms:"));
+    const grants = kms.filter((action) => action.toLowerCase() === "kms:creategrant");
+    const uses = kms.filter((action) => action.toLowerCase() !== "kms:creategrant");
+    if (uses.length > 0 && !usesKeyThroughS3Only(statement)) {
+        problems.push(`allows ${listText(uses)} without a kms:ViaService condition limited to S3; add {"StringEquals": {"kms:ViaService": "s3.<region>.amazonaws.com"}}`);
+    }
+    if (grants.length > 0 && !grantsForAwsResourcesOnly(statement)) {
+        problems.push(`allows kms:CreateGrant without {"Bool": {"kms:GrantIsForAWSResource": "true"}}, so the role could grant the key to any principal`);
+    }
+    return problems;
+}
+
+/**
+ * The steps that judge every role tagged `ml-service: <service>` against `limits`, over everything granted to it.
+ * `notApplicable` is left to the caller (a policy may judge several services).
+ */
+export function serviceRoleSteps(
+    resources: readonly PolicyResource[],
+    service: string,
+    limits: ServiceRoleLimits & { readonly trustedPolicyArns: readonly string[] },
+    wording: ServiceRoleWording,
+    reportViolation: (message: string, urn?: string) => void,
+): { found: boolean; steps: (() => Promise<void>)[] } {
+    const { roles, pending } = rolesTagged(resources, SERVICE_TAG_KEY, (value) => value === service);
+    const steps: (() => Promise<void>)[] = [...pending];
+    for (const role of roles) {
+        const roleLabel = `${wording.role} ${roleNameOf(role) ?? role.name}`;
+        steps.push(
+            ...roleSteps(role, resources, {
+                trustedPolicyArns: limits.trustedPolicyArns,
+                external: (attachment, arn) =>
+                    reportViolation(
+                        `${attachment.holder.name} ${attachment.where} attaches ${arn} to ${roleLabel}, but that policy is not defined in this stack, so what ${wording.service} can do cannot be checked; define the permissions in the stack or list the policy in trustedPolicyArns.`,
+                        attachment.holder.urn,
+                    ),
+                statement: ({ statement, grant, at }) => {
+                    if (statement.effect !== "Allow") {
+                        return;
+                    }
+                    for (const problem of serviceRoleStatementProblems(statement, limits, wording)) {
+                        reportViolation(`${at} (${roleLabel}) ${problem}.`, grant.holder.urn);
+                    }
+                },
+            }),
+        );
+    }
+    return { found: roles.length > 0 || pending.length > 0, steps };
 }

@@ -33,7 +33,7 @@ function isCompanion(type: string): boolean {
  * Every bucket of the stack by name: managed buckets by their `bucket` input and buckets only referenced by
  * configuration resources (adopted). `pending` re-reads names that are unknown during preview.
  */
-function bucketsByName(resources: PolicyResource[]): { buckets: BucketView[]; pending: (() => void)[] } {
+export function bucketsByName(resources: readonly PolicyResource[]): { buckets: BucketView[]; pending: (() => void)[] } {
     const byName = new Map<string, { name: string; bucket?: PolicyResource; companions: PolicyResource[] }>();
     const pending: (() => void)[] = [];
     const entry = (name: string) => {
@@ -287,7 +287,6 @@ export const kmsKeyRotationEnabled: ScopedResourcePolicy = {
 const SAGEMAKER_KEYS: Record<string, { property: string; what: string }> = {
     "aws:sagemaker/domain:Domain": { property: "kmsKeyId", what: "Studio domain (EFS home folders and space volumes)" },
     "aws:sagemaker/notebookInstance:NotebookInstance": { property: "kmsKeyId", what: "notebook instance (ML storage volume)" },
-    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": { property: "kmsKeyArn", what: "endpoint configuration (instance storage volumes)" },
 };
 const SHARING_SETTINGS: Record<string, string[]> = {
     "aws:sagemaker/domain:Domain": ["defaultUserSettings"],
@@ -298,7 +297,7 @@ export const sagemakerKmsEncryption: ScopedResourcePolicy = {
     appliesTo: ofTypes(...Object.keys(SAGEMAKER_KEYS), ...Object.keys(SHARING_SETTINGS)),
     name: "sagemaker-kms-encryption",
     description:
-        "SageMaker Studio domains (kmsKeyId), notebook instances (kmsKeyId) and endpoint configurations (kmsKeyArn) name a KMS key, and Studio notebook sharing to S3 (sharingSettings with notebookOutputOption Allowed) names s3KmsKeyId. A key that is only known after deployment counts as set.",
+        "SageMaker Studio domains (kmsKeyId) and notebook instances (kmsKeyId) name a KMS key, and Studio notebook sharing to S3 (sharingSettings with notebookOutputOption Allowed) names s3KmsKeyId. A key that is only known after deployment counts as set. (Endpoint configurations take a key only on EBS types: sagemaker-endpoint-volume-kms.)",
     enforcementLevel: "mandatory",
     configSchema: { properties: {} },
     validateResource: (args, reportViolation) => {

@@ -3,8 +3,9 @@
 // what the platform costs per month at rest, from the resources the stack registers. Run costs come from
 // policies/pipeline.ts's estimateRunCost (the estimator the policy pack and the CLI use) and the catalog's
 // price table; this module adds only the spot estimate, the labels and the prices of resources that bill
-// while nothing runs. Every figure is an estimate from list prices. Pure: no Pulumi runtime.
-import { DEFAULT_LIMITS, pricePerHour, PRICING_BASIS } from "../policies/catalog";
+// while nothing runs (a real-time endpoint's instances among them). Every figure is an estimate from list
+// prices. Pure: no Pulumi runtime.
+import { DEFAULT_LIMITS, pricePerHour, PRICING_BASIS, worstCaseJobCostUsd } from "../policies/catalog";
 import {
     asNumber,
     Definition,
@@ -44,6 +45,8 @@ export const AT_REST_PRICES = {
         monthlyUsd: 0.1,
         source: "https://aws.amazon.com/cloudwatch/pricing/ (standard-resolution metric alarm; the first 10 are in the free tier)",
     },
+    /** A target-tracking scaling policy: Application Auto Scaling creates and keeps two alarms (scale out, scale in). */
+    targetTrackingAlarms: 2,
 } as const;
 
 // ---- Per run ----
@@ -230,6 +233,8 @@ export interface AtRestItem {
     /** Short label of what the resource is. */
     readonly what: string;
     readonly note?: string;
+    /** What it can cost per month at most, when that differs (an endpoint at autoscaling's maximum). */
+    readonly maxMonthlyUsd?: number;
 }
 
 /** The most a Studio JupyterLab app costs when its user forgets it, from the domain's defaults. */
@@ -249,15 +254,53 @@ export interface StudioAppCost {
     readonly alwaysOnMonthlyUsd: number | null;
 }
 
+/**
+ * A real-time endpoint bills every instance-hour it exists, whether it serves requests or not: autoscaling's
+ * minimum is what it costs at rest, its maximum what it can cost under load (catalog prices: real-time
+ * inference lists the training figures for these types in us-east-1).
+ */
+export interface EndpointCost {
+    readonly endpoint: string;
+    /** One entry per production variant of its configuration. */
+    readonly variants: readonly {
+        readonly variant: string;
+        readonly instanceType: string;
+        readonly pricePerHourUsd: number | null;
+        /** The scalable target's minCapacity, or the configuration's initialInstanceCount without autoscaling. */
+        readonly minInstances: number;
+        /** The scalable target's maxCapacity; without autoscaling the count never changes. */
+        readonly maxInstances: number;
+        readonly autoscaling: boolean;
+    }[];
+    /** Σ price × min instances × hours per month; null when a variant is unpriced or the configuration unknown. */
+    readonly monthlyUsd: number | null;
+    /** Σ price × max instances × hours per month. */
+    readonly maxMonthlyUsd: number | null;
+}
+
+/** A Model Monitor schedule bills a processing job per run; priced as if every run took its whole MaxRuntime. */
+export interface MonitoringScheduleCost {
+    readonly schedule: string;
+    readonly runsPerMonth: number | null;
+    readonly instanceType: string | null;
+    readonly instanceCount: number | null;
+    readonly maxRuntimeSeconds: number | null;
+    readonly worstCaseMonthlyUsd: number | null;
+}
+
 export interface AtRestCost {
     /** Sum of the priced items: deterministic from the stack's resources. */
     readonly monthlyUsd: number;
+    /** The same with every endpoint at its autoscaling maximum. */
+    readonly maxMonthlyUsd: number;
     readonly items: readonly AtRestItem[];
     /** Items the report has no price for (unknown types, unpriced sizes): not in the sum. */
     readonly unpriced: readonly AtRestItem[];
     /** Costs that depend on data or use, not estimated. */
     readonly notEstimated: readonly string[];
     readonly studio: readonly StudioAppCost[];
+    readonly endpoints: readonly EndpointCost[];
+    readonly monitoringSchedules: readonly MonitoringScheduleCost[];
 }
 
 /** Resource types that bill nothing while nothing runs, with a short label. */
@@ -290,6 +333,10 @@ const FREE_AT_REST: Readonly<Record<string, string>> = {
     "aws:cloudwatch/eventRule:EventRule": "EventBridge rules",
     "aws:cloudwatch/eventTarget:EventTarget": "EventBridge rules",
     "aws:ec2/securityGroup:SecurityGroup": "security groups",
+    "aws:sagemaker/model:Model": "endpoint model and configuration (the endpoint bills its instances)",
+    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": "endpoint model and configuration (the endpoint bills its instances)",
+    "aws:appautoscaling/target:Target": "autoscaling target",
+    "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition": "monitoring job definition (its schedule's runs bill)",
 };
 
 const NOT_ESTIMATED = [
@@ -323,13 +370,124 @@ function studioAppCost(domain: StackResource, options: CostOptions): StudioAppCo
     };
 }
 
-function atRestItem(resource: StackResource): AtRestItem {
+/** What pricing an endpoint or a schedule needs from the rest of the stack, by name. */
+interface ServingIndex {
+    readonly configs: ReadonlyMap<string, StackResource>;
+    readonly targets: ReadonlyMap<string, StackResource>;
+    readonly jobDefinitions: ReadonlyMap<string, StackResource>;
+}
+
+function servingIndex(resources: readonly StackResource[]): ServingIndex {
+    const byInput = (type: string, key: string) =>
+        new Map(resources.filter((r) => r.type === type && typeof r.inputs[key] === "string").map((r) => [r.inputs[key] as string, r]));
+    return {
+        configs: byInput("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "name"),
+        targets: byInput("aws:appautoscaling/target:Target", "resourceId"),
+        jobDefinitions: byInput("aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition", "name"),
+    };
+}
+
+function endpointCost(endpoint: StackResource, index: ServingIndex, options: CostOptions): EndpointCost {
+    const name = String(endpoint.inputs.name ?? endpoint.name);
+    const config = index.configs.get(String(endpoint.inputs.endpointConfigName));
+    const variants = ((config?.inputs.productionVariants ?? []) as Record<string, any>[]).map((variant) => {
+        const instanceType = String(variant.instanceType);
+        const target = index.targets.get(`endpoint/${name}/variant/${String(variant.variantName)}`);
+        const initial = asNumber(variant.initialInstanceCount) ?? 1;
+        return {
+            variant: String(variant.variantName),
+            instanceType,
+            pricePerHourUsd: pricePerHour(instanceType, { ...options.prices }) ?? null,
+            minInstances: asNumber(target?.inputs.minCapacity) ?? initial,
+            maxInstances: asNumber(target?.inputs.maxCapacity) ?? initial,
+            autoscaling: target !== undefined,
+        };
+    });
+    const priced = config !== undefined && variants.length > 0 && variants.every((variant) => variant.pricePerHourUsd !== null);
+    const monthly = (count: "minInstances" | "maxInstances") =>
+        priced ? variants.reduce((sum, variant) => sum + variant.pricePerHourUsd! * variant[count] * AT_REST_PRICES.hoursPerMonth, 0) : null;
+    return { endpoint: name, variants, monthlyUsd: monthly("minInstances"), maxMonthlyUsd: monthly("maxInstances") };
+}
+
+/** Runs a month of the two schedule shapes the stack writes (every hour, every day); other expressions are not priced. */
+function runsPerMonth(expression: unknown): number | null {
+    const fields = typeof expression === "string" ? /^cron\((.*)\)$/.exec(expression.trim())?.[1].split(/\s+/) : undefined;
+    if (!fields || fields.length !== 6 || fields.slice(2).join(" ") !== "? * * *" || !/^\d+$/.test(fields[0])) {
+        return null;
+    }
+    if (fields[1] === "*") {
+        return AT_REST_PRICES.hoursPerMonth;
+    }
+    return /^\d+$/.test(fields[1]) ? AT_REST_PRICES.hoursPerMonth / 24 : null;
+}
+
+function monitoringScheduleCost(schedule: StackResource, index: ServingIndex, options: CostOptions): MonitoringScheduleCost {
+    const config = schedule.inputs.monitoringScheduleConfig ?? {};
+    const definition = index.jobDefinitions.get(String(config.monitoringJobDefinitionName));
+    const cluster = definition?.inputs.jobResources?.clusterConfig ?? config.monitoringJobDefinition?.monitoringResources?.clusterConfig;
+    const runtime = definition?.inputs.stoppingCondition?.maxRuntimeInSeconds ?? config.monitoringJobDefinition?.stoppingConditions?.[0]?.maxRuntimeInSeconds;
+    const runs = runsPerMonth(config.scheduleConfig?.scheduleExpression);
+    const instanceType = typeof cluster?.instanceType === "string" ? cluster.instanceType : null;
+    const instanceCount = asNumber(cluster?.instanceCount) ?? null;
+    const maxRuntimeSeconds = asNumber(runtime) ?? null;
+    const perRun = instanceType && instanceCount !== null && maxRuntimeSeconds !== null ? worstCaseJobCostUsd(instanceType, instanceCount, maxRuntimeSeconds, { ...options.prices }) : undefined;
+    return {
+        schedule: String(schedule.inputs.name ?? schedule.name),
+        runsPerMonth: runs,
+        instanceType,
+        instanceCount,
+        maxRuntimeSeconds,
+        worstCaseMonthlyUsd: perRun !== undefined && runs !== null ? perRun * runs : null,
+    };
+}
+
+function atRestItem(resource: StackResource, index: ServingIndex, options: CostOptions): AtRestItem {
     const { name, type, inputs } = resource;
     const free = FREE_AT_REST[type];
     if (free !== undefined) {
         return { name, type, monthlyUsd: 0, what: free };
     }
     switch (type) {
+        case "aws:sagemaker/endpoint:Endpoint": {
+            const cost = endpointCost(resource, index, options);
+            const shape = cost.variants.map((v) => `${v.instanceType} x ${v.minInstances}${v.pricePerHourUsd !== null ? ` at $${v.pricePerHourUsd}/h` : ""}`).join(" + ");
+            if (cost.monthlyUsd === null) {
+                return { name, type, monthlyUsd: null, what: `real-time endpoint ${cost.endpoint}`, note: cost.variants.length === 0 ? "its endpoint configuration is not in the stack" : `no price for ${shape}` };
+            }
+            const scaled = cost.variants.some((v) => v.maxInstances !== v.minInstances);
+            return {
+                name,
+                type,
+                monthlyUsd: cost.monthlyUsd,
+                maxMonthlyUsd: cost.maxMonthlyUsd!,
+                what: `real-time endpoint ${cost.endpoint}, always on (${shape} x ${AT_REST_PRICES.hoursPerMonth} h)`,
+                note: scaled
+                    ? `up to ${usd(cost.maxMonthlyUsd!)} at autoscaling's maximum (${cost.variants.map((v) => `${v.maxInstances} x ${v.instanceType}`).join(" + ")}); until deployModelVersion is 0 or the stack is destroyed`
+                    : "until deployModelVersion is 0 or the stack is destroyed",
+            };
+        }
+        case "aws:sagemaker/monitoringSchedule:MonitoringSchedule": {
+            const cost = monitoringScheduleCost(resource, index, options);
+            if (cost.worstCaseMonthlyUsd === null) {
+                return { name, type, monthlyUsd: null, what: `Model Monitor schedule ${cost.schedule}`, note: "its schedule expression or job definition cannot be priced" };
+            }
+            return {
+                name,
+                type,
+                monthlyUsd: cost.worstCaseMonthlyUsd,
+                what: `Model Monitor schedule ${cost.schedule}, worst case (${Number(cost.runsPerMonth!.toFixed(1))} runs x ${cost.instanceType} x ${cost.instanceCount} x ${hours(cost.maxRuntimeSeconds!)})`,
+                note: "every run billed for its whole MaxRuntime; a run over one period of capture usually takes minutes",
+            };
+        }
+        case "aws:appautoscaling/policy:Policy":
+            return inputs.policyType === "TargetTrackingScaling"
+                ? {
+                      name,
+                      type,
+                      monthlyUsd: AT_REST_PRICES.targetTrackingAlarms * AT_REST_PRICES.cloudWatchAlarm.monthlyUsd,
+                      what: `target-tracking scaling policy (the ${AT_REST_PRICES.targetTrackingAlarms} CloudWatch alarms it keeps)`,
+                  }
+                : { name, type, monthlyUsd: 0, what: "scaling policy" };
         case "aws:kms/key:Key":
             return {
                 name,
@@ -372,14 +530,19 @@ function atRestItem(resource: StackResource): AtRestItem {
 /** What the stack's resources cost per month while nothing runs. */
 export function atRestCost(resources: readonly StackResource[], options: CostOptions = {}): AtRestCost {
     const custom = resources.filter((resource) => resource.custom !== false && !resource.type.startsWith("pulumi:"));
-    const all = custom.map(atRestItem);
+    const index = servingIndex(custom);
+    const all = custom.map((resource) => atRestItem(resource, index, options));
     const items = all.filter((item) => item.monthlyUsd !== null);
+    const monthlyUsd = items.reduce((sum, item) => sum + item.monthlyUsd!, 0);
     return {
-        monthlyUsd: items.reduce((sum, item) => sum + item.monthlyUsd!, 0),
+        monthlyUsd,
+        maxMonthlyUsd: items.reduce((sum, item) => sum + (item.maxMonthlyUsd ?? item.monthlyUsd!), 0),
         items,
         unpriced: all.filter((item) => item.monthlyUsd === null),
         notEstimated: NOT_ESTIMATED,
         studio: custom.filter((resource) => resource.type === "aws:sagemaker/domain:Domain").map((domain) => studioAppCost(domain, options)),
+        endpoints: custom.filter((resource) => resource.type === "aws:sagemaker/endpoint:Endpoint").map((endpoint) => endpointCost(endpoint, index, options)),
+        monitoringSchedules: custom.filter((resource) => resource.type === "aws:sagemaker/monitoringSchedule:MonitoringSchedule").map((schedule) => monitoringScheduleCost(schedule, index, options)),
     };
 }
 
@@ -475,7 +638,8 @@ export function formatCostReport(report: CostReport): string[] {
         out.push(`    $0: ${[...byType.entries()].map(([type, count]) => `${count} ${type}`).join(", ")} step(s) start no instances`);
     }
     const unpricedAtRest = atRest.unpriced.length > 0 ? ` + ${plural(atRest.unpriced.length, "unpriced resource")}` : "";
-    out.push(`  At rest, per month: ${usd(atRest.monthlyUsd)}${unpricedAtRest} (list prices checked ${pricing.atRestChecked})`);
+    const scaledUp = atRest.maxMonthlyUsd > atRest.monthlyUsd ? `, up to ${usd(atRest.maxMonthlyUsd)} with every endpoint at its autoscaling maximum` : "";
+    out.push(`  At rest, per month: ${usd(atRest.monthlyUsd)}${scaledUp}${unpricedAtRest} (list prices checked ${pricing.atRestChecked})`);
     const budget = atRest.items.find((item) => item.type === "aws:budgets/budget:Budget");
     const named = [...atRest.items.filter((item) => item.monthlyUsd! > 0), ...atRest.unpriced, ...(budget ? [budget] : [])].map((item) => item.name);
     const restWidth = Math.max(width, ...named.map((name) => name.length), ...atRest.studio.map((studio) => studio.domain.length));

@@ -6,6 +6,8 @@ import * as crypto from "crypto";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 export const TRAINING_IMAGE_REGISTRY = "763104351884";
+/** SageMaker's built-in images (Model Monitor's analyzer) live in a registry of their own per region. */
+export const MODEL_MONITOR_REGISTRY = "156813124566";
 
 /**
  * The account that owns a prebuilt SageMaker image repository in a region, as the provider's getPrebuiltEcrImage answers
@@ -157,6 +159,20 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 };
             case "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig":
                 return { id: inputs.studioLifecycleConfigName, arn: sagemaker(`studio-lifecycle-config/${inputs.studioLifecycleConfigName}`) };
+            case "aws:sagemaker/model:Model":
+                return { id: inputs.name, arn: sagemaker(`model/${inputs.name}`) };
+            case "aws:sagemaker/endpointConfiguration:EndpointConfiguration":
+                return { id: inputs.name, arn: sagemaker(`endpoint-config/${inputs.name}`) };
+            case "aws:sagemaker/endpoint:Endpoint":
+                return { id: inputs.name, arn: sagemaker(`endpoint/${inputs.name}`) };
+            case "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition":
+                return { id: inputs.name, arn: sagemaker(`data-quality-job-definition/${inputs.name}`) };
+            case "aws:sagemaker/monitoringSchedule:MonitoringSchedule":
+                return { id: inputs.name, arn: sagemaker(`monitoring-schedule/${inputs.name}`) };
+            case "aws:appautoscaling/target:Target":
+                return { id: inputs.resourceId, arn: `arn:aws:application-autoscaling:${region}:${account}:scalable-target/${hex(name, 28)}` };
+            case "aws:appautoscaling/policy:Policy":
+                return { id: inputs.name, arn: `arn:aws:autoscaling:${region}:${account}:scalingPolicy:${uuid(name)}:resource/sagemaker/${inputs.resourceId}:policyName/${inputs.name}` };
             case "aws:sns/topic:Topic":
                 return { id: `arn:aws:sns:${region}:${account}:${inputs.name}`, arn: `arn:aws:sns:${region}:${account}:${inputs.name}`, owner: account };
             case "aws:sns/topicSubscription:TopicSubscription":

@@ -34,6 +34,8 @@ describe("appliesTo: in-process evaluation skips only what a policy would not ch
             offlineStack(),
             offlineStack({ config: { bucketMode: "create", experimentTracking: true } }),
             offlineStack({ preview: true }),
+            // Every optional part on: serving (model, endpoint, autoscaling, monitoring), labeling, tracking.
+            offlineStack({ stack: "full" }),
         ]);
         universe = [...stacks.flatMap((stack) => toPolicyResources(stack.resources)), ...EXTRA_RESOURCES];
     });

@@ -294,6 +294,14 @@ describe("cost-budget-required", () => {
         expect(result.skipped.map((s) => s.policy)).to.not.include(policy);
     });
 
+    it("requires a budget for a real-time endpoint and its monitoring schedule, which bill every hour they exist", async () => {
+        const endpoint = resource("aws:sagemaker/endpoint:Endpoint", { name: "drone-dev-yolo11", endpointConfigName: "drone-dev-yolo11-v1-0a1b2c3d", tags: COST_TAGS }, "serving-endpoint");
+        const schedule = resource("aws:sagemaker/monitoringSchedule:MonitoringSchedule", { name: "drone-dev-yolo11-data-quality", tags: COST_TAGS }, "serving-schedule");
+        assertHasViolation(await violationsOf([endpoint, schedule]), policy, ["The stack runs SageMaker resources that bill by the hour (Endpoint serving-endpoint and MonitoringSchedule serving-schedule)"]);
+        assertNoViolations(await violationsOf([endpoint, schedule, budget()]), policy);
+        assertHasViolation(await violationsOf([endpoint, budget({ filterExpression: { tags: { key: "project", values: ["someone-else"] } } })]), policy, [`serving-endpoint is tagged project: "${PROJECT}"`]);
+    });
+
     it("takes the tag key and the costly types from the config, and follows the cost policies' level", async () => {
         const centre = budget({ filterExpression: { tags: { key: "cost-center", values: [COST_TAGS["cost-center"]] } } });
         assertHasViolation(await violationsOf([pipeline(), centre]), policy, 'filters on no "project" tag');

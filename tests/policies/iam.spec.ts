@@ -309,6 +309,17 @@ describe("iam-data-scientist-read-only", () => {
         );
     });
 
+    it("lets data scientists invoke and describe an endpoint, and refuses any change to what it serves or how it is monitored", async () => {
+        const endpoint = `arn:aws:sagemaker:us-east-1:${ACCOUNT}:endpoint/drone-dev-yolo11`;
+        const use = document(allow(["sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:DescribeMonitoringSchedule"], endpoint));
+        assertNoViolations(await violationsOf([persona("data-scientist"), rolePolicy(use, "drone-data-scientist")]), policy);
+        const change = document({ Sid: "Redeploy", ...allow(["sagemaker:UpdateEndpoint", "sagemaker:CreateModel", "sagemaker:DeleteMonitoringSchedule"], endpoint) });
+        const violations = await violationsOf([persona("data-scientist"), rolePolicy(change, "drone-data-scientist", "ds-serving")]);
+        assertHasViolation(violations, policy, ['statement "Redeploy"', "sagemaker:UpdateEndpoint", "sagemaker:CreateModel", "sagemaker:DeleteMonitoringSchedule"], "ds-serving");
+        // Through a wildcard too.
+        assertHasViolation(await violationsOf([persona("data-scientist"), rolePolicy(document(allow("sagemaker:Update*", endpoint)), "drone-data-scientist", "wild")]), policy, ['"sagemaker:Update*"'], "wild");
+    });
+
     it("expands wildcards and follows inline policies, RolePolicyAttachments and managedPolicyArns to stack policies", async () => {
         const violations = await violationsOf([
             persona("data-scientist"),

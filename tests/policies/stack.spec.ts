@@ -1,5 +1,6 @@
 // The project's own stack, run offline under mocks (tools/offlineStack.ts), must pass the pack at the
-// default config: adopted bucket (dev), created bucket, every optional part (full), and preview (provider-computed values unknown).
+// default config: adopted bucket (dev), created bucket, the full stack (every optional part on, an endpoint
+// serving a version), and preview (provider-computed values unknown).
 import { expect } from "chai";
 import { Evaluation, evaluateDetailed, OfflineResource, toPolicyResources } from "../../policies/offline";
 import { findStep, STEPS } from "../../components/pipelineDefinition";
@@ -11,7 +12,7 @@ const MODES = {
     "created bucket": { config: { bucketMode: "create" } },
     "preview (adopted bucket)": { preview: true },
     "preview (created bucket)": { preview: true, config: { bucketMode: "create" } },
-    // Every optional part on (labeling, MLflow, the dataset trigger, …).
+    // Every optional part on (labeling, MLflow, the dataset trigger, an endpoint serving version 1, …).
     "full stack": { stack: "full" },
     "preview (full stack)": { stack: "full", preview: true },
 } as const;
@@ -58,6 +59,13 @@ describe("the platform stack passes the pack at the default config", () => {
         }
     });
 
+    it("runs every serving rule at preview: the endpoint, its configuration, autoscaling and monitoring are known by name", async () => {
+        const skipped = new Set(results.get("preview (full stack)")!.skipped.map((s) => s.policy));
+        for (const policy of ["sagemaker-endpoint-instance-types-allowed", "sagemaker-endpoint-volume-kms", "sagemaker-endpoint-data-capture", "sagemaker-monitoring-encryption", "sagemaker-endpoint-autoscaling-limits"]) {
+            expect(skipped.has(policy), policy).to.equal(false);
+        }
+    });
+
     it("finds a tightened allow-list violated at preview: the definition is known then", async () => {
         const violations = (await evaluateDetailed(await stackResources("preview (adopted bucket)"), { "sagemaker-pipeline-instance-types-allowed": { trainingInstanceTypes: ["ml.g4dn.xlarge"] } })).violations;
         assertHasViolation(violations, "sagemaker-pipeline-instance-types-allowed", ['Training step "TrainYOLO11" (in the if branch of Condition step "CheckDataset") can run on ml.g4dn.2xlarge'], "training-pipeline");
@@ -85,6 +93,34 @@ describe("the pack catches changes to the platform stack", () => {
         const resources = (await stackResources("created bucket")).filter((r) => r.name !== "data-encryption");
         const { violations } = await evaluateDetailed(resources);
         assertHasViolation(violations, "s3-bucket-kms-encryption", 'Bucket "lucaskle-ab3-project-pv" (data-bucket) has no default encryption', "data-bucket");
+    });
+
+    it("the endpoint moved to a GPU type with its volume key left in place, at preview", async () => {
+        const resources = edited(await stackResources("preview (full stack)"), "deployment-config", (props) => {
+            props.productionVariants[0].instanceType = "ml.g4dn.xlarge";
+        });
+        const { violations } = await evaluateDetailed(resources);
+        assertHasViolation(violations, "sagemaker-endpoint-volume-kms", "sets kmsKeyArn but runs on NVMe instance-storage types (ml.g4dn.xlarge)", "deployment-config");
+    });
+
+    it("an endpoint update added to the data scientist's serving policy (a managed policy attached to the role), at preview", async () => {
+        const resources = edited(await stackResources("preview (full stack)"), "team-data-scientist-serving", (props) => {
+            const policy = JSON.parse(props.policy);
+            policy.Statement.push({ Sid: "Redeploy", Effect: "Allow", Action: ["sagemaker:UpdateEndpoint"], Resource: "arn:aws:sagemaker:us-east-1:123456789012:endpoint/drone-full-yolo11" });
+            props.policy = JSON.stringify(policy);
+        });
+        const { violations } = await evaluateDetailed(resources);
+        assertHasViolation(violations, "iam-data-scientist-read-only", ['team-data-scientist-serving policy statement "Redeploy"', "sagemaker:UpdateEndpoint"], "team-data-scientist-serving");
+    });
+
+    it("the endpoint losing its autoscaling limits, or scaling beyond the ceiling", async () => {
+        const full = await stackResources("full stack");
+        const unscaled = full.filter((r) => r.type !== "aws:appautoscaling/target:Target" && r.type !== "aws:appautoscaling/policy:Policy");
+        assertHasViolation((await evaluateDetailed(unscaled)).violations, "sagemaker-endpoint-autoscaling-limits", "has no Application Auto Scaling target for variant yolo11", "deployment-endpoint");
+        const unbounded = edited(full, "deployment-scaling-target", (props) => {
+            props.maxCapacity = 20;
+        });
+        assertHasViolation((await evaluateDetailed(unbounded)).violations, "sagemaker-endpoint-autoscaling-limits", "has maxCapacity 20", "deployment-scaling-target");
     });
 
     it("a volume key added to the NVMe training step, at preview", async () => {

@@ -159,12 +159,11 @@ describe("sagemaker-kms-encryption", () => {
     const domain = (props: Record<string, unknown>, name = "domain") =>
         resource("aws:sagemaker/domain:Domain", { domainName: "d", authMode: "IAM", tags: COST_TAGS, ...props }, name);
 
-    it("accepts a domain, notebook and endpoint config with keys, and keys known only after deployment", async () => {
+    it("accepts a domain and notebook with keys, and keys known only after deployment", async () => {
         const violations = await violationsOf([
             domain({ kmsKeyId: KEY_ARN }),
             domain({ kmsKeyId: UNKNOWN_INPUT }, "domain-preview"),
             resource("aws:sagemaker/notebookInstance:NotebookInstance", { instanceType: "ml.t3.medium", kmsKeyId: KEY_ARN, tags: COST_TAGS }),
-            resource("aws:sagemaker/endpointConfiguration:EndpointConfiguration", { kmsKeyArn: KEY_ARN, tags: COST_TAGS }),
         ]);
         assertNoViolations(violations, policy);
     });
@@ -173,12 +172,17 @@ describe("sagemaker-kms-encryption", () => {
         const violations = await violationsOf([
             domain({ defaultUserSettings: { executionRole: "arn", sharingSettings: { notebookOutputOption: "Allowed", s3OutputPath: `s3://${BUCKET}/sharing` } } }, "bare-domain"),
             resource("aws:sagemaker/notebookInstance:NotebookInstance", { instanceType: "ml.t3.medium" }, "notebook"),
-            resource("aws:sagemaker/endpointConfiguration:EndpointConfiguration", {}, "endpoint-config"),
         ]);
         assertHasViolation(violations, policy, "Studio domain (EFS home folders and space volumes) bare-domain has no kmsKeyId", "bare-domain");
         assertHasViolation(violations, policy, "defaultUserSettings.sharingSettings shares notebooks to S3 without s3KmsKeyId", "bare-domain");
         assertHasViolation(violations, policy, "notebook instance (ML storage volume) notebook has no kmsKeyId", "notebook");
-        assertHasViolation(violations, policy, "endpoint-config has no kmsKeyArn", "endpoint-config");
+    });
+
+    it("leaves endpoint configurations to sagemaker-endpoint-volume-kms (a key is required on EBS types and refused on NVMe types)", async () => {
+        const bare = resource("aws:sagemaker/endpointConfiguration:EndpointConfiguration", { productionVariants: [{ instanceType: "ml.m5.xlarge", initialInstanceCount: 1 }], tags: COST_TAGS }, "endpoint-config");
+        const violations = await violationsOf([bare]);
+        assertNoViolations(violations, policy);
+        assertHasViolation(violations, "sagemaker-endpoint-volume-kms", "runs on EBS-backed types (ml.m5.xlarge) without kmsKeyArn", "endpoint-config");
     });
 });
 

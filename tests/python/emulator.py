@@ -81,11 +81,17 @@ class RoleDocuments:
 
 
 def role_documents(plan: dict, persona: str) -> RoleDocuments:
-    """The persona role's trust policy and every inline policy the stack attaches to it."""
+    """The persona role's trust policy and every policy the stack gives it: its inline policies, and the managed
+    policies of the stack attached to it (by ARN, e.g. the serving policy), which the emulator puts inline."""
     (role,) = [r for r in resources(plan, "aws:iam/role:Role") if r["name"] == f"team-{persona}"]
     name = role["inputs"]["name"]
     policies = {p["inputs"]["name"]: p["inputs"]["policy"]
                 for p in resources(plan, "aws:iam/rolePolicy:RolePolicy") if p["inputs"]["role"] == name}
+    managed = {p["inputs"]["name"]: p["inputs"]["policy"] for p in resources(plan, "aws:iam/policy:Policy")}
+    for attachment in resources(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
+        if attachment["inputs"]["role"] == name:
+            policy_name = attachment["inputs"]["policyArn"].rsplit("/", 1)[1]
+            policies[policy_name] = managed[policy_name]
     assert policies, f"no inline policy of {name} in the plan"
     return RoleDocuments(name, role["inputs"]["assumeRolePolicy"], policies)
 

@@ -1,5 +1,7 @@
 """Role separation of the persona roles, checked by an AWS API emulator that enforces IAM.
 
+The dev stack's roles; and, for the endpoint (last section), the full stack's, which serves a version.
+
 Every check signs real requests with the assumed-role credentials of a persona role created from the stack's
 own documents (`npm run plan -- --json`) in moto with IAM enforcement on (tests/python/emulator.py), so the
 policies are evaluated, not string-matched. Each refusal must be an AccessDenied (HTTP 403), and the same
@@ -189,3 +191,75 @@ def test_moto_ignores_arn_scoped_sagemaker_allows_which_is_why_sagemaker_checks_
     client = aws.client("sagemaker", aws.assumed[("ml-engineer", EXACT)])
     assert_refused(attempt(lambda: client.start_pipeline_execution(PipelineName=aws.outputs["pipelineName"])),
                    "sagemaker:StartPipelineExecution")
+
+
+# ------------------------------------------------------------ serving (the full stack), actions only
+
+
+@pytest.fixture(scope="module")
+def serving(dataset, tmp_path_factory):
+    """The full stack (deployment on, Model Monitor) in its own emulator, with the stack's endpoint created the way
+    `pulumi up` creates it (by the set-up identity). moto's CreateModel knows no ModelPackageName, so the model
+    names the inference image directly; what is checked here is who may call what on the endpoint."""
+    plan = emulator.stack_plan("full")
+    with emulator.EmulatedPlatform(plan, dataset.root, tmp_path_factory.mktemp("serving-emulator")) as platform:
+        deployment = plan["outputs"]["deployment"]
+        setup = platform.client("sagemaker")
+        setup.create_model(ModelName=f"{deployment['endpointName']}-v1-model", ExecutionRoleArn=deployment["roleArn"],
+                           PrimaryContainer={"Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-cpu-py312"})
+        setup.create_endpoint_config(EndpointConfigName=deployment["endpointConfigName"], ProductionVariants=[{
+            "VariantName": "yolo11", "ModelName": f"{deployment['endpointName']}-v1-model", "InstanceType": deployment["instanceType"],
+            "InitialInstanceCount": 1}])
+        setup.create_endpoint(EndpointName=deployment["endpointName"], EndpointConfigName=deployment["endpointConfigName"])
+        yield platform
+
+
+def serving_call(platform, who: str, call: str):
+    deployment = platform.outputs["deployment"]
+    name = deployment["endpointName"]
+    calls = {
+        "describe": ("sagemaker", lambda c: c.describe_endpoint(EndpointName=name)),
+        # moto answers invocations with canned results and decodes the body as UTF-8 text: a placeholder, not a JPEG.
+        "invoke": ("sagemaker-runtime", lambda c: c.invoke_endpoint(EndpointName=name, ContentType="image/jpeg", Body=b"placeholder")),
+        "create_config": ("sagemaker", lambda c: c.create_endpoint_config(
+            EndpointConfigName=f"{name}-v2-{uuid.uuid4().hex[:8]}", ProductionVariants=[{
+                "VariantName": "yolo11", "ModelName": f"{name}-v1-model", "InstanceType": deployment["instanceType"], "InitialInstanceCount": 1}])),
+        # moto implements no UpdateEndpoint (it answers 500): taking an endpoint down stands for changing it.
+        "delete": ("sagemaker", lambda c: c.delete_endpoint(EndpointName=disposable)),
+        "delete_config": ("sagemaker", lambda c: c.delete_endpoint_config(EndpointConfigName=disposable)),
+    }
+    service, run = calls[call]
+    setup = platform.client("sagemaker")
+    disposable = f"{name}-disposable-{uuid.uuid4().hex[:8]}"  # what the delete checks try to delete
+    if call in ("delete", "delete_config"):
+        setup.create_endpoint_config(EndpointConfigName=disposable, ProductionVariants=[{
+            "VariantName": "yolo11", "ModelName": f"{name}-v1-model", "InstanceType": deployment["instanceType"], "InitialInstanceCount": 1}])
+    if call == "delete":
+        setup.create_endpoint(EndpointName=disposable, EndpointConfigName=disposable)
+    client = platform.client(service, None if who == "setup" else platform.assumed[(who, WIDENED)])
+    return attempt(lambda: run(client))
+
+
+@pytest.mark.parametrize("who, action, call, allowed", [
+    pytest.param(who, action, call, allowed, id=f"{who} {'may' if allowed else 'may not'} {action} the endpoint ({ARN_SCOPING})")
+    for who, action, call, allowed in [
+        ("data-scientist", "DescribeEndpoint", "describe", True),
+        ("data-scientist", "InvokeEndpoint", "invoke", True),
+        ("data-scientist", "CreateEndpointConfig", "create_config", False),
+        ("data-scientist", "DeleteEndpoint", "delete", False),
+        ("data-scientist", "DeleteEndpointConfig", "delete_config", False),
+        ("ml-engineer", "DescribeEndpoint", "describe", True),
+        ("ml-engineer", "InvokeEndpoint", "invoke", True),
+        ("ml-engineer", "CreateEndpointConfig", "create_config", True),
+        ("ml-engineer", "DeleteEndpoint", "delete", True),
+        ("ml-engineer", "DeleteEndpointConfig", "delete_config", True),
+        ("pipeline", "InvokeEndpoint", "invoke", False),
+        ("pipeline", "DeleteEndpoint", "delete", False),
+    ]])
+def test_serving_actions_of_the_personas(serving, who, action, call, allowed):
+    outcome = serving_call(serving, who, call)
+    if allowed:
+        assert_allowed(outcome)
+    else:
+        assert_refused(outcome, f"sagemaker:{action}")
+        assert_allowed(serving_call(serving, "setup", call))

@@ -193,6 +193,65 @@ describe("stack configuration", () => {
         expect(problemsOf(raw({ "aws:profile": "ab", "aws:region": "us-east-1" }, "Dev_Stack")).join("\n")).to.contain('stack name "Dev_Stack"');
     });
 
+    describe("deployment", () => {
+        const BASELINE = "s3://lucaskle-ab3-project-pv/monitoring/baseline/3bm1x5z1d9qk/";
+        const on = { deployment: true, deployModelVersion: 3, deployBaselineUri: BASELINE };
+
+        it("types the deployment settings, off by default", () => {
+            expect(parseConfig(raw()).deployment.enabled).to.equal(false);
+            expect(parseConfig(raw(on)).deployment).to.deep.include({
+                enabled: true,
+                modelVersion: 3,
+                baselineUri: BASELINE,
+                instanceType: "ml.m5.xlarge",
+                minInstances: 1,
+                maxInstances: 2,
+                dataCapturePercent: 100,
+                monitoring: true,
+                monitoringFrequency: "daily",
+                monitoringRetentionDays: 30,
+            });
+            // Nothing deployed yet: no baseline needed.
+            expect(parseConfig(raw({ deployment: true })).deployment.modelVersion).to.equal(0);
+        });
+
+        it("refuses deployment without the model registry it serves from", () => {
+            expect(problemsOf(raw({ ...on, modelRegistry: false })).join("\n")).to.contain(`${PROJECT}:deployment: is on, but modelRegistry is off`);
+        });
+
+        it("refuses min instances above max", () => {
+            expect(problemsOf(raw({ ...on, endpointMinInstances: 3, endpointMaxInstances: 2 }))).to.deep.equal([
+                `${PROJECT}:endpointMinInstances: 3 is above endpointMaxInstances 2; autoscaling needs min <= max.`,
+            ]);
+        });
+
+        it("refuses more instances than the pack's maxInstanceCount, and a type outside the inference allow-list", () => {
+            expect(problemsOf(raw({ ...on, endpointMaxInstances: 5 })).join("\n")).to.contain(`${PROJECT}:endpointMaxInstances: "5" is not allowed; expected an integer from 1 to 4`);
+            expect(problemsOf(raw({ ...on, endpointInstanceType: "ml.p4d.24xlarge" })).join("\n")).to.contain("expected one of ml.g4dn.xlarge, ml.g4dn.2xlarge, ml.g5.xlarge, ml.m5.large, ml.m5.xlarge");
+        });
+
+        it("refuses a baseline outside the stack's bucket or prefix", () => {
+            expect(problemsOf(raw({ ...on, deployBaselineUri: "s3://someone-else/monitoring/baseline/x/" })).join("\n")).to.contain("is outside the stack's bucket lucaskle-ab3-project-pv");
+            expect(problemsOf(raw({ ...on, deployBaselineUri: "s3://lucaskle-ab3-project-pv/models/x/" })).join("\n")).to.contain(`${PROJECT}:deployBaselineUri: "s3://lucaskle-ab3-project-pv/models/x/" is not allowed`);
+        });
+
+        it("refuses monitoring of a deployed version without its baseline, unless monitoring is off", () => {
+            expect(problemsOf(raw({ ...on, deployBaselineUri: "" })).join("\n")).to.contain("deployBaselineUri: is empty but endpointMonitoring is on for version 3; run `yolo-pipeline deploy 3`");
+            expect(parseConfig(raw({ ...on, deployBaselineUri: "", endpointMonitoring: false })).deployment.monitoring).to.equal(false);
+        });
+
+        it("refuses a name prefix and stack too long for SageMaker's 63-character serving names", () => {
+            const stack = { "aws:profile": "ab", "aws:region": "us-east-1", users: [{ name: "ana", role: "data-scientist" }], namePrefix: "platformteamdron" };
+            const problems = problemsOf(raw({ ...stack, ...on }, "production-east-europe"));
+            expect(problems).to.have.length(1);
+            expect(problems[0]).to.match(
+                /^sagemaker-yolo:namePrefix: with stack "production-east-europe" it makes the serving resource name "platformteamdron-production-east-europe-yolo11-data-quality-[0-9a-f]{8}" longer than SageMaker's 63 characters; use a shorter prefix or stack name\.$/,
+            );
+            // The same names are fine while nothing is served.
+            expect(parseConfig(raw(stack, "production-east-europe")).namePrefix).to.equal("platformteamdron");
+        });
+    });
+
     it("makes the program itself refuse to run with the same error", async () => {
         let failure: unknown;
         try {

@@ -216,3 +216,71 @@ describe("cost report: the platform at rest", () => {
         expect(report.atRest.studio[0].idleTimeoutMinutes).to.be.a("number");
     });
 });
+
+describe("cost report: serving", () => {
+    const resource = (type: string, name: string, inputs: Record<string, any> = {}): StackResource => ({ type, name, inputs });
+    const config = (variants: Record<string, unknown>[]) => resource("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "config", { name: "ep-v1-abc", productionVariants: variants });
+    const endpoint = resource("aws:sagemaker/endpoint:Endpoint", "endpoint", { name: "ep", endpointConfigName: "ep-v1-abc" });
+    const target = (variant: string, min: number, max: number) =>
+        resource("aws:appautoscaling/target:Target", `target-${variant}`, { resourceId: `endpoint/ep/variant/${variant}`, minCapacity: min, maxCapacity: max, scalableDimension: "sagemaker:variant:DesiredInstanceCount" });
+    const hoursPerMonth = AT_REST_PRICES.hoursPerMonth;
+
+    it("bills an endpoint at autoscaling's minimum every hour of the month, and shows its maximum", () => {
+        const cost = atRestCost([config([{ variantName: "v", instanceType: "ml.g4dn.xlarge", initialInstanceCount: 1 }]), endpoint, target("v", 2, 4)]);
+        const item = cost.items.find((i) => i.name === "endpoint")!;
+        expect(item.monthlyUsd).to.be.closeTo(price("ml.g4dn.xlarge") * 2 * hoursPerMonth, 1e-9);
+        expect(item.maxMonthlyUsd).to.be.closeTo(price("ml.g4dn.xlarge") * 4 * hoursPerMonth, 1e-9);
+        expect(cost.monthlyUsd).to.be.closeTo(item.monthlyUsd!, 1e-9);
+        expect(cost.maxMonthlyUsd).to.be.closeTo(item.maxMonthlyUsd!, 1e-9);
+        expect(cost.endpoints).to.deep.equal([
+            { endpoint: "ep", variants: [{ variant: "v", instanceType: "ml.g4dn.xlarge", pricePerHourUsd: price("ml.g4dn.xlarge"), minInstances: 2, maxInstances: 4, autoscaling: true }], monthlyUsd: item.monthlyUsd, maxMonthlyUsd: item.maxMonthlyUsd },
+        ]);
+        // The configuration and the target bill nothing themselves.
+        expect(cost.items.filter((i) => i.name !== "endpoint").map((i) => i.monthlyUsd)).to.deep.equal([0, 0]);
+    });
+
+    it("keeps the initial count without autoscaling, prices every variant, and reports an unpriced type or a configuration it cannot see", () => {
+        const two = atRestCost([config([{ variantName: "a", instanceType: "ml.m5.large", initialInstanceCount: 3 }, { variantName: "b", instanceType: "ml.m5.xlarge", initialInstanceCount: 1 }]), endpoint]);
+        const expected = (price("ml.m5.large") * 3 + price("ml.m5.xlarge")) * hoursPerMonth;
+        const item = two.items.find((i) => i.name === "endpoint")!;
+        expect(item.monthlyUsd).to.be.closeTo(expected, 1e-9);
+        expect(item.maxMonthlyUsd).to.be.closeTo(expected, 1e-9);
+        expect(two.endpoints[0].variants.map((v) => v.autoscaling)).to.deep.equal([false, false]);
+        const unpriced = atRestCost([config([{ variantName: "v", instanceType: "ml.inf2.xlarge", initialInstanceCount: 1 }]), endpoint]);
+        expect(unpriced.unpriced.map((i) => [i.name, i.note])).to.deep.equal([["endpoint", "no price for ml.inf2.xlarge x 1"]]);
+        const orphan = atRestCost([endpoint]);
+        expect(orphan.unpriced[0].note).to.equal("its endpoint configuration is not in the stack");
+    });
+
+    it("prices a monitoring schedule's runs at their worst case, and a target-tracking policy's two alarms", () => {
+        const definition = resource("aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition", "job", {
+            name: "dq-1",
+            jobResources: { clusterConfig: { instanceType: "ml.m5.xlarge", instanceCount: 1 } },
+            stoppingCondition: { maxRuntimeInSeconds: 1800 },
+        });
+        const schedule = (expression: string) =>
+            resource("aws:sagemaker/monitoringSchedule:MonitoringSchedule", "schedule", { name: "dq", monitoringScheduleConfig: { monitoringJobDefinitionName: "dq-1", scheduleConfig: { scheduleExpression: expression } } });
+        const daily = atRestCost([definition, schedule("cron(0 0 ? * * *)")]);
+        expect(daily.items.find((i) => i.name === "schedule")?.monthlyUsd).to.be.closeTo((hoursPerMonth / 24) * price("ml.m5.xlarge") * 0.5, 1e-9);
+        const hourly = atRestCost([definition, schedule("cron(0 * ? * * *)")]);
+        expect(hourly.monitoringSchedules[0]).to.deep.include({ runsPerMonth: hoursPerMonth, instanceType: "ml.m5.xlarge", maxRuntimeSeconds: 1800 });
+        expect(hourly.items.find((i) => i.name === "schedule")?.monthlyUsd).to.be.closeTo(hoursPerMonth * price("ml.m5.xlarge") * 0.5, 1e-9);
+        expect(atRestCost([definition, schedule("rate(5 minutes)")]).unpriced.map((i) => i.name)).to.deep.equal(["schedule"]);
+        const policy = atRestCost([resource("aws:appautoscaling/policy:Policy", "scaling", { policyType: "TargetTrackingScaling" })]);
+        expect(policy.monthlyUsd).to.be.closeTo(2 * AT_REST_PRICES.cloudWatchAlarm.monthlyUsd, 1e-9);
+    });
+
+    it("prices the full stack's endpoint from the catalog and prints its always-on cost and maximum in the plan's block", async () => {
+        const stack = await offlineStack({ stack: "full" });
+        const pipeline = stack.resources.find((r) => r.type === "aws:sagemaker/pipeline:Pipeline")!;
+        const report = costReport({ resources: stack.resources, definition: pipeline.inputs.pipelineDefinition, stackRegion: "us-east-1" });
+        expect(report.atRest.unpriced, JSON.stringify(report.atRest.unpriced)).to.deep.equal([]);
+        const [serving] = report.atRest.endpoints;
+        expect(serving.monthlyUsd).to.be.closeTo(price("ml.m5.xlarge") * 1 * hoursPerMonth, 1e-9);
+        expect(serving.maxMonthlyUsd).to.be.closeTo(price("ml.m5.xlarge") * 2 * hoursPerMonth, 1e-9);
+        const text = formatCostReport(report).join("\n");
+        expect(text).to.contain(`deployment-endpoint             $167.90  real-time endpoint drone-full-yolo11, always on (ml.m5.xlarge x 1 at $0.23/h x 730 h); up to $335.80 at autoscaling's maximum (2 x ml.m5.xlarge)`);
+        expect(text).to.match(/At rest, per month: \$[\d.]+, up to \$[\d.]+ with every endpoint at its autoscaling maximum/);
+        expect(report.atRest.maxMonthlyUsd - report.atRest.monthlyUsd).to.be.closeTo(price("ml.m5.xlarge") * hoursPerMonth, 1e-9);
+    });
+});

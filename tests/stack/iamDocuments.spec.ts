@@ -4,11 +4,14 @@ import {
     dataBucketPolicy,
     dataKeyPolicy,
     dataScientistPolicy,
+    endpointRolePolicy,
     mlEngineerPolicy,
+    modelMonitorRolePolicy,
     PolicyDocument,
     pipelineExecutionPolicy,
     sagemakerTrustPolicy,
     Scope,
+    servingPolicy,
     Statement,
     studioAppsPolicy,
     trackingServerPolicy,
@@ -34,7 +37,13 @@ const dataScientist = dataScientistPolicy(scope, keyArn);
 const mlEngineer = mlEngineerPolicy(scope, keyArn, pipelineRole);
 const pipeline = pipelineExecutionPolicy(scope, keyArn, pipelineRole, images);
 const studioApps = studioAppsPolicy(scope, "d-abcdefghijkl", keyArn);
-const identityPolicies = { dataScientist, mlEngineer, pipeline, studioApps };
+// Serving on, with Model Monitor: the personas' endpoint statements and the two serving roles.
+const servingScope: Scope = { ...scope, features: { ...scope.features, deployment: { monitoring: true } } };
+const servingDataScientist = servingPolicy(servingScope, "data-scientist");
+const servingMlEngineer = servingPolicy(servingScope, "ml-engineer");
+const endpointRole = endpointRolePolicy(servingScope, keyArn, { registryId: "763104351884", repositoryName: "pytorch-inference" });
+const monitorRole = modelMonitorRolePolicy(servingScope, keyArn, { registryId: "156813124566", repositoryName: "sagemaker-model-monitor-analyzer" });
+const identityPolicies = { dataScientist, mlEngineer, pipeline, studioApps, servingDataScientist, servingMlEngineer, endpointRole, monitorRole };
 
 async function accessLevel(action: string): Promise<string> {
     const [service, name] = action.split(":");
@@ -264,6 +273,94 @@ describe("IAM documents", () => {
                 expect(actionsOf(doc).filter((a) => /ModelPackage|Mlflow|^sagemaker-mlflow:/.test(a))).to.deep.equal([]);
                 expect(allowed(doc).flatMap((s) => list(s.Resource)).filter((r) => r.includes("/mlflow/"))).to.deep.equal([]);
             }
+        });
+    });
+
+    describe("serving (deployment on)", () => {
+        const ARN = "arn:aws:sagemaker:us-east-1:123456789012";
+
+        it("lets data scientists invoke and describe the stack's endpoint, follow its monitoring, and change nothing", async () => {
+            expect(resourcesFor(servingDataScientist, "sagemaker:InvokeEndpoint")).to.deep.equal([`${ARN}:endpoint/drone-dev-yolo11`]);
+            expect(resourcesFor(servingDataScientist, "sagemaker:DescribeEndpoint")).to.deep.equal([`${ARN}:endpoint/drone-dev-yolo11`, `${ARN}:endpoint-config/drone-dev-yolo11-*`]);
+            expect(actionsOf(servingDataScientist)).to.include.members(["sagemaker:DescribeMonitoringSchedule", "sagemaker:ListMonitoringExecutions", "sagemaker:ListEndpoints"]);
+            const added = actionsOf(servingDataScientist);
+            // InvokeEndpoint is Read in IAM's catalogue: it runs the model, it changes nothing.
+            for (const action of added) {
+                expect(["Read", "List"], action).to.include(await accessLevel(action));
+            }
+            expect(added.filter((a) => /^sagemaker:(Create|Update|Delete|Start|Stop)|^iam:PassRole|^s3:(Put|Delete)/.test(a))).to.deep.equal([]);
+            expect(resourcesFor(servingDataScientist, "s3:GetObject")).to.include("arn:aws:s3:::drone-data/monitoring/*");
+        });
+
+        it("lets ML engineers create, update and delete only the stack's endpoint, configurations, models and monitoring", () => {
+            expect(resourcesFor(servingMlEngineer, "sagemaker:UpdateEndpoint")).to.deep.equal([`${ARN}:endpoint/drone-dev-yolo11`, `${ARN}:endpoint-config/drone-dev-yolo11-*`]);
+            expect(resourcesFor(servingMlEngineer, "sagemaker:DeleteEndpoint")).to.deep.equal([`${ARN}:endpoint/drone-dev-yolo11`, `${ARN}:endpoint-config/drone-dev-yolo11-*`]);
+            expect(resourcesFor(servingMlEngineer, "sagemaker:CreateModel")).to.deep.equal([`${ARN}:endpoint-config/drone-dev-yolo11-*`, `${ARN}:model/drone-dev-yolo11-*`]);
+            expect(resourcesFor(servingMlEngineer, "sagemaker:UpdateMonitoringSchedule")).to.deep.equal([`${ARN}:monitoring-schedule/drone-dev-yolo11-data-quality`]);
+            expect(resourcesFor(servingMlEngineer, "sagemaker:CreateDataQualityJobDefinition")).to.deep.equal([`${ARN}:data-quality-job-definition/drone-dev-yolo11-data-quality-*`]);
+            expect(resourcesFor(servingMlEngineer, "sagemaker:InvokeEndpoint")).to.deep.equal([`${ARN}:endpoint/drone-dev-yolo11`]);
+            expect(actionsOf(servingMlEngineer)).to.include.members(["sagemaker:ListMonitoringExecutions", "sagemaker:DescribeMonitoringSchedule"]);
+            // Configurations only on the inference allow-list.
+            const [create] = statementsWith(servingMlEngineer, "sagemaker:CreateEndpointConfig");
+            expect(create.Condition).to.deep.equal({ "ForAllValues:StringEquals": { "sagemaker:InstanceTypes": ["ml.g4dn.xlarge", "ml.g4dn.2xlarge", "ml.g5.xlarge", "ml.m5.large", "ml.m5.xlarge"] } });
+        });
+
+        it("lets ML engineers pass only the endpoint's and the monitor's roles, only to SageMaker, besides the pipeline role", () => {
+            const passes = [...statementsWith(mlEngineerPolicy(servingScope, keyArn, pipelineRole), "iam:PassRole"), ...statementsWith(servingMlEngineer, "iam:PassRole")];
+            expect(passes.map((s) => s.Resource)).to.deep.equal([
+                "arn:aws:iam::123456789012:role/drone-dev-pipeline",
+                ["arn:aws:iam::123456789012:role/drone-dev-endpoint", "arn:aws:iam::123456789012:role/drone-dev-model-monitor"],
+            ]);
+            for (const pass of passes) {
+                expect(pass.Condition).to.deep.equal({ StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } });
+            }
+        });
+
+        it("keeps serving out of the access policies (a managed policy of its own), and monitoring out of serving without it", () => {
+            for (const doc of [dataScientist, mlEngineer, dataScientistPolicy(servingScope, keyArn), mlEngineerPolicy(servingScope, keyArn, pipelineRole)]) {
+                expect(actionsOf(doc).filter((a) => /^sagemaker:.*(Endpoint|Monitoring|Model$|DataQuality)/.test(a))).to.deep.equal([]);
+            }
+            const monitoringOff = servingPolicy({ ...scope, features: { ...scope.features, deployment: { monitoring: false } } }, "ml-engineer");
+            expect(actionsOf(monitoringOff).filter((a) => /Monitoring|DataQuality/.test(a))).to.deep.equal([]);
+            expect(statementsWith(monitoringOff, "iam:PassRole")[0].Resource).to.equal("arn:aws:iam::123456789012:role/drone-dev-endpoint");
+        });
+
+        it("gives the endpoint's model its serving archive, its capture, its logs and image, and nothing else", () => {
+            expect(actionsOf(endpointRole)).to.deep.equal([
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:GetAuthorizationToken",
+                "ecr:GetDownloadUrlForLayer",
+                "kms:Decrypt",
+                "kms:GenerateDataKey",
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+                "s3:GetObject",
+                "s3:PutObject",
+            ]);
+            expect(resourcesFor(endpointRole, "s3:GetObject")).to.deep.equal(["arn:aws:s3:::drone-data/models/*", "arn:aws:s3:::drone-data/evaluation/*"]);
+            expect(resourcesFor(endpointRole, "s3:PutObject")).to.deep.equal(["arn:aws:s3:::drone-data/monitoring/data-capture/*"]);
+            expect(statementsWith(endpointRole, "kms:Decrypt")[0].Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
+            expect(resourcesFor(endpointRole, "ecr:BatchGetImage")).to.deep.equal(["arn:aws:ecr:us-east-1:763104351884:repository/pytorch-inference"]);
+            expect(resourcesFor(endpointRole, "logs:PutLogEvents")).to.deep.equal(["arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/drone-dev-yolo11:*"]);
+        });
+
+        it("gives Model Monitor reads of the capture, baselines and preprocessor, writes of reports, the key for its volume only as a grant to AWS resources", () => {
+            expect(resourcesFor(monitorRole, "s3:GetObject")).to.deep.equal([
+                "arn:aws:s3:::drone-data/monitoring/data-capture/*",
+                "arn:aws:s3:::drone-data/monitoring/baseline/*",
+                "arn:aws:s3:::drone-data/code/monitoring/*",
+            ]);
+            expect(resourcesFor(monitorRole, "s3:PutObject")).to.deep.equal(["arn:aws:s3:::drone-data/monitoring/reports/*"]);
+            expect(statementsWith(monitorRole, "s3:ListBucket")[0].Condition).to.deep.equal({ StringLike: { "s3:prefix": ["monitoring/data-capture/*", "monitoring/baseline/*"] } });
+            expect(statementsWith(monitorRole, "kms:CreateGrant")[0].Condition).to.deep.equal({ Bool: { "kms:GrantIsForAWSResource": true } });
+            expect(statementsWith(monitorRole, "cloudwatch:PutMetricData")[0].Condition).to.deep.equal({ StringEquals: { "cloudwatch:namespace": "aws/sagemaker/Endpoints/data-metrics" } });
+            expect(resourcesFor(monitorRole, "ecr:BatchGetImage")).to.deep.equal(["arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer"]);
+            // Neither role reaches what the other needs.
+            expect(actionsOf(monitorRole).filter((a) => a.startsWith("sagemaker:"))).to.deep.equal([]);
+            expect(resourcesFor(monitorRole, "s3:GetObject").filter((r) => /models|evaluation/.test(r))).to.deep.equal([]);
         });
     });
 

@@ -225,10 +225,10 @@ describe("the program (dev stack, offline)", () => {
                 models: `s3://${BUCKET}/models/`,
                 mlflow: `s3://${BUCKET}/mlflow/`,
                 labeling: `s3://${BUCKET}/labeling/`,
+                monitoring: `s3://${BUCKET}/monitoring/`,
                 evaluation: `s3://${BUCKET}/evaluation/`,
                 code: `s3://${BUCKET}/code/`,
                 checkpoints: `s3://${BUCKET}/checkpoints/`,
-                monitoring: `s3://${BUCKET}/monitoring/`,
             });
             expect(Object.keys(adopt.outputs.roleArns as object)).to.deep.equal(["data-scientist", "ml-engineer", "pipeline"]);
             expect(adopt.outputs.userProfiles).to.deep.equal({ "data-scientist": "data-scientist", "ml-engineer": "ml-engineer" });
