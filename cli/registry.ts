@@ -10,7 +10,7 @@ import {
     paginateListModelPackages,
     SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
-import { MODEL_METADATA, QUALITY_METRICS } from "../components/pipelineDefinition";
+import { MODEL_METADATA, MONITORING_BASELINE, QUALITY_METRICS } from "../components/pipelineDefinition";
 import { UsageError } from "./errors";
 
 /** Approval statuses of a model package version (ModelApprovalStatus). */
@@ -149,7 +149,8 @@ export function metricsSummary(metrics: Readonly<Record<string, number | null>>)
 }
 
 /** The files a Model Monitor baseline prefix holds (what the baselining job writes and the schedule reads). */
-export const BASELINE_FILES = { statistics: "statistics.json", constraints: "constraints.json" } as const;
+/** The files of a baseline prefix, as the pipeline's BaselineStatistics step names them. */
+export const BASELINE_FILES = { statistics: MONITORING_BASELINE.statisticsFile, constraints: MONITORING_BASELINE.constraintsFile } as const;
 
 export type VersionBaseline =
     | { readonly kind: "none" }

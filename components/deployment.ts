@@ -10,6 +10,7 @@ import { ENDPOINT_SERVICE, INSTANCE_TYPES, MODEL_MONITOR_SERVICE, SERVICE_TAG_KE
 import type { PlatformConfig } from "./config";
 import { endpointRolePolicy, ImageRepository, modelMonitorRolePolicy, sagemakerTrustPolicy, Scope } from "./iamDocuments";
 import { contentName, modelPackageVersionArn, roleArn } from "./naming";
+import { MONITORING_BASELINE } from "./pipelineDefinition";
 import { MONITORING, recordPreprocessorKey, s3Uri } from "./s3Layout";
 
 export type DeploymentSettings = PlatformConfig["deployment"];
@@ -73,7 +74,7 @@ export function servingNames(scope: Scope, settings: DeploymentSettings, keyAlia
 
 /** The statistics.json and constraints.json of a baseline prefix (deployBaselineUri ends in "/"). */
 export function baselineFiles(baselineUri: string): { statisticsUri: string; constraintsUri: string } {
-    return { statisticsUri: `${baselineUri}statistics.json`, constraintsUri: `${baselineUri}constraints.json` };
+    return { statisticsUri: `${baselineUri}${MONITORING_BASELINE.statisticsFile}`, constraintsUri: `${baselineUri}${MONITORING_BASELINE.constraintsFile}` };
 }
 
 /**
