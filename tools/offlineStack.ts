@@ -26,6 +26,11 @@ export interface CapturedOptions {
 
 export interface OfflineResource extends CapturedResource {
     readonly options: CapturedOptions;
+    /**
+     * Per top-level input, the names of the resources whose outputs it uses: what the SDK sends the engine as
+     * property dependencies, and stack policies receive as `propertyDependencies`.
+     */
+    readonly propertyDependencies: Record<string, string[]>;
 }
 
 export interface OfflineStack {
@@ -60,14 +65,18 @@ export async function runOfflineStack(options: OfflineStackOptions = {}): Promis
     pulumi.runtime.setAllConfig(config);
 
     // Resource options never reach the mocks; a stack transformation sees them as the program wrote them.
-    const captured = new Map<string, { retainOnDelete?: boolean; protect?: boolean; parent?: pulumi.Output<string>; dependsOn: pulumi.Input<pulumi.Resource>[] }>();
-    const recordOptions: pulumi.ResourceTransformation = ({ type, name, opts }) => {
+    const captured = new Map<
+        string,
+        { retainOnDelete?: boolean; protect?: boolean; parent?: pulumi.Output<string>; dependsOn: pulumi.Input<pulumi.Resource>[]; props: Record<string, unknown> }
+    >();
+    const recordOptions: pulumi.ResourceTransformation = ({ type, name, props, opts }) => {
         const dependsOn = opts.dependsOn === undefined ? [] : Array.isArray(opts.dependsOn) ? opts.dependsOn : [opts.dependsOn];
         captured.set(`${type}::${name}`, {
             retainOnDelete: opts.retainOnDelete,
             protect: opts.protect,
             parent: opts.parent?.urn,
             dependsOn: dependsOn as pulumi.Input<pulumi.Resource>[],
+            props,
         });
         return undefined;
     };
@@ -98,8 +107,24 @@ export async function runOfflineStack(options: OfflineStackOptions = {}): Promis
                 dependsOn.push(nameOfUrn(urn));
             }
         }
+        const propertyDependencies: Record<string, string[]> = {};
+        for (const [property, value] of Object.entries(options?.props ?? {})) {
+            // The resources of every Output inside the input, as the SDK gathers them when it serializes it.
+            const found = await pulumi.getAllResources(pulumi.output(value));
+            const names: string[] = [];
+            for (const dependency of found) {
+                const urn = await resolve(dependency.urn);
+                if (urn) {
+                    names.push(nameOfUrn(urn));
+                }
+            }
+            if (names.length > 0) {
+                propertyDependencies[property] = names;
+            }
+        }
         resources.push({
             ...resource,
+            propertyDependencies,
             options: {
                 retainOnDelete: options?.retainOnDelete,
                 protect: options?.protect,
