@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { AccessLogs } from "./components/accessLogs";
 import { Alerts } from "./components/alerts";
 import { loadConfig } from "./components/config";
 import { CostBudget } from "./components/costBudget";
@@ -73,6 +74,23 @@ export = async () => {
         },
         components,
     );
+
+    const accessLogs = config.accessLogs.enabled
+        ? new AccessLogs(
+              "access-logs",
+              {
+                  sourceBucketName: config.bucket.name,
+                  logBucketName: config.accessLogs.bucketName,
+                  accountId,
+                  retentionDays: config.accessLogs.retentionDays,
+                  noncurrentVersionRetentionDays: config.bucket.noncurrentVersionRetentionDays,
+                  incompleteUploadDays: config.bucket.incompleteUploadDays,
+                  allowDataDestroy: config.bucket.allowDataDestroy,
+                  dependsOn: data.protections,
+              },
+              components,
+          )
+        : undefined;
 
     const team = new TeamRoles(
         "team",
@@ -216,6 +234,7 @@ export = async () => {
         ...(tracking ? { mlflowTrackingServerArn: tracking.trackingServerArn, mlflowTrackingServerUrl: tracking.trackingServerUrl } : {}),
         ...(studio.lifecycleConfigArn ? { studioLifecycleConfigArn: studio.lifecycleConfigArn } : {}),
         ...(budget ? { budgetName: budget.budgetName } : {}),
+        ...(accessLogs ? { accessLogsUri: accessLogs.logPrefixUri } : {}),
         ...(labeling
             ? {
                   labeling: {

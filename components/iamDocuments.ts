@@ -735,6 +735,35 @@ export function dataBucketPolicy(bucket: string): PolicyDocument {
     );
 }
 
+/** The service principal that delivers S3 server access logs. */
+export const S3_LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com";
+
+/**
+ * Policy of an access-log bucket: S3's log delivery may write under the source bucket's prefix only for that
+ * bucket of this account (with BucketOwnerEnforced, a bucket policy is the only way to let it write), and
+ * nothing reaches the logs without TLS.
+ */
+export function accessLogBucketPolicy(logBucket: string, sourceBucket: string, prefix: string, accountId: string): PolicyDocument {
+    return document(
+        {
+            Sid: "S3ServerAccessLogDelivery",
+            Effect: "Allow",
+            Principal: { Service: S3_LOG_DELIVERY_SERVICE },
+            Action: "s3:PutObject",
+            Resource: `${bucketArn(logBucket)}/${prefix}*`,
+            Condition: { ArnLike: { "aws:SourceArn": bucketArn(sourceBucket) }, StringEquals: { "aws:SourceAccount": accountId } },
+        },
+        {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucketArn(logBucket), `${bucketArn(logBucket)}/*`],
+            Condition: { Bool: { "aws:SecureTransport": false } },
+        },
+    );
+}
+
 /** Services that publish alerts to the project's SNS topic. */
 export const ALERT_PUBLISHERS = ["events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"] as const;
 

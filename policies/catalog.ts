@@ -142,6 +142,8 @@ export const SERVICE_TAG_KEY = "ml-service";
 export const MLFLOW_SERVER_SERVICE = "mlflow-tracking-server";
 /** `ml-service` value of the role SageMaker Ground Truth labeling jobs run as. */
 export const LABELING_SERVICE = "ground-truth-labeling";
+/** `ml-service` value of the role S3 assumes to replicate the data bucket to its cross-region replica. */
+export const REPLICATION_SERVICE = "s3-replication";
 
 /**
  * The stack's service roles: roles no person assumes, each for one purpose, assumed only by the named AWS
@@ -159,6 +161,11 @@ export const SERVICE_ROLES: Readonly<Record<string, { readonly principals: reado
         principals: ["sagemaker.amazonaws.com"],
         purpose: "Ground Truth labeling jobs' access to the images to label and their output prefix",
         checkedBy: "sagemaker-labeling-role-scoped",
+    },
+    [REPLICATION_SERVICE]: {
+        principals: ["s3.amazonaws.com"],
+        purpose: "S3's cross-region replication of the data bucket: reading object versions for replication and writing replicas",
+        checkedBy: "s3-replication-role-scoped",
     },
 };
 

@@ -2,6 +2,7 @@
 // in-process (constructing a PolicyPack starts the engine's gRPC server, so nothing else may import index.ts).
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { costPolicies } from "./cost";
+import { dataProtectionPolicies } from "./dataProtection";
 import { iamPolicies } from "./iam";
 import { labelingPolicies } from "./labeling";
 import { mlflowPolicies } from "./mlflow";
@@ -19,6 +20,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     ...iamPolicies,
     ...personaPolicies,
     ...storagePolicies,
+    ...dataProtectionPolicies,
     ...sagemakerPolicies,
     ...registryPolicies,
     ...mlflowPolicies,

@@ -44,6 +44,16 @@ export const AT_REST_PRICES = {
         monthlyUsd: 0.1,
         source: "https://aws.amazon.com/cloudwatch/pricing/ (standard-resolution metric alarm; the first 10 are in the free tier)",
     },
+    /**
+     * The cross-region replica. S3 Standard's long-standing list price for the first 50 TB a month, the same in
+     * us-east-1, us-east-2 and us-west-2 (other regions differ), and the transfer to another region from the US
+     * regions; both as quoted widely, not re-read from the build machine.
+     */
+    s3Replica: {
+        storageGbMonthUsd: 0.023,
+        transferGbUsd: 0.02,
+        source: "https://aws.amazon.com/s3/pricing/ (Storage: S3 Standard, first 50 TB/month; Data transfer: to another AWS region)",
+    },
 } as const;
 
 // ---- Per run ----
@@ -117,6 +127,11 @@ export interface CostOptions {
     readonly spotSavings?: number;
     /** Ceiling on a run's on-demand cost (default: the policy pack's DEFAULT_LIMITS.maxRunCostUsd). */
     readonly maxRunCostUsd?: number;
+    /**
+     * GB under the replicated prefixes that the replica is priced at (config `replicatedDataGb`): no resource
+     * states how much data there is, so without it the replica is reported unpriced.
+     */
+    readonly replicatedDataGb?: number;
 }
 
 /** Every step that starts no job (Condition, Fail, RegisterModel, …), with the branches walked at any depth. */
@@ -275,6 +290,7 @@ const FREE_AT_REST: Readonly<Record<string, string>> = {
     "aws:s3/bucketPolicy:BucketPolicy": "S3 bucket and its settings",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "S3 bucket and its settings",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": "S3 bucket and its settings",
+    "aws:s3/bucketLogging:BucketLogging": "S3 server access logging (delivery is free; the logs bill as S3 storage)",
     "aws:s3/bucketObjectv2:BucketObjectv2": "code bundle (a few MB of S3)",
     "aws:sagemaker/userProfile:UserProfile": "Studio user profiles",
     "aws:sagemaker/space:Space": "Studio spaces",
@@ -292,6 +308,7 @@ const FREE_AT_REST: Readonly<Record<string, string>> = {
 
 const NOT_ESTIMATED = [
     "S3 storage and requests (datasets, models, checkpoints, noncurrent versions: they depend on the data)",
+    "S3 server access logs (a few hundred bytes per request to the bucket, kept accessLogRetentionDays)",
     "KMS requests beyond the free tier (the bucket key keeps them low)",
     "Studio storage (the domain's home EFS, each user space's EBS volume)",
     "CloudWatch Logs of jobs",
@@ -321,7 +338,7 @@ function studioAppCost(domain: StackResource, options: CostOptions): StudioAppCo
     };
 }
 
-function atRestItem(resource: StackResource): AtRestItem {
+function atRestItem(resource: StackResource, options: CostOptions): AtRestItem {
     const { name, type, inputs } = resource;
     const free = FREE_AT_REST[type];
     if (free !== undefined) {
@@ -350,6 +367,22 @@ function atRestItem(resource: StackResource): AtRestItem {
                       note: `$${hourly}/h x ${AT_REST_PRICES.hoursPerMonth} h while it exists; metadata storage extra`,
                   };
         }
+        case "aws:s3/bucketReplicationConfig:BucketReplicationConfig": {
+            const prices = AT_REST_PRICES.s3Replica;
+            const prefixes = (Array.isArray(inputs.rules) ? inputs.rules : []).map((rule: any) => rule?.filter?.prefix).filter((prefix: unknown) => typeof prefix === "string");
+            const what = `cross-region replica of ${prefixes.length > 0 ? prefixes.join(" and ") : "the bucket"} (S3 Standard)`;
+            const gb = options.replicatedDataGb;
+            if (gb === undefined) {
+                return { name, type, monthlyUsd: null, what, note: `no data size stated (config replicatedDataGb): $${prices.storageGbMonthUsd}/GB-month of replicated data` };
+            }
+            return {
+                name,
+                type,
+                monthlyUsd: gb * prices.storageGbMonthUsd,
+                what,
+                note: `${gb} GB assumed (replicatedDataGb) x $${prices.storageGbMonthUsd}/GB-month; replicating it once transfers ${gb} GB at $${prices.transferGbUsd}/GB ($${(gb * prices.transferGbUsd).toFixed(2)}), new data likewise; noncurrent versions extra`,
+            };
+        }
         case "aws:cloudwatch/metricAlarm:MetricAlarm":
             return { name, type, monthlyUsd: AT_REST_PRICES.cloudWatchAlarm.monthlyUsd, what: "CloudWatch metric alarm" };
         case "aws:budgets/budget:Budget":
@@ -370,7 +403,7 @@ function atRestItem(resource: StackResource): AtRestItem {
 /** What the stack's resources cost per month while nothing runs. */
 export function atRestCost(resources: readonly StackResource[], options: CostOptions = {}): AtRestCost {
     const custom = resources.filter((resource) => resource.custom !== false && !resource.type.startsWith("pulumi:"));
-    const all = custom.map(atRestItem);
+    const all = custom.map((resource) => atRestItem(resource, options));
     const items = all.filter((item) => item.monthlyUsd !== null);
     return {
         monthlyUsd: items.reduce((sum, item) => sum + item.monthlyUsd!, 0),
