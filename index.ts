@@ -11,6 +11,7 @@ import { DataBucket } from "./components/dataBucket";
 import { ExperimentTracking } from "./components/experimentTracking";
 import { ALERT_PUBLISHERS } from "./components/iamDocuments";
 import { Labeling } from "./components/labeling";
+import { Replication } from "./components/replication";
 import { ModelRegistry } from "./components/modelRegistry";
 import { keyAliasArn, resourceNames, roleArn, trackingServerArn } from "./components/naming";
 import { resolveStudioNetwork } from "./components/network";
@@ -91,6 +92,53 @@ export = async () => {
               components,
           )
         : undefined;
+
+    // The replica's region gets a provider of its own, with the same checked profile.
+    const replicaProvider = config.replication.enabled
+        ? new aws.Provider("aws-replica", { profile: config.aws.profile, region: config.replication.region })
+        : undefined;
+    const replication = replicaProvider
+        ? new Replication(
+              "replication",
+              {
+                  sourceBucketName: config.bucket.name,
+                  sourceRegion: config.aws.region,
+                  sourceKeyArn: data.keyArn,
+                  replicaBucketName: config.replication.bucketName,
+                  replicaRegion: config.replication.region,
+                  replicaProvider,
+                  replicaKeyAlias: names.replicaKeyAlias,
+                  roleName: names.replicationRole,
+                  accountId,
+                  allowDataDestroy: config.bucket.allowDataDestroy,
+                  checkpointRetentionDays: config.bucket.checkpointRetentionDays,
+                  preparedDatasetRetentionDays: config.bucket.preparedDatasetRetentionDays,
+                  noncurrentVersionRetentionDays: config.bucket.noncurrentVersionRetentionDays,
+                  incompleteUploadDays: config.bucket.incompleteUploadDays,
+                  kmsDeletionWindowDays: config.kmsDeletionWindowDays,
+                  dependsOn: data.protections,
+              },
+              components,
+          )
+        : undefined;
+    // S3 delivers access logs only within a region, so the replica logs to a log bucket of its own region.
+    const replicaAccessLogs =
+        replication && replicaProvider && config.accessLogs.enabled
+            ? new AccessLogs(
+                  "replica-access-logs",
+                  {
+                      sourceBucketName: config.replication.bucketName,
+                      logBucketName: config.replication.accessLogBucketName,
+                      accountId,
+                      retentionDays: config.accessLogs.retentionDays,
+                      noncurrentVersionRetentionDays: config.bucket.noncurrentVersionRetentionDays,
+                      incompleteUploadDays: config.bucket.incompleteUploadDays,
+                      allowDataDestroy: config.bucket.allowDataDestroy,
+                      dependsOn: replication.replicaProtections,
+                  },
+                  { providers: { aws: replicaProvider } },
+              )
+            : undefined;
 
     const team = new TeamRoles(
         "team",
@@ -235,6 +283,17 @@ export = async () => {
         ...(studio.lifecycleConfigArn ? { studioLifecycleConfigArn: studio.lifecycleConfigArn } : {}),
         ...(budget ? { budgetName: budget.budgetName } : {}),
         ...(accessLogs ? { accessLogsUri: accessLogs.logPrefixUri } : {}),
+        ...(replication
+            ? {
+                  replication: {
+                      region: replication.region,
+                      bucketName: replication.replicaBucketName,
+                      kmsKeyArn: replication.replicaKeyArn,
+                      roleArn: replication.roleArn,
+                      ...(replicaAccessLogs ? { accessLogsUri: replicaAccessLogs.logPrefixUri } : {}),
+                  },
+              }
+            : {}),
         ...(labeling
             ? {
                   labeling: {

@@ -273,7 +273,8 @@ export const s3ReplicationEncrypted: StackValidationPolicy = {
             }
             const wanted = bucketRegion(destination);
             const arnRegion = known === undefined ? undefined : regionOfKeyArn(known);
-            const keyRegions = [...new Set([...(arnRegion ? [arnRegion] : []), ...keys.map(regionOf).filter((region): region is string => region !== undefined)])];
+            // A known ARN names the key's region itself; before deployment the key's provider tells.
+            const keyRegions = arnRegion ? [arnRegion] : [...new Set(keys.map(regionOf).filter((region): region is string => region !== undefined))];
             if (wanted !== undefined && keyRegions.length > 0 && !keyRegions.includes(wanted)) {
                 reportViolation(
                     `${at} encrypts replicas in "${destination.name}" (${wanted}) with ${listText(keys.map((key) => key.name))} in ${listText(keyRegions)}; S3 requires the replica key in the destination bucket's region: create it with that region's provider.`,

@@ -80,8 +80,8 @@ function notApplicable(reason?: string): never {
 /** The provider resource's name in a provider reference as the SDK sends it (`<provider URN>::<provider id>`). */
 export function providerNameOfReference(reference: string | undefined): string | undefined {
     const parts = reference?.split("::") ?? [];
-    // urn:pulumi:<stack>::<project>::<type>::<name>::<id>
-    return parts.length >= 5 && parts[2].startsWith("pulumi:providers:") ? parts[parts.length - 2] : undefined;
+    // urn:pulumi:<stack>::<project>::<parent types $ ...><type>::<name>::<id>
+    return parts.length >= 5 && (parts[2].split("$").pop() ?? "").startsWith("pulumi:providers:") ? parts[parts.length - 2] : undefined;
 }
 
 /** Turns the resources of `runOfflineStack()` (tools/offlineStack.ts) into `evaluate`'s input. */

@@ -141,7 +141,8 @@ describe("offline evaluate(): resources and arguments", () => {
     });
 
     it("keeps the provider (from the SDK's `<URN>::<id>` reference) and the property dependencies of a resource", () => {
-        const reference = "urn:pulumi:dev::sagemaker-yolo::pulumi:providers:aws::aws-replica::04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        // As the SDK writes it for a provider registered inside the root stack (the parent's type before the `$`).
+        const reference = "urn:pulumi:dev::sagemaker-yolo::pulumi:pulumi:Stack$pulumi:providers:aws::aws-replica::04da6b54-80e4-46f7-96ec-b56ff0331ba9";
         const converted = toPolicyResources([
             { type: "aws:s3/bucketReplicationConfig:BucketReplicationConfig", name: "r", inputs: {}, provider: reference, propertyDependencies: { rules: ["replica-key"], bucket: [] } },
         ]);
