@@ -55,6 +55,22 @@ export async function resolve<T>(value: pulumi.Input<T> | T): Promise<pulumi.Unw
 
 const nameOfUrn = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
+/** Whether an input holds an Output or a Promise anywhere inside it (resources and assets are values, not dependencies here). */
+function holdsOutputs(value: unknown, seen = new WeakSet<object>()): boolean {
+    if (value === null || typeof value !== "object") {
+        return false;
+    }
+    const item: object = value;
+    if (item instanceof Promise || pulumi.Output.isInstance(item)) {
+        return true;
+    }
+    if (seen.has(item) || pulumi.Resource.isInstance(item) || pulumi.asset.Asset.isInstance(item) || pulumi.asset.Archive.isInstance(item)) {
+        return false;
+    }
+    seen.add(item);
+    return (Array.isArray(item) ? item : Object.values(item)).some((inner) => holdsOutputs(inner, seen));
+}
+
 export async function runOfflineStack(options: OfflineStackOptions = {}): Promise<OfflineStack> {
     const stack = options.stack ?? "dev";
     const preview = options.preview ?? false;
@@ -109,6 +125,9 @@ export async function runOfflineStack(options: OfflineStackOptions = {}): Promis
         }
         const propertyDependencies: Record<string, string[]> = {};
         for (const [property, value] of Object.entries(options?.props ?? {})) {
+            if (!holdsOutputs(value)) {
+                continue; // A plain value depends on nothing (most inputs: names, flags, documents built from strings).
+            }
             // The resources of every Output inside the input, as the SDK gathers them when it serializes it.
             const found = await pulumi.getAllResources(pulumi.output(value));
             const names: string[] = [];
