@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { AccessLogs } from "./components/accessLogs";
 import { Alerts } from "./components/alerts";
 import { loadConfig } from "./components/config";
 import { CostBudget } from "./components/costBudget";
@@ -12,6 +13,7 @@ import { Deployment } from "./components/deployment";
 import { ExperimentTracking } from "./components/experimentTracking";
 import { ALERT_PUBLISHERS } from "./components/iamDocuments";
 import { Labeling } from "./components/labeling";
+import { Replication } from "./components/replication";
 import { ModelRegistry } from "./components/modelRegistry";
 import { keyAliasArn, resourceNames, roleArn, trackingServerArn } from "./components/naming";
 import { resolveStudioNetwork } from "./components/network";
@@ -87,6 +89,70 @@ export = async () => {
         },
         components,
     );
+
+    const accessLogs = config.accessLogs.enabled
+        ? new AccessLogs(
+              "access-logs",
+              {
+                  sourceBucketName: config.bucket.name,
+                  logBucketName: config.accessLogs.bucketName,
+                  accountId,
+                  retentionDays: config.accessLogs.retentionDays,
+                  noncurrentVersionRetentionDays: config.bucket.noncurrentVersionRetentionDays,
+                  incompleteUploadDays: config.bucket.incompleteUploadDays,
+                  allowDataDestroy: config.bucket.allowDataDestroy,
+                  dependsOn: data.protections,
+              },
+              components,
+          )
+        : undefined;
+
+    // The replica's region gets a provider of its own, with the same checked profile.
+    const replicaProvider = config.replication.enabled
+        ? new aws.Provider("aws-replica", { profile: config.aws.profile, region: config.replication.region })
+        : undefined;
+    const replication = replicaProvider
+        ? new Replication(
+              "replication",
+              {
+                  sourceBucketName: config.bucket.name,
+                  sourceRegion: config.aws.region,
+                  sourceKeyArn: data.keyArn,
+                  replicaBucketName: config.replication.bucketName,
+                  replicaRegion: config.replication.region,
+                  replicaProvider,
+                  replicaKeyAlias: names.replicaKeyAlias,
+                  roleName: names.replicationRole,
+                  accountId,
+                  allowDataDestroy: config.bucket.allowDataDestroy,
+                  checkpointRetentionDays: config.bucket.checkpointRetentionDays,
+                  preparedDatasetRetentionDays: config.bucket.preparedDatasetRetentionDays,
+                  noncurrentVersionRetentionDays: config.bucket.noncurrentVersionRetentionDays,
+                  incompleteUploadDays: config.bucket.incompleteUploadDays,
+                  kmsDeletionWindowDays: config.kmsDeletionWindowDays,
+                  dependsOn: data.protections,
+              },
+              components,
+          )
+        : undefined;
+    // S3 delivers access logs only within a region, so the replica logs to a log bucket of its own region.
+    const replicaAccessLogs =
+        replication && replicaProvider && config.accessLogs.enabled
+            ? new AccessLogs(
+                  "replica-access-logs",
+                  {
+                      sourceBucketName: config.replication.bucketName,
+                      logBucketName: config.replication.accessLogBucketName,
+                      accountId,
+                      retentionDays: config.accessLogs.retentionDays,
+                      noncurrentVersionRetentionDays: config.bucket.noncurrentVersionRetentionDays,
+                      incompleteUploadDays: config.bucket.incompleteUploadDays,
+                      allowDataDestroy: config.bucket.allowDataDestroy,
+                      dependsOn: replication.replicaProtections,
+                  },
+                  { providers: { aws: replicaProvider } },
+              )
+            : undefined;
 
     const team = new TeamRoles(
         "team",
@@ -299,6 +365,18 @@ export = async () => {
                                 baselineUri: deployment.monitoring.baselineUri,
                             }
                           : {}),
+                  },
+              }
+            : {}),
+        ...(accessLogs ? { accessLogsUri: accessLogs.logPrefixUri } : {}),
+        ...(replication
+            ? {
+                  replication: {
+                      region: replication.region,
+                      bucketName: replication.replicaBucketName,
+                      kmsKeyArn: replication.replicaKeyArn,
+                      roleArn: replication.roleArn,
+                      ...(replicaAccessLogs ? { accessLogsUri: replicaAccessLogs.logPrefixUri } : {}),
                   },
               }
             : {}),

@@ -12,7 +12,7 @@ import {
     DEFAULT_TRAINING_INSTANCE_TYPES,
     worstCaseJobCostUsd,
 } from "../policies/catalog";
-import { contentName, MAX_ROLE_NAME_LENGTH, MAX_SAGEMAKER_NAME_LENGTH, resourceNames } from "./naming";
+import { contentName, defaultAccessLogBucketName, defaultReplicaBucketName, MAX_BUCKET_NAME_LENGTH, MAX_ROLE_NAME_LENGTH, MAX_SAGEMAKER_NAME_LENGTH, resourceNames } from "./naming";
 import { MODEL_APPROVAL_STATUSES, ModelApprovalStatus, QUALITY_METRICS, QualityMetric } from "./pipelineDefinition";
 
 export const PROJECT = "sagemaker-yolo";
@@ -135,6 +135,26 @@ export interface PlatformConfig {
     /** A `_READY` object under `datasets/<name>/` starts a pipeline run on that folder (EventBridge rule; needs bucket events). */
     readonly pipelineTrigger: boolean;
     readonly kmsDeletionWindowDays: number;
+    /** S3 server access logs of the data bucket (and of the replica, in its region) in a log bucket of the stack. */
+    readonly accessLogs: {
+        readonly enabled: boolean;
+        /** The data bucket's log bucket (`<bucket>-access-logs` unless configured). */
+        readonly bucketName: string;
+        /** Days a log object is kept. */
+        readonly retentionDays: number;
+    };
+    /** Cross-region replication of datasets/ and models/ for disaster recovery (opt-in: the replica bills storage). */
+    readonly replication: {
+        readonly enabled: boolean;
+        /** Region of the replica; never the stack's own. */
+        readonly region: string;
+        /** The replica bucket (`<bucket>-<region>` unless configured). */
+        readonly bucketName: string;
+        /** The replica's log bucket, in the replica's region (`<replica>-access-logs`). */
+        readonly accessLogBucketName: string;
+        /** GB of datasets/ and models/ the plan's cost report prices the replica at: an estimate, not a limit. */
+        readonly estimatedDataGb: number;
+    };
     readonly network: { readonly vpcId?: string; readonly subnetIds: readonly string[] };
     readonly studio: {
         readonly instanceType: string;
@@ -420,7 +440,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
             `stack name ${JSON.stringify(raw.stack)} is not allowed; it becomes part of IAM, SageMaker and KMS names, so use lowercase letters, digits and single hyphens.`,
         );
     }
-    const longestRole = [...Object.values(names.roles), names.trackingServerRole, names.labelingRole, names.endpointRole, names.monitoringRole, names.pipelineTriggerRole].reduce((a, b) => (a.length >= b.length ? a : b));
+    const longestRole = [...Object.values(names.roles), names.trackingServerRole, names.labelingRole, names.endpointRole, names.monitoringRole, names.pipelineTriggerRole, names.replicationRole].reduce((a, b) => (a.length >= b.length ? a : b));
     if (longestRole.length > MAX_ROLE_NAME_LENGTH) {
         r.report("namePrefix", `with stack "${raw.stack}" it makes the role name "${longestRole}" longer than ${MAX_ROLE_NAME_LENGTH} characters; use a shorter prefix or stack name.`);
     }
@@ -443,6 +463,49 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         r.report("pipelineTrigger", "is on but bucketEvents is false: the bucket would never tell EventBridge that a dataset is ready, so no run would start; turn bucketEvents on or pipelineTrigger off.");
     }
     const kmsDeletionWindowDays = r.integer("kmsDeletionWindowDays", 7, 30);
+
+    const bucketNameRule = "expected an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit";
+    const optionalBucketName = (key: string) => r.string(key, new RegExp(`${BUCKET_NAME.source}|^$`), `${bucketNameRule}, or empty to derive it`);
+    /** A configured name, else the derived one, which must itself be a valid bucket name other than the data bucket's (when the part is on). */
+    const derivedBucketName = (key: string, enabled: boolean, configured: string, derived: string, from: string): string => {
+        const name = configured === "" ? derived : configured;
+        if (!enabled) {
+            return name;
+        }
+        // A bad bucketName is reported once, as itself, not again in every name derived from it.
+        if (configured === "" && BUCKET_NAME.test(bucket.name) && !BUCKET_NAME.test(derived)) {
+            r.report(key, `is empty and the name derived from ${from}, "${derived}", is not a valid S3 bucket name (${derived.length > MAX_BUCKET_NAME_LENGTH ? `longer than ${MAX_BUCKET_NAME_LENGTH} characters` : bucketNameRule}); set ${key}.`);
+        } else if (name === bucket.name) {
+            r.report(key, `${JSON.stringify(name)} is the data bucket itself; name a bucket of its own.`);
+        }
+        return name;
+    };
+    const accessLogging = r.boolean("accessLogging");
+    const accessLogs = {
+        enabled: accessLogging,
+        bucketName: derivedBucketName("accessLogBucketName", accessLogging, optionalBucketName("accessLogBucketName"), defaultAccessLogBucketName(bucket.name), "bucketName"),
+        retentionDays: r.integer("accessLogRetentionDays", 1, 3650),
+    };
+    const replicationEnabled = r.boolean("replication");
+    const replicaRegion = r.string("replicaRegion", REGION, "expected an AWS region such as us-west-2");
+    if (replicationEnabled && replicaRegion === awsRegion) {
+        r.report("replicaRegion", `${JSON.stringify(replicaRegion)} is the stack's own region (aws:region); a disaster-recovery replica must be in another region, such as ${awsRegion === "us-west-2" ? "us-east-1" : "us-west-2"}.`);
+    }
+    const replicaBucketName = derivedBucketName("replicaBucketName", replicationEnabled, optionalBucketName("replicaBucketName"), defaultReplicaBucketName(bucket.name, replicaRegion), "bucketName and replicaRegion");
+    const replicaLogBucket = defaultAccessLogBucketName(replicaBucketName);
+    if (replicationEnabled && accessLogs.enabled && !BUCKET_NAME.test(replicaLogBucket)) {
+        r.report("replicaBucketName", `${JSON.stringify(replicaBucketName)} makes its log bucket name "${replicaLogBucket}" longer than ${MAX_BUCKET_NAME_LENGTH} characters; use a shorter replicaBucketName.`);
+    }
+    if (replicationEnabled && accessLogs.enabled && [replicaBucketName, replicaLogBucket].includes(accessLogs.bucketName)) {
+        r.report("accessLogBucketName", `${JSON.stringify(accessLogs.bucketName)} is also the replica's bucket or log bucket; each bucket needs a name of its own.`);
+    }
+    const replication = {
+        enabled: replicationEnabled,
+        region: replicaRegion,
+        bucketName: replicaBucketName,
+        accessLogBucketName: replicaLogBucket,
+        estimatedDataGb: r.integer("replicatedDataGb", 0, 10_000_000),
+    };
 
     const vpcId = r.string("vpcId", /^(vpc-[0-9a-f]{8,17})?$/, "expected a VPC id (vpc-...) or empty for the default VPC");
     const subnetIds = r.stringList("subnetIds", /^subnet-[0-9a-f]{8,17}$/, "expected subnet ids (subnet-...)");
@@ -629,6 +692,8 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         bucket,
         pipelineTrigger,
         kmsDeletionWindowDays,
+        accessLogs,
+        replication,
         network: { vpcId: vpcId === "" ? undefined : vpcId, subnetIds },
         studio,
         users,
@@ -653,6 +718,7 @@ export const CONFIG_KEYS = [
     "allowedProfiles", "costCenter", "owner", "namePrefix",
     "bucketName", "bucketMode", "allowDataDestroy", "checkpointRetentionDays", "noncurrentVersionRetentionDays",
     "incompleteUploadDays", "preparedDatasetRetentionDays", "bucketEvents", "pipelineTrigger", "kmsDeletionWindowDays",
+    "accessLogging", "accessLogBucketName", "accessLogRetentionDays", "replication", "replicaRegion", "replicaBucketName", "replicatedDataGb",
     "vpcId", "subnetIds", "studioNetworkAccess", "studioSecurityGroupIds", "studioInstanceType", "users",
     "datasetName", "modelVariant", "epochs", "batchSize", "learningRate", "imageSize", "patience", "seed",
     "trainingInstanceType", "trainingInstanceCount", "evaluationInstanceType", "useSpotTraining",

@@ -44,6 +44,8 @@ export interface DataBucketArgs {
     keyAlias: string;
     /** Account that administers the key. */
     accountId: pulumi.Input<string>;
+    /** Description of the key. Defaults to what the data key encrypts: the bucket's objects and the platform's SageMaker outputs. */
+    keyDescription?: string;
 }
 
 /**
@@ -68,7 +70,7 @@ export class DataBucket extends pulumi.ComponentResource {
         const key = new aws.kms.Key(
             `${name}-key`,
             {
-                description: `Encrypts the objects of s3://${args.bucketName} and the platform's SageMaker outputs`,
+                description: args.keyDescription ?? `Encrypts the objects of s3://${args.bucketName} and the platform's SageMaker outputs`,
                 enableKeyRotation: true,
                 rotationPeriodInDays: 365,
                 deletionWindowInDays: args.kmsDeletionWindowDays,

@@ -1036,6 +1036,97 @@ export function dataBucketPolicy(bucket: string): PolicyDocument {
     );
 }
 
+/** Where S3 replicates the data bucket to: the prefixes, the two buckets, their regions and keys. */
+export interface ReplicationScope {
+    readonly sourceBucket: string;
+    readonly sourceRegion: string;
+    readonly sourceKeyArn: string;
+    readonly replicaBucket: string;
+    readonly replicaRegion: string;
+    readonly replicaKeyArn: string;
+    readonly prefixes: readonly PrefixName[];
+}
+
+/**
+ * Trust of the replication role: S3 only. AWS documents this trust without aws:SourceAccount/aws:SourceArn (S3 is
+ * not documented to send them when it assumes a replication role); only a principal of this account allowed
+ * iam:PassRole on the role can name it in a replication configuration, which is what confines it.
+ */
+export function replicationTrustPolicy(): PolicyDocument {
+    return document({ Sid: "S3AssumesRoleToReplicate", Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" });
+}
+
+/**
+ * What S3 replication needs and nothing more: read the source's replication configuration and the versions of the
+ * replicated prefixes, write replicas (and tags) only under the same prefixes of the replica, decrypt with the
+ * source key and encrypt with the replica key, each only through S3 in its region and for its bucket. No
+ * s3:ReplicateDelete: delete markers are not replicated (the replica keeps what the source loses), and without it
+ * the role could not replicate a deletion even if the configuration were changed to. With S3
+ * Bucket Keys the encryption context is the bucket ARN rather than the object's, so both are allowed; the replica
+ * key also needs kms:Decrypt, which S3 calls to check the replica bucket's Bucket Key.
+ */
+export function replicationRolePolicy(scope: ReplicationScope): PolicyDocument {
+    const sourceObjects = objectArns(scope.sourceBucket, [...scope.prefixes]);
+    const replicaObjects = objectArns(scope.replicaBucket, [...scope.prefixes]);
+    const kmsThroughS3 = (region: string, bucket: string, objects: string[]): Statement["Condition"] => ({
+        StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn(bucket), ...objects] },
+    });
+    return document(
+        { Sid: "ReadReplicationConfiguration", Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: bucketArn(scope.sourceBucket) },
+        {
+            Sid: "ReadVersionsToReplicate",
+            Effect: "Allow",
+            Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+            Resource: sourceObjects,
+        },
+        { Sid: "WriteReplicas", Effect: "Allow", Action: ["s3:ReplicateObject", "s3:ReplicateTags"], Resource: replicaObjects },
+        {
+            Sid: "DecryptSourceThroughS3",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: scope.sourceKeyArn,
+            Condition: kmsThroughS3(scope.sourceRegion, scope.sourceBucket, sourceObjects),
+        },
+        {
+            Sid: "EncryptReplicasThroughS3",
+            Effect: "Allow",
+            Action: ["kms:Encrypt", "kms:Decrypt"],
+            Resource: scope.replicaKeyArn,
+            Condition: kmsThroughS3(scope.replicaRegion, scope.replicaBucket, replicaObjects),
+        },
+    );
+}
+
+/** The service principal that delivers S3 server access logs. */
+export const S3_LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com";
+
+/**
+ * Policy of an access-log bucket: S3's log delivery may write under the source bucket's prefix only for that
+ * bucket of this account (with BucketOwnerEnforced, a bucket policy is the only way to let it write), and
+ * nothing reaches the logs without TLS.
+ */
+export function accessLogBucketPolicy(logBucket: string, sourceBucket: string, prefix: string, accountId: string): PolicyDocument {
+    return document(
+        {
+            Sid: "S3ServerAccessLogDelivery",
+            Effect: "Allow",
+            Principal: { Service: S3_LOG_DELIVERY_SERVICE },
+            Action: "s3:PutObject",
+            Resource: `${bucketArn(logBucket)}/${prefix}*`,
+            Condition: { ArnLike: { "aws:SourceArn": bucketArn(sourceBucket) }, StringEquals: { "aws:SourceAccount": accountId } },
+        },
+        {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucketArn(logBucket), `${bucketArn(logBucket)}/*`],
+            Condition: { Bool: { "aws:SecureTransport": false } },
+        },
+    );
+}
+
 /** Services that publish alerts to the project's SNS topic. */
 export const ALERT_PUBLISHERS = ["events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"] as const;
 

@@ -40,6 +40,10 @@ export interface ResourceNames {
     readonly datasetTriggerRule: string;
     /** Role that rule's target assumes to start the pipeline. */
     readonly pipelineTriggerRole: string;
+    /** Role S3 assumes to replicate the data bucket to its replica in another region. */
+    readonly replicationRole: string;
+    /** Alias of the replica's own key, in the replica's region. */
+    readonly replicaKeyAlias: string;
 }
 
 export const MAX_ROLE_NAME_LENGTH = 64;
@@ -71,7 +75,22 @@ export function resourceNames(namePrefix: string, stack: string): ResourceNames 
         monitoringSchedule: `${base}-yolo11-data-quality`,
         datasetTriggerRule: `${base}-dataset-ready`,
         pipelineTriggerRole: `${base}-pipeline-trigger`,
+        replicationRole: `${base}-s3-replication`,
+        replicaKeyAlias: `alias/${base}-data-replica`,
     };
+}
+
+/** S3's limit on a bucket name. */
+export const MAX_BUCKET_NAME_LENGTH = 63;
+
+/** The access-log bucket of a bucket when config names none. */
+export function defaultAccessLogBucketName(bucket: string): string {
+    return `${bucket}-access-logs`;
+}
+
+/** The cross-region replica of a bucket when config names none: bucket names are global, so the region tells them apart. */
+export function defaultReplicaBucketName(bucket: string, region: string): string {
+    return `${bucket}-${region}`;
 }
 
 export function roleArn(accountId: string, roleName: string): string {

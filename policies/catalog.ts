@@ -148,6 +148,8 @@ export const PIPELINE_TRIGGER_SERVICE = "pipeline-trigger";
 export const ENDPOINT_SERVICE = "sagemaker-endpoint";
 /** `ml-service` value of the role Model Monitor's monitoring jobs run as. */
 export const MODEL_MONITOR_SERVICE = "model-monitor";
+/** `ml-service` value of the role S3 assumes to replicate the data bucket to its cross-region replica. */
+export const REPLICATION_SERVICE = "s3-replication";
 
 /**
  * The stack's service roles: roles no person assumes, each for one purpose, assumed only by the named AWS
@@ -155,7 +157,18 @@ export const MODEL_MONITOR_SERVICE = "model-monitor";
  * persona (`ml-persona`) or one of these (`ml-service`); the pack refuses any other, so that no role escapes
  * the role-separation rules by losing its tag.
  */
-export const SERVICE_ROLES: Readonly<Record<string, { readonly principals: readonly string[]; readonly purpose: string; readonly checkedBy: string }>> = {
+export interface ServiceRole {
+    readonly principals: readonly string[];
+    readonly purpose: string;
+    readonly checkedBy: string;
+    /**
+     * Why the trust policy of this service role cannot test aws:SourceAccount/aws:SourceArn (the service's
+     * documented trust has none), and what confines it instead; absent for services that send them.
+     */
+    readonly withoutSourceConditions?: string;
+}
+
+export const SERVICE_ROLES: Readonly<Record<string, ServiceRole>> = {
     [MLFLOW_SERVER_SERVICE]: {
         principals: ["sagemaker.amazonaws.com"],
         purpose: "the SageMaker managed MLflow tracking server's access to its artifact store",
@@ -180,6 +193,13 @@ export const SERVICE_ROLES: Readonly<Record<string, { readonly principals: reado
         principals: ["sagemaker.amazonaws.com"],
         purpose: "Model Monitor jobs: the endpoint's capture and baseline they read, the reports they write",
         checkedBy: "sagemaker-serving-roles-scoped",
+    },
+    [REPLICATION_SERVICE]: {
+        principals: ["s3.amazonaws.com"],
+        purpose: "S3's cross-region replication of the data bucket: reading object versions for replication and writing replicas",
+        checkedBy: "s3-replication-role-scoped",
+        withoutSourceConditions:
+            "AWS documents the replication role's trust without aws:SourceAccount or aws:SourceArn (S3 is not documented to send them when it assumes the role, so testing them could stop replication); only a principal of this account allowed iam:PassRole on the role can name it in a replication configuration (PutBucketReplication)",
     },
 };
 

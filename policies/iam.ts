@@ -1,7 +1,7 @@
 // Least privilege: what IAM, bucket and key policy documents may grant, which managed policies may be
 // attached, who may assume a role, and the data scientist persona's read-only boundary.
 import { ResourceValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { PERSONA_TAG_KEY } from "./catalog";
+import { PERSONA_TAG_KEY, SERVICE_ROLES, SERVICE_TAG_KEY } from "./catalog";
 import { ActionFacts, conditionKeyApplies, coversAction, matchAction } from "./iamActions";
 import {
     carriesDocuments,
@@ -17,13 +17,14 @@ import {
     ParsedDocument,
     parseDocument,
     readDocument,
+    ROLE_TYPE,
     Statement,
     wildcardMatch,
 } from "./iamDocument";
 import { booleanKnob, knobs, listText, stringList, stringListMap } from "./knobs";
 import { ScopedResourcePolicy } from "./appliesTo";
 import { attachedPolicyArns, attachesManagedPolicies, forbiddenActionsOf, roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
-import { eachKnown } from "./unknowns";
+import { eachKnown, peek } from "./unknowns";
 
 const ALL_KINDS: readonly DocumentKind[] = ["identity", "trust", "bucket", "key", "topic", "registry"];
 /** Documents a resource holds to say who else may use it. */
@@ -410,13 +411,17 @@ export const iamTrustPolicyRestricted: ScopedResourcePolicy = {
     name: "iam-trust-policy-restricted",
     appliesTo: holding(["trust"]),
     description:
-        "Role trust policies name specific principals (no `*` or AWS `*`), service principals are tied to this account by aws:SourceAccount or aws:SourceArn, and federated principals are constrained by a condition.",
+        "Role trust policies name specific principals (no `*` or AWS `*`), service principals are tied to this account by aws:SourceAccount or aws:SourceArn, and federated principals are constrained by a condition. A role tagged `ml-service` with a service role of catalog.ts whose service does not send those keys (s3-replication) may trust that role's own principals without them.",
     enforcementLevel: "mandatory",
     configSchema: trustSchema,
     validateResource: (args, reportViolation) =>
         forEachDocument(args, ["trust"], (document, _source, at) => {
             const config = knobs<TrustKnobs>(args, trustSchema);
             const sourceKeys = config.sourceConditionKeys.map((key) => key.toLowerCase());
+            // Only the role's own service, and only for a service role whose service cannot be tied by the keys.
+            const service = args.type === ROLE_TYPE ? peek(() => args.props.tags?.[SERVICE_TAG_KEY]) : undefined;
+            const serviceRole = typeof service === "string" ? SERVICE_ROLES[service] : undefined;
+            const exempt = [...config.servicesWithoutSourceConditions, ...(serviceRole?.withoutSourceConditions ? serviceRole.principals : [])];
             for (const statement of document.statements.filter((s) => s.effect === "Allow")) {
                 const principal = statement.principal;
                 if (!principal) {
@@ -427,7 +432,7 @@ export const iamTrustPolicyRestricted: ScopedResourcePolicy = {
                     reportViolation(`${at(statement)} lets any principal ("*") assume the role; name the accounts, roles or services that may.`);
                 }
                 const unguarded = principal.service.filter(
-                    (service) => !config.servicesWithoutSourceConditions.includes(service) && !sourceKeys.some((key) => tested.has(key)),
+                    (service) => !exempt.includes(service) && !sourceKeys.some((key) => tested.has(key)),
                 );
                 if (unguarded.length > 0) {
                     reportViolation(

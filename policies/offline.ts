@@ -4,6 +4,7 @@
 // preview"), without a Pulumi CLI or a policy-analyzer gRPC server.
 import type {
     Policy,
+    PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
@@ -24,6 +25,10 @@ export interface OfflineResource {
     name: string;
     props: Record<string, unknown>;
     urn?: string;
+    /** Name of the `pulumi:providers:*` resource of the same list it is registered with (the engine's `provider`). */
+    provider?: string;
+    /** Per top-level input, the names of the resources of the same list whose outputs it uses (the engine's `propertyDependencies`). */
+    propertyDependencies?: Record<string, string[]>;
 }
 
 export interface Violation {
@@ -72,9 +77,28 @@ function notApplicable(reason?: string): never {
     throw new NotApplicable(reason);
 }
 
+/** The provider resource's name in a provider reference as the SDK sends it (`<provider URN>::<provider id>`). */
+export function providerNameOfReference(reference: string | undefined): string | undefined {
+    const parts = reference?.split("::") ?? [];
+    // urn:pulumi:<stack>::<project>::<parent types $ ...><type>::<name>::<id>
+    return parts.length >= 5 && (parts[2].split("$").pop() ?? "").startsWith("pulumi:providers:") ? parts[parts.length - 2] : undefined;
+}
+
 /** Turns the resources of `runOfflineStack()` (tools/offlineStack.ts) into `evaluate`'s input. */
-export function toPolicyResources(resources: readonly { type: string; name: string; inputs: Record<string, unknown> }[]): OfflineResource[] {
-    return resources.map((resource) => ({ type: resource.type, name: resource.name, props: resource.inputs }));
+export function toPolicyResources(
+    resources: readonly { type: string; name: string; inputs: Record<string, unknown>; provider?: string; propertyDependencies?: Record<string, string[]> }[],
+): OfflineResource[] {
+    return resources.map((resource) => {
+        const provider = providerNameOfReference(resource.provider);
+        const dependencies = Object.entries(resource.propertyDependencies ?? {}).filter(([, names]) => names.length > 0);
+        return {
+            type: resource.type,
+            name: resource.name,
+            props: resource.inputs,
+            ...(provider ? { provider } : {}),
+            ...(dependencies.length > 0 ? { propertyDependencies: Object.fromEntries(dependencies) } : {}),
+        };
+    });
 }
 
 /**
@@ -144,6 +168,9 @@ interface Prepared {
     /** The inputs as the engine sends them (unknowns as its sentinel), behind the unknown-checking proxy. */
     readonly props: Record<string, any>;
     readonly isType: (resourceClass: unknown) => boolean;
+    /** Names of the provider and of each input's dependencies, resolved against the list by `policyResources`. */
+    readonly provider?: string;
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
 }
 
 // Each resource is prepared once per evaluation and shared by every policy: the copy, the proxy and the
@@ -156,11 +183,26 @@ function prepare(resources: readonly OfflineResource[]): Prepared[] {
         }
         const urn = resource.urn ?? `urn:pulumi:${OFFLINE_STACK}::${OFFLINE_PROJECT}::${resource.type}::${resource.name}`;
         const props = unknownCheckingProxy(withPolicyUnknowns(resource.props ?? {})) as Record<string, any>;
-        return { type: resource.type, name: resource.name, urn, display: resource.urn ?? resource.name, props, isType: (resourceClass) => isTypeOf(resource.type, resourceClass) };
+        return {
+            type: resource.type,
+            name: resource.name,
+            urn,
+            display: resource.urn ?? resource.name,
+            props,
+            isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
+            provider: resource.provider,
+            propertyDependencies: resource.propertyDependencies ?? {},
+        };
     });
 }
 
-function resourceArgs(resource: Prepared, getConfig: () => object): ResourceValidationArgs {
+/** The engine's view of a resource's provider: type, name, inputs and URN of the provider resource. */
+function providerOf(resource: Prepared, byName: ReadonlyMap<string, Prepared>): PolicyProviderResource | undefined {
+    const provider = resource.provider === undefined ? undefined : byName.get(resource.provider);
+    return provider?.type.startsWith("pulumi:providers:") ? { type: provider.type, name: provider.name, props: provider.props, urn: provider.urn } : undefined;
+}
+
+function resourceArgs(resource: Prepared, getConfig: () => object, provider: PolicyProviderResource | undefined): ResourceValidationArgs {
     const props = resource.props;
     return {
         type: resource.type,
@@ -168,6 +210,7 @@ function resourceArgs(resource: Prepared, getConfig: () => object): ResourceVali
         urn: resource.urn,
         name: resource.name,
         opts: EMPTY_OPTIONS,
+        ...(provider ? { provider } : {}),
         stackTags: NO_STACK_TAGS,
         isType: resource.isType,
         asType: (resourceClass) => (resource.isType(resourceClass) ? (props as never) : undefined),
@@ -177,18 +220,30 @@ function resourceArgs(resource: Prepared, getConfig: () => object): ResourceVali
 }
 
 /** The stack's resources as stack policies see them; one list shared by every stack policy of an evaluation. */
-function policyResources(resources: Prepared[]): readonly PolicyResource[] {
-    return resources.map((resource) => ({
-        type: resource.type,
-        props: resource.props,
-        urn: resource.urn,
-        name: resource.name,
-        opts: EMPTY_OPTIONS,
-        dependencies: [],
-        propertyDependencies: {},
-        isType: resource.isType,
-        asType: (resourceClass: unknown) => (resource.isType(resourceClass) ? (resource.props as never) : undefined),
-    }));
+function policyResources(resources: Prepared[], byName: ReadonlyMap<string, Prepared>): readonly PolicyResource[] {
+    const list: PolicyResource[] = resources.map((resource) => {
+        const provider = providerOf(resource, byName);
+        return {
+            type: resource.type,
+            props: resource.props,
+            urn: resource.urn,
+            name: resource.name,
+            opts: EMPTY_OPTIONS,
+            ...(provider ? { provider } : {}),
+            dependencies: [],
+            propertyDependencies: {},
+            isType: resource.isType,
+            asType: (resourceClass: unknown) => (resource.isType(resourceClass) ? (resource.props as never) : undefined),
+        };
+    });
+    // Property dependencies point at the same objects the policies receive, as under the engine.
+    const policyByName = new Map(list.map((resource) => [resource.name, resource]));
+    resources.forEach((resource, index) => {
+        for (const [property, names] of Object.entries(resource.propertyDependencies)) {
+            list[index].propertyDependencies[property] = names.flatMap((name) => policyByName.get(name) ?? []);
+        }
+    });
+    return list;
 }
 
 function stackArgs(resources: readonly PolicyResource[], getConfig: () => object): StackValidationArgs {
@@ -218,7 +273,9 @@ export async function evaluateDetailed(
 ): Promise<Evaluation> {
     const settings = resolveConfig(config, policyList);
     const prepared = prepare(resources);
-    const stackResources = policyResources(prepared);
+    const byName = new Map(prepared.map((resource) => [resource.name, resource]));
+    const stackResources = policyResources(prepared, byName);
+    const providers = new Map(prepared.map((resource) => [resource, providerOf(resource, byName)]));
     const byUrn = new Map(prepared.map((resource) => [resource.urn, resource]));
     const violations: Violation[] = [];
     const skipped: SkippedCheck[] = [];
@@ -259,7 +316,7 @@ export async function evaluateDetailed(
             const report = (message: string) => violations.push({ policy: policy.name, enforcementLevel, resource: resource.display, message });
             for (const validation of validations) {
                 try {
-                    await validation(resourceArgs(resource, getConfig), report);
+                    await validation(resourceArgs(resource, getConfig, providers.get(resource)), report);
                 } catch (error) {
                     if (error instanceof NotApplicable) {
                         continue;

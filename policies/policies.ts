@@ -3,6 +3,7 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { costPolicies } from "./cost";
 import { endpointPolicies } from "./endpoint";
+import { dataProtectionPolicies } from "./dataProtection";
 import { iamPolicies } from "./iam";
 import { labelingPolicies } from "./labeling";
 import { mlflowPolicies } from "./mlflow";
@@ -21,6 +22,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     ...iamPolicies,
     ...personaPolicies,
     ...storagePolicies,
+    ...dataProtectionPolicies,
     ...sagemakerPolicies,
     ...registryPolicies,
     ...mlflowPolicies,

@@ -13,11 +13,12 @@ const ENCRYPTION_TYPES = new Set([
     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
 ]);
 const PUBLIC_ACCESS_BLOCK_TYPE = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
-const BUCKET_POLICY_TYPE = "aws:s3/bucketPolicy:BucketPolicy";
+export const BUCKET_POLICY_TYPE = "aws:s3/bucketPolicy:BucketPolicy";
 const NOTIFICATION_TYPE = "aws:s3/bucketNotification:BucketNotification";
+export const LOGGING_TYPES: ReadonlySet<string> = new Set(["aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"]);
 
 /** A bucket the stack manages or configures, keyed by its name. */
-interface BucketView {
+export interface BucketView {
     readonly name: string;
     /** The `aws:s3/bucket:Bucket` resource, absent for an adopted bucket the stack only configures. */
     readonly bucket?: PolicyResource;
@@ -67,17 +68,17 @@ export function bucketsByName(resources: readonly PolicyResource[]): { buckets: 
 }
 
 /** The resource a bucket finding is reported on: the bucket itself, else the companion most related to it. */
-function anchorOf(view: BucketView, preferredTypes: ReadonlySet<string> | string): PolicyResource {
+export function anchorOf(view: BucketView, preferredTypes: ReadonlySet<string> | string): PolicyResource {
     const preferred = view.companions.find((c) => (typeof preferredTypes === "string" ? c.type === preferredTypes : preferredTypes.has(c.type)));
     return view.bucket ?? preferred ?? view.companions[0];
 }
 
-function describe(view: BucketView): string {
+export function describe(view: BucketView): string {
     return view.bucket ? `Bucket "${view.name}" (${view.bucket.name})` : `Bucket "${view.name}" (adopted: configured by ${listText(view.companions.map((c) => c.name), 3)})`;
 }
 
 /** Runs a per-bucket check, then re-reads unknown bucket names so preview reports the policy as not fully run. */
-async function forEachBucket(args: StackValidationArgs, check: (view: BucketView) => void | Promise<void>): Promise<void> {
+export async function forEachBucket(args: StackValidationArgs, check: (view: BucketView) => void | Promise<void>): Promise<void> {
     const { buckets, pending } = bucketsByName(args.resources);
     if (buckets.length === 0 && pending.length === 0) {
         args.notApplicable("the stack has no S3 bucket");
@@ -99,7 +100,7 @@ const encryptionSchema = {
  * authoritative: the Bucket's own (deprecated) inline setting is only read when there is none, because under
  * the engine a bucket's outputs hold what S3 reported at creation (AES256) before the companion applied.
  */
-function encryptionAlgorithms(view: BucketView): { algorithms: string[]; configured: boolean } {
+export function encryptionAlgorithms(view: BucketView): { algorithms: string[]; configured: boolean } {
     const companions = view.companions.filter((c) => ENCRYPTION_TYPES.has(c.type));
     if (companions.length > 0) {
         const algorithms = companions.flatMap((resource) =>
@@ -111,16 +112,63 @@ function encryptionAlgorithms(view: BucketView): { algorithms: string[]; configu
     return inline ? { algorithms: [String(inline.rule?.applyServerSideEncryptionByDefault?.sseAlgorithm)], configured: true } : { algorithms: [], configured: false };
 }
 
+/** One bucket's server access logging: the resource (or the bucket's inline setting) and where it sends the logs. */
+export interface LoggingSetting {
+    readonly holder: PolicyResource;
+    readonly where: string;
+    /** The target bucket's name (may throw UnknownValueError in preview). */
+    readonly target: () => unknown;
+    readonly prefix: () => unknown;
+}
+
+/**
+ * A bucket's server access logging. A BucketLogging resource is authoritative; the Bucket's own (deprecated)
+ * `logging` only counts without one.
+ */
+export function loggingOf(view: BucketView): LoggingSetting[] {
+    const resources = view.companions.filter((c) => LOGGING_TYPES.has(c.type));
+    if (resources.length > 0) {
+        return resources.map((holder) => ({ holder, where: holder.name, target: () => holder.props.targetBucket, prefix: () => holder.props.targetPrefix }));
+    }
+    const bucket = view.bucket;
+    if (bucket && peek(() => bucket.props.logging) !== undefined && peek(() => bucket.props.logging) !== null) {
+        return [{ holder: bucket, where: `${bucket.name} logging`, target: () => bucket.props.logging.targetBucket, prefix: () => bucket.props.logging.targetPrefix }];
+    }
+    return [];
+}
+
+/**
+ * Buckets of the stack that receive another bucket's server access logs, by name, with the settings that send
+ * them; `pending` re-reads targets unknown during preview.
+ */
+export function accessLogTargets(buckets: readonly BucketView[]): { targets: Map<string, { source: BucketView; setting: LoggingSetting }[]>; pending: (() => void)[] } {
+    const targets = new Map<string, { source: BucketView; setting: LoggingSetting }[]>();
+    const pending: (() => void)[] = [];
+    for (const source of buckets) {
+        for (const setting of loggingOf(source)) {
+            const target = peek(setting.target);
+            if (target === UNKNOWN) {
+                pending.push(() => void setting.target());
+            } else if (typeof target === "string" && target !== source.name) {
+                targets.set(target, [...(targets.get(target) ?? []), { source, setting }]);
+            }
+        }
+    }
+    return { targets, pending };
+}
+
 export const s3BucketKmsEncryption: StackValidationPolicy = {
     name: "s3-bucket-kms-encryption",
     description:
-        "Every S3 bucket of the stack, created or adopted (configured by companion resources only), has default server-side encryption with aws:kms (or aws:kms:dsse; AES256 only when allowAes256 is set), through BucketServerSideEncryptionConfiguration or the bucket's inline setting.",
+        "Every S3 bucket of the stack, created or adopted (configured by companion resources only), has default server-side encryption with aws:kms (or aws:kms:dsse; AES256 only when allowAes256 is set), through BucketServerSideEncryptionConfiguration or the bucket's inline setting. A bucket that receives another bucket's server access logs (the target of a BucketLogging of the stack) may use AES256, and only such a bucket: S3 delivers access logs to no other default encryption.",
     enforcementLevel: "mandatory",
     configSchema: encryptionSchema,
-    validateStack: (args, reportViolation) =>
-        forEachBucket(args, (view) => {
+    validateStack: async (args, reportViolation) => {
+        const { targets, pending } = accessLogTargets(bucketsByName(args.resources).buckets);
+        await forEachBucket(args, (view) => {
             const { allowAes256 } = knobs<EncryptionKnobs>(args, encryptionSchema);
-            const allowed = ["aws:kms", "aws:kms:dsse", ...(allowAes256 ? ["AES256"] : [])];
+            const logTarget = targets.has(view.name);
+            const allowed = ["aws:kms", "aws:kms:dsse", ...(allowAes256 || logTarget ? ["AES256"] : [])];
             const { algorithms, configured } = encryptionAlgorithms(view);
             const anchor = anchorOf(view, ENCRYPTION_TYPES);
             if (!configured || algorithms.length === 0) {
@@ -132,12 +180,17 @@ export const s3BucketKmsEncryption: StackValidationPolicy = {
             }
             const wrong = algorithms.filter((algorithm) => !allowed.includes(algorithm));
             if (wrong.length > 0) {
+                // A bucket whose role as a log target is not known until deployment is judged then.
+                if (wrong.every((algorithm) => algorithm === "AES256")) {
+                    pending.forEach((read) => read());
+                }
                 reportViolation(
-                    `${describe(view)} encrypts by default with ${listText(wrong.map((a) => `"${a}"`))}; set sseAlgorithm to ${listText(allowed.map((a) => `"${a}"`))}.`,
+                    `${describe(view)} encrypts by default with ${listText(wrong.map((a) => `"${a}"`))}; set sseAlgorithm to ${listText(allowed.map((a) => `"${a}"`))}${wrong.includes("AES256") ? " (AES256 is accepted only on a bucket that receives server access logs of a bucket of the stack)" : ""}.`,
                     anchor.urn,
                 );
             }
-        }),
+        });
+    },
 };
 
 const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
@@ -218,13 +271,19 @@ export const s3BucketTlsOnly: StackValidationPolicy = {
 export const s3EventNotifications: StackValidationPolicy = {
     name: "s3-event-notifications",
     description:
-        "Every S3 bucket of the stack, created or adopted, publishes its object events to Amazon EventBridge: exactly one BucketNotification with eventbridge true (each one replaces the bucket's whole notification configuration), so that rules such as the dataset trigger, an audit or a team's own automation can act on uploads and deletions (Checkov CKV2_AWS_62). Advisory: the platform runs without events unless its dataset trigger is on (the stack's config then requires them), and a team that adopts a bucket whose Lambda, SQS or SNS notifications it must keep may decide otherwise.",
+        "Every S3 bucket of the stack, created or adopted, publishes its object events to Amazon EventBridge: exactly one BucketNotification with eventbridge true (each one replaces the bucket's whole notification configuration), so that rules such as the dataset trigger, an audit or a team's own automation can act on uploads and deletions (Checkov CKV2_AWS_62). A bucket that receives another bucket's server access logs is exempt: its objects are S3's own log records, which nothing should react to one by one. Advisory: the platform runs without events unless its dataset trigger is on (the stack's config then requires them), and a team that adopts a bucket whose Lambda, SQS or SNS notifications it must keep may decide otherwise.",
     enforcementLevel: "advisory",
     configSchema: { properties: {} },
-    validateStack: (args, reportViolation) =>
-        forEachBucket(args, (view) => {
+    validateStack: async (args, reportViolation) => {
+        const { targets, pending } = accessLogTargets(bucketsByName(args.resources).buckets);
+        await forEachBucket(args, (view) => {
+            if (targets.has(view.name)) {
+                return;
+            }
             const notifications = view.companions.filter((c) => c.type === NOTIFICATION_TYPE);
             if (notifications.length === 0) {
+                // A bucket whose role as a log target is not known until deployment is judged then.
+                pending.forEach((read) => read());
                 reportViolation(
                     `${describe(view)} publishes no object events, so nothing can react to new data (CKV2_AWS_62); add an aws.s3.BucketNotification with eventbridge: true (sagemaker-yolo:bucketEvents). EventBridge receives S3 events at no charge.`,
                     anchorOf(view, NOTIFICATION_TYPE).urn,
@@ -245,7 +304,8 @@ export const s3EventNotifications: StackValidationPolicy = {
                     );
                 }
             }
-        }),
+        });
+    },
 };
 
 interface RotationKnobs {

@@ -47,6 +47,16 @@ export const AT_REST_PRICES = {
     },
     /** A target-tracking scaling policy: Application Auto Scaling creates and keeps two alarms (scale out, scale in). */
     targetTrackingAlarms: 2,
+    /**
+     * The cross-region replica. S3 Standard's long-standing list price for the first 50 TB a month, the same in
+     * us-east-1, us-east-2 and us-west-2 (other regions differ), and the transfer to another region from the US
+     * regions; both as quoted widely, not re-read from the build machine.
+     */
+    s3Replica: {
+        storageGbMonthUsd: 0.023,
+        transferGbUsd: 0.02,
+        source: "https://aws.amazon.com/s3/pricing/ (Storage: S3 Standard, first 50 TB/month; Data transfer: to another AWS region)",
+    },
 } as const;
 
 // ---- Per run ----
@@ -120,6 +130,11 @@ export interface CostOptions {
     readonly spotSavings?: number;
     /** Ceiling on a run's on-demand cost (default: the policy pack's DEFAULT_LIMITS.maxRunCostUsd). */
     readonly maxRunCostUsd?: number;
+    /**
+     * GB under the replicated prefixes that the replica is priced at (config `replicatedDataGb`): no resource
+     * states how much data there is, so without it the replica is reported unpriced.
+     */
+    readonly replicatedDataGb?: number;
 }
 
 /** Every step that starts no job (Condition, Fail, RegisterModel, …), with the branches walked at any depth. */
@@ -320,6 +335,7 @@ const FREE_AT_REST: Readonly<Record<string, string>> = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": "S3 bucket and its settings",
     // S3 delivers its events to EventBridge's default bus at no charge; AWS service events cost nothing there.
     "aws:s3/bucketNotification:BucketNotification": "S3 bucket and its settings",
+    "aws:s3/bucketLogging:BucketLogging": "S3 server access logging (delivery is free; the logs bill as S3 storage)",
     "aws:s3/bucketObjectv2:BucketObjectv2": "code bundle (a few MB of S3)",
     "aws:sagemaker/userProfile:UserProfile": "Studio user profiles",
     "aws:sagemaker/space:Space": "Studio spaces",
@@ -341,6 +357,7 @@ const FREE_AT_REST: Readonly<Record<string, string>> = {
 
 const NOT_ESTIMATED = [
     "S3 storage and requests (datasets, models, checkpoints, noncurrent versions: they depend on the data)",
+    "S3 server access logs (a few hundred bytes per request to the bucket, kept accessLogRetentionDays)",
     "KMS requests beyond the free tier (the bucket key keeps them low)",
     "Studio storage (the domain's home EFS, each user space's EBS volume)",
     "CloudWatch Logs of jobs",
@@ -509,6 +526,22 @@ function atRestItem(resource: StackResource, index: ServingIndex, options: CostO
                       what: `MLflow tracking server (${size})`,
                       note: `$${hourly}/h x ${AT_REST_PRICES.hoursPerMonth} h while it exists; metadata storage extra`,
                   };
+        }
+        case "aws:s3/bucketReplicationConfig:BucketReplicationConfig": {
+            const prices = AT_REST_PRICES.s3Replica;
+            const prefixes = (Array.isArray(inputs.rules) ? inputs.rules : []).map((rule: any) => rule?.filter?.prefix).filter((prefix: unknown) => typeof prefix === "string");
+            const what = `cross-region replica of ${prefixes.length > 0 ? prefixes.join(" and ") : "the bucket"} (S3 Standard)`;
+            const gb = options.replicatedDataGb;
+            if (gb === undefined) {
+                return { name, type, monthlyUsd: null, what, note: `no data size stated (config replicatedDataGb): $${prices.storageGbMonthUsd}/GB-month of replicated data` };
+            }
+            return {
+                name,
+                type,
+                monthlyUsd: gb * prices.storageGbMonthUsd,
+                what,
+                note: `${gb} GB assumed (replicatedDataGb) x $${prices.storageGbMonthUsd}/GB-month; replicating it once transfers ${gb} GB at $${prices.transferGbUsd}/GB ($${(gb * prices.transferGbUsd).toFixed(2)}), new data likewise; noncurrent versions extra`,
+            };
         }
         case "aws:cloudwatch/metricAlarm:MetricAlarm":
             return { name, type, monthlyUsd: AT_REST_PRICES.cloudWatchAlarm.monthlyUsd, what: "CloudWatch metric alarm" };

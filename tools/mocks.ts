@@ -3,6 +3,7 @@
 // of a new stack. Like the engine, the mocks apply registered stack transforms before "creating" a resource.
 import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
+import { providerNameOfReference } from "../policies/offline";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 export const TRAINING_IMAGE_REGISTRY = "763104351884";
@@ -50,11 +51,19 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     readonly resources: CapturedResource[] = [];
     readonly invokes: CapturedInvoke[] = [];
     private readonly transforms: pulumi.ResourceTransform[] = [];
+    /** Region of each explicit AWS provider by name: a resource's ARNs name its provider's region, as AWS would. */
+    private readonly providerRegions = new Map<string, string>();
 
     constructor(
         private readonly region: string,
         private readonly preview: boolean,
     ) {}
+
+    /** The region of the provider a resource or invoke goes through (`<provider URN>::<id>`), else the stack's. */
+    private regionOf(providerReference: string | undefined): string {
+        const provider = providerNameOfReference(providerReference);
+        return (provider === undefined ? undefined : this.providerRegions.get(provider)) ?? this.region;
+    }
 
     registerTransform(transform: pulumi.ResourceTransform): void {
         this.transforms.push(transform);
@@ -67,16 +76,19 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
             inputs = (result?.props as Record<string, any> | undefined) ?? inputs;
         }
         this.resources.push({ type: args.type, name: args.name, inputs, provider: args.provider, custom: args.custom ?? true });
+        if (args.type === "pulumi:providers:aws" && typeof inputs.region === "string") {
+            this.providerRegions.set(args.name, inputs.region);
+        }
         if (this.preview) {
             return { id: undefined, state: { ...inputs } };
         }
-        const computed = this.computed(args.type, args.name, inputs);
+        const computed = this.computed(args.type, args.name, inputs, this.regionOf(args.provider));
         return { id: computed.id, state: { ...inputs, ...computed } };
     }
 
     async call(args: pulumi.runtime.MockCallArgs): Promise<Record<string, any>> {
         this.invokes.push({ token: args.token, inputs: args.inputs, provider: args.provider });
-        const region = this.region;
+        const region = this.regionOf(args.provider);
         switch (args.token) {
             case "aws:index/getCallerIdentity:getCallerIdentity":
                 return {
@@ -117,8 +129,7 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
         }
     }
 
-    private computed(type: string, name: string, inputs: Record<string, any>): Record<string, any> & { id: string } {
-        const region = this.region;
+    private computed(type: string, name: string, inputs: Record<string, any>, region: string): Record<string, any> & { id: string } {
         const account = MOCK_ACCOUNT_ID;
         const sagemaker = (resource: string) => `arn:aws:sagemaker:${region}:${account}:${resource}`;
         switch (type) {

@@ -26,6 +26,11 @@ export interface CapturedOptions {
 
 export interface OfflineResource extends CapturedResource {
     readonly options: CapturedOptions;
+    /**
+     * Per top-level input, the names of the resources whose outputs it uses: what the SDK sends the engine as
+     * property dependencies, and stack policies receive as `propertyDependencies`.
+     */
+    readonly propertyDependencies: Record<string, string[]>;
 }
 
 export interface OfflineStack {
@@ -50,6 +55,22 @@ export async function resolve<T>(value: pulumi.Input<T> | T): Promise<pulumi.Unw
 
 const nameOfUrn = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
+/** Whether an input holds an Output or a Promise anywhere inside it (resources and assets are values, not dependencies here). */
+function holdsOutputs(value: unknown, seen = new WeakSet<object>()): boolean {
+    if (value === null || typeof value !== "object") {
+        return false;
+    }
+    const item: object = value;
+    if (item instanceof Promise || pulumi.Output.isInstance(item)) {
+        return true;
+    }
+    if (seen.has(item) || pulumi.Resource.isInstance(item) || pulumi.asset.Asset.isInstance(item) || pulumi.asset.Archive.isInstance(item)) {
+        return false;
+    }
+    seen.add(item);
+    return (Array.isArray(item) ? item : Object.values(item)).some((inner) => holdsOutputs(inner, seen));
+}
+
 export async function runOfflineStack(options: OfflineStackOptions = {}): Promise<OfflineStack> {
     const stack = options.stack ?? "dev";
     const preview = options.preview ?? false;
@@ -60,14 +81,18 @@ export async function runOfflineStack(options: OfflineStackOptions = {}): Promis
     pulumi.runtime.setAllConfig(config);
 
     // Resource options never reach the mocks; a stack transformation sees them as the program wrote them.
-    const captured = new Map<string, { retainOnDelete?: boolean; protect?: boolean; parent?: pulumi.Output<string>; dependsOn: pulumi.Input<pulumi.Resource>[] }>();
-    const recordOptions: pulumi.ResourceTransformation = ({ type, name, opts }) => {
+    const captured = new Map<
+        string,
+        { retainOnDelete?: boolean; protect?: boolean; parent?: pulumi.Output<string>; dependsOn: pulumi.Input<pulumi.Resource>[]; props: Record<string, unknown> }
+    >();
+    const recordOptions: pulumi.ResourceTransformation = ({ type, name, props, opts }) => {
         const dependsOn = opts.dependsOn === undefined ? [] : Array.isArray(opts.dependsOn) ? opts.dependsOn : [opts.dependsOn];
         captured.set(`${type}::${name}`, {
             retainOnDelete: opts.retainOnDelete,
             protect: opts.protect,
             parent: opts.parent?.urn,
             dependsOn: dependsOn as pulumi.Input<pulumi.Resource>[],
+            props,
         });
         return undefined;
     };
@@ -98,8 +123,27 @@ export async function runOfflineStack(options: OfflineStackOptions = {}): Promis
                 dependsOn.push(nameOfUrn(urn));
             }
         }
+        const propertyDependencies: Record<string, string[]> = {};
+        for (const [property, value] of Object.entries(options?.props ?? {})) {
+            if (!holdsOutputs(value)) {
+                continue; // A plain value depends on nothing (most inputs: names, flags, documents built from strings).
+            }
+            // The resources of every Output inside the input, as the SDK gathers them when it serializes it.
+            const found = await pulumi.getAllResources(pulumi.output(value));
+            const names: string[] = [];
+            for (const dependency of found) {
+                const urn = await resolve(dependency.urn);
+                if (urn) {
+                    names.push(nameOfUrn(urn));
+                }
+            }
+            if (names.length > 0) {
+                propertyDependencies[property] = names;
+            }
+        }
         resources.push({
             ...resource,
+            propertyDependencies,
             options: {
                 retainOnDelete: options?.retainOnDelete,
                 protect: options?.protect,

@@ -4,13 +4,13 @@
 // (tools/costReport.ts), and evaluates the policy pack over the stack.
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError } from "../components/config";
+import { ConfigError, parseConfig } from "../components/config";
 import { STEPS } from "../components/pipelineDefinition";
 import type { ConditionStep, PipelineDefinition, PipelineStep } from "../components/pipelineDefinition";
 import { evaluate, toPolicyResources } from "../policies/offline";
 import { costReport, formatCostReport } from "./costReport";
 import { runOfflineStack } from "./offlineStack";
-import { PROJECT_ROOT } from "./stackConfig";
+import { PROJECT_ROOT, rawStackConfig } from "./stackConfig";
 
 interface PlanOptions {
     stack: string;
@@ -109,7 +109,9 @@ async function main(): Promise<void> {
     fs.mkdirSync(path.dirname(definitionFile), { recursive: true });
     fs.writeFileSync(definitionFile, `${JSON.stringify(definition, null, 2)}\n`);
     const violations = await evaluate(toPolicyResources(stack.resources));
-    const cost = costReport({ resources: stack.resources, definition, stackRegion: stack.config["aws:region"] ?? "us-east-1" });
+    // The program validated this config already; the report only needs the data size it cannot read off a resource.
+    const { replication } = parseConfig(rawStackConfig(options.stack));
+    const cost = costReport({ resources: stack.resources, definition, stackRegion: stack.config["aws:region"] ?? "us-east-1" }, { replicatedDataGb: replication.estimatedDataGb });
     const elapsedMs = Date.now() - started;
 
     if (options.json) {

@@ -139,6 +139,38 @@ describe("offline evaluate(): resources and arguments", () => {
         const converted = toPolicyResources([{ type: "aws:kms/key:Key", name: "k", inputs: { enableKeyRotation: true }, custom: true, provider: "p" } as never]);
         expect(converted).to.deep.equal([{ type: "aws:kms/key:Key", name: "k", props: { enableKeyRotation: true } }]);
     });
+
+    it("keeps the provider (from the SDK's `<URN>::<id>` reference) and the property dependencies of a resource", () => {
+        // As the SDK writes it for a provider registered inside the root stack (the parent's type before the `$`).
+        const reference = "urn:pulumi:dev::sagemaker-yolo::pulumi:pulumi:Stack$pulumi:providers:aws::aws-replica::04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        const converted = toPolicyResources([
+            { type: "aws:s3/bucketReplicationConfig:BucketReplicationConfig", name: "r", inputs: {}, provider: reference, propertyDependencies: { rules: ["replica-key"], bucket: [] } },
+        ]);
+        expect(converted).to.deep.equal([{ type: "aws:s3/bucketReplicationConfig:BucketReplicationConfig", name: "r", props: {}, provider: "aws-replica", propertyDependencies: { rules: ["replica-key"] } }]);
+    });
+
+    it("hands resource and stack policies the resource's provider and its property dependencies, as the engine does", async () => {
+        const provider = resource("pulumi:providers:aws", { profile: "ab", region: "us-west-2", defaultTags: JSON.stringify({ tags: COST_TAGS }) }, "aws-replica");
+        const key = { ...resource("aws:kms/key:Key", { enableKeyRotation: true }, "replica-key"), provider: "aws-replica" };
+        const user = { ...resource("aws:s3/bucketReplicationConfig:BucketReplicationConfig", { rules: [] }, "uses-key"), propertyDependencies: { rules: ["replica-key", "no-such-resource"] } };
+        // The key has no tags of its own: its provider's defaultTags carry them, which the tagging rule reads from args.provider.
+        expect((await evaluate([provider, key, user])).filter((v) => v.resource === "replica-key")).to.deep.equal([]);
+        const seen: { provider?: string; region?: string; dependencies?: string[] } = {};
+        const probe: StackValidationPolicy = {
+            name: "probe",
+            description: "records what a stack policy receives",
+            enforcementLevel: "advisory",
+            validateStack: (args) => {
+                const found = args.resources.find((r) => r.name === "replica-key")!;
+                seen.provider = found.provider?.name;
+                seen.region = found.provider?.props.region;
+                seen.dependencies = args.resources.find((r) => r.name === "uses-key")!.propertyDependencies.rules.map((r) => r.name);
+                expect(args.resources.find((r) => r.name === "uses-key")!.propertyDependencies.rules[0]).to.equal(found);
+            },
+        };
+        await evaluateDetailed([provider, key, user], {}, [probe]);
+        expect(seen).to.deep.equal({ provider: "aws-replica", region: "us-west-2", dependencies: ["replica-key"] });
+    });
 });
 
 async function expectRejection(promise: Promise<unknown>, fragments: string[]): Promise<void> {

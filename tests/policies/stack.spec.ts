@@ -12,7 +12,7 @@ const MODES = {
     "created bucket": { config: { bucketMode: "create" } },
     "preview (adopted bucket)": { preview: true },
     "preview (created bucket)": { preview: true, config: { bucketMode: "create" } },
-    // Every optional part on (labeling, MLflow, the dataset trigger, an endpoint serving version 1, …).
+    // Every optional part on (replication, labeling, MLflow, the dataset trigger, an endpoint serving version 1, …).
     "full stack": { stack: "full" },
     "preview (full stack)": { stack: "full", preview: true },
 } as const;
@@ -47,13 +47,13 @@ describe("the platform stack passes the pack at the default config", () => {
     }
 
     it("checks the pipeline definition, Studio, buckets, keys, tags and provider at preview (only documents that embed unknown ARNs are skipped)", async () => {
-        for (const mode of ["preview (adopted bucket)", "preview (created bucket)"] as const) {
+        for (const mode of ["preview (adopted bucket)", "preview (created bucket)", "preview (full stack)"] as const) {
             const resources = await stackResources(mode);
             const skippedResources = new Set(results.get(mode)!.skipped.map((s) => s.resource).filter(Boolean));
             const types = new Set(resources.filter((r) => skippedResources.has(r.name)).map((r) => r.type));
             expect([...types].sort(), mode).to.deep.equal(["aws:iam/rolePolicy:RolePolicy", "aws:sns/topicPolicy:TopicPolicy"]);
             const skippedPolicies = new Set(results.get(mode)!.skipped.map((s) => s.policy));
-            for (const policy of ["sagemaker-pipeline-volume-kms", "sagemaker-pipeline-run-cost", "s3-bucket-kms-encryption", "s3-bucket-tls-only", "required-cost-allocation-tags", "aws-provider-allowed-profile"]) {
+            for (const policy of ["sagemaker-pipeline-volume-kms", "sagemaker-pipeline-run-cost", "s3-bucket-kms-encryption", "s3-bucket-tls-only", "required-cost-allocation-tags", "aws-provider-allowed-profile", "s3-access-logging-required", "s3-replication-encrypted"]) {
                 expect(skippedPolicies.has(policy), `${mode}: ${policy}`).to.equal(false);
             }
         }

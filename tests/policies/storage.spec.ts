@@ -129,6 +129,14 @@ describe("s3-event-notifications", () => {
         assertHasViolation(violations, policy, 'Bucket "adopted-silent" (adopted: configured by', "encryption-adopted-silent");
     });
 
+    it("exempts a bucket that only receives another bucket's access logs, and only that one", async () => {
+        const logging = resource(`${S3}/bucketLogging:BucketLogging`, { bucket: "data", targetBucket: "data-logs", targetPrefix: "data/" }, "data-logging");
+        const violations = await violationsOf([...protectedBucket("data"), notification("data"), logging, ...protectedBucket("data-logs"), ...protectedBucket("unrelated")]);
+        expect(violations.filter((v) => v.policy === policy && String(v.resource).endsWith("bucket-data-logs"))).to.deep.equal([]);
+        expect(violations.filter((v) => v.policy === policy).map((v) => v.resource)).to.deep.equal(["bucket-unrelated"]);
+        assertHasViolation(violations, policy, 'Bucket "unrelated" (bucket-unrelated) publishes no object events', "bucket-unrelated");
+    });
+
     it("reports notifications that bypass EventBridge, and two configurations that overwrite each other", async () => {
         const lambdaOnly = notification("lambda-only", { lambdaFunctions: [{ lambdaFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:f", events: ["s3:ObjectCreated:*"] }] });
         const violations = await violationsOf([bucket("lambda-only"), lambdaOnly, bucket("twice"), notification("twice"), notification("twice", { eventbridge: true }, "events-twice-again")]);

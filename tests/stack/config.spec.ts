@@ -117,6 +117,13 @@ describe("stack configuration", () => {
         // The baseline steps are CPU jobs with keyed EBS volumes: a GPU (NVMe) type is not offered.
         ["baselineInstanceType", "ml.g4dn.xlarge", "ml.m5.large"],
         ["baselineMaxRuntimeSeconds", 60, "from 300 to"],
+        ["accessLogging", "on", "true or false"],
+        ["accessLogBucketName", "Logs_Bucket", "an S3 bucket name"],
+        ["accessLogRetentionDays", 0, "from 1 to 3650"],
+        ["replication", "yes", "true or false"],
+        ["replicaRegion", "oregon", "an AWS region such as us-west-2"],
+        ["replicaBucketName", "-replica", "or empty to derive it"],
+        ["replicatedDataGb", -1, "from 0 to 10000000"],
     ];
     for (const [key, value, allowed] of outOfRange) {
         it(`refuses ${key}=${JSON.stringify(value)} and says what is allowed`, () => {
@@ -187,6 +194,43 @@ describe("stack configuration", () => {
         expect(problemsOf(raw(dear)).join("\n")).to.contain("can cost up to $");
         // ... and not without them (no registry, no baseline).
         expect(() => parseConfig(raw({ ...dear, modelRegistry: false }))).not.to.throw();
+    });
+
+    describe("data protection", () => {
+        it("turns access logs on and replication off by default, deriving the bucket names", () => {
+            const config = parseConfig(raw());
+            expect(config.accessLogs).to.deep.equal({ enabled: true, bucketName: "lucaskle-ab3-project-pv-access-logs", retentionDays: 365 });
+            expect(config.replication).to.deep.equal({
+                enabled: false,
+                region: "us-west-2",
+                bucketName: "lucaskle-ab3-project-pv-us-west-2",
+                accessLogBucketName: "lucaskle-ab3-project-pv-us-west-2-access-logs",
+                estimatedDataGb: 100,
+            });
+        });
+
+        it("refuses a replica in the stack's own region, naming another", () => {
+            const [problem] = problemsOf(raw({ replication: true, replicaRegion: "us-east-1" }));
+            expect(problem).to.contain(`${PROJECT}:replicaRegion: "us-east-1" is the stack's own region`).and.contain("such as us-west-2");
+            expect(parseConfig(raw({ replicaRegion: "us-east-1" })).replication.enabled, "only checked when replication is on").to.equal(false);
+        });
+
+        it("refuses derived names longer than S3 allows, naming the key to set", () => {
+            const long = "a".repeat(55);
+            expect(problemsOf(raw({ bucketName: long }))[0]).to.contain(`${PROJECT}:accessLogBucketName: is empty and the name derived from bucketName`).and.contain("longer than 63 characters");
+            expect(parseConfig(raw({ bucketName: long, accessLogging: false })).bucket.name).to.equal(long);
+            const replica = problemsOf(raw({ bucketName: "a".repeat(55), accessLogBucketName: "logs-bucket", replication: true }));
+            expect(replica.join("\n")).to.contain(`${PROJECT}:replicaBucketName: is empty and the name derived from bucketName and replicaRegion`);
+            const replicaLogs = problemsOf(raw({ replication: true, replicaBucketName: "r".repeat(55) }));
+            expect(replicaLogs[0]).to.contain(`${PROJECT}:replicaBucketName: "${"r".repeat(55)}" makes its log bucket name`).and.contain("longer than 63");
+        });
+
+        it("refuses a log or replica bucket that is the data bucket, and a log bucket shared with the replica", () => {
+            expect(problemsOf(raw({ accessLogBucketName: "lucaskle-ab3-project-pv" }))[0]).to.contain("accessLogBucketName").and.contain("is the data bucket itself");
+            expect(problemsOf(raw({ replication: true, replicaBucketName: "lucaskle-ab3-project-pv" }))[0]).to.contain("replicaBucketName").and.contain("is the data bucket itself");
+            const shared = problemsOf(raw({ replication: true, accessLogBucketName: "lucaskle-ab3-project-pv-us-west-2" }));
+            expect(shared[0]).to.contain("accessLogBucketName").and.contain("is also the replica's bucket or log bucket");
+        });
     });
 
     it("refuses a stack name that cannot be part of AWS resource names", () => {

@@ -204,6 +204,23 @@ describe("cost report: the platform at rest", () => {
         expect(text).to.contain("no idle shutdown: a forgotten ml.t3.medium JupyterLab app bills until stopped");
     });
 
+    it("prices the cross-region replica at the stated data size (S3 Standard per GB-month), says the one-off transfer, and leaves it unpriced without a size", () => {
+        const replication = resource("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "replication-config", {
+            rules: [{ filter: { prefix: "datasets/" } }, { filter: { prefix: "models/" } }],
+        });
+        const logging = resource("aws:s3/bucketLogging:BucketLogging", "access-logs-logging");
+        const priced = atRestCost([replication, logging], { replicatedDataGb: 250 });
+        const [item] = priced.items;
+        expect(item.monthlyUsd).to.be.closeTo(250 * AT_REST_PRICES.s3Replica.storageGbMonthUsd, 1e-9);
+        expect(item.what).to.equal("cross-region replica of datasets/ and models/ (S3 Standard)");
+        expect(item.note).to.contain("250 GB assumed (replicatedDataGb)").and.contain(`$${(250 * AT_REST_PRICES.s3Replica.transferGbUsd).toFixed(2)}`);
+        expect(priced.items.find((i) => i.name === "access-logs-logging")?.monthlyUsd).to.equal(0);
+        expect(priced.notEstimated.join(" ")).to.contain("S3 server access logs");
+        const unsized = atRestCost([replication]);
+        expect(unsized.unpriced.map((i) => [i.name, i.monthlyUsd])).to.deep.equal([["replication-config", null]]);
+        expect(unsized.unpriced[0].note).to.contain("replicatedDataGb");
+    });
+
     it("prices the real stack with experiment tracking on: the KMS key, the Small MLflow server, and Studio's idle shutdown from config", async () => {
         const stack = await offlineStack({ config: { experimentTracking: "true" } });
         const pipeline = stack.resources.find((r) => r.type === "aws:sagemaker/pipeline:Pipeline")!;

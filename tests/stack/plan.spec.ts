@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { findStep, PipelineDefinition, ProcessingStep, STEPS, trainingRunSteps } from "../../components/pipelineDefinition";
 import { DEFAULT_LIMITS, pricePerHour, PRICING_BASIS } from "../../policies/catalog";
+import { AT_REST_PRICES } from "../../tools/costReport";
 import { stepsLine } from "../../tools/plan";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
 
@@ -110,6 +111,16 @@ describe("npm run plan", () => {
         expect(costAt).to.be.lessThan(out.indexOf("\nPolicy verdict"));
         const block = out.slice(costAt, out.indexOf("\nPolicy verdict"));
         expect(block).to.contain("TrainYOLO11").and.contain("on demand").and.contain("with managed spot").and.contain("maxRunCostUsd").and.contain("At rest, per month");
+    });
+
+    it("prints the full stack's replica at rest, priced at the configured data size, with a clean verdict", () => {
+        const full = plan("--stack", "full");
+        expect(full.status, full.stderr).to.equal(0);
+        const atRest = full.stdout.slice(full.stdout.indexOf("At rest, per month"));
+        const replica = atRest.split("\n").find((line) => line.trim().startsWith("replication-config "));
+        const monthly = 100 * AT_REST_PRICES.s3Replica.storageGbMonthUsd;
+        expect(replica, full.stdout).to.contain(`$${monthly.toFixed(2)}`).and.contain("cross-region replica of datasets/ and models/").and.contain("100 GB assumed (replicatedDataGb)");
+        expect(full.stdout).to.contain("Policy verdict: no violations");
     });
 
     it("refuses a stack without valid configuration with exit 2 and the problems, not a stack trace", () => {

@@ -101,11 +101,13 @@ describe("the program (dev stack, offline)", () => {
         });
 
         it("in create mode owns the bucket; in adopt mode only looks it up and manages its protections", () => {
-            expect(resourcesOfType(create, "aws:s3/bucket:Bucket").map((b) => b.inputs.bucket)).to.deep.equal([BUCKET]);
-            expect(resourcesOfType(adopt, "aws:s3/bucket:Bucket")).to.deep.equal([]);
+            // The access-log bucket is the stack's own in both modes (tests/stack/dataProtection.spec.ts).
+            const ofData = (stack: OfflineStack, type: string) => resourcesOfType(stack, type).filter((r) => r.options.parent === "data");
+            expect(ofData(create, "aws:s3/bucket:Bucket").map((b) => b.inputs.bucket)).to.deep.equal([BUCKET]);
+            expect(resourcesOfType(adopt, "aws:s3/bucket:Bucket").map((b) => b.inputs.bucket)).to.not.include(BUCKET);
             expect(adopt.invokes.filter((i) => i.token === "aws:s3/getBucket:getBucket").map((i) => i.inputs.bucket)).to.deep.equal([BUCKET]);
             for (const type of DATA_PROTECTIONS) {
-                expect(resourcesOfType(adopt, type).map((r) => r.inputs.bucket), type).to.deep.equal([BUCKET]);
+                expect(ofData(adopt, type).map((r) => r.inputs.bucket), type).to.deep.equal([BUCKET]);
             }
         });
     });
