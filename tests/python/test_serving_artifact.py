@@ -30,8 +30,12 @@ import inference
 model = inference.model_fn(str(model_dir))
 data = inference.input_fn(bytearray(open(image, "rb").read()), "image/jpeg")
 body, content_type = inference.output_fn(inference.predict_fn(data, model), "application/json")
-foreign = sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)
-                  and Path(m.__file__).resolve().is_relative_to(repo) and "network_guard" not in Path(m.__file__).parts})
+# The project's .venv may sit inside the repository (a fresh clone): installed packages are not foreign.
+def foreign_file(path):
+    resolved = Path(path).resolve()
+    return (resolved.is_relative_to(repo) and not any(resolved.is_relative_to(root) for root in installed)
+            and "network_guard" not in resolved.parts)
+foreign = sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None) and foreign_file(m.__file__)})
 print(json.dumps({"extra_path": extra, "inference": inference.__file__, "foreign": foreign,
                   "content_type": content_type, "body": body}))
 """
