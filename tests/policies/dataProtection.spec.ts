@@ -41,6 +41,8 @@ function bucket(name: string, sseAlgorithm = "aws:kms", extraStatements: object[
         ),
         resource(`${S3}/bucketPublicAccessBlock:BucketPublicAccessBlock`, { bucket: name, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, `public-access-${name}`),
         resource(`${S3}/bucketPolicy:BucketPolicy`, { bucket: name, policy: document(tlsDeny(name), ...(extraStatements as never[])) }, `policy-${name}`),
+        // As the stack's buckets do (s3-event-notifications).
+        resource(`${S3}/bucketNotification:BucketNotification`, { bucket: name, eventbridge: true }, `events-${name}`),
     ];
 }
 const logging = (source: string, target: unknown, prefix: unknown = `${source}/`, name = `logging-${source}`) =>

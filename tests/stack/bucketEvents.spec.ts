@@ -53,7 +53,8 @@ describe("bucket events and the dataset trigger (offline)", () => {
             detail: { bucket: { name: [BUCKET] }, object: { key: [{ wildcard: `datasets/*/${DATASET_READY_MARKER}` }] } },
         });
         expect(JSON.parse(rule.inputs.eventPattern)).to.deep.equal(readyMarkerPattern(BUCKET));
-        expect(resourcesOfType(full, NOTIFICATION).map((n) => n.inputs)).to.deep.equal([{ bucket: BUCKET, eventbridge: true }]);
+        // The data bucket and its cross-region replica (no rule listens to the replica's events).
+        expect(resourcesOfType(full, NOTIFICATION).map((n) => n.inputs)).to.deep.equal([{ bucket: BUCKET, eventbridge: true }, { bucket: `${BUCKET}-us-west-2`, eventbridge: true }]);
     });
 
     it("full: the target starts the stack's pipeline with parameters the definition declares, retries bounded", () => {

@@ -290,7 +290,8 @@ describe("cost report: serving", () => {
     it("prices the full stack's endpoint from the catalog and prints its always-on cost and maximum in the plan's block", async () => {
         const stack = await offlineStack({ stack: "full" });
         const pipeline = stack.resources.find((r) => r.type === "aws:sagemaker/pipeline:Pipeline")!;
-        const report = costReport({ resources: stack.resources, definition: pipeline.inputs.pipelineDefinition, stackRegion: "us-east-1" });
+        // As the plan prices it: the replica at the stack's replicatedDataGb (default 100).
+        const report = costReport({ resources: stack.resources, definition: pipeline.inputs.pipelineDefinition, stackRegion: "us-east-1" }, { replicatedDataGb: 100 });
         expect(report.atRest.unpriced, JSON.stringify(report.atRest.unpriced)).to.deep.equal([]);
         const [serving] = report.atRest.endpoints;
         expect(serving.monthlyUsd).to.be.closeTo(price("ml.m5.xlarge") * 1 * hoursPerMonth, 1e-9);
