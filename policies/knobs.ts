@@ -24,11 +24,27 @@ export function schemaDefaults(schema: PolicyConfigSchema | undefined): Record<s
     return defaults;
 }
 
+// Read for every resource a policy checks: the defaults are worked out once per schema and shared read-only.
+const frozenDefaults = new WeakMap<PolicyConfigSchema, Readonly<Record<string, unknown>>>();
+
+function sharedDefaults(schema: PolicyConfigSchema): Readonly<Record<string, unknown>> {
+    let defaults = frozenDefaults.get(schema);
+    if (!defaults) {
+        defaults = schemaDefaults(schema);
+        for (const value of Object.values(defaults)) {
+            if (value !== null && typeof value === "object") {
+                Object.freeze(value);
+            }
+        }
+        frozenDefaults.set(schema, Object.freeze(defaults));
+    }
+    return defaults;
+}
+
 /** A policy's knobs: the schema defaults overridden by whatever the engine (or `evaluate`) configured. */
 export function knobs<T extends object>(args: { getConfig<C extends object>(): C }, schema: PolicyConfigSchema): T {
-    const configured: Record<string, unknown> = { ...args.getConfig<Record<string, unknown>>() };
-    delete configured.enforcementLevel;
-    return { ...schemaDefaults(schema), ...configured } as T;
+    const { enforcementLevel: _level, ...configured } = args.getConfig<Record<string, unknown>>();
+    return { ...sharedDefaults(schema), ...configured } as T;
 }
 
 export function stringList(description: string, defaults: readonly string[]): PolicyConfigJSONSchema {

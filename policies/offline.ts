@@ -250,6 +250,14 @@ function stackArgs(resources: readonly PolicyResource[], getConfig: () => object
     return { resources: resources as PolicyResource[], stackTags: NO_STACK_TAGS, getConfig: <T extends object>() => getConfig() as T, notApplicable };
 }
 
+function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        Object.values(value).forEach(deepFreeze);
+    }
+    return value;
+}
+
 function isStackPolicy(policy: AnyPolicy): policy is StackValidationPolicy {
     return typeof (policy as StackValidationPolicy).validateStack === "function";
 }
@@ -287,7 +295,10 @@ export async function evaluateDetailed(
         }
         // As under the engine: a violation of a remediate-level policy is reported as mandatory.
         const enforcementLevel = configured === "remediate" ? "mandatory" : configured;
-        const getConfig = () => structuredClone(properties);
+        // One frozen copy per policy and evaluation, not a clone per resource: a policy that tried to change its
+        // config would throw here rather than see its change leak into the next resource's check.
+        const config = deepFreeze(structuredClone(properties));
+        const getConfig = () => config;
 
         if (isStackPolicy(policy)) {
             const report = (message: string, urn?: string) => {

@@ -1,14 +1,14 @@
 // The floor `npm run plan` is measured against (`npm run plan:floor`): a bare ts-node script that loads
 // @pulumi/aws under the same mocks as the plan and registers as many resources, and nothing else — no
 // config, no components, no definition, no policy pack, no report. What the plan takes beyond this is what
-// it does on top of Pulumi itself. `--resources N` (default: the dev stack's count, 40).
+// it does on top of Pulumi itself. `--resources N` (default: the dev stack's count, 50).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformMocks } from "./mocks";
 
 async function main(): Promise<void> {
     const at = process.argv.indexOf("--resources");
-    const count = at > 0 ? Number(process.argv[at + 1]) : 40;
+    const count = at > 0 ? Number(process.argv[at + 1]) : 50;
     const started = Date.now();
     const mocks = new PlatformMocks("us-east-1", false);
     pulumi.runtime.setMocks(mocks, "floor", "dev", false);
