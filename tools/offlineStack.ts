@@ -72,6 +72,20 @@ function holdsOutputs(value: unknown, seen = new WeakSet<object>()): boolean {
 }
 
 export async function runOfflineStack(options: OfflineStackOptions = {}): Promise<OfflineStack> {
+    // Pulumi records a stack trace for every promise and resource it makes (leak reports, source positions); under
+    // ts-node each is source-mapped, which is more than half of a run, and the mocks read none of them. V8's own
+    // formatting stands in while the program runs: errors keep their messages, their stacks show transpiled lines.
+    const errors = Error as { prepareStackTrace?: typeof Error.prepareStackTrace };
+    const mapped = errors.prepareStackTrace;
+    errors.prepareStackTrace = undefined;
+    try {
+        return await runUnderMocks(options);
+    } finally {
+        errors.prepareStackTrace = mapped;
+    }
+}
+
+async function runUnderMocks(options: OfflineStackOptions): Promise<OfflineStack> {
     const stack = options.stack ?? "dev";
     const preview = options.preview ?? false;
     const config = loadStackConfig(stack, options.config);
