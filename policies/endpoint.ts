@@ -7,7 +7,7 @@ import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { ofTypes, ScopedResourcePolicy } from "./appliesTo";
 import { DEFAULT_INFERENCE_INSTANCE_TYPES, DEFAULT_LIMITS, ENDPOINT_SERVICE, MODEL_MONITOR_SERVICE, SERVICE_TAG_KEY } from "./catalog";
 import { integerKnob, knobs, listText, stringList } from "./knobs";
-import { storageKind } from "./pipeline";
+import { storageKind, VolumeKnobs, volumeSchema } from "./pipeline";
 import { serviceRoleSteps } from "./roleGrants";
 import { indexOf } from "./stackIndex";
 import { bucketsByName } from "./storage";
@@ -83,20 +83,6 @@ export const sagemakerEndpointInstanceTypesAllowed: ScopedResourcePolicy = {
                 );
             }
         });
-    },
-};
-
-interface VolumeKnobs {
-    instanceStorage: Record<string, "nvme" | "ebs">;
-}
-const volumeSchema = {
-    properties: {
-        instanceStorage: {
-            type: "object" as const,
-            additionalProperties: { type: "string" as const, enum: ["nvme", "ebs"] },
-            default: {},
-            description: "Per instance type, `nvme` (NVMe instance storage, hardware-encrypted) or `ebs`; overrides and extends the catalog's nvmeInstanceStorage.",
-        },
     },
 };
 

@@ -384,6 +384,21 @@ export function tuningLimits(step: JobStep): { maxJobs: unknown; maxParallelJobs
     return { maxJobs: limits.MaxNumberOfTrainingJobs, maxParallelJobs: limits.MaxParallelTrainingJobs, maxRuntime: limits.MaxRuntimeInSeconds };
 }
 
+/** The volume rules' knob: the storage kind of types the catalog does not know, or a correction to it. */
+export interface VolumeKnobs {
+    instanceStorage: Record<string, "nvme" | "ebs">;
+}
+export const volumeSchema = {
+    properties: {
+        instanceStorage: {
+            type: "object" as const,
+            additionalProperties: { type: "string" as const, enum: ["nvme", "ebs"] },
+            default: {},
+            description: "Per instance type, `nvme` (NVMe instance storage, hardware-encrypted) or `ebs`; overrides and extends the catalog's nvmeInstanceStorage.",
+        },
+    },
+};
+
 /** Whether an instance type has NVMe instance storage, per the catalog unless overridden. */
 export function storageKind(instanceType: string, overrides: Record<string, string> = {}): "nvme" | "ebs" | undefined {
     const override = overrides[instanceType];

@@ -19,7 +19,9 @@ import {
     resolve,
     STEP_TYPES,
     storageKind,
+    VolumeKnobs,
     volumeKeyOf,
+    volumeSchema,
 } from "./pipeline";
 
 /**
@@ -152,21 +154,6 @@ export const sagemakerPipelineOutputKms: ScopedResourcePolicy = {
 function hasValue(value: unknown): boolean {
     return value !== undefined && value !== null && value !== "";
 }
-
-interface VolumeKnobs {
-    instanceStorage: Record<string, "nvme" | "ebs">;
-}
-const volumeSchema = {
-    properties: {
-        instanceStorage: {
-            type: "object" as const,
-            additionalProperties: { type: "string" as const, enum: ["nvme", "ebs"] },
-            default: {},
-            description:
-                "Per instance type, `nvme` (NVMe instance storage, hardware-encrypted) or `ebs`; overrides and extends the catalog's nvmeInstanceStorage.",
-        },
-    },
-};
 
 /** Every instance type a job's clusters can run on, with what could not be resolved. */
 function jobInstanceTypes(job: Job, definition: Definition): { types: string[]; problems: string[] } {
