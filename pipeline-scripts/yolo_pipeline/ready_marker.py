@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from . import s3fetch
 from .cli import PipelineError
 
 LOGGER = logging.getLogger(__name__)
@@ -53,12 +54,7 @@ def marked_folder(input_uri: str) -> MarkedFolder | None:
 
 def download_folder(folder: MarkedFolder, target: Path, client=None) -> int:
     """Copies every object under the folder except markers into target (relative paths kept); returns the count."""
-    if client is None:
-        try:
-            import boto3  # the training images ship it; imported here so local runs without S3 do not need it
-        except ImportError as e:
-            raise PipelineError(f"Reading {folder.uri} needs boto3, which this Python lacks: {e}") from e
-        client = boto3.client("s3")
+    client = client or s3fetch.default_client()
     from botocore.exceptions import BotoCoreError, ClientError
 
     count = size = 0
@@ -69,7 +65,9 @@ def download_folder(folder: MarkedFolder, target: Path, client=None) -> int:
                 # Folder placeholders ("a/") and markers at any depth are not data.
                 if not relative or relative.endswith("/") or relative.rsplit("/", 1)[-1] == READY_MARKER:
                     continue
-                destination = target / relative
+                destination = s3fetch.local_path(target, relative)
+                if destination is None:
+                    raise PipelineError(f"Cannot copy s3://{folder.bucket}/{item['Key']}: its key leaves the folder ('..' parts); rename it.")
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 client.download_file(folder.bucket, item["Key"], str(destination))
                 count += 1

@@ -24,6 +24,8 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Sequence
 from urllib.parse import unquote, urlparse
 
+from .cli import PipelineError
+
 LOGGER = logging.getLogger(__name__)
 
 OUTSIDE = "image_outside_allowed_prefixes"
@@ -64,15 +66,30 @@ def manifest_references(path: Path) -> list[str]:
     return list(references)
 
 
+def local_path(folder: Path, relative_key: str) -> Path | None:
+    """Where an object lands under folder, or None for a key that would escape it ('..' parts: S3 keys may hold
+    them, a dataset need not)."""
+    parts = PurePosixPath(relative_key).parts
+    if not parts or any(part in ("..", ".") for part in parts):
+        return None
+    return folder.joinpath(*parts)
+
+
+def default_client():
+    """The S3 client of the job's role; boto3 ships with the training images and is imported only when S3 is read."""
+    try:
+        import boto3
+    except ImportError as e:
+        raise PipelineError(f"Reading from S3 needs boto3, which this Python lacks: {e}") from e
+    return boto3.client("s3")
+
+
 def _object_of(reference: str) -> tuple[str, str] | None:
     parsed = urlparse(reference)
     if parsed.scheme != "s3" or not parsed.netloc:
         return None
     key = unquote(parsed.path.lstrip("/"))
-    # A key with '..' parts would be written outside the fetch folder; S3 keys may hold it, manifests need not.
-    if not key or any(part in ("..", ".") for part in PurePosixPath(key).parts):
-        return None
-    return parsed.netloc, key
+    return (parsed.netloc, key) if key and local_path(Path("."), key) is not None else None
 
 
 def fetch_images(
@@ -100,14 +117,12 @@ def fetch_images(
         wanted.append((reference, *location))
     if not wanted:
         return result
-    if client is None:
-        import boto3  # in the training image; only needed when a manifest refers to S3 images
-
-        client = boto3.client("s3")
+    client = client or default_client()
 
     def download(item: tuple[str, str, str]) -> tuple[str, str | None]:
         reference, bucket, key = item
-        target = folder / key
+        target = local_path(folder, key)
+        assert target is not None  # _object_of accepted only keys that stay inside folder
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             client.download_file(bucket, key, str(target))
