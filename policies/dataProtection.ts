@@ -8,7 +8,7 @@ import { REPLICATION_SERVICE, SERVICE_TAG_KEY } from "./catalog";
 import { coversAction } from "./iamActions";
 import { hasWildcard, parseDocument, Statement, usesKeyThroughS3Only, wildcardMatch } from "./iamDocument";
 import { knobs, listText, stringList } from "./knobs";
-import { roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
+import { reportExternalAttachment, roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
 import { indexOf } from "./stackIndex";
 import {
     accessLogTargets,
@@ -368,11 +368,7 @@ export const s3ReplicationRoleScoped: StackValidationPolicy = {
             work.push(
                 ...roleSteps(role, args.resources, {
                     trustedPolicyArns: config.trustedPolicyArns,
-                    external: (attachment, arn) =>
-                        reportViolation(
-                            `${attachment.holder.name} ${attachment.where} attaches ${arn} to ${roleLabel}, but that policy is not defined in this stack, so what replication can reach cannot be checked; define the permissions in the stack or list the policy in trustedPolicyArns.`,
-                            attachment.holder.urn,
-                        ),
+                    external: reportExternalAttachment(reportViolation, roleLabel, "what replication can reach"),
                     statement: ({ statement, grant, at }) => {
                         if (statement.effect !== "Allow") {
                             return;

@@ -7,7 +7,7 @@ import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { MLFLOW_SERVER_SERVICE, SERVICE_TAG_KEY } from "./catalog";
 import { hasWildcard, ROLE_TYPE, Statement, usesKeyThroughS3Only } from "./iamDocument";
 import { booleanKnob, knobs, listText, stringList } from "./knobs";
-import { roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
+import { reportExternalAttachment, roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
 import { serviceTrustProblems } from "./personas";
 import { indexOf, roleNameOfArn } from "./stackIndex";
 import { eachKnown, peek, UNKNOWN } from "./unknowns";
@@ -256,11 +256,7 @@ export const sagemakerMlflowServerRoleScoped: StackValidationPolicy = {
             work.push(
                 ...roleSteps(role, args.resources, {
                     trustedPolicyArns: config.trustedPolicyArns,
-                    external: (attachment, arn) =>
-                        reportViolation(
-                            `${attachment.holder.name} ${attachment.where} attaches ${arn} to ${roleLabel}, but that policy is not defined in this stack, so what the server can do cannot be checked; define the permissions in the stack or list the policy in trustedPolicyArns.`,
-                            attachment.holder.urn,
-                        ),
+                    external: reportExternalAttachment(reportViolation, roleLabel, "what the server can do"),
                     statement: ({ statement, grant, at }) => {
                         if (statement.effect !== "Allow") {
                             return;

@@ -120,6 +120,22 @@ export interface RoleVisitor {
 }
 
 /**
+ * The `external` visitor every role rule uses: a managed policy attached to the role but defined outside the stack
+ * (and not in trustedPolicyArns) is a violation, since what it grants cannot be read.
+ */
+export function reportExternalAttachment(
+    reportViolation: (message: string, urn?: string) => void,
+    roleLabel: string,
+    unchecked: string,
+): RoleVisitor["external"] {
+    return (attachment, arn) =>
+        reportViolation(
+            `${attachment.holder.name} ${attachment.where} attaches ${arn} to ${roleLabel}, but that policy is not defined in this stack, so ${unchecked} cannot be checked; define the permissions in the stack or list the policy in trustedPolicyArns.`,
+            attachment.holder.urn,
+        );
+}
+
+/**
  * The steps that visit everything a role holds: attachments first (an attached policy of the stack adds its
  * document), then every document's statements. Run them with `eachKnown`, so a value unknown during preview
  * skips its step and is rethrown after every known one ran.
@@ -219,11 +235,7 @@ export function forbiddenActionSteps(role: PolicyResource, resources: readonly P
     const matches = (action: string) => check.patterns.some((pattern) => wildcardMatch(pattern, action));
     return roleSteps(role, resources, {
         trustedPolicyArns: check.trustedPolicyArns,
-        external: (attachment, arn) =>
-            check.reportViolation(
-                `${attachment.holder.name} ${attachment.where} attaches ${arn} to the ${check.roleLabel}, but that policy is not defined in this stack, so ${check.unchecked} cannot be checked; define it in the stack or list it in trustedPolicyArns.`,
-                attachment.holder.urn,
-            ),
+        external: reportExternalAttachment(check.reportViolation, `the ${check.roleLabel}`, check.unchecked),
         statement: async ({ statement, grant, at }) => {
             if (statement.effect !== "Allow") {
                 return;
@@ -331,11 +343,7 @@ export function serviceRoleSteps(
         steps.push(
             ...roleSteps(role, resources, {
                 trustedPolicyArns: limits.trustedPolicyArns,
-                external: (attachment, arn) =>
-                    reportViolation(
-                        `${attachment.holder.name} ${attachment.where} attaches ${arn} to ${roleLabel}, but that policy is not defined in this stack, so what ${wording.service} can do cannot be checked; define the permissions in the stack or list the policy in trustedPolicyArns.`,
-                        attachment.holder.urn,
-                    ),
+                external: reportExternalAttachment(reportViolation, roleLabel, `what ${wording.service} can do`),
                 statement: ({ statement, grant, at }) => {
                     if (statement.effect !== "Allow") {
                         return;

@@ -5,7 +5,7 @@ import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { PIPELINE_TRIGGER_SERVICE, SERVICE_TAG_KEY } from "./catalog";
 import { hasWildcard, Statement } from "./iamDocument";
 import { knobs, listText, stringList } from "./knobs";
-import { roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
+import { reportExternalAttachment, roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
 import { indexOf, roleNameOfArn } from "./stackIndex";
 import { eachKnown, peek, UNKNOWN } from "./unknowns";
 
@@ -99,11 +99,7 @@ export const sagemakerPipelineTriggerScoped: StackValidationPolicy = {
             work.push(
                 ...roleSteps(role, args.resources, {
                     trustedPolicyArns: config.trustedPolicyArns,
-                    external: (attachment, arn) =>
-                        reportViolation(
-                            `${attachment.holder.name} ${attachment.where} attaches ${arn} to ${roleLabel}, but that policy is not defined in this stack, so what the trigger can do cannot be checked; define the permissions in the stack or list the policy in trustedPolicyArns.`,
-                            attachment.holder.urn,
-                        ),
+                    external: reportExternalAttachment(reportViolation, roleLabel, "what the trigger can do"),
                     statement: ({ statement, grant, at }) => {
                         if (statement.effect !== "Allow") {
                             return;
