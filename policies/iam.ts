@@ -472,13 +472,44 @@ const publicPrincipalSchema = {
 
 const CONFINING_OPERATOR = /^(ForAnyValue:)?(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike)$/;
 
-/** Whether a condition confines a statement to who its key names: a positive test against values that are not mere wildcards. */
+/** Keys whose values are IDs of an organization, account, VPC or endpoint: a wildcard in one matches IDs of strangers too. */
+const ID_VALUED_KEYS = new Set(
+    ["aws:PrincipalOrgID", "aws:PrincipalAccount", "aws:SourceAccount", "aws:SourceOwner", "aws:SourceOrgID", "aws:ResourceAccount", "aws:ResourceOrgID", "aws:SourceVpc", "aws:SourceVpce", "kms:CallerAccount"].map((key) =>
+        key.toLowerCase(),
+    ),
+);
+
+const ARN_PARTS = /^arn:[^:]*:[^:]*:[^:]*:([^:]*):.+$/;
+
+/**
+ * Whether one value of a restricting key names only what the key's owner controls. An ID must be exact
+ * (`o-*` or `1*` matches other organizations and accounts); an ARN (aws:SourceArn, aws:PrincipalArn, …) must
+ * fix its account to 12 digits (`arn:aws:sns:*:*:*` is any topic of anyone) — or, for a service whose ARNs carry
+ * no account (S3: the bucket name is global), have no wildcard at all. Other keys (aws:userid, added knobs):
+ * not a mere wildcard.
+ */
+function confiningValue(key: string, value: unknown): boolean {
+    if (typeof value !== "string" || value.replace(/[*?]/g, "").length === 0) {
+        return false;
+    }
+    if (ID_VALUED_KEYS.has(key)) {
+        return !hasWildcard(value);
+    }
+    if (key.endsWith("arn")) {
+        const account = ARN_PARTS.exec(value)?.[1];
+        return account !== undefined && (/^\d{12}$/.test(account) || (account === "" && !hasWildcard(value)));
+    }
+    return true;
+}
+
+/** Whether a condition confines a statement to who its key names: a positive test against values that each name only the owner's own. */
 function confines(condition: Condition, restrictingKeys: readonly string[]): boolean {
+    const key = condition.key.toLowerCase();
     return (
-        restrictingKeys.includes(condition.key.toLowerCase()) &&
+        restrictingKeys.includes(key) &&
         CONFINING_OPERATOR.test(condition.operator) &&
         condition.values.length > 0 &&
-        condition.values.every((value) => typeof value === "string" && value.replace(/[*?]/g, "").length > 0)
+        condition.values.every((value) => confiningValue(key, value))
     );
 }
 
@@ -486,7 +517,7 @@ export const resourcePolicyNoPublicPrincipal: ScopedResourcePolicy = {
     name: "resource-policy-no-public-principal",
     appliesTo: holding(RESOURCE_POLICY_KINDS),
     description:
-        'Resource policies — bucket, KMS key, SNS topic and model package group policies — allow nothing to Principal "*" (or AWS "*") unless a condition confines it to an organization, account, VPC or source: one of restrictingConditionKeys tested with a positive operator (StringEquals, StringLike, ArnEquals, ArnLike; not …IfExists, which passes when the key is absent, nor a Not… operator) against values that are not all wildcards. Deny statements for "*" (e.g. TLS-only) are fine.',
+        'Resource policies — bucket, KMS key, SNS topic and model package group policies — allow nothing to Principal "*" (or AWS "*") unless a condition confines it to an organization, account, VPC or source: one of restrictingConditionKeys tested with a positive operator (StringEquals, StringLike, ArnEquals, ArnLike; not …IfExists, which passes when the key is absent, nor a Not… operator) against values that name only what the owner controls: organization, account, VPC and endpoint IDs without any wildcard (`o-*`, `1*` match the IDs of others too), ARNs (aws:SourceArn) with a fixed 12-digit account (or, for S3 ARNs, which carry no account, no wildcard at all), other keys not a mere wildcard. Deny statements for "*" (e.g. TLS-only) are fine.',
     enforcementLevel: "mandatory",
     configSchema: publicPrincipalSchema,
     validateResource: (args, reportViolation) =>
@@ -496,7 +527,7 @@ export const resourcePolicyNoPublicPrincipal: ScopedResourcePolicy = {
             for (const statement of document.statements.filter((s) => s.effect === "Allow" && s.principal?.anyone)) {
                 if (!statement.conditions.some((condition) => confines(condition, restricting))) {
                     reportViolation(
-                        `${at(statement)} allows ${listText(statement.actions ?? statement.notActions ?? [])} to any principal ("*") in a ${KIND_NAMES[source.kind]}; name the principals or restrict it with ${listText(restrictingConditionKeys, 3)}.`,
+                        `${at(statement)} allows ${listText(statement.actions ?? statement.notActions ?? [])} to any principal ("*") in a ${KIND_NAMES[source.kind]}; name the principals or restrict it with ${listText(restrictingConditionKeys, 3)} against exact IDs (no wildcard in an organization or account ID, a fixed 12-digit account in an ARN).`,
                     );
                 }
             }
