@@ -119,13 +119,27 @@ export function isPipeline(type: string): boolean {
     return type === PIPELINE_TYPE;
 }
 
-/** A Tuning step's training job definitions: TrainingJobDefinition, or each of TrainingJobDefinitions. */
+/**
+ * A Tuning step's training job definitions: TrainingJobDefinition and each of TrainingJobDefinitions, both read
+ * when both are there (an empty list beside a single definition must not hide it). A step with none starts no
+ * job the pack can see, so the definition is refused as not checkable.
+ */
 function tuningJobs(step: JobStep): Job[] {
     const limits = step.args.HyperParameterTuningJobConfig?.ResourceLimits ?? {};
     const count = limits.MaxNumberOfTrainingJobs;
-    const definitions: [string, unknown][] = Array.isArray(step.args.TrainingJobDefinitions)
-        ? step.args.TrainingJobDefinitions.map((definition: unknown, index: number) => [`TrainingJobDefinitions[${index}]`, definition])
-        : [["TrainingJobDefinition", step.args.TrainingJobDefinition]];
+    const { TrainingJobDefinition: single, TrainingJobDefinitions: list } = step.args;
+    if (list !== undefined && !Array.isArray(list)) {
+        throw new Error(`Tuning step ${step.name} has a TrainingJobDefinitions that is not a list`);
+    }
+    const definitions: [string, unknown][] = [
+        ...(single !== undefined && single !== null ? [["TrainingJobDefinition", single] as [string, unknown]] : []),
+        ...(list ?? []).map((definition: unknown, index: number): [string, unknown] => [`TrainingJobDefinitions[${index}]`, definition]),
+    ];
+    if (definitions.length === 0) {
+        throw new Error(
+            `Tuning step ${step.name} has no training job definition (neither TrainingJobDefinition nor a non-empty TrainingJobDefinitions), so the jobs it starts cannot be checked`,
+        );
+    }
     return definitions.map(([where, definition]) => ({
         step,
         family: "training",

@@ -52,7 +52,7 @@ export const sagemakerPipelineDefinitionCheckable: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     name: "sagemaker-pipeline-definition-checkable",
     description:
-        "SageMaker pipelines carry their definition inline (pipelineDefinition, not pipelineDefinitionS3Location) as JSON with a Steps list whose job steps (Training, Processing, Tuning, Transform) and RegisterModel steps have Arguments, so the encryption and cost rules can check every step.",
+        "SageMaker pipelines carry their definition inline (pipelineDefinition, not pipelineDefinitionS3Location) as JSON with a Steps list whose job steps (Training, Processing, Tuning, Transform) and RegisterModel steps have Arguments, and whose Tuning steps have at least one training job definition (TrainingJobDefinition, TrainingJobDefinitions, or both), so the encryption and cost rules can check every step.",
     enforcementLevel: "mandatory",
     configSchema: { properties: {} },
     validateResource: (args, reportViolation) => {
