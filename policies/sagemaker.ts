@@ -80,17 +80,19 @@ export const sagemakerPipelineDefinitionCheckable: ScopedResourcePolicy = {
 /** The step types this project's pipeline uses: the default of allowedStepTypes. */
 export const DEFAULT_ALLOWED_STEP_TYPES: readonly string[] = ["Training", "Processing", "Condition", "Fail", "RegisterModel"];
 
+function typesOfKind(kind: (typeof STEP_TYPES)[keyof typeof STEP_TYPES]): string[] {
+    return Object.keys(STEP_TYPES).filter((type) => STEP_TYPES[type as keyof typeof STEP_TYPES] === kind);
+}
+
 interface StepTypeKnobs {
     allowedStepTypes: string[];
 }
 const stepTypeSchema = {
     properties: {
         allowedStepTypes: stringList(
-            `Pipeline step types a definition may contain. The pack checks the jobs of ${Object.keys(STEP_TYPES)
-                .filter((type) => STEP_TYPES[type as keyof typeof STEP_TYPES] === "jobs")
-                .join(", ")} steps like Training and Processing; ${Object.keys(STEP_TYPES)
-                .filter((type) => STEP_TYPES[type as keyof typeof STEP_TYPES] === "opaque")
-                .join(", ")} steps start work it cannot see, so allowing them is accepting that.`,
+            `Pipeline step types a definition may contain. The pack checks the jobs of ${typesOfKind("jobs").join(", ")} steps like Training and Processing; ${typesOfKind(
+                "opaque",
+            ).join(", ")} steps start work it cannot see, so allowing them is accepting that.`,
             DEFAULT_ALLOWED_STEP_TYPES,
         ),
     },
@@ -114,7 +116,7 @@ function stepTypeConsequence(type: string): string {
 export const sagemakerPipelineStepTypesAllowed: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     name: "sagemaker-pipeline-step-types-allowed",
-    description: `Every step of a SageMaker pipeline definition, at any depth of Condition branches, has a type in allowedStepTypes (default: ${DEFAULT_ALLOWED_STEP_TYPES.join(", ")}). Step types that start compute the pack cannot inspect (Lambda, Callback, EMR, AutoML, QualityCheck, ClarifyCheck) and types unknown to the pack (future ones) are refused unless the pack config lists them, so the cost ceiling and the instance allow-lists cannot be bypassed by picking another step kind.`,
+    description: `Every step of a SageMaker pipeline definition, at any depth of Condition branches, has a type in allowedStepTypes (default: ${DEFAULT_ALLOWED_STEP_TYPES.join(", ")}). Step types that start compute the pack cannot inspect (${typesOfKind("opaque").join(", ")}) and types unknown to the pack (future ones) are refused unless the pack config lists them, so the cost ceiling and the instance allow-lists cannot be bypassed by picking another step kind.`,
     enforcementLevel: "mandatory",
     configSchema: stepTypeSchema,
     validateResource: (args, reportViolation) =>

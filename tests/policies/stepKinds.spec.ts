@@ -87,11 +87,32 @@ describe("sagemaker-pipeline-step-types-allowed", () => {
     });
 
     it("refuses step kinds that start work the pack cannot see, and says so", async () => {
-        const opaque = ["Lambda", "Callback", "EMR", "AutoML", "QualityCheck", "ClarifyCheck"].map((type) => ({ Name: `A${type}`, Type: type, Arguments: {} }));
+        const opaque = [
+            "Lambda",
+            "Callback",
+            "EMR",
+            "EMRServerless",
+            "AutoML",
+            "QualityCheck",
+            "ClarifyCheck",
+            "EndpointConfig",
+            "Endpoint",
+            "InferenceComponent",
+            "BedrockCustomModel",
+            "BedrockCustomModelDeployment",
+            "BedrockProvisionedModelThroughput",
+            "BedrockModelImport",
+        ].map((type) => ({ Name: `A${type}`, Type: type, Arguments: {} }));
         const violations = await violationsOf([pipeline(definition(opaque))]);
         for (const step of opaque) {
-            assertHasViolation(violations, STEP_TYPES_POLICY, [`${step.Type} step "${step.Name}"`, "cannot inspect"]);
+            const found = assertHasViolation(violations, STEP_TYPES_POLICY, [`${step.Type} step "${step.Name}"`, "cannot inspect", `"allowedStepTypes": [..., "${step.Type}"]`]);
+            expect(found.message, step.Type).not.to.include("does not know");
         }
+    });
+
+    it("refuses a Lineage step by default as a known kind that starts no billed compute", async () => {
+        const violations = await violationsOf([pipeline(definition([trainingStep(), { Name: "Track", Type: "Lineage", Arguments: {} }]))]);
+        assertHasViolation(violations, STEP_TYPES_POLICY, ['Lineage step "Track"', "starts no billed compute", '"allowedStepTypes": [..., "Lineage"]']);
     });
 
     it("refuses an unknown (future) step type", async () => {
