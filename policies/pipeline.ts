@@ -22,11 +22,16 @@ export interface Definition {
 }
 
 /**
- * Every step type of the definition format (the SageMaker Python SDK's StepTypeEnum), by what the pack can
- * know of the work it starts: `jobs` — SageMaker jobs whose requests are the step's Arguments, which the
- * cost and encryption rules read; `control` and `registry` — nothing billed; `opaque` — work the pack cannot
- * see (a Lambda function, a callback's consumer, an EMR cluster, an AutoML job, Model Monitor and Clarify
- * processing jobs configured inside the step). A type not listed here is unknown to the pack.
+ * Every step type a pipeline definition can hold, by what the pack can know of the work it starts: the SageMaker
+ * Python SDK's StepTypeEnum (sagemaker-mlops, workflow/steps.py; a notebook job step is written as Training)
+ * and the further kinds SageMaker's API reports step metadata for (PipelineExecutionStepMetadata: endpoints,
+ * endpoint configurations, inference components, Bedrock model steps, lineage). `jobs` — SageMaker jobs whose
+ * requests are the step's Arguments, which the cost and encryption rules read; `control` and `registry` —
+ * nothing billed; `opaque` — work the pack cannot see or price (a Lambda function, a callback's consumer, an EMR
+ * cluster or EMR Serverless application, an AutoML job, Model Monitor and Clarify processing jobs configured
+ * inside the step, an endpoint's instances billed until deleted, Bedrock customisation jobs and provisioned
+ * throughput). None of them holds a body of further steps except Condition, whose branches are read; a type not
+ * listed here is unknown to the pack.
  */
 export const STEP_TYPES = {
     Training: "jobs",
@@ -37,12 +42,21 @@ export const STEP_TYPES = {
     Fail: "control",
     RegisterModel: "registry",
     Model: "registry",
+    Lineage: "registry",
     Lambda: "opaque",
     Callback: "opaque",
     EMR: "opaque",
+    EMRServerless: "opaque",
     AutoML: "opaque",
     QualityCheck: "opaque",
     ClarifyCheck: "opaque",
+    EndpointConfig: "opaque",
+    Endpoint: "opaque",
+    InferenceComponent: "opaque",
+    BedrockCustomModel: "opaque",
+    BedrockCustomModelDeployment: "opaque",
+    BedrockProvisionedModelThroughput: "opaque",
+    BedrockModelImport: "opaque",
 } as const;
 
 export type StepType = keyof typeof STEP_TYPES;
@@ -119,13 +133,27 @@ export function isPipeline(type: string): boolean {
     return type === PIPELINE_TYPE;
 }
 
-/** A Tuning step's training job definitions: TrainingJobDefinition, or each of TrainingJobDefinitions. */
+/**
+ * A Tuning step's training job definitions: TrainingJobDefinition and each of TrainingJobDefinitions, both read
+ * when both are there (an empty list beside a single definition must not hide it). A step with none starts no
+ * job the pack can see, so the definition is refused as not checkable.
+ */
 function tuningJobs(step: JobStep): Job[] {
     const limits = step.args.HyperParameterTuningJobConfig?.ResourceLimits ?? {};
     const count = limits.MaxNumberOfTrainingJobs;
-    const definitions: [string, unknown][] = Array.isArray(step.args.TrainingJobDefinitions)
-        ? step.args.TrainingJobDefinitions.map((definition: unknown, index: number) => [`TrainingJobDefinitions[${index}]`, definition])
-        : [["TrainingJobDefinition", step.args.TrainingJobDefinition]];
+    const { TrainingJobDefinition: single, TrainingJobDefinitions: list } = step.args;
+    if (list !== undefined && !Array.isArray(list)) {
+        throw new Error(`Tuning step ${step.name} has a TrainingJobDefinitions that is not a list`);
+    }
+    const definitions: [string, unknown][] = [
+        ...(single !== undefined && single !== null ? [["TrainingJobDefinition", single] as [string, unknown]] : []),
+        ...(list ?? []).map((definition: unknown, index: number): [string, unknown] => [`TrainingJobDefinitions[${index}]`, definition]),
+    ];
+    if (definitions.length === 0) {
+        throw new Error(
+            `Tuning step ${step.name} has no training job definition (neither TrainingJobDefinition nor a non-empty TrainingJobDefinitions), so the jobs it starts cannot be checked`,
+        );
+    }
     return definitions.map(([where, definition]) => ({
         step,
         family: "training",

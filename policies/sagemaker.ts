@@ -52,7 +52,7 @@ export const sagemakerPipelineDefinitionCheckable: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     name: "sagemaker-pipeline-definition-checkable",
     description:
-        "SageMaker pipelines carry their definition inline (pipelineDefinition, not pipelineDefinitionS3Location) as JSON with a Steps list whose job steps (Training, Processing, Tuning, Transform) and RegisterModel steps have Arguments, so the encryption and cost rules can check every step.",
+        "SageMaker pipelines carry their definition inline (pipelineDefinition, not pipelineDefinitionS3Location) as JSON with a Steps list whose job steps (Training, Processing, Tuning, Transform) and RegisterModel steps have Arguments, and whose Tuning steps have at least one training job definition (TrainingJobDefinition, TrainingJobDefinitions, or both), so the encryption and cost rules can check every step.",
     enforcementLevel: "mandatory",
     configSchema: { properties: {} },
     validateResource: (args, reportViolation) => {
@@ -80,17 +80,19 @@ export const sagemakerPipelineDefinitionCheckable: ScopedResourcePolicy = {
 /** The step types this project's pipeline uses: the default of allowedStepTypes. */
 export const DEFAULT_ALLOWED_STEP_TYPES: readonly string[] = ["Training", "Processing", "Condition", "Fail", "RegisterModel"];
 
+function typesOfKind(kind: (typeof STEP_TYPES)[keyof typeof STEP_TYPES]): string[] {
+    return Object.keys(STEP_TYPES).filter((type) => STEP_TYPES[type as keyof typeof STEP_TYPES] === kind);
+}
+
 interface StepTypeKnobs {
     allowedStepTypes: string[];
 }
 const stepTypeSchema = {
     properties: {
         allowedStepTypes: stringList(
-            `Pipeline step types a definition may contain. The pack checks the jobs of ${Object.keys(STEP_TYPES)
-                .filter((type) => STEP_TYPES[type as keyof typeof STEP_TYPES] === "jobs")
-                .join(", ")} steps like Training and Processing; ${Object.keys(STEP_TYPES)
-                .filter((type) => STEP_TYPES[type as keyof typeof STEP_TYPES] === "opaque")
-                .join(", ")} steps start work it cannot see, so allowing them is accepting that.`,
+            `Pipeline step types a definition may contain. The pack checks the jobs of ${typesOfKind("jobs").join(", ")} steps like Training and Processing; ${typesOfKind(
+                "opaque",
+            ).join(", ")} steps start work it cannot see, so allowing them is accepting that.`,
             DEFAULT_ALLOWED_STEP_TYPES,
         ),
     },
@@ -114,7 +116,7 @@ function stepTypeConsequence(type: string): string {
 export const sagemakerPipelineStepTypesAllowed: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     name: "sagemaker-pipeline-step-types-allowed",
-    description: `Every step of a SageMaker pipeline definition, at any depth of Condition branches, has a type in allowedStepTypes (default: ${DEFAULT_ALLOWED_STEP_TYPES.join(", ")}). Step types that start compute the pack cannot inspect (Lambda, Callback, EMR, AutoML, QualityCheck, ClarifyCheck) and types unknown to the pack (future ones) are refused unless the pack config lists them, so the cost ceiling and the instance allow-lists cannot be bypassed by picking another step kind.`,
+    description: `Every step of a SageMaker pipeline definition, at any depth of Condition branches, has a type in allowedStepTypes (default: ${DEFAULT_ALLOWED_STEP_TYPES.join(", ")}). Step types that start compute the pack cannot inspect (${typesOfKind("opaque").join(", ")}) and types unknown to the pack (future ones) are refused unless the pack config lists them, so the cost ceiling and the instance allow-lists cannot be bypassed by picking another step kind.`,
     enforcementLevel: "mandatory",
     configSchema: stepTypeSchema,
     validateResource: (args, reportViolation) =>
@@ -137,15 +139,16 @@ export const sagemakerPipelineOutputKms: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     name: "sagemaker-pipeline-output-kms",
     description:
-        "In every SageMaker pipeline definition, each job writes its outputs with a KMS key (Condition branches included): Training jobs and a Tuning step's training job definitions set OutputDataConfig.KmsKeyId, Processing jobs with outputs ProcessingOutputConfig.KmsKeyId, Transform jobs TransformOutput.KmsKeyId, so models, reports and predictions are written with the stack's key.",
+        "In every SageMaker pipeline definition, each job writes its outputs with a KMS key (Condition branches included): Training jobs and a Tuning step's training job definitions set OutputDataConfig.KmsKeyId, Processing jobs with outputs ProcessingOutputConfig.KmsKeyId, Transform jobs TransformOutput.KmsKeyId, so models, reports and predictions are written with the stack's key. A key given as a pipeline parameter counts only when its DefaultValue and every EnumValue are non-empty: an empty default runs without the key.",
     enforcementLevel: "mandatory",
     configSchema: { properties: {} },
     validateResource: (args, reportViolation) =>
         withDefinition(args, (definition, pipeline) => {
             for (const job of jobsOf(definition.steps)) {
                 const key = outputKeyOf(job);
-                if (key.writesOutput && !hasValue(key.value)) {
-                    reportViolation(`${pipeline}: ${job.label} must set ${key.where} to the stack's KMS key.`);
+                const inRuns = keyInRuns(key.value, definition);
+                if (key.writesOutput && inRuns.state !== "always") {
+                    reportViolation(`${pipeline}: ${job.label} must set ${key.where} to the stack's KMS key${inRuns.note}.`);
                 }
             }
         }),
@@ -153,6 +156,26 @@ export const sagemakerPipelineOutputKms: ScopedResourcePolicy = {
 
 function hasValue(value: unknown): boolean {
     return value !== undefined && value !== null && value !== "";
+}
+
+/**
+ * Whether a key setting names a key in every run (`always`), in none (`never`) or only in some (`sometimes`). A
+ * `{"Get": "Parameters.X"}` counts with X's DefaultValue and EnumValues: an empty or missing default is no key
+ * (SageMaker then uses its own), and an empty enum value is a run started without one. An expression only known
+ * at run time (another step's output) counts as a key.
+ */
+function keyInRuns(value: unknown, definition: Definition): { state: "always" | "never" | "sometimes"; note: string } {
+    const resolution = resolve(value, definition);
+    if (resolution.kind !== "parameter") {
+        const given = resolution.kind === "unresolvable" || (resolution.kind === "literal" && hasValue(resolution.value));
+        return { state: given ? "always" : "never", note: "" };
+    }
+    const values = [resolution.defaultValue, ...(resolution.enumValues ?? [])];
+    const keyed = values.filter(hasValue).length;
+    const state = keyed === values.length ? "always" : keyed === 0 ? "never" : "sometimes";
+    const defaultText = hasValue(resolution.defaultValue) ? "" : resolution.defaultValue === undefined ? ", which has no DefaultValue" : `, whose DefaultValue is ${JSON.stringify(resolution.defaultValue)}`;
+    const enumText = keyed > 0 && (resolution.enumValues ?? []).some((option) => !hasValue(option)) ? ", and whose EnumValues offer an empty value" : "";
+    return { state, note: state === "always" ? "" : ` (it is the parameter ${resolution.name}${defaultText}${enumText})` };
 }
 
 /** Every instance type a job's clusters can run on, with what could not be resolved. */
@@ -176,7 +199,7 @@ export const sagemakerPipelineVolumeKms: ScopedResourcePolicy = {
     appliesTo: isPipeline,
     name: "sagemaker-pipeline-volume-kms",
     description:
-        "Each job of a SageMaker pipeline (Training, Processing, a Tuning step's training job definitions, Transform) encrypts its ML storage volumes correctly for the instance types it can run on (literal, or parameter DefaultValue and EnumValues): all EBS types (ml.m5, ml.c5, ml.t3, ml.p3…) → VolumeKmsKeyId is required; all NVMe-storage types (ml.g4dn, ml.g5…, hardware-encrypted) → VolumeKmsKeyId must be absent, because SageMaker rejects it at run time; a mix cannot be configured correctly and is reported.",
+        "Each job of a SageMaker pipeline (Training, Processing, a Tuning step's training job definitions, Transform) encrypts its ML storage volumes correctly for the instance types it can run on (literal, or parameter DefaultValue and EnumValues): all EBS types (ml.m5, ml.c5, ml.t3, ml.p3…) → VolumeKmsKeyId is required; all NVMe-storage types (ml.g4dn, ml.g5…, hardware-encrypted) → VolumeKmsKeyId must be absent, because SageMaker rejects it at run time; a mix cannot be configured correctly and is reported. A key given as a pipeline parameter counts with its DefaultValue and EnumValues: an empty or missing default, or an empty EnumValue, is a run without a key.",
     enforcementLevel: "mandatory",
     configSchema: volumeSchema,
     validateResource: (args, reportViolation) =>
@@ -196,17 +219,18 @@ export const sagemakerPipelineVolumeKms: ScopedResourcePolicy = {
                 const nvme = types.filter((type) => storageKind(type, instanceStorage) === "nvme");
                 const ebs = types.filter((type) => storageKind(type, instanceStorage) === "ebs");
                 const volumeKey = volumeKeyOf(job);
+                const inRuns = keyInRuns(volumeKey.value, definition);
                 if (nvme.length > 0 && ebs.length > 0) {
                     reportViolation(
                         `${pipeline}: ${job.label} can run on NVMe-storage types (${listText(nvme)}) and EBS types (${listText(ebs)}); SageMaker requires ${volumeKey.where} for EBS and rejects it for NVMe, so restrict the step (or its parameter's EnumValues) to one kind.`,
                     );
-                } else if (nvme.length > 0 && hasValue(volumeKey.value)) {
+                } else if (nvme.length > 0 && inRuns.state !== "never") {
                     reportViolation(
                         `${pipeline}: ${job.label} sets ${volumeKey.where} but runs on NVMe instance-storage types (${listText(nvme)}), which SageMaker encrypts in hardware and for which it rejects a volume key at run time; remove ${volumeKey.where}.`,
                     );
-                } else if (ebs.length > 0 && !hasValue(volumeKey.value)) {
+                } else if (ebs.length > 0 && inRuns.state !== "always") {
                     reportViolation(
-                        `${pipeline}: ${job.label} runs on EBS-backed types (${listText(ebs)}) without ${volumeKey.where}; set it to the stack's KMS key.`,
+                        `${pipeline}: ${job.label} runs on EBS-backed types (${listText(ebs)}) without ${volumeKey.where}${inRuns.note}; set it to the stack's KMS key.`,
                     );
                 }
             }

@@ -30,19 +30,99 @@ describe("iam-deny-condition-keys-apply and iam-allow-condition-keys-apply", () 
     });
 
     it("report a Deny that never fires (mandatory), in any kind of document", async () => {
-        const bucketPolicy = document({ Sid: "NoUnencrypted", Effect: "Deny", Principal: "*", Action: "s3:GetObject", Resource: `${BUCKET_ARN}/*`, Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } } });
+        const bucketPolicy = document({ Sid: "NeverEncrypted", Effect: "Deny", Principal: "*", Action: "s3:GetObject", Resource: `${BUCKET_ARN}/*`, Condition: { StringEquals: { "s3:x-amz-server-side-encryption": "AES256" } } });
         const topicPolicy = document({ Sid: "Nope", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: `arn:aws:sns:us-east-1:${ACCOUNT}:t`, Condition: { StringEquals: { "s3:prefix": "x" } } });
+        const trustPolicy = document({ Sid: "NoPrefix", Effect: "Deny", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "s3:prefix": "x" } } });
+        const keyPolicy = document({ Sid: "NoBucketTag", Effect: "Deny", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "sns:Protocol": "email" } } });
         const violations = await violationsOf([
             resource("aws:s3/bucketPolicy:BucketPolicy", { bucket: "drone-data-bucket", policy: bucketPolicy }, "bucket-policy"),
             resource("aws:sns/topicPolicy:TopicPolicy", { arn: "t", policy: topicPolicy }, "topic-policy"),
+            resource("aws:iam/role:Role", { name: "r", assumeRolePolicy: trustPolicy }, "trust-policy"),
+            resource("aws:kms/keyPolicy:KeyPolicy", { keyId: "k", policy: keyPolicy }, "key-policy"),
         ]);
-        const bucket = assertHasViolation(violations, DENY, ['statement "NoUnencrypted" conditions s3:GetObject on s3:x-amz-server-side-encryption', "never fires"], "bucket-policy");
+        const bucket = assertHasViolation(violations, DENY, ['statement "NeverEncrypted" conditions s3:GetObject on s3:x-amz-server-side-encryption', "never fires"], "bucket-policy");
         expect(bucket.enforcementLevel).to.equal("mandatory");
-        assertHasViolation(violations, DENY, ['statement "Nope" conditions sns:Publish on s3:prefix'], "topic-policy");
+        assertHasViolation(violations, DENY, ['statement "Nope" conditions sns:Publish on s3:prefix', "never fires"], "topic-policy");
+        assertHasViolation(violations, DENY, ['assumeRolePolicy statement "NoPrefix" conditions sts:AssumeRole on s3:prefix', "never fires"], "trust-policy");
+        assertHasViolation(violations, DENY, ['statement "NoBucketTag" conditions kms:Decrypt on sns:Protocol', "never fires"], "key-policy");
     });
 
     it("report a wildcard none of whose actions supports the key", async () => {
         const policy = document({ Sid: "Odd", Effect: "Deny", Action: "sns:*", Resource: "*", Condition: { StringEquals: { "kms:ViaService": "x" } } });
         assertHasViolation(await violationsOf([rolePolicy(policy, "r", "odd")]), DENY, ['conditions "sns:*" on kms:ViaService, which none of its actions supports'], "odd");
+    });
+
+    it("accept the catalogue's placeholder keys such as s3:ExistingObjectTag/<key> and s3:RequestObjectTag/<key>", async () => {
+        const policy = document(
+            { Sid: "Classified", Effect: "Deny", Principal: "*", Action: "s3:GetObject", Resource: `${BUCKET_ARN}/*`, Condition: { StringEquals: { "s3:ExistingObjectTag/classification": "secret" } } },
+            { Sid: "Tagging", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/ml` }, Action: "s3:PutObject", Resource: `${BUCKET_ARN}/*`, Condition: { StringEquals: { "s3:RequestObjectTag/classification": "internal" } } },
+            { Sid: "Context", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/ml` }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:EncryptionContext:aws:s3:arn": BUCKET_ARN } } },
+        );
+        const violations = await violationsOf([resource("aws:s3/bucketPolicy:BucketPolicy", { bucket: "drone-data-bucket", policy }, "bucket-policy")]);
+        assertNoViolations(violations, DENY, ALLOW);
+    });
+});
+
+describe("condition keys with negated operators, …IfExists and Null", () => {
+    const bucketPolicy = (...statements: Parameters<typeof document>) => resource("aws:s3/bucketPolicy:BucketPolicy", { bucket: "drone-data-bucket", policy: document(...statements) }, "bucket-policy");
+    const deny = (sid: string, action: string | string[], condition: Record<string, Record<string, unknown>>) => ({ Sid: sid, Effect: "Deny" as const, Principal: "*", Action: action, Resource: `${BUCKET_ARN}/*`, Condition: condition });
+
+    it("accept the stack's encryption-header Deny: PutObject supports the key", async () => {
+        const violations = await violationsOf([
+            bucketPolicy(deny("Header", "s3:PutObject", { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" }, Null: { "s3:x-amz-server-side-encryption": "false" } })),
+        ]);
+        assertNoViolations(violations, DENY, ALLOW);
+    });
+
+    it("report a negated test of a key the action lacks: the Deny always fires (a lockout), mandatory", async () => {
+        const violations = await violationsOf([bucketPolicy(deny("NoUnencrypted", "s3:GetObject", { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } }))]);
+        const found = assertHasViolation(violations, DENY, ['statement "NoUnencrypted" conditions s3:GetObject on s3:x-amz-server-side-encryption with StringNotEquals', "the Deny always fires for it", "outright"], "bucket-policy");
+        expect(found.enforcementLevel).to.equal("mandatory");
+        expect(found.message).not.to.include("never fires");
+    });
+
+    it("report a wildcard Deny with a negated test when any of its actions lacks the key (Deny s3:* denies every read)", async () => {
+        const violations = await violationsOf([bucketPolicy(deny("AllUnencrypted", "s3:*", { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } }))]);
+        assertHasViolation(violations, DENY, ['statement "AllUnencrypted" conditions "s3:*" on s3:x-amz-server-side-encryption with StringNotEquals', "s3:", '(of "s3:*") do not support', "the Deny always fires for them"], "bucket-policy");
+    });
+
+    it("word Null by its value: Null true is true without the key (always fires), Null false is false (never fires)", async () => {
+        const violations = await violationsOf([
+            bucketPolicy(deny("Missing", "s3:GetObject", { Null: { "s3:x-amz-server-side-encryption": "true" } }), deny("Present", "s3:GetObject", { Null: { "s3:x-amz-server-side-encryption": "false" } })),
+        ]);
+        assertHasViolation(violations, DENY, ['statement "Missing"', "with Null", "always fires"], "bucket-policy");
+        assertHasViolation(violations, DENY, ['statement "Present"', "never fires"], "bucket-policy");
+    });
+
+    it("report an Allow whose negated or …IfExists test the action lacks: the grant applies unrestricted (advisory)", async () => {
+        const policy = document(
+            { Sid: "NotLike", Effect: "Allow", Action: "kms:DescribeKey", Resource: KEY_ARN, Condition: { StringNotLike: { "kms:GrantIsForAWSResource": "false" } } },
+            { Sid: "IfExists", Effect: "Allow", Action: "kms:DescribeKey", Resource: KEY_ARN, Condition: { BoolIfExists: { "kms:GrantIsForAWSResource": "true" } } },
+        );
+        const violations = await violationsOf([rolePolicy(policy, "r", "allow")]);
+        for (const sid of ["NotLike", "IfExists"]) {
+            const found = assertHasViolation(violations, ALLOW, [`statement "${sid}" conditions kms:DescribeKey on kms:GrantIsForAWSResource`, "the grant applies to it without the restriction"], "allow");
+            expect(found.enforcementLevel).to.equal("advisory");
+        }
+    });
+});
+
+describe("condition keys of web identity trust", () => {
+    const oidcTrust = (provider: string, claims: Record<string, string>) =>
+        document({ Sid: "Oidc", Effect: "Allow", Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${provider}` }, Action: "sts:AssumeRoleWithWebIdentity", Condition: { StringEquals: claims } });
+
+    it("accept the Federated provider's own claims, which iam-data does not list, in both rules and the trust rule", async () => {
+        const eks = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+        const violations = await violationsOf([
+            resource("aws:iam/role:Role", { name: "gh", assumeRolePolicy: oidcTrust("token.actions.githubusercontent.com", { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:acme/drones:ref:refs/heads/main" }) }, "github"),
+            resource("aws:iam/role:Role", { name: "eks", assumeRolePolicy: oidcTrust(eks, { [`${eks}:sub`]: "system:serviceaccount:ml:trainer", [`${eks}:aud`]: "sts.amazonaws.com" }) }, "eks"),
+        ]);
+        assertNoViolations(violations, DENY, ALLOW, "iam-trust-policy-restricted");
+    });
+
+    it("report another provider's claims, which the token never carries", async () => {
+        const trust = oidcTrust("token.actions.githubusercontent.com", { "oidc.eks.us-east-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:ml:trainer" });
+        const violations = await violationsOf([resource("aws:iam/role:Role", { name: "gh", assumeRolePolicy: trust }, "mixed-up")]);
+        assertHasViolation(violations, ALLOW, ['statement "Oidc" conditions sts:AssumeRoleWithWebIdentity on oidc.eks.us-east-1.amazonaws.com/id/ABC:sub', "never applies"], "mixed-up");
     });
 });

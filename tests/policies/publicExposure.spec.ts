@@ -56,6 +56,8 @@ describe("resource-policy-no-public-principal on every kind of resource policy",
         const violations = await violationsOf([
             resource("aws:sns/topicPolicy:TopicPolicy", { arn: "t", policy: publish({ StringEquals: { "aws:SourceAccount": ACCOUNT } }) }),
             resource("aws:sns/topicPolicy:TopicPolicy", { arn: "t", policy: publish({ StringEquals: { "aws:PrincipalOrgID": "o-abc123" } }) }),
+            resource("aws:sns/topicPolicy:TopicPolicy", { arn: "t", policy: publish({ ArnLike: { "aws:SourceArn": `arn:aws:events:*:${ACCOUNT}:rule/*` } }) }),
+            resource("aws:sns/topicPolicy:TopicPolicy", { arn: "t", policy: publish({ ArnEquals: { "aws:SourceArn": "arn:aws:s3:::drone-data-bucket" } }) }),
         ]);
         assertNoViolations(violations, PUBLIC);
     });
@@ -69,6 +71,21 @@ describe("resource-policy-no-public-principal on every kind of resource policy",
         ]);
         for (const name of ["open", "negated", "wildcard", "if-exists"]) {
             assertHasViolation(violations, PUBLIC, ['statement "Anyone" allows sns:Publish to any principal ("*") in a topic policy'], name);
+        }
+    });
+
+    it("refuses wildcards in organization and account IDs, and ARNs whose account is not fixed", async () => {
+        const cases: Record<string, Record<string, Record<string, unknown>>> = {
+            "org-prefix": { StringLike: { "aws:PrincipalOrgID": "o-*" } },
+            "account-prefix": { StringLike: { "aws:SourceAccount": "1*" } },
+            "any-topic": { ArnLike: { "aws:SourceArn": "arn:aws:sns:*:*:*" } },
+            "account-wildcard": { ArnLike: { "aws:SourceArn": "arn:aws:events:us-east-1:12345678901?:rule/x" } },
+            "any-bucket": { ArnLike: { "aws:SourceArn": "arn:aws:s3:::*" } },
+            "one-of-two": { StringEquals: { "kms:CallerAccount": [ACCOUNT, "*"] } },
+        };
+        const violations = await violationsOf(Object.entries(cases).map(([name, condition]) => resource("aws:sns/topicPolicy:TopicPolicy", { arn: "t", policy: publish(condition) }, name)));
+        for (const name of Object.keys(cases)) {
+            assertHasViolation(violations, PUBLIC, ['allows sns:Publish to any principal ("*")', "fixed 12-digit account in an ARN"], name);
         }
     });
 

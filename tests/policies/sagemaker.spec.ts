@@ -79,6 +79,14 @@ describe("sagemaker-pipeline-output-kms", () => {
         assertHasViolation(violations, policy, 'Training step "Train" must set OutputDataConfig.KmsKeyId', "p");
         assertHasViolation(violations, policy, 'Processing step "Evaluate" must set ProcessingOutputConfig.KmsKeyId', "p");
     });
+
+    it("reports an output key given by a parameter whose DefaultValue is empty", async () => {
+        const def = definition(
+            [variant(trainingStep(), (s) => (s.Arguments.OutputDataConfig.KmsKeyId = { Get: "Parameters.OutputKey" })), processingStep()],
+            [...parameters(), { Name: "OutputKey", Type: "String", DefaultValue: "" }],
+        );
+        assertHasViolation(await violationsOf([pipeline(def, "p")]), policy, ['Training step "Train" must set OutputDataConfig.KmsKeyId', 'parameter OutputKey, whose DefaultValue is ""'], "p");
+    });
 });
 
 describe("sagemaker-pipeline-volume-kms", () => {
@@ -102,6 +110,33 @@ describe("sagemaker-pipeline-volume-kms", () => {
         const params = variant(parameters(), (p) => p[1].EnumValues.push("ml.p3.2xlarge"));
         const violations = await violationsOf([pipeline(definition(undefined, params), "p")]);
         assertHasViolation(violations, policy, ["can run on NVMe-storage types (ml.g4dn.xlarge, ml.g4dn.2xlarge and ml.g5.xlarge) and EBS types (ml.p3.2xlarge)"], "p");
+    });
+
+    it("counts a volume key parameter by its DefaultValue and EnumValues: an empty one is no key", async () => {
+        const keyedBy = (parameter: Json) =>
+            definition(
+                [variant(cpuProcessing(), (s) => (s.Arguments.ProcessingResources.ClusterConfig.VolumeKmsKeyId = { Get: "Parameters.VolumeKey" }))],
+                [...parameters(), { Name: "VolumeKey", Type: "String", ...parameter }],
+            );
+        const violations = await violationsOf([
+            pipeline(keyedBy({ DefaultValue: "" }), "empty-default"),
+            pipeline(keyedBy({}), "no-default"),
+            pipeline(keyedBy({ DefaultValue: KEY_ARN, EnumValues: [KEY_ARN, ""] }), "empty-option"),
+            pipeline(keyedBy({ DefaultValue: KEY_ARN }), "keyed"),
+        ]);
+        const without = 'Processing step "Prepare" runs on EBS-backed types (ml.m5.xlarge) without ProcessingResources.ClusterConfig.VolumeKmsKeyId (it is the parameter VolumeKey';
+        assertHasViolation(violations, policy, [without, 'whose DefaultValue is ""'], "empty-default");
+        assertHasViolation(violations, policy, [without, "which has no DefaultValue"], "no-default");
+        assertHasViolation(violations, policy, [without, "EnumValues offer an empty value"], "empty-option");
+        assertNoViolations(violations.filter((v) => v.resource === "keyed"), policy);
+    });
+
+    it("accepts an NVMe job whose volume key parameter defaults to empty", async () => {
+        const def = definition(
+            [variant(trainingStep(), (s) => (s.Arguments.ResourceConfig.VolumeKmsKeyId = { Get: "Parameters.VolumeKey" }))],
+            [...parameters(), { Name: "VolumeKey", Type: "String", DefaultValue: "" }],
+        );
+        assertNoViolations(await violationsOf([pipeline(def)]), policy);
     });
 
     it("honours instanceStorage overrides for types the catalog does not know", async () => {

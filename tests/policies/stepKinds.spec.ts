@@ -87,11 +87,32 @@ describe("sagemaker-pipeline-step-types-allowed", () => {
     });
 
     it("refuses step kinds that start work the pack cannot see, and says so", async () => {
-        const opaque = ["Lambda", "Callback", "EMR", "AutoML", "QualityCheck", "ClarifyCheck"].map((type) => ({ Name: `A${type}`, Type: type, Arguments: {} }));
+        const opaque = [
+            "Lambda",
+            "Callback",
+            "EMR",
+            "EMRServerless",
+            "AutoML",
+            "QualityCheck",
+            "ClarifyCheck",
+            "EndpointConfig",
+            "Endpoint",
+            "InferenceComponent",
+            "BedrockCustomModel",
+            "BedrockCustomModelDeployment",
+            "BedrockProvisionedModelThroughput",
+            "BedrockModelImport",
+        ].map((type) => ({ Name: `A${type}`, Type: type, Arguments: {} }));
         const violations = await violationsOf([pipeline(definition(opaque))]);
         for (const step of opaque) {
-            assertHasViolation(violations, STEP_TYPES_POLICY, [`${step.Type} step "${step.Name}"`, "cannot inspect"]);
+            const found = assertHasViolation(violations, STEP_TYPES_POLICY, [`${step.Type} step "${step.Name}"`, "cannot inspect", `"allowedStepTypes": [..., "${step.Type}"]`]);
+            expect(found.message, step.Type).not.to.include("does not know");
         }
+    });
+
+    it("refuses a Lineage step by default as a known kind that starts no billed compute", async () => {
+        const violations = await violationsOf([pipeline(definition([trainingStep(), { Name: "Track", Type: "Lineage", Arguments: {} }]))]);
+        assertHasViolation(violations, STEP_TYPES_POLICY, ['Lineage step "Track"', "starts no billed compute", '"allowedStepTypes": [..., "Lineage"]']);
     });
 
     it("refuses an unknown (future) step type", async () => {
@@ -146,6 +167,37 @@ describe("Tuning steps meet the Training rules", () => {
         expect(estimate.jobs).to.have.length(1);
         expect(estimate.jobs[0]).to.include({ instanceType: "ml.g5.2xlarge", jobs: 10, where: "TrainingJobDefinitions[1] ResourceConfig" });
         expect(estimate.costUsd).to.be.closeTo(10 * 1.515 * 4, 1e-9);
+    });
+
+    it("reads TrainingJobDefinition beside an empty TrainingJobDefinitions list", async () => {
+        const step = variant(tuningStep("Hidden", { instanceType: "ml.p4d.24xlarge" }), (s: Json) => {
+            s.Arguments.TrainingJobDefinition.ResourceConfig.InstanceCount = 50;
+            s.Arguments.TrainingJobDefinitions = [];
+        });
+        const violations = await run([step]);
+        assertHasViolation(violations, "sagemaker-pipeline-instance-types-allowed", ['Tuning step "Hidden" TrainingJobDefinition', "ml.p4d.24xlarge"]);
+        assertHasViolation(violations, "sagemaker-pipeline-instance-count", ['Tuning step "Hidden" TrainingJobDefinition', "50"]);
+        assertHasViolation(violations, "sagemaker-pipeline-run-cost", ["Hidden"]);
+    });
+
+    it("reads both fields when both hold definitions", async () => {
+        const step = variant(tuningStep("Both"), (s: Json) => {
+            s.Arguments.TrainingJobDefinitions = [variant(s.Arguments.TrainingJobDefinition, (d: Json) => (d.ResourceConfig.InstanceType = "ml.p5.48xlarge"))];
+        });
+        assertHasViolation(await run([step]), "sagemaker-pipeline-instance-types-allowed", ['Tuning step "Both" TrainingJobDefinitions[0]', "ml.p5.48xlarge"]);
+        const both = variant(tuningStep("Both"), (s: Json) => (s.Arguments.TrainingJobDefinitions = [s.Arguments.TrainingJobDefinition]));
+        assertNoViolations(await run([both]));
+    });
+
+    it("a Tuning step with no training job definition is not checkable", async () => {
+        const none = variant(tuningStep("None"), (s: Json) => delete s.Arguments.TrainingJobDefinition);
+        const empty = variant(none, (s: Json) => (s.Arguments.TrainingJobDefinitions = []));
+        const notList = variant(none, (s: Json) => (s.Arguments.TrainingJobDefinitions = { Name: "x" }));
+        for (const [name, step] of [["none", none], ["empty", empty], ["not-list", notList]] as const) {
+            const violations = await violationsOf([pipeline(definition([step]), name)], ALLOW_TUNING_AND_TRANSFORM);
+            const found = assertHasViolation(violations, "sagemaker-pipeline-definition-checkable", ["Tuning step None", name === "not-list" ? "not a list" : "no training job definition"], name);
+            expect(found.enforcementLevel).to.equal("mandatory");
+        }
     });
 
     it("requires output and EBS volume keys, and spot with checkpoints (advisory)", async () => {
