@@ -114,6 +114,10 @@ function integerRule(range: { min: number; max: number; multipleOf?: number }, w
     };
 }
 
+function positiveIntegerRule(why: string): Rule {
+    return (value) => (INTEGER.test(value.trim()) && Number(value) >= 1 ? undefined : `an integer of at least 1${why}`);
+}
+
 function decimalRule(range: { exclusiveMin: number; max: number }): Rule {
     return (value) => {
         const number = Number(value);
@@ -220,6 +224,14 @@ function usageCheck(usage: ParameterUsage, limits: PackLimits): Check {
         }
         case "maxWait":
             return { limit: limits.runtime, rule: integerRule({ min: 1, max: runtime.maxSpotWaitSeconds }, pack("maxSpotWaitSeconds")) };
+        case "maxJobs":
+            // No knob caps the number of tuning jobs: each multiplies the step's cost, which the run-cost check bounds.
+            return { rule: positiveIntegerRule(` (a Tuning step's MaxNumberOfTrainingJobs, step ${usage.step}; the run cost counts every job)`) };
+        case "maxParallelJobs":
+            return {
+                limit: limits.instanceCount,
+                rule: integerRule({ min: 1, max: limits.instanceCount.knobs.maxParallelTrainingJobs }, pack("maxParallelTrainingJobs")),
+            };
         case "s3Uri":
             return { rule: s3UriRule };
     }
@@ -363,10 +375,17 @@ export function validateParameters(
     return { parameters, cost, warnings };
 }
 
-const COST_USAGES: readonly ParameterUsage["kind"][] = ["instanceType", "instanceCount", "maxRuntime"];
+/** The settings that enter a run's cost, and what to choose when a start's values make it too dear. */
+const COST_ADVICE: Partial<Readonly<Record<ParameterUsage["kind"], string>>> = {
+    instanceType: "a smaller instance type",
+    instanceCount: "fewer instances",
+    maxRuntime: "a shorter MaxRuntimeInSeconds",
+    maxJobs: "fewer tuning jobs (MaxNumberOfTrainingJobs)",
+};
 
 function runCostProblem(cost: RunCost, ceiling: number, requested: readonly RequestedValue[], usages: Map<string, ParameterUsage[]>): string | undefined {
-    const costFlags = requested.filter((r) => (usages.get(r.parameter) ?? []).some((u) => COST_USAGES.includes(u.kind)));
+    const costKinds = (r: RequestedValue) => (usages.get(r.parameter) ?? []).map((u) => u.kind).filter((kind) => COST_ADVICE[kind] !== undefined);
+    const costFlags = requested.filter((r) => costKinds(r).length > 0);
     const culprit = costFlags.length > 0 ? costFlags.map((r) => `${r.source} ${r.value}`).join(", ") : "the pipeline's default parameters";
     if (cost.unbounded.length > 0) {
         return `${culprit}: the worst-case run cost cannot be bounded (no catalog price, count or MaxRuntimeInSeconds) for ${cost.unbounded.join("; ")}.`;
@@ -375,9 +394,18 @@ function runCostProblem(cost: RunCost, ceiling: number, requested: readonly Requ
         return undefined;
     }
     const jobs = cost.jobs
-        .map((job) => `${job.step} ${job.instanceCount} x ${job.instanceType} x ${job.maxRuntimeSeconds} s = ${formatUsd(job.costUsd)}`)
+        .map((job) => `${job.step} ${job.instanceCount} x ${job.instanceType} x ${job.maxRuntimeSeconds} s${job.jobs === 1 ? "" : ` x ${job.jobs} jobs`} = ${formatUsd(job.costUsd)}`)
         .join("; ");
-    return `${culprit}: the worst-case run cost is ${formatUsd(cost.totalUsd)} (${jobs}), above the policy pack's ceiling of ${formatUsd(ceiling)} (maxRunCostUsd); choose a smaller instance type or count.`;
+    const advise = (kinds: readonly ParameterUsage["kind"][]) => [...new Set(kinds)].map((kind) => COST_ADVICE[kind]!).join(" or ");
+    // With no cost-setting value given, the defaults are too dear: point at the parameters that can lower them.
+    const levers = [...usages.entries()].filter(([, list]) => list.some((u) => COST_ADVICE[u.kind] !== undefined));
+    const advice =
+        costFlags.length > 0
+            ? `choose ${advise(costFlags.flatMap(costKinds))}`
+            : levers.length > 0
+              ? `start with ${advise(levers.flatMap(([, list]) => list.map((u) => u.kind)).filter((kind) => COST_ADVICE[kind] !== undefined))} (parameters ${levers.map(([name]) => name).join(", ")}), or raise maxRunCostUsd in the policy pack config`
+              : "no parameter changes the cost: lower the definition's own settings, or raise maxRunCostUsd in the policy pack config";
+    return `${culprit}: the worst-case run cost is ${formatUsd(cost.totalUsd)} (${jobs}), above the policy pack's ceiling of ${formatUsd(ceiling)} (maxRunCostUsd); ${advice}.`;
 }
 
 export interface StartOptions {
