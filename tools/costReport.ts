@@ -10,11 +10,13 @@ import {
     asNumber,
     Definition,
     estimateRunCost,
+    isKnownStepType,
     Job,
     JobType,
     ParameterValues,
     parseDefinition,
     resolve,
+    STEP_TYPES,
     StepNode,
     stoppingCondition,
     UnboundedJob,
@@ -117,8 +119,13 @@ export interface PipelineCost {
     readonly largestAllowed: RunCost;
     /** The policy pack's ceiling on a run's on-demand cost and what is left under it. */
     readonly ceiling: { readonly maxRunCostUsd: number; readonly headroomUsd: number; readonly largestAllowedHeadroomUsd: number };
-    /** Condition, Fail, RegisterModel and other steps: they start no instances and cost nothing. */
+    /** Condition, Fail, RegisterModel and Model steps: they start no instances and cost nothing. */
     readonly freeSteps: readonly { readonly name: string; readonly type: string }[];
+    /**
+     * Steps whose work the definition does not describe (Lambda, Callback, EMR, AutoML, QualityCheck, ClarifyCheck,
+     * and types the pack does not know): they may bill, but nothing in the definition says how much.
+     */
+    readonly notEstimatedSteps: readonly { readonly name: string; readonly type: string }[];
 }
 
 export interface CostOptions {
@@ -137,18 +144,26 @@ export interface CostOptions {
     readonly replicatedDataGb?: number;
 }
 
-/** Every step that starts no job (Condition, Fail, RegisterModel, …), with the branches walked at any depth. */
-function freeSteps(steps: readonly StepNode[], free: { name: string; type: string }[] = []): { name: string; type: string }[] {
+type NamedStep = { name: string; type: string };
+
+/**
+ * The steps that start no job, with the branches walked at any depth: `free` ones (Condition, Fail, RegisterModel,
+ * Model: STEP_TYPES' control and registry kinds) and `notEstimated` ones (opaque kinds and unknown types).
+ */
+function stepsWithoutJobs(steps: readonly StepNode[], found: { free: NamedStep[]; notEstimated: NamedStep[] } = { free: [], notEstimated: [] }) {
     for (const step of steps) {
         if (step.kind === "condition") {
-            free.push({ name: step.name, type: "Condition" });
-            freeSteps(step.ifSteps, free);
-            freeSteps(step.elseSteps, free);
-        } else if (step.kind !== "job") {
-            free.push({ name: step.name, type: step.kind === "register" ? "RegisterModel" : step.type });
+            found.free.push({ name: step.name, type: "Condition" });
+            stepsWithoutJobs(step.ifSteps, found);
+            stepsWithoutJobs(step.elseSteps, found);
+        } else if (step.kind === "register") {
+            found.free.push({ name: step.name, type: "RegisterModel" });
+        } else if (step.kind === "other") {
+            const billsNothing = isKnownStepType(step.type) && STEP_TYPES[step.type] !== "opaque";
+            (billsNothing ? found.free : found.notEstimated).push({ name: step.name, type: step.type });
         }
     }
-    return free;
+    return found;
 }
 
 /** Every job by its label, with the Condition branches its step sits in (`CheckMAP50 if > CheckRecall else`). */
@@ -217,6 +232,7 @@ export function pipelineCost(rawDefinition: unknown, options: CostOptions = {}):
     const defaultRun = runCost(definition, options);
     const largestAllowed = runCost(definition, { ...options, dearestInstanceType: true });
     const maxRunCostUsd = options.maxRunCostUsd ?? DEFAULT_LIMITS.maxRunCostUsd;
+    const withoutJobs = stepsWithoutJobs(definition.steps);
     return {
         defaultRun,
         largestAllowed,
@@ -225,7 +241,8 @@ export function pipelineCost(rawDefinition: unknown, options: CostOptions = {}):
             headroomUsd: maxRunCostUsd - defaultRun.onDemandUsd,
             largestAllowedHeadroomUsd: maxRunCostUsd - largestAllowed.onDemandUsd,
         },
-        freeSteps: freeSteps(definition.steps),
+        freeSteps: withoutJobs.free,
+        notEstimatedSteps: withoutJobs.notEstimated,
     };
 }
 
@@ -642,6 +659,13 @@ function unpricedLine(job: UnpricedJob): string {
     return `    ${job.step} ${job.where}: ${why}; left out, so the total is a lower bound`;
 }
 
+/** `2 Condition, 1 Fail`, in the order the types first appear. */
+function countByType(steps: readonly { readonly type: string }[]): string {
+    const byType = new Map<string, number>();
+    steps.forEach((step) => byType.set(step.type, (byType.get(step.type) ?? 0) + 1));
+    return [...byType.entries()].map(([type, count]) => `${count} ${type}`).join(", ");
+}
+
 /** The compact block `npm run plan` prints before the policy verdict. */
 export function formatCostReport(report: CostReport): string[] {
     const { run, atRest, pricing } = report;
@@ -666,9 +690,10 @@ export function formatCostReport(report: CostReport): string[] {
         `    largest allowed instance types (${largest}): up to ${usd(run.largestAllowed.onDemandUsd)}${run.largestAllowed.complete ? "" : " at least"} on demand, ~${usd(run.largestAllowed.asConfiguredUsd)} as configured, ${within}`,
     );
     if (run.freeSteps.length > 0) {
-        const byType = new Map<string, number>();
-        run.freeSteps.forEach((step) => byType.set(step.type, (byType.get(step.type) ?? 0) + 1));
-        out.push(`    $0: ${[...byType.entries()].map(([type, count]) => `${count} ${type}`).join(", ")} step(s) start no instances`);
+        out.push(`    $0: ${countByType(run.freeSteps)} step(s) start no instances`);
+    }
+    if (run.notEstimatedSteps.length > 0) {
+        out.push(`    not estimated: ${countByType(run.notEstimatedSteps)} step(s) (their compute is outside the definition; the totals leave it out)`);
     }
     const unpricedAtRest = atRest.unpriced.length > 0 ? ` + ${plural(atRest.unpriced.length, "unpriced resource")}` : "";
     const scaledUp = atRest.maxMonthlyUsd > atRest.monthlyUsd ? `, up to ${usd(atRest.maxMonthlyUsd)} with every endpoint at its autoscaling maximum` : "";
