@@ -266,13 +266,13 @@ function normalise(type: string, value: string): string {
 }
 
 /**
- * The policy pack's limits under a `--policy-pack-config` file (JSON, as `pulumi preview --policy-pack-config`
- * takes it), resolved by the pack itself (policies/limits.ts); no file, or an empty name, gives the pack's
- * defaults. A file that cannot be read or that the pack would refuse is a UsageError.
+ * The content of a `--policy-pack-config` file (JSON, as `pulumi preview --policy-pack-config` takes it), checked
+ * as the pack checks its run-limiting policies' entries; no file, or an empty name, is no config (`{}`). A file
+ * that cannot be read or that the pack would refuse is a UsageError. `npm run plan` reads its own flag with it.
  */
-export function loadPackLimits(file: string | undefined): PackLimits {
+export function readPackConfig(file: string | undefined): Record<string, unknown> {
     if (file === undefined || file === "") {
-        return packLimits();
+        return {};
     }
     const refuse = (why: string): never => {
         throw new UsageError([`--policy-pack-config ${JSON.stringify(file)}: ${why}`]);
@@ -290,10 +290,19 @@ export function loadPackLimits(file: string | undefined): PackLimits {
         refuse(`is not JSON (${(error as Error).message}); a policy pack config is a JSON object keyed by policy name.`);
     }
     try {
-        return packLimits(config);
+        packLimits(config);
     } catch (error) {
-        return refuse((error as Error).message);
+        refuse((error as Error).message);
     }
+    return config as Record<string, unknown>;
+}
+
+/**
+ * The policy pack's limits under a `--policy-pack-config` file (readPackConfig), resolved by the pack itself
+ * (policies/limits.ts); no file, or an empty name, gives the pack's defaults.
+ */
+export function loadPackLimits(file: string | undefined): PackLimits {
+    return packLimits(readPackConfig(file));
 }
 
 export interface PipelineParameterValue {
