@@ -138,6 +138,12 @@ function oneOfRule(choices: readonly string[], why = ""): Rule {
     return (value) => (choices.includes(value) ? undefined : `one of ${choices.join(", ")}${why}`);
 }
 
+/** Accepts `accepted`; a refusal lists `allowed`, what every check of the value accepts (possibly fewer). */
+function memberRule(accepted: readonly string[], allowed: readonly string[], why: string): Rule {
+    const expected = allowed.length > 0 ? `one of ${allowed.join(", ")}` : "an instance type both lists name, but they have none in common (change the definition or the pack config)";
+    return (value) => (accepted.includes(value) ? undefined : `${expected}${why}`);
+}
+
 // A bucket name as S3 allows it, then an optional key.
 const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
 const s3UriRule: Rule = (value) => (S3_URI.test(value) ? undefined : "an s3:// URI such as s3://my-bucket/datasets/drone-detection/");
@@ -204,15 +210,19 @@ const ALLOW_LISTS = {
  * Policy-pack rules (and the s3:// check) follow from where the definition uses the parameter, so a
  * `--param` that feeds a job's instance type meets the same allow-list as `--instance-type`.
  */
-function usageCheck(usage: ParameterUsage, limits: PackLimits): Check {
+function usageCheck(usage: ParameterUsage, limits: PackLimits, allowedTypes: readonly string[], hasEnumValues: boolean): Check {
     const pack = (knob: string) => ` (the policy pack's ${knob}, step ${usage.step})`;
     const runtime = limits.runtime.knobs;
     switch (usage.kind) {
-        case "instanceType":
+        case "instanceType": {
+            const allowList = limits.instanceTypes.knobs[ALLOW_LISTS[usage.job].knob];
+            const narrowed =
+                allowedTypes.length < allowList.length ? (hasEnumValues ? ", within the parameter's EnumValues" : ", within the allow-lists of its other steps") : "";
             return {
                 limit: limits.instanceTypes,
-                rule: oneOfRule(limits.instanceTypes.knobs[ALLOW_LISTS[usage.job].knob], pack(ALLOW_LISTS[usage.job].name)),
+                rule: memberRule(allowList, allowedTypes, ` (the policy pack's ${ALLOW_LISTS[usage.job].name}, step ${usage.step}${narrowed})`),
             };
+        }
         case "instanceCount":
             return { limit: limits.instanceCount, rule: integerRule({ min: 1, max: limits.instanceCount.knobs.maxInstanceCount }, pack("maxInstanceCount")) };
         case "maxRuntime": {
@@ -250,6 +260,20 @@ function refusal(problem: string, limit: Limit<unknown> | undefined, warnings: s
         return undefined;
     }
     return problem;
+}
+
+/**
+ * The instance types a parameter may take: its EnumValues (when it has them) that every allow-list its uses as
+ * an instance type meet also holds, so a refusal lists only values that would pass. A disabled allow-list holds
+ * nothing; an advisory one still narrows the list (a value outside it only starts with a warning).
+ */
+function instanceTypesAllowed(uses: readonly ParameterUsage[], enumValues: readonly string[] | undefined, limits: PackLimits): string[] {
+    const lists = uses.flatMap((use) => (use.kind === "instanceType" ? [limits.instanceTypes.knobs[ALLOW_LISTS[use.job].knob]] : []));
+    if (limits.instanceTypes.enforcementLevel === "disabled" || lists.length === 0) {
+        return [...(enumValues ?? [])];
+    }
+    const [first, ...rest] = enumValues ? [enumValues, ...lists] : lists;
+    return first.filter((type) => rest.every((list) => list.includes(type)));
 }
 
 /** Each parameter type's literal form; SageMaker also reads every value from a string. */
@@ -341,13 +365,22 @@ export function validateParameters(
             problems.push(`${source}: pipeline '${pipelineName}' has no parameter ${JSON.stringify(parameter)}; its parameters are ${names}.`);
             continue;
         }
+        const uses = usages.get(parameter) ?? [];
+        const allowedTypes = instanceTypesAllowed(uses, declaration.EnumValues, limits);
+        const narrowedEnum = uses.some((use) => use.kind === "instanceType") && allowedTypes.length < (declaration.EnumValues?.length ?? 0);
         // Platform rules before EnumValues: where both refuse a value, the policy pack's reason is the useful one.
         const checks: Check[] = [
             { rule: TYPE_RULES[declaration.Type] ?? (() => undefined) },
-            ...(usages.get(parameter) ?? []).map((usage) => usageCheck(usage, limits)),
+            ...uses.map((usage) => usageCheck(usage, limits, allowedTypes, declaration.EnumValues !== undefined)),
             ...(RULES_BY_NAME[parameter] ? [{ rule: RULES_BY_NAME[parameter] }] : []),
             ...(declaration.EnumValues
-                ? [{ rule: oneOfRule(declaration.EnumValues, " (EnumValues of the pipeline definition)") }]
+                ? [
+                      {
+                          rule: narrowedEnum
+                              ? memberRule(declaration.EnumValues, allowedTypes, " (EnumValues of the pipeline definition, within the policy pack's instance allow-list)")
+                              : oneOfRule(declaration.EnumValues, " (EnumValues of the pipeline definition)"),
+                      },
+                  ]
                 : CHOICES_WITHOUT_ENUM_VALUES[parameter]
                   ? [{ rule: CHOICES_WITHOUT_ENUM_VALUES[parameter] }]
                   : []),

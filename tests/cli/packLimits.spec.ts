@@ -138,6 +138,20 @@ describe("cli and policy pack: one source for run limits and cost", () => {
             `expected one of ml.g4dn.xlarge (the policy pack's training instance allow-list, step ${STEPS.train})`,
         );
 
+        // A config allow-list and the definition's EnumValues that only partly overlap: a refusal offers what both allow.
+        const overlapping = { "sagemaker-pipeline-instance-types-allowed": { trainingInstanceTypes: ["ml.p3.2xlarge", "ml.g5.xlarge"] } };
+        expect(cliRefusal(stack, { [PARAMETERS.trainingInstanceType]: "ml.g4dn.xlarge" }, overlapping)).to.equal(
+            `--param ${PARAMETERS.trainingInstanceType}: "ml.g4dn.xlarge" is not allowed for pipeline parameter ${PARAMETERS.trainingInstanceType}; expected one of ml.g5.xlarge (the policy pack's training instance allow-list, step ${STEPS.train}, within the parameter's EnumValues).`,
+        );
+        expect(cliRefusal(stack, { [PARAMETERS.trainingInstanceType]: "ml.p3.2xlarge" }, overlapping)).to.equal(
+            `--param ${PARAMETERS.trainingInstanceType}: "ml.p3.2xlarge" is not allowed for pipeline parameter ${PARAMETERS.trainingInstanceType}; expected one of ml.g5.xlarge (EnumValues of the pipeline definition, within the policy pack's instance allow-list).`,
+        );
+        expect(cliRefusal(stack, { [PARAMETERS.trainingInstanceType]: "ml.g5.xlarge" }, overlapping)).to.equal(undefined);
+        // A disabled allow-list narrows nothing: EnumValues alone decide, and are listed whole.
+        expect(cliRefusal(stack, { [PARAMETERS.trainingInstanceType]: "ml.p3.2xlarge" }, { "sagemaker-pipeline-instance-types-allowed": "disabled" })).to.include(
+            "(EnumValues of the pipeline definition).",
+        );
+
         const count = { "sagemaker-pipeline-instance-count": { maxInstanceCount: 2 } };
         expect(cliRefusal(stack, { [PARAMETERS.trainingInstanceCount]: "3" }, count)).to.include("expected an integer from 1 to 2 (the policy pack's maxInstanceCount");
 

@@ -120,10 +120,26 @@ describe("cli start validation", () => {
         expect(problem).to.include(DEFAULT_TRAINING_INSTANCE_TYPES.join(", ")).and.include("training instance allow-list");
     });
 
-    it("holds --evaluation-instance-type to the processing allow-list", () => {
+    it("holds --evaluation-instance-type to the processing allow-list, listing only the types its EnumValues also allow", () => {
+        const enumValues = definition.Parameters.find((p) => p.Name === PARAMETERS.evaluationInstanceType)!.EnumValues!;
+        const allowed = enumValues.filter((type) => DEFAULT_PROCESSING_INSTANCE_TYPES.includes(type));
+        // The dev stack evaluates on CPU: its EnumValues are a part of the allow-list, so the two lists differ.
+        expect(allowed.length, "the case needs EnumValues narrower than the allow-list").to.be.lessThan(DEFAULT_PROCESSING_INSTANCE_TYPES.length).and.greaterThan(0);
         const trainingOnly = DEFAULT_TRAINING_INSTANCE_TYPES.find((type) => !DEFAULT_PROCESSING_INSTANCE_TYPES.includes(type))!;
-        const [problem] = problemsOf(() => validate({ "--evaluation-instance-type": trainingOnly }));
-        expect(problem).to.include("processing instance allow-list").and.include(DEFAULT_PROCESSING_INSTANCE_TYPES.join(", "));
+        const outsideEnum = DEFAULT_PROCESSING_INSTANCE_TYPES.find((type) => !enumValues.includes(type))!;
+        for (const [value, why] of [
+            [trainingOnly, `the policy pack's processing instance allow-list, step ${STEPS.evaluate}, within the parameter's EnumValues`],
+            ["ml.p3.2xlarge", `the policy pack's processing instance allow-list, step ${STEPS.evaluate}, within the parameter's EnumValues`],
+            [outsideEnum, "EnumValues of the pipeline definition"],
+        ]) {
+            expect(problemsOf(() => validate({ "--evaluation-instance-type": value }))[0], value).to.equal(
+                `--evaluation-instance-type: "${value}" is not allowed for pipeline parameter ${PARAMETERS.evaluationInstanceType}; expected one of ${allowed.join(", ")} (${why}).`,
+            );
+        }
+        // Every type a refusal offers is accepted.
+        for (const type of allowed) {
+            expect(validate({ "--evaluation-instance-type": type }).parameters, type).to.deep.equal([{ Name: PARAMETERS.evaluationInstanceType, Value: type }]);
+        }
     });
 
     it("applies the allow-list to a --param that feeds a job's instance type, whatever its EnumValues say", () => {
