@@ -5,8 +5,9 @@
 // optional --policy-pack-config file) and the stack's hyperparameter ranges.
 import type { StartPipelineExecutionCommandInput } from "@aws-sdk/client-sagemaker";
 import * as fs from "fs";
-import { HYPERPARAMETER_RANGES, INPUT_FORMATS, MODEL_VARIANTS, SPLIT_RANGES } from "../components/config";
+import { HYPERPARAMETER_RANGES, INPUT_FORMATS, MODEL_VARIANTS, PlatformConfig, SPLIT_RANGES } from "../components/config";
 import { MODEL_APPROVAL_STATUSES, PARAMETERS, QUALITY_METRICS } from "../components/pipelineDefinition";
+import { DATASET_READY_MARKER, PREFIXES, PREPARED_DATASETS } from "../components/s3Layout";
 import { Limit, PackLimits, packLimits } from "../policies/limits";
 import { DeployedDefinition, effectiveParameters, parameterUsages, ParameterUsage, RunCost, worstCaseRunCost } from "./definition";
 import { UsageError } from "./errors";
@@ -126,6 +127,23 @@ function decimalRule(range: { exclusiveMin: number; max: number }): Rule {
     };
 }
 
+// A decimal literal as prepare.py's float() reads it: JavaScript's Number() also takes 0x10, 0b1 and 0o7, which float() refuses.
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+/** A split share as prepare.py accepts it (yolo_pipeline/cli.py fraction): 0 <= value < 1, within `range`. */
+function splitFractionRule(range: { min: number; exclusiveMin?: boolean; max: number; exclusiveMax?: boolean }, why: string): Rule {
+    return (value) => {
+        const number = Number(value);
+        const ok =
+            DECIMAL.test(value) &&
+            (range.exclusiveMin ? number > range.min : number >= range.min) &&
+            (range.exclusiveMax ? number < range.max : number <= range.max);
+        const low = range.exclusiveMin ? `greater than ${range.min} and` : `from ${range.min} to`;
+        const high = range.exclusiveMax ? `below ${range.max}` : `at most ${range.max}`;
+        return ok ? undefined : `a decimal number ${low} ${high}${why}`;
+    };
+}
+
 function fractionRule(why = ""): Rule {
     return (value) => {
         const number = Number(value);
@@ -158,8 +176,12 @@ const RULES_BY_NAME: Readonly<Record<string, Rule>> = {
     [PARAMETERS.learningRate]: decimalRule(HYPERPARAMETER_RANGES.learningRate),
     [PARAMETERS.modelVariant]: oneOfRule(MODEL_VARIANTS),
     [PARAMETERS.inputFormat]: oneOfRule(INPUT_FORMATS),
-    [PARAMETERS.valFraction]: decimalRule(SPLIT_RANGES.valFraction),
-    [PARAMETERS.testFraction]: fractionRule(" (the share of images in the test split)"),
+    [PARAMETERS.valFraction]: splitFractionRule(
+        { min: SPLIT_RANGES.valFraction.exclusiveMin, exclusiveMin: true, max: SPLIT_RANGES.valFraction.max },
+        " (the share of images in the validation split)",
+    ),
+    // prepare.py refuses a test share of 1 (nothing left to train on).
+    [PARAMETERS.testFraction]: splitFractionRule({ min: 0, max: 1, exclusiveMax: true }, " (the share of images in the test split)"),
     [PARAMETERS.minImagesPerSplit]: integerRule(SPLIT_RANGES.minImagesPerSplit),
     // The gate compares a metric in [0, 1] with the minimum: above 1 no model could pass, below 0 every one would.
     ...Object.fromEntries(QUALITY_METRICS.map((metric) => [metric.parameter, fractionRule(` (the quality gate's minimum ${metric.label})`)])),
@@ -342,15 +364,89 @@ export interface ValidatedStart {
     readonly warnings: string[];
 }
 
+/** Where a stack's pipeline may read the data it prepares: the stack's bucket, under these key prefixes. */
+export interface InputLocations {
+    readonly bucket: string;
+    /** Key prefixes, each ending in "/". */
+    readonly prefixes: readonly string[];
+}
+
+/**
+ * The data prefixes the pipeline role's ReadInputsCodeAndCheckpoints statement lets it read (components/iamDocuments.ts):
+ * datasets/, and labeling/ when the stack has labeling (a labeling job's output manifest). The role also reads code/,
+ * models/, evaluation/ and checkpoints/, which hold no data to prepare. A URI elsewhere fails PrepareDataset with
+ * AccessDenied after the run has started.
+ */
+export function stackInputLocations(stack: { readonly bucket: Pick<PlatformConfig["bucket"], "name">; readonly labeling: Pick<PlatformConfig["labeling"], "enabled"> }): InputLocations {
+    return { bucket: stack.bucket.name, prefixes: [PREFIXES.datasets, ...(stack.labeling.enabled ? [PREFIXES.labeling] : [])] };
+}
+
+/** The values a run gets (accepted start values over the defaults) and how the user named those they gave. */
+interface StartValues {
+    readonly value: (parameter: string) => string | undefined;
+    /** `--val-fraction 0.6`, or `ValFraction 0.2 (the pipeline's default)`. */
+    readonly describe: (parameter: string) => string;
+    readonly given: (parameter: string) => boolean;
+}
+
+/** The split shares together, as prepare.py's check_fractions holds them: train keeps what val and test leave. */
+function splitProblem(values: StartValues): string | undefined {
+    const names = [PARAMETERS.valFraction, PARAMETERS.testFraction];
+    const [val, test] = names.map((name) => values.value(name));
+    if (val === undefined || test === undefined || !names.some(values.given) || Number(val) + Number(test) < 1) {
+        return undefined;
+    }
+    const sum = Number((Number(val) + Number(test)).toFixed(6));
+    return `${names.map(values.describe).join(", ")}: the validation and test shares add up to ${sum}, which leaves no images to train on; they must add up to less than 1 (prepare.py refuses them, and the run would fail at its first step).`;
+}
+
+/**
+ * Where PrepareDataset reads (InputData followed by InputKey): in the stack's bucket under a prefix the pipeline role
+ * can read, and a folder (ending in "/": SageMaker copies every key that starts with the prefix, so
+ * `datasets/drone-detection` would also copy `datasets/drone-detection-v2/`) or a `_READY` marker outside the
+ * pipeline's own output, as prepare.py's ready_marker.marked_folder requires.
+ */
+function inputProblem(values: StartValues, inputs: InputLocations): string | undefined {
+    const names = [PARAMETERS.inputData, PARAMETERS.inputKey];
+    const [data, key] = names.map((name) => values.value(name));
+    if (data === undefined || !names.some(values.given)) {
+        return undefined;
+    }
+    const uri = data + (key ?? "");
+    const culprit = names.filter(values.given).map(values.describe).join(", ");
+    const match = /^s3:\/\/([^/]+)\/(.*)$/s.exec(uri);
+    const [bucket, path] = match ? [match[1], match[2]] : [undefined, ""];
+    const readable = inputs.prefixes.map((prefix) => `s3://${inputs.bucket}/${prefix}`);
+    if (bucket !== inputs.bucket || !inputs.prefixes.some((prefix) => path.startsWith(prefix))) {
+        const labelingOff = bucket === inputs.bucket && path.startsWith(PREFIXES.labeling) ? " (labeling/ only when the stack has labeling on)" : "";
+        return `${culprit}: PrepareDataset would read ${uri}, which the stack's pipeline role cannot read${labelingOff}; expected a URI under ${readable.join(" or ")}.`;
+    }
+    const last = path.slice(path.lastIndexOf("/") + 1);
+    if (last === DATASET_READY_MARKER) {
+        const folder = path.slice(0, -DATASET_READY_MARKER.length);
+        if (folder.startsWith(PREPARED_DATASETS) || PREPARED_DATASETS.startsWith(folder)) {
+            return `${culprit}: ${uri} marks s3://${bucket}/${folder}, which holds or is the pipeline's own output (${PREPARED_DATASETS}); a prepared dataset is never prepared again. Mark the raw data's folder, e.g. s3://${bucket}/${PREFIXES.datasets}<name>/${DATASET_READY_MARKER}.`;
+        }
+        return undefined;
+    }
+    if (last !== "") {
+        const fixed = values.given(PARAMETERS.inputKey) ? `${uri}/` : `--input-data ${data}/`;
+        return `${culprit}: ${uri} is not a folder; as an S3 prefix it would also take every key that starts with it (${uri}-v2/ and the like). Expected a URI ending in "/" (${fixed}) or naming a ${DATASET_READY_MARKER} marker.`;
+    }
+    return undefined;
+}
+
 /**
  * Checks every requested value and the run's worst-case cost against the definition, the stack's ranges
  * and the policy pack's `limits` (default: the pack's defaults); throws a UsageError listing every problem.
+ * With `inputs` (the stack's own pipeline), the data to prepare must be where the stack's pipeline role can read it.
  */
 export function validateParameters(
     definition: DeployedDefinition,
     pipelineName: string,
     requested: readonly RequestedValue[],
     limits: PackLimits = packLimits(),
+    inputs?: InputLocations,
 ): ValidatedStart {
     const problems: string[] = [];
     const warnings: string[] = [];
@@ -402,6 +498,15 @@ export function validateParameters(
             accepted.set(parameter, normalise(declaration.Type, value));
         }
     }
+    // A value refused on its own is not judged again with the others.
+    const refusedNames = new Set(requested.filter((r) => !accepted.has(r.parameter)).map((r) => r.parameter));
+    const sources = new Map(requested.map((r) => [r.parameter, r.source]));
+    const values: StartValues = {
+        value: (name) => (refusedNames.has(name) || !declared.has(name) ? undefined : (accepted.get(name) ?? String(declared.get(name)!.DefaultValue ?? ""))),
+        given: (name) => accepted.has(name),
+        describe: (name) => (accepted.has(name) ? `${sources.get(name)} ${accepted.get(name)}` : `${name} ${String(declared.get(name)?.DefaultValue ?? "")} (the pipeline's default)`),
+    };
+    problems.push(...[splitProblem(values), inputs ? inputProblem(values, inputs) : undefined].filter((problem): problem is string => problem !== undefined));
     if (problems.length > 0) {
         throw new UsageError(problems);
     }
