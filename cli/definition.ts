@@ -12,8 +12,10 @@ import {
     JobCost,
     JobFamily,
     jobsOf,
+    jobSteps,
     parseDefinition as readJobs,
     stoppingCondition,
+    tuningLimits,
     UnboundedJob,
 } from "../policies/pipeline";
 import { packLimits, runCostBasis, RunCostKnobs } from "../policies/limits";
@@ -119,6 +121,10 @@ export type ParameterUsage =
     | { readonly kind: "instanceCount"; readonly step: string }
     | { readonly kind: "maxRuntime"; readonly job: JobFamily; readonly step: string }
     | { readonly kind: "maxWait"; readonly step: string }
+    /** A Tuning step's ResourceLimits.MaxNumberOfTrainingJobs: multiplies the step's cost. */
+    | { readonly kind: "maxJobs"; readonly step: string }
+    /** A Tuning step's ResourceLimits.MaxParallelTrainingJobs: the pack's maxParallelTrainingJobs caps it. */
+    | { readonly kind: "maxParallelJobs"; readonly step: string }
     | { readonly kind: "s3Uri"; readonly step: string };
 
 const S3_URI_KEYS = new Set(["S3Uri", "S3OutputPath"]);
@@ -144,7 +150,8 @@ export function parameterUsages(definition: DeployedDefinition): Map<string, Par
             usages.set(name, [...(usages.get(name) ?? []), usage]);
         }
     };
-    for (const job of jobsOf(readPipeline(definition).steps)) {
+    const { steps } = readPipeline(definition);
+    for (const job of jobsOf(steps)) {
         const step = job.step.name;
         for (const cluster of clustersOf(job)) {
             add(cluster.instanceType, { kind: "instanceType", job: job.family, step });
@@ -153,6 +160,11 @@ export function parameterUsages(definition: DeployedDefinition): Map<string, Par
         const { maxRuntime, maxWait } = stoppingCondition(job);
         add(maxRuntime, { kind: "maxRuntime", job: job.family, step });
         add(maxWait, { kind: "maxWait", step });
+    }
+    for (const step of jobSteps(steps).filter((candidate) => candidate.type === "Tuning")) {
+        const { maxJobs, maxParallelJobs } = tuningLimits(step);
+        add(maxJobs, { kind: "maxJobs", step: step.name });
+        add(maxParallelJobs, { kind: "maxParallelJobs", step: step.name });
     }
     const visit = (node: Json, step: string): void => {
         if (Array.isArray(node)) {

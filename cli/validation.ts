@@ -5,8 +5,9 @@
 // optional --policy-pack-config file) and the stack's hyperparameter ranges.
 import type { StartPipelineExecutionCommandInput } from "@aws-sdk/client-sagemaker";
 import * as fs from "fs";
-import { HYPERPARAMETER_RANGES, INPUT_FORMATS, MODEL_VARIANTS, SPLIT_RANGES } from "../components/config";
+import { HYPERPARAMETER_RANGES, INPUT_FORMATS, MODEL_VARIANTS, PlatformConfig, SPLIT_RANGES } from "../components/config";
 import { MODEL_APPROVAL_STATUSES, PARAMETERS, QUALITY_METRICS } from "../components/pipelineDefinition";
+import { DATASET_READY_MARKER, PREFIXES, PREPARED_DATASETS } from "../components/s3Layout";
 import { Limit, PackLimits, packLimits } from "../policies/limits";
 import { DeployedDefinition, effectiveParameters, parameterUsages, ParameterUsage, RunCost, worstCaseRunCost } from "./definition";
 import { UsageError } from "./errors";
@@ -114,11 +115,32 @@ function integerRule(range: { min: number; max: number; multipleOf?: number }, w
     };
 }
 
+function positiveIntegerRule(why: string): Rule {
+    return (value) => (INTEGER.test(value.trim()) && Number(value) >= 1 ? undefined : `an integer of at least 1${why}`);
+}
+
 function decimalRule(range: { exclusiveMin: number; max: number }): Rule {
     return (value) => {
         const number = Number(value);
         const ok = value.trim() !== "" && Number.isFinite(number) && number > range.exclusiveMin && number <= range.max;
         return ok ? undefined : `a number greater than ${range.exclusiveMin} and at most ${range.max}`;
+    };
+}
+
+// A decimal literal as prepare.py's float() reads it: JavaScript's Number() also takes 0x10, 0b1 and 0o7, which float() refuses.
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+/** A split share as prepare.py accepts it (yolo_pipeline/cli.py fraction): 0 <= value < 1, within `range`. */
+function splitFractionRule(range: { min: number; exclusiveMin?: boolean; max: number; exclusiveMax?: boolean }, why: string): Rule {
+    return (value) => {
+        const number = Number(value);
+        const ok =
+            DECIMAL.test(value) &&
+            (range.exclusiveMin ? number > range.min : number >= range.min) &&
+            (range.exclusiveMax ? number < range.max : number <= range.max);
+        const low = range.exclusiveMin ? `greater than ${range.min} and` : `from ${range.min} to`;
+        const high = range.exclusiveMax ? `below ${range.max}` : `at most ${range.max}`;
+        return ok ? undefined : `a decimal number ${low} ${high}${why}`;
     };
 }
 
@@ -132,6 +154,12 @@ function fractionRule(why = ""): Rule {
 
 function oneOfRule(choices: readonly string[], why = ""): Rule {
     return (value) => (choices.includes(value) ? undefined : `one of ${choices.join(", ")}${why}`);
+}
+
+/** Accepts `accepted`; a refusal lists `allowed`, what every check of the value accepts (possibly fewer). */
+function memberRule(accepted: readonly string[], allowed: readonly string[], why: string): Rule {
+    const expected = allowed.length > 0 ? `one of ${allowed.join(", ")}` : "an instance type both lists name, but they have none in common (change the definition or the pack config)";
+    return (value) => (accepted.includes(value) ? undefined : `${expected}${why}`);
 }
 
 // A bucket name as S3 allows it, then an optional key.
@@ -148,8 +176,12 @@ const RULES_BY_NAME: Readonly<Record<string, Rule>> = {
     [PARAMETERS.learningRate]: decimalRule(HYPERPARAMETER_RANGES.learningRate),
     [PARAMETERS.modelVariant]: oneOfRule(MODEL_VARIANTS),
     [PARAMETERS.inputFormat]: oneOfRule(INPUT_FORMATS),
-    [PARAMETERS.valFraction]: decimalRule(SPLIT_RANGES.valFraction),
-    [PARAMETERS.testFraction]: fractionRule(" (the share of images in the test split)"),
+    [PARAMETERS.valFraction]: splitFractionRule(
+        { min: SPLIT_RANGES.valFraction.exclusiveMin, exclusiveMin: true, max: SPLIT_RANGES.valFraction.max },
+        " (the share of images in the validation split)",
+    ),
+    // prepare.py refuses a test share of 1 (nothing left to train on).
+    [PARAMETERS.testFraction]: splitFractionRule({ min: 0, max: 1, exclusiveMax: true }, " (the share of images in the test split)"),
     [PARAMETERS.minImagesPerSplit]: integerRule(SPLIT_RANGES.minImagesPerSplit),
     // The gate compares a metric in [0, 1] with the minimum: above 1 no model could pass, below 0 every one would.
     ...Object.fromEntries(QUALITY_METRICS.map((metric) => [metric.parameter, fractionRule(` (the quality gate's minimum ${metric.label})`)])),
@@ -200,15 +232,19 @@ const ALLOW_LISTS = {
  * Policy-pack rules (and the s3:// check) follow from where the definition uses the parameter, so a
  * `--param` that feeds a job's instance type meets the same allow-list as `--instance-type`.
  */
-function usageCheck(usage: ParameterUsage, limits: PackLimits): Check {
+function usageCheck(usage: ParameterUsage, limits: PackLimits, allowedTypes: readonly string[], hasEnumValues: boolean): Check {
     const pack = (knob: string) => ` (the policy pack's ${knob}, step ${usage.step})`;
     const runtime = limits.runtime.knobs;
     switch (usage.kind) {
-        case "instanceType":
+        case "instanceType": {
+            const allowList = limits.instanceTypes.knobs[ALLOW_LISTS[usage.job].knob];
+            const narrowed =
+                allowedTypes.length < allowList.length ? (hasEnumValues ? ", within the parameter's EnumValues" : ", within the allow-lists of its other steps") : "";
             return {
                 limit: limits.instanceTypes,
-                rule: oneOfRule(limits.instanceTypes.knobs[ALLOW_LISTS[usage.job].knob], pack(ALLOW_LISTS[usage.job].name)),
+                rule: memberRule(allowList, allowedTypes, ` (the policy pack's ${ALLOW_LISTS[usage.job].name}, step ${usage.step}${narrowed})`),
             };
+        }
         case "instanceCount":
             return { limit: limits.instanceCount, rule: integerRule({ min: 1, max: limits.instanceCount.knobs.maxInstanceCount }, pack("maxInstanceCount")) };
         case "maxRuntime": {
@@ -220,6 +256,14 @@ function usageCheck(usage: ParameterUsage, limits: PackLimits): Check {
         }
         case "maxWait":
             return { limit: limits.runtime, rule: integerRule({ min: 1, max: runtime.maxSpotWaitSeconds }, pack("maxSpotWaitSeconds")) };
+        case "maxJobs":
+            // No knob caps the number of tuning jobs: each multiplies the step's cost, which the run-cost check bounds.
+            return { rule: positiveIntegerRule(` (a Tuning step's MaxNumberOfTrainingJobs, step ${usage.step}; the run cost counts every job)`) };
+        case "maxParallelJobs":
+            return {
+                limit: limits.instanceCount,
+                rule: integerRule({ min: 1, max: limits.instanceCount.knobs.maxParallelTrainingJobs }, pack("maxParallelTrainingJobs")),
+            };
         case "s3Uri":
             return { rule: s3UriRule };
     }
@@ -240,6 +284,20 @@ function refusal(problem: string, limit: Limit<unknown> | undefined, warnings: s
     return problem;
 }
 
+/**
+ * The instance types a parameter may take: its EnumValues (when it has them) that every allow-list its uses as
+ * an instance type meet also holds, so a refusal lists only values that would pass. A disabled allow-list holds
+ * nothing; an advisory one still narrows the list (a value outside it only starts with a warning).
+ */
+function instanceTypesAllowed(uses: readonly ParameterUsage[], enumValues: readonly string[] | undefined, limits: PackLimits): string[] {
+    const lists = uses.flatMap((use) => (use.kind === "instanceType" ? [limits.instanceTypes.knobs[ALLOW_LISTS[use.job].knob]] : []));
+    if (limits.instanceTypes.enforcementLevel === "disabled" || lists.length === 0) {
+        return [...(enumValues ?? [])];
+    }
+    const [first, ...rest] = enumValues ? [enumValues, ...lists] : lists;
+    return first.filter((type) => rest.every((list) => list.includes(type)));
+}
+
 /** Each parameter type's literal form; SageMaker also reads every value from a string. */
 const TYPE_RULES: Readonly<Record<string, Rule>> = {
     Integer: (value) => (INTEGER.test(value.trim()) && Number.isSafeInteger(Number(value)) ? undefined : "an integer"),
@@ -254,13 +312,13 @@ function normalise(type: string, value: string): string {
 }
 
 /**
- * The policy pack's limits under a `--policy-pack-config` file (JSON, as `pulumi preview --policy-pack-config`
- * takes it), resolved by the pack itself (policies/limits.ts); no file, or an empty name, gives the pack's
- * defaults. A file that cannot be read or that the pack would refuse is a UsageError.
+ * The content of a `--policy-pack-config` file (JSON, as `pulumi preview --policy-pack-config` takes it), checked
+ * as the pack checks its run-limiting policies' entries; no file, or an empty name, is no config (`{}`). A file
+ * that cannot be read or that the pack would refuse is a UsageError. `npm run plan` reads its own flag with it.
  */
-export function loadPackLimits(file: string | undefined): PackLimits {
+export function readPackConfig(file: string | undefined): Record<string, unknown> {
     if (file === undefined || file === "") {
-        return packLimits();
+        return {};
     }
     const refuse = (why: string): never => {
         throw new UsageError([`--policy-pack-config ${JSON.stringify(file)}: ${why}`]);
@@ -278,10 +336,19 @@ export function loadPackLimits(file: string | undefined): PackLimits {
         refuse(`is not JSON (${(error as Error).message}); a policy pack config is a JSON object keyed by policy name.`);
     }
     try {
-        return packLimits(config);
+        packLimits(config);
     } catch (error) {
-        return refuse((error as Error).message);
+        refuse((error as Error).message);
     }
+    return config as Record<string, unknown>;
+}
+
+/**
+ * The policy pack's limits under a `--policy-pack-config` file (readPackConfig), resolved by the pack itself
+ * (policies/limits.ts); no file, or an empty name, gives the pack's defaults.
+ */
+export function loadPackLimits(file: string | undefined): PackLimits {
+    return packLimits(readPackConfig(file));
 }
 
 export interface PipelineParameterValue {
@@ -297,15 +364,89 @@ export interface ValidatedStart {
     readonly warnings: string[];
 }
 
+/** Where a stack's pipeline may read the data it prepares: the stack's bucket, under these key prefixes. */
+export interface InputLocations {
+    readonly bucket: string;
+    /** Key prefixes, each ending in "/". */
+    readonly prefixes: readonly string[];
+}
+
+/**
+ * The data prefixes the pipeline role's ReadInputsCodeAndCheckpoints statement lets it read (components/iamDocuments.ts):
+ * datasets/, and labeling/ when the stack has labeling (a labeling job's output manifest). The role also reads code/,
+ * models/, evaluation/ and checkpoints/, which hold no data to prepare. A URI elsewhere fails PrepareDataset with
+ * AccessDenied after the run has started.
+ */
+export function stackInputLocations(stack: { readonly bucket: Pick<PlatformConfig["bucket"], "name">; readonly labeling: Pick<PlatformConfig["labeling"], "enabled"> }): InputLocations {
+    return { bucket: stack.bucket.name, prefixes: [PREFIXES.datasets, ...(stack.labeling.enabled ? [PREFIXES.labeling] : [])] };
+}
+
+/** The values a run gets (accepted start values over the defaults) and how the user named those they gave. */
+interface StartValues {
+    readonly value: (parameter: string) => string | undefined;
+    /** `--val-fraction 0.6`, or `ValFraction 0.2 (the pipeline's default)`. */
+    readonly describe: (parameter: string) => string;
+    readonly given: (parameter: string) => boolean;
+}
+
+/** The split shares together, as prepare.py's check_fractions holds them: train keeps what val and test leave. */
+function splitProblem(values: StartValues): string | undefined {
+    const names = [PARAMETERS.valFraction, PARAMETERS.testFraction];
+    const [val, test] = names.map((name) => values.value(name));
+    if (val === undefined || test === undefined || !names.some(values.given) || Number(val) + Number(test) < 1) {
+        return undefined;
+    }
+    const sum = Number((Number(val) + Number(test)).toFixed(6));
+    return `${names.map(values.describe).join(", ")}: the validation and test shares add up to ${sum}, which leaves no images to train on; they must add up to less than 1 (prepare.py refuses them, and the run would fail at its first step).`;
+}
+
+/**
+ * Where PrepareDataset reads (InputData followed by InputKey): in the stack's bucket under a prefix the pipeline role
+ * can read, and a folder (ending in "/": SageMaker copies every key that starts with the prefix, so
+ * `datasets/drone-detection` would also copy `datasets/drone-detection-v2/`) or a `_READY` marker outside the
+ * pipeline's own output, as prepare.py's ready_marker.marked_folder requires.
+ */
+function inputProblem(values: StartValues, inputs: InputLocations): string | undefined {
+    const names = [PARAMETERS.inputData, PARAMETERS.inputKey];
+    const [data, key] = names.map((name) => values.value(name));
+    if (data === undefined || !names.some(values.given)) {
+        return undefined;
+    }
+    const uri = data + (key ?? "");
+    const culprit = names.filter(values.given).map(values.describe).join(", ");
+    const match = /^s3:\/\/([^/]+)\/(.*)$/s.exec(uri);
+    const [bucket, path] = match ? [match[1], match[2]] : [undefined, ""];
+    const readable = inputs.prefixes.map((prefix) => `s3://${inputs.bucket}/${prefix}`);
+    if (bucket !== inputs.bucket || !inputs.prefixes.some((prefix) => path.startsWith(prefix))) {
+        const labelingOff = bucket === inputs.bucket && path.startsWith(PREFIXES.labeling) ? " (labeling/ only when the stack has labeling on)" : "";
+        return `${culprit}: PrepareDataset would read ${uri}, which the stack's pipeline role cannot read${labelingOff}; expected a URI under ${readable.join(" or ")}.`;
+    }
+    const last = path.slice(path.lastIndexOf("/") + 1);
+    if (last === DATASET_READY_MARKER) {
+        const folder = path.slice(0, -DATASET_READY_MARKER.length);
+        if (folder.startsWith(PREPARED_DATASETS) || PREPARED_DATASETS.startsWith(folder)) {
+            return `${culprit}: ${uri} marks s3://${bucket}/${folder}, which holds or is the pipeline's own output (${PREPARED_DATASETS}); a prepared dataset is never prepared again. Mark the raw data's folder, e.g. s3://${bucket}/${PREFIXES.datasets}<name>/${DATASET_READY_MARKER}.`;
+        }
+        return undefined;
+    }
+    if (last !== "") {
+        const fixed = values.given(PARAMETERS.inputKey) ? `${uri}/` : `--input-data ${data}/`;
+        return `${culprit}: ${uri} is not a folder; as an S3 prefix it would also take every key that starts with it (${uri}-v2/ and the like). Expected a URI ending in "/" (${fixed}) or naming a ${DATASET_READY_MARKER} marker.`;
+    }
+    return undefined;
+}
+
 /**
  * Checks every requested value and the run's worst-case cost against the definition, the stack's ranges
  * and the policy pack's `limits` (default: the pack's defaults); throws a UsageError listing every problem.
+ * With `inputs` (the stack's own pipeline), the data to prepare must be where the stack's pipeline role can read it.
  */
 export function validateParameters(
     definition: DeployedDefinition,
     pipelineName: string,
     requested: readonly RequestedValue[],
     limits: PackLimits = packLimits(),
+    inputs?: InputLocations,
 ): ValidatedStart {
     const problems: string[] = [];
     const warnings: string[] = [];
@@ -320,13 +461,22 @@ export function validateParameters(
             problems.push(`${source}: pipeline '${pipelineName}' has no parameter ${JSON.stringify(parameter)}; its parameters are ${names}.`);
             continue;
         }
+        const uses = usages.get(parameter) ?? [];
+        const allowedTypes = instanceTypesAllowed(uses, declaration.EnumValues, limits);
+        const narrowedEnum = uses.some((use) => use.kind === "instanceType") && allowedTypes.length < (declaration.EnumValues?.length ?? 0);
         // Platform rules before EnumValues: where both refuse a value, the policy pack's reason is the useful one.
         const checks: Check[] = [
             { rule: TYPE_RULES[declaration.Type] ?? (() => undefined) },
-            ...(usages.get(parameter) ?? []).map((usage) => usageCheck(usage, limits)),
+            ...uses.map((usage) => usageCheck(usage, limits, allowedTypes, declaration.EnumValues !== undefined)),
             ...(RULES_BY_NAME[parameter] ? [{ rule: RULES_BY_NAME[parameter] }] : []),
             ...(declaration.EnumValues
-                ? [{ rule: oneOfRule(declaration.EnumValues, " (EnumValues of the pipeline definition)") }]
+                ? [
+                      {
+                          rule: narrowedEnum
+                              ? memberRule(declaration.EnumValues, allowedTypes, " (EnumValues of the pipeline definition, within the policy pack's instance allow-list)")
+                              : oneOfRule(declaration.EnumValues, " (EnumValues of the pipeline definition)"),
+                      },
+                  ]
                 : CHOICES_WITHOUT_ENUM_VALUES[parameter]
                   ? [{ rule: CHOICES_WITHOUT_ENUM_VALUES[parameter] }]
                   : []),
@@ -348,6 +498,15 @@ export function validateParameters(
             accepted.set(parameter, normalise(declaration.Type, value));
         }
     }
+    // A value refused on its own is not judged again with the others.
+    const refusedNames = new Set(requested.filter((r) => !accepted.has(r.parameter)).map((r) => r.parameter));
+    const sources = new Map(requested.map((r) => [r.parameter, r.source]));
+    const values: StartValues = {
+        value: (name) => (refusedNames.has(name) || !declared.has(name) ? undefined : (accepted.get(name) ?? String(declared.get(name)!.DefaultValue ?? ""))),
+        given: (name) => accepted.has(name),
+        describe: (name) => (accepted.has(name) ? `${sources.get(name)} ${accepted.get(name)}` : `${name} ${String(declared.get(name)?.DefaultValue ?? "")} (the pipeline's default)`),
+    };
+    problems.push(...[splitProblem(values), inputs ? inputProblem(values, inputs) : undefined].filter((problem): problem is string => problem !== undefined));
     if (problems.length > 0) {
         throw new UsageError(problems);
     }
@@ -363,10 +522,17 @@ export function validateParameters(
     return { parameters, cost, warnings };
 }
 
-const COST_USAGES: readonly ParameterUsage["kind"][] = ["instanceType", "instanceCount", "maxRuntime"];
+/** The settings that enter a run's cost, and what to choose when a start's values make it too dear. */
+const COST_ADVICE: Partial<Readonly<Record<ParameterUsage["kind"], string>>> = {
+    instanceType: "a smaller instance type",
+    instanceCount: "fewer instances",
+    maxRuntime: "a shorter MaxRuntimeInSeconds",
+    maxJobs: "fewer tuning jobs (MaxNumberOfTrainingJobs)",
+};
 
 function runCostProblem(cost: RunCost, ceiling: number, requested: readonly RequestedValue[], usages: Map<string, ParameterUsage[]>): string | undefined {
-    const costFlags = requested.filter((r) => (usages.get(r.parameter) ?? []).some((u) => COST_USAGES.includes(u.kind)));
+    const costKinds = (r: RequestedValue) => (usages.get(r.parameter) ?? []).map((u) => u.kind).filter((kind) => COST_ADVICE[kind] !== undefined);
+    const costFlags = requested.filter((r) => costKinds(r).length > 0);
     const culprit = costFlags.length > 0 ? costFlags.map((r) => `${r.source} ${r.value}`).join(", ") : "the pipeline's default parameters";
     if (cost.unbounded.length > 0) {
         return `${culprit}: the worst-case run cost cannot be bounded (no catalog price, count or MaxRuntimeInSeconds) for ${cost.unbounded.join("; ")}.`;
@@ -375,9 +541,18 @@ function runCostProblem(cost: RunCost, ceiling: number, requested: readonly Requ
         return undefined;
     }
     const jobs = cost.jobs
-        .map((job) => `${job.step} ${job.instanceCount} x ${job.instanceType} x ${job.maxRuntimeSeconds} s = ${formatUsd(job.costUsd)}`)
+        .map((job) => `${job.step} ${job.instanceCount} x ${job.instanceType} x ${job.maxRuntimeSeconds} s${job.jobs === 1 ? "" : ` x ${job.jobs} jobs`} = ${formatUsd(job.costUsd)}`)
         .join("; ");
-    return `${culprit}: the worst-case run cost is ${formatUsd(cost.totalUsd)} (${jobs}), above the policy pack's ceiling of ${formatUsd(ceiling)} (maxRunCostUsd); choose a smaller instance type or count.`;
+    const advise = (kinds: readonly ParameterUsage["kind"][]) => [...new Set(kinds)].map((kind) => COST_ADVICE[kind]!).join(" or ");
+    // With no cost-setting value given, the defaults are too dear: point at the parameters that can lower them.
+    const levers = [...usages.entries()].filter(([, list]) => list.some((u) => COST_ADVICE[u.kind] !== undefined));
+    const advice =
+        costFlags.length > 0
+            ? `choose ${advise(costFlags.flatMap(costKinds))}`
+            : levers.length > 0
+              ? `start with ${advise(levers.flatMap(([, list]) => list.map((u) => u.kind)).filter((kind) => COST_ADVICE[kind] !== undefined))} (parameters ${levers.map(([name]) => name).join(", ")}), or raise maxRunCostUsd in the policy pack config`
+              : "no parameter changes the cost: lower the definition's own settings, or raise maxRunCostUsd in the policy pack config";
+    return `${culprit}: the worst-case run cost is ${formatUsd(cost.totalUsd)} (${jobs}), above the policy pack's ceiling of ${formatUsd(ceiling)} (maxRunCostUsd); ${advice}.`;
 }
 
 export interface StartOptions {

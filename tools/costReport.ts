@@ -1,20 +1,24 @@
-// The cost block of `npm run plan`: what one run of the pipeline can cost — per Training and Processing step
-// (Condition branches included), on demand and with managed spot, against the policy pack's ceiling — and
-// what the platform costs per month at rest, from the resources the stack registers. Run costs come from
-// policies/pipeline.ts's estimateRunCost (the estimator the policy pack and the CLI use) and the catalog's
-// price table; this module adds only the spot estimate, the labels and the prices of resources that bill
-// while nothing runs (a real-time endpoint's instances among them). Every figure is an estimate from list
-// prices. Pure: no Pulumi runtime.
-import { DEFAULT_LIMITS, pricePerHour, PRICING_BASIS, worstCaseJobCostUsd } from "../policies/catalog";
+// The cost block of `npm run plan`: what one run of the pipeline can cost — per job step (Condition branches
+// included), on demand and with managed spot, against the policy pack's ceiling — and what the platform costs
+// per month at rest, from the resources the stack registers. Run costs come from policies/pipeline.ts's
+// estimateRunCost with the basis runCostBasis builds from the pack config's run-cost knobs (instancePrices,
+// transformRuntimeSeconds, maxRunCostUsd), exactly as the policy pack and the CLI call it, so the three agree;
+// this module adds only the spot estimate, the labels and the prices of resources that bill while nothing runs
+// (a real-time endpoint's instances among them). Every figure is an estimate from list prices. Pure: no Pulumi
+// runtime.
+import { pricePerHour, PRICING_BASIS, worstCaseJobCostUsd } from "../policies/catalog";
+import { packLimits, runCostBasis, RunCostKnobs } from "../policies/limits";
 import {
     asNumber,
     Definition,
     estimateRunCost,
+    isKnownStepType,
     Job,
     JobType,
     ParameterValues,
     parseDefinition,
     resolve,
+    STEP_TYPES,
     StepNode,
     stoppingCondition,
     UnboundedJob,
@@ -116,20 +120,33 @@ export interface PipelineCost {
     /** A run on the dearest instance type each instance-type setting allows (DefaultValue and EnumValues), default counts. */
     readonly largestAllowed: RunCost;
     /** The policy pack's ceiling on a run's on-demand cost and what is left under it. */
-    readonly ceiling: { readonly maxRunCostUsd: number; readonly headroomUsd: number; readonly largestAllowedHeadroomUsd: number };
-    /** Condition, Fail, RegisterModel and other steps: they start no instances and cost nothing. */
+    readonly ceiling: {
+        readonly maxRunCostUsd: number;
+        readonly headroomUsd: number;
+        readonly largestAllowedHeadroomUsd: number;
+        /** The pack's `basis` knob: which run it compares with the ceiling (`default`, or `worst-case`: the largest allowed). */
+        readonly basis: RunCostKnobs["basis"];
+    };
+    /** Condition, Fail, RegisterModel and Model steps: they start no instances and cost nothing. */
     readonly freeSteps: readonly { readonly name: string; readonly type: string }[];
+    /**
+     * Steps whose work the definition does not describe (Lambda, Callback, EMR, AutoML, QualityCheck, ClarifyCheck,
+     * and types the pack does not know): they may bill, but nothing in the definition says how much.
+     */
+    readonly notEstimatedSteps: readonly { readonly name: string; readonly type: string }[];
 }
 
 export interface CostOptions {
     /** Values the run is started with (default: none, every parameter at its DefaultValue). */
     readonly parameterValues?: ParameterValues;
-    /** USD per hour by instance type over the catalog's list prices. */
-    readonly prices?: Readonly<Record<string, number>>;
+    /**
+     * The policy pack config (a `--policy-pack-config` file's content) the pack is evaluated with (default: none,
+     * the pack's defaults). Its sagemaker-pipeline-run-cost knobs set the ceiling, the instancePrices over the
+     * catalog's list prices and transformRuntimeSeconds, through runCostBasis as the pack and the CLI read them.
+     */
+    readonly packConfig?: unknown;
     /** Fraction of on-demand a managed spot job saves (default: the catalog's typical-savings assumption). */
     readonly spotSavings?: number;
-    /** Ceiling on a run's on-demand cost (default: the policy pack's DEFAULT_LIMITS.maxRunCostUsd). */
-    readonly maxRunCostUsd?: number;
     /**
      * GB under the replicated prefixes that the replica is priced at (config `replicatedDataGb`): no resource
      * states how much data there is, so without it the replica is reported unpriced.
@@ -137,18 +154,26 @@ export interface CostOptions {
     readonly replicatedDataGb?: number;
 }
 
-/** Every step that starts no job (Condition, Fail, RegisterModel, …), with the branches walked at any depth. */
-function freeSteps(steps: readonly StepNode[], free: { name: string; type: string }[] = []): { name: string; type: string }[] {
+type NamedStep = { name: string; type: string };
+
+/**
+ * The steps that start no job, with the branches walked at any depth: `free` ones (Condition, Fail, RegisterModel,
+ * Model: STEP_TYPES' control and registry kinds) and `notEstimated` ones (opaque kinds and unknown types).
+ */
+function stepsWithoutJobs(steps: readonly StepNode[], found: { free: NamedStep[]; notEstimated: NamedStep[] } = { free: [], notEstimated: [] }) {
     for (const step of steps) {
         if (step.kind === "condition") {
-            free.push({ name: step.name, type: "Condition" });
-            freeSteps(step.ifSteps, free);
-            freeSteps(step.elseSteps, free);
-        } else if (step.kind !== "job") {
-            free.push({ name: step.name, type: step.kind === "register" ? "RegisterModel" : step.type });
+            found.free.push({ name: step.name, type: "Condition" });
+            stepsWithoutJobs(step.ifSteps, found);
+            stepsWithoutJobs(step.elseSteps, found);
+        } else if (step.kind === "register") {
+            found.free.push({ name: step.name, type: "RegisterModel" });
+        } else if (step.kind === "other") {
+            const billsNothing = isKnownStepType(step.type) && STEP_TYPES[step.type] !== "opaque";
+            (billsNothing ? found.free : found.notEstimated).push({ name: step.name, type: step.type });
         }
     }
-    return free;
+    return found;
 }
 
 /** Every job by its label, with the Condition branches its step sits in (`CheckMAP50 if > CheckRecall else`). */
@@ -172,11 +197,23 @@ function unpricedJob(job: UnboundedJob): UnpricedJob {
     return { step: job.step.name, where: job.where, instanceTypes: job.instanceTypes.map(String), missing: [...job.missing], unpriced: [...job.unpriced] };
 }
 
+/** The run-cost knobs of the pack config, resolved as the pack resolves them. */
+function runCostKnobs(options: CostOptions): RunCostKnobs {
+    return packLimits(options.packConfig ?? {}).runCost.knobs;
+}
+
+/** USD per hour by instance type over the catalog's list prices: the pack config's instancePrices. */
+function pricesOf(options: CostOptions): Record<string, number> {
+    return { ...runCostKnobs(options).instancePrices };
+}
+
 /** The cost of one run of a parsed definition; `dearestInstanceType` prices the dearest allowed type of each setting. */
 export function runCost(definition: Definition, options: CostOptions & { readonly dearestInstanceType?: boolean } = {}): RunCost {
     const savings = options.spotSavings ?? PRICING_BASIS.typicalManagedSpotSavings;
     const values = options.parameterValues ?? {};
-    const estimate = estimateRunCost(definition, { parameterValues: values, prices: options.prices, dearestInstanceType: options.dearestInstanceType });
+    const knobs = runCostKnobs(options);
+    // Both runs the report shows, whichever of them the pack's `basis` knob compares with the ceiling.
+    const estimate = estimateRunCost(definition, { ...runCostBasis(knobs, values), dearestInstanceType: options.dearestInstanceType ?? false });
     const located = locateJobs(definition.steps);
     const jobs = estimate.jobs.map((cost): JobCostLine => {
         const { job, branch } = located.get(cost.job)!;
@@ -193,7 +230,7 @@ export function runCost(definition: Definition, options: CostOptions & { readonl
             instanceCount: cost.instanceCount,
             maxRuntimeSeconds: cost.maxRuntimeSeconds,
             jobs: cost.jobs,
-            pricePerHourUsd: pricePerHour(cost.instanceType, { ...options.prices })!,
+            pricePerHourUsd: pricePerHour(cost.instanceType, knobs.instancePrices)!,
             onDemandUsd: cost.costUsd,
             managedSpot,
             spotEstimateUsd,
@@ -216,7 +253,8 @@ export function pipelineCost(rawDefinition: unknown, options: CostOptions = {}):
     const definition = parseDefinition(rawDefinition);
     const defaultRun = runCost(definition, options);
     const largestAllowed = runCost(definition, { ...options, dearestInstanceType: true });
-    const maxRunCostUsd = options.maxRunCostUsd ?? DEFAULT_LIMITS.maxRunCostUsd;
+    const { maxRunCostUsd, basis } = runCostKnobs(options);
+    const withoutJobs = stepsWithoutJobs(definition.steps);
     return {
         defaultRun,
         largestAllowed,
@@ -224,8 +262,10 @@ export function pipelineCost(rawDefinition: unknown, options: CostOptions = {}):
             maxRunCostUsd,
             headroomUsd: maxRunCostUsd - defaultRun.onDemandUsd,
             largestAllowedHeadroomUsd: maxRunCostUsd - largestAllowed.onDemandUsd,
+            basis,
         },
-        freeSteps: freeSteps(definition.steps),
+        freeSteps: withoutJobs.free,
+        notEstimatedSteps: withoutJobs.notEstimated,
     };
 }
 
@@ -373,7 +413,7 @@ function studioAppCost(domain: StackResource, options: CostOptions): StudioAppCo
     const enabled = idle !== undefined && get(idle, "lifecycleManagement") !== "DISABLED";
     const idleTimeoutMinutes = enabled ? (asNumber(get(idle, "idleTimeoutInMinutes")) ?? null) : null;
     const maxIdleTimeoutMinutes = enabled ? (asNumber(get(idle, "maxIdleTimeoutInMinutes")) ?? null) : null;
-    const price = typeof instanceType === "string" ? (pricePerHour(instanceType, { ...options.prices }) ?? null) : null;
+    const price = typeof instanceType === "string" ? (pricePerHour(instanceType, pricesOf(options)) ?? null) : null;
     const times = (minutes: number | null) => (price !== null && minutes !== null ? (price * minutes) / 60 : null);
     return {
         domain: domain.name,
@@ -414,7 +454,7 @@ function endpointCost(endpoint: StackResource, index: ServingIndex, options: Cos
         return {
             variant: String(variant.variantName),
             instanceType,
-            pricePerHourUsd: pricePerHour(instanceType, { ...options.prices }) ?? null,
+            pricePerHourUsd: pricePerHour(instanceType, pricesOf(options)) ?? null,
             minInstances: asNumber(target?.inputs.minCapacity) ?? initial,
             maxInstances: asNumber(target?.inputs.maxCapacity) ?? initial,
             autoscaling: target !== undefined,
@@ -447,7 +487,7 @@ function monitoringScheduleCost(schedule: StackResource, index: ServingIndex, op
     const instanceType = typeof cluster?.instanceType === "string" ? cluster.instanceType : null;
     const instanceCount = asNumber(cluster?.instanceCount) ?? null;
     const maxRuntimeSeconds = asNumber(runtime) ?? null;
-    const perRun = instanceType && instanceCount !== null && maxRuntimeSeconds !== null ? worstCaseJobCostUsd(instanceType, instanceCount, maxRuntimeSeconds, { ...options.prices }) : undefined;
+    const perRun = instanceType && instanceCount !== null && maxRuntimeSeconds !== null ? worstCaseJobCostUsd(instanceType, instanceCount, maxRuntimeSeconds, pricesOf(options)) : undefined;
     return {
         schedule: String(schedule.inputs.name ?? schedule.name),
         runsPerMonth: runs,
@@ -642,6 +682,13 @@ function unpricedLine(job: UnpricedJob): string {
     return `    ${job.step} ${job.where}: ${why}; left out, so the total is a lower bound`;
 }
 
+/** `2 Condition, 1 Fail`, in the order the types first appear. */
+function countByType(steps: readonly { readonly type: string }[]): string {
+    const byType = new Map<string, number>();
+    steps.forEach((step) => byType.set(step.type, (byType.get(step.type) ?? 0) + 1));
+    return [...byType.entries()].map(([type, count]) => `${count} ${type}`).join(", ");
+}
+
 /** The compact block `npm run plan` prints before the policy verdict. */
 export function formatCostReport(report: CostReport): string[] {
     const { run, atRest, pricing } = report;
@@ -658,7 +705,8 @@ export function formatCostReport(report: CostReport): string[] {
     const share = run.defaultRun.onDemandUsd > 0 ? ` (${Math.round((100 * run.defaultRun.asConfiguredUsd) / run.defaultRun.onDemandUsd)}% of on demand)` : "";
     out.push(`    ${"total".padEnd(width)} ${"".padEnd(SHAPE_WIDTH)} ${usd(run.defaultRun.onDemandUsd)}${lowerBound} on demand, ~${usd(run.defaultRun.asConfiguredUsd)} as configured${share}`);
     out.push(
-        `    ${"ceiling".padEnd(width)} ${usd(run.ceiling.maxRunCostUsd)} on demand per run (maxRunCostUsd, policy sagemaker-pipeline-run-cost): headroom ${usd(run.ceiling.headroomUsd)}`,
+        `    ${"ceiling".padEnd(width)} ${usd(run.ceiling.maxRunCostUsd)} on demand per run (maxRunCostUsd, policy sagemaker-pipeline-run-cost): headroom ${usd(run.ceiling.headroomUsd)}` +
+            (run.ceiling.basis === "worst-case" ? "; with basis worst-case the pack compares the largest allowed run below" : ""),
     );
     const largest = [...new Map(run.largestAllowed.jobs.map((job) => [job.step, job.instanceType])).entries()].map(([step, type]) => `${type} for ${step}`).join(", ");
     const within = run.ceiling.largestAllowedHeadroomUsd >= 0 ? "within the ceiling" : `${usd(-run.ceiling.largestAllowedHeadroomUsd)} above the ceiling`;
@@ -666,9 +714,10 @@ export function formatCostReport(report: CostReport): string[] {
         `    largest allowed instance types (${largest}): up to ${usd(run.largestAllowed.onDemandUsd)}${run.largestAllowed.complete ? "" : " at least"} on demand, ~${usd(run.largestAllowed.asConfiguredUsd)} as configured, ${within}`,
     );
     if (run.freeSteps.length > 0) {
-        const byType = new Map<string, number>();
-        run.freeSteps.forEach((step) => byType.set(step.type, (byType.get(step.type) ?? 0) + 1));
-        out.push(`    $0: ${[...byType.entries()].map(([type, count]) => `${count} ${type}`).join(", ")} step(s) start no instances`);
+        out.push(`    $0: ${countByType(run.freeSteps)} step(s) start no instances`);
+    }
+    if (run.notEstimatedSteps.length > 0) {
+        out.push(`    not estimated: ${countByType(run.notEstimatedSteps)} step(s) (their compute is outside the definition; the totals leave it out)`);
     }
     const unpricedAtRest = atRest.unpriced.length > 0 ? ` + ${plural(atRest.unpriced.length, "unpriced resource")}` : "";
     const scaledUp = atRest.maxMonthlyUsd > atRest.monthlyUsd ? `, up to ${usd(atRest.maxMonthlyUsd)} with every endpoint at its autoscaling maximum` : "";

@@ -1,9 +1,12 @@
-// `npm run plan [-- --stack dev] [-- --json] [-- --preview]`: the main job on the embedded dev config.
-// Runs the real program under Pulumi mocks (no AWS account, no Pulumi CLI), prints the resource tree,
-// writes the pipeline definition to build/, reports what a run and the platform at rest cost
-// (tools/costReport.ts), and evaluates the policy pack over the stack.
+// `npm run plan [-- --stack dev] [-- --json] [-- --preview] [-- --policy-pack-config <file>]`: the main job on the
+// embedded dev config. Runs the real program under Pulumi mocks (no AWS account, no Pulumi CLI), prints the
+// resource tree, writes the pipeline definition to build/, reports what a run and the platform at rest cost
+// (tools/costReport.ts), and evaluates the policy pack over the stack; the report and the pack read the same
+// pack config, so the report prices a run as the verdict judges it.
 import * as fs from "fs";
 import * as path from "path";
+import { UsageError } from "../cli/errors";
+import { readPackConfig } from "../cli/validation";
 import { ConfigError, parseConfig } from "../components/config";
 import { STEPS } from "../components/pipelineDefinition";
 import type { ConditionStep, PipelineDefinition, PipelineStep } from "../components/pipelineDefinition";
@@ -16,6 +19,8 @@ interface PlanOptions {
     stack: string;
     json: boolean;
     preview: boolean;
+    /** A `--policy-pack-config` file, as `pulumi preview` and `yolo-pipeline start` take it. */
+    policyPackConfig?: string;
 }
 
 function parseArgs(argv: string[]): PlanOptions {
@@ -28,11 +33,13 @@ function parseArgs(argv: string[]): PlanOptions {
             options.preview = true;
         } else if (arg === "--stack" && argv[i + 1]) {
             options.stack = argv[++i];
+        } else if (arg === "--policy-pack-config" && argv[i + 1] !== undefined) {
+            options.policyPackConfig = argv[++i];
         } else if (arg === "--help" || arg === "-h") {
-            process.stdout.write("usage: npm run plan [-- --stack <name>] [--json] [--preview]\n");
+            process.stdout.write("usage: npm run plan [-- --stack <name>] [--json] [--preview] [--policy-pack-config <file>]\n");
             process.exit(0);
         } else {
-            process.stderr.write(`plan: unknown argument ${JSON.stringify(arg)}; expected --stack <name>, --json or --preview\n`);
+            process.stderr.write(`plan: unknown argument ${JSON.stringify(arg)}; expected --stack <name>, --json, --preview or --policy-pack-config <file>\n`);
             process.exit(2);
         }
     }
@@ -98,6 +105,7 @@ export function stepsLine(definition: PipelineDefinition): string {
 
 async function main(): Promise<void> {
     const options = parseArgs(process.argv.slice(2));
+    const packConfig = readPackConfig(options.policyPackConfig);
     const started = Date.now();
     const stack = await runOfflineStack({ stack: options.stack, preview: options.preview });
     const pipeline = stack.resources.find((resource) => resource.type === "aws:sagemaker/pipeline:Pipeline");
@@ -108,10 +116,13 @@ async function main(): Promise<void> {
     const definitionFile = path.join(PROJECT_ROOT, "build", `pipeline-definition.${options.stack}.json`);
     fs.mkdirSync(path.dirname(definitionFile), { recursive: true });
     fs.writeFileSync(definitionFile, `${JSON.stringify(definition, null, 2)}\n`);
-    const violations = await evaluate(toPolicyResources(stack.resources));
+    const violations = await evaluate(toPolicyResources(stack.resources), packConfig);
     // The program validated this config already; the report only needs the data size it cannot read off a resource.
     const { replication } = parseConfig(rawStackConfig(options.stack));
-    const cost = costReport({ resources: stack.resources, definition, stackRegion: stack.config["aws:region"] ?? "us-east-1" }, { replicatedDataGb: replication.estimatedDataGb });
+    const cost = costReport({ resources: stack.resources, definition, stackRegion: stack.config["aws:region"] ?? "us-east-1" }, {
+        replicatedDataGb: replication.estimatedDataGb,
+        packConfig,
+    });
     const elapsedMs = Date.now() - started;
 
     if (options.json) {
@@ -162,7 +173,8 @@ async function main(): Promise<void> {
         out.push(...formatCostReport(cost));
         out.push("");
         if (violations.length === 0) {
-            out.push("Policy verdict: no violations (policy pack in policies/, default config)");
+            const config = options.policyPackConfig ? `config ${options.policyPackConfig}` : "default config";
+            out.push(`Policy verdict: no violations (policy pack in policies/, ${config})`);
         } else {
             out.push(`Policy verdict: ${violations.length} violation(s)`);
             for (const violation of violations) {
@@ -183,7 +195,7 @@ if (require.main === module) {
 }
 
 function fail(error: unknown): void {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof UsageError) {
         process.stderr.write(`${error.message}\n`);
         process.exit(2);
     }

@@ -17,6 +17,7 @@ import {
     loadPackLimits,
     PARAMETER_FLAGS,
     requestedValues,
+    stackInputLocations,
     validateParameters,
 } from "../validation";
 
@@ -61,7 +62,9 @@ export async function startCommand(context: CommandContext, options: StartComman
     // The stack's own pipeline is judged against this checkout's definition of it; another one (--pipeline)
     // only by the rules that hold for a parameter of that name anywhere, the rest once AWS has its definition.
     const own = pipeline.name === resourceNames(context.stack.namePrefix, context.stack.stack).pipeline ? await context.stackDefinition(context.stack.stack) : undefined;
-    const local = own ? validateParameters(own.definition, pipeline.name, requested, limits) : (checkValuesByName(requested), undefined);
+    // Only the stack's own pipeline is known to run as the stack's pipeline role, whose readable prefixes these are.
+    const inputs = own ? stackInputLocations(context.stack) : undefined;
+    const local = own ? validateParameters(own.definition, pipeline.name, requested, limits, inputs) : (checkValuesByName(requested), undefined);
 
     notePipeline(context, pipeline);
     const { io } = context;
@@ -85,7 +88,7 @@ export async function startCommand(context: CommandContext, options: StartComman
         return EXIT.ok;
     }
     // What only the deployed definition can tell: SageMaker runs it, and it may be older or newer than the checkout.
-    const { parameters, cost, warnings } = validateParameters(definition, pipeline.name, requested, limits);
+    const { parameters, cost, warnings } = validateParameters(definition, pipeline.name, requested, limits, inputs);
     if (own && !sameDefinition(own.definition, definition)) {
         writeLine(io.stderr, `note: the deployed definition of ${pipeline.name} differs from this checkout's (\`pulumi up\` deploys it); the values were checked against both.`);
     }

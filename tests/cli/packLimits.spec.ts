@@ -138,6 +138,20 @@ describe("cli and policy pack: one source for run limits and cost", () => {
             `expected one of ml.g4dn.xlarge (the policy pack's training instance allow-list, step ${STEPS.train})`,
         );
 
+        // A config allow-list and the definition's EnumValues that only partly overlap: a refusal offers what both allow.
+        const overlapping = { "sagemaker-pipeline-instance-types-allowed": { trainingInstanceTypes: ["ml.p3.2xlarge", "ml.g5.xlarge"] } };
+        expect(cliRefusal(stack, { [PARAMETERS.trainingInstanceType]: "ml.g4dn.xlarge" }, overlapping)).to.equal(
+            `--param ${PARAMETERS.trainingInstanceType}: "ml.g4dn.xlarge" is not allowed for pipeline parameter ${PARAMETERS.trainingInstanceType}; expected one of ml.g5.xlarge (the policy pack's training instance allow-list, step ${STEPS.train}, within the parameter's EnumValues).`,
+        );
+        expect(cliRefusal(stack, { [PARAMETERS.trainingInstanceType]: "ml.p3.2xlarge" }, overlapping)).to.equal(
+            `--param ${PARAMETERS.trainingInstanceType}: "ml.p3.2xlarge" is not allowed for pipeline parameter ${PARAMETERS.trainingInstanceType}; expected one of ml.g5.xlarge (EnumValues of the pipeline definition, within the policy pack's instance allow-list).`,
+        );
+        expect(cliRefusal(stack, { [PARAMETERS.trainingInstanceType]: "ml.g5.xlarge" }, overlapping)).to.equal(undefined);
+        // A disabled allow-list narrows nothing: EnumValues alone decide, and are listed whole.
+        expect(cliRefusal(stack, { [PARAMETERS.trainingInstanceType]: "ml.p3.2xlarge" }, { "sagemaker-pipeline-instance-types-allowed": "disabled" })).to.include(
+            "(EnumValues of the pipeline definition).",
+        );
+
         const count = { "sagemaker-pipeline-instance-count": { maxInstanceCount: 2 } };
         expect(cliRefusal(stack, { [PARAMETERS.trainingInstanceCount]: "3" }, count)).to.include("expected an integer from 1 to 2 (the policy pack's maxInstanceCount");
 
@@ -148,6 +162,53 @@ describe("cli and policy pack: one source for run limits and cost", () => {
         );
         expect(cliRefusal(timed, { MaxRuntime: "100000" })).to.include("expected an integer from 1 to 86400 (the policy pack's maxTrainingRuntimeSeconds, step Train)");
         expect(cliRefusal(timed, { MaxRuntime: "100000" }, { "sagemaker-pipeline-max-runtime": { maxTrainingRuntimeSeconds: 100_000 } })).to.equal(undefined);
+    });
+
+    describe("a Tuning step whose ResourceLimits come from parameters", () => {
+        const training = trainingStep().Arguments;
+        const tuning = definition(
+            [
+                processingStep(),
+                {
+                    Name: "Tune",
+                    Type: "Tuning",
+                    Arguments: {
+                        HyperParameterTuningJobConfig: {
+                            Strategy: "Bayesian",
+                            ResourceLimits: { MaxNumberOfTrainingJobs: { Get: "Parameters.MaxJobs" }, MaxParallelTrainingJobs: { Get: "Parameters.Parallel" } },
+                        },
+                        TrainingJobDefinition: { ...training, ResourceConfig: { ...training.ResourceConfig, InstanceCount: 1 } },
+                    },
+                },
+            ],
+            [...parameters(), { Name: "MaxJobs", Type: "Integer", DefaultValue: 4 }, { Name: "Parallel", Type: "Integer", DefaultValue: 2 }],
+        );
+        const parallelKnob = "sagemaker-pipeline-instance-count";
+
+        it("holds MaxParallelTrainingJobs to the pack's maxParallelTrainingJobs, as the pack holds the run's value", async () => {
+            expect(cliRefusal(tuning, { Parallel: "40" })).to.equal(
+                '--param Parallel: "40" is not allowed for pipeline parameter Parallel; expected an integer from 1 to 2 (the policy pack\'s maxParallelTrainingJobs, step Tune).',
+            );
+            const pack = (await violationsOf([pipeline(withDefaults(tuning, { Parallel: "40" }), "p")])).filter((v) => v.policy === parallelKnob);
+            expect(pack.map((v) => v.message).join("\n")).to.include("above maxParallelTrainingJobs 2");
+            expect(cliRefusal(tuning, { Parallel: "2" })).to.equal(undefined);
+            expect(cliRefusal(tuning, { Parallel: "0" })).to.include("expected an integer from 1 to 2");
+            expect(cliRefusal(tuning, { Parallel: "40" }, { [parallelKnob]: { maxParallelTrainingJobs: 40 } })).to.equal(undefined);
+        });
+
+        it("blames MaxNumberOfTrainingJobs for a run it makes too dear, with the job count in the arithmetic and advice for it", () => {
+            const perJob = INSTANCE_TYPES["ml.g4dn.xlarge"].pricePerHour * 4;
+            expect(cliRefusal(tuning, { MaxJobs: "500" })).to.equal(
+                `--param MaxJobs 500: the worst-case run cost is $${(INSTANCE_TYPES["ml.g4dn.xlarge"].pricePerHour + 500 * perJob).toFixed(2)} ` +
+                    `(Evaluate 1 x ml.g4dn.xlarge x 3600 s = $${INSTANCE_TYPES["ml.g4dn.xlarge"].pricePerHour.toFixed(2)}; Tune 1 x ml.g4dn.xlarge x 14400 s x 500 jobs = $${(500 * perJob).toFixed(2)}), ` +
+                    "above the policy pack's ceiling of $100.00 (maxRunCostUsd); choose fewer tuning jobs (MaxNumberOfTrainingJobs).",
+            );
+            expect(cliRefusal(tuning, { MaxJobs: "0" })).to.include("expected an integer of at least 1 (a Tuning step's MaxNumberOfTrainingJobs, step Tune");
+            // The defaults alone above a lowered ceiling: the message names the parameters that lower the cost.
+            expect(cliRefusal(tuning, {}, { [RUN_COST]: { maxRunCostUsd: 1 } })).to.include(
+                "start with a smaller instance type or fewer tuning jobs (MaxNumberOfTrainingJobs) (parameters EvaluationInstanceType, TrainingInstanceType, MaxJobs), or raise maxRunCostUsd",
+            );
+        });
     });
 
     it("follows the config's levels: a disabled policy limits nothing, an advisory one warns", () => {

@@ -1,7 +1,9 @@
 // Start-time validation (cli/validation.ts) against the dev stack's own pipeline definition, with the
 // limits taken from their sources (components/config.ts, policies/catalog.ts) rather than restated.
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import { Option } from "commander";
+import * as path from "path";
 import { HYPERPARAMETER_RANGES, MODEL_VARIANTS } from "../../components/config";
 import { MODEL_APPROVAL_STATUSES, PARAMETERS, QUALITY_METRICS, STEPS } from "../../components/pipelineDefinition";
 import {
@@ -13,7 +15,10 @@ import {
 } from "../../policies/catalog";
 import { allSteps, DeployedDefinition } from "../../cli/definition";
 import { UsageError } from "../../cli/errors";
-import { buildStartRequest, checkExecutionOptions, optionKey, PARAMETER_FLAGS, requestedValues, validateParameters } from "../../cli/validation";
+import { buildStartRequest, checkExecutionOptions, optionKey, PARAMETER_FLAGS, requestedValues, stackInputLocations, validateParameters } from "../../cli/validation";
+import { pipelineExecutionPolicy, Scope } from "../../components/iamDocuments";
+import { resourceNames, roleArn } from "../../components/naming";
+import { PROJECT_ROOT } from "../../tools/stackConfig";
 import { stackPipeline, StackPipeline } from "./support/stack";
 
 /** The problems a call refuses with (fails the test if it does not throw a UsageError). */
@@ -120,10 +125,26 @@ describe("cli start validation", () => {
         expect(problem).to.include(DEFAULT_TRAINING_INSTANCE_TYPES.join(", ")).and.include("training instance allow-list");
     });
 
-    it("holds --evaluation-instance-type to the processing allow-list", () => {
+    it("holds --evaluation-instance-type to the processing allow-list, listing only the types its EnumValues also allow", () => {
+        const enumValues = definition.Parameters.find((p) => p.Name === PARAMETERS.evaluationInstanceType)!.EnumValues!;
+        const allowed = enumValues.filter((type) => DEFAULT_PROCESSING_INSTANCE_TYPES.includes(type));
+        // The dev stack evaluates on CPU: its EnumValues are a part of the allow-list, so the two lists differ.
+        expect(allowed.length, "the case needs EnumValues narrower than the allow-list").to.be.lessThan(DEFAULT_PROCESSING_INSTANCE_TYPES.length).and.greaterThan(0);
         const trainingOnly = DEFAULT_TRAINING_INSTANCE_TYPES.find((type) => !DEFAULT_PROCESSING_INSTANCE_TYPES.includes(type))!;
-        const [problem] = problemsOf(() => validate({ "--evaluation-instance-type": trainingOnly }));
-        expect(problem).to.include("processing instance allow-list").and.include(DEFAULT_PROCESSING_INSTANCE_TYPES.join(", "));
+        const outsideEnum = DEFAULT_PROCESSING_INSTANCE_TYPES.find((type) => !enumValues.includes(type))!;
+        for (const [value, why] of [
+            [trainingOnly, `the policy pack's processing instance allow-list, step ${STEPS.evaluate}, within the parameter's EnumValues`],
+            ["ml.p3.2xlarge", `the policy pack's processing instance allow-list, step ${STEPS.evaluate}, within the parameter's EnumValues`],
+            [outsideEnum, "EnumValues of the pipeline definition"],
+        ]) {
+            expect(problemsOf(() => validate({ "--evaluation-instance-type": value }))[0], value).to.equal(
+                `--evaluation-instance-type: "${value}" is not allowed for pipeline parameter ${PARAMETERS.evaluationInstanceType}; expected one of ${allowed.join(", ")} (${why}).`,
+            );
+        }
+        // Every type a refusal offers is accepted.
+        for (const type of allowed) {
+            expect(validate({ "--evaluation-instance-type": type }).parameters, type).to.deep.equal([{ Name: PARAMETERS.evaluationInstanceType, Value: type }]);
+        }
     });
 
     it("applies the allow-list to a --param that feeds a job's instance type, whatever its EnumValues say", () => {
@@ -148,7 +169,110 @@ describe("cli start validation", () => {
         for (const problem of problems) {
             expect(problem).to.include("expected an s3:// URI");
         }
+        // Without the stack's input locations (a pipeline other than the stack's own, whose role is not the stack's), any bucket.
         expect(validate({ "--input-data": "s3://other-bucket/datasets/drone-v2/" }).parameters).to.have.length(1);
+    });
+
+    describe("the dataset split and the data to prepare, as PrepareDataset would take them", () => {
+        const devInputs = () => stackInputLocations({ bucket: { name: stack.bucket }, labeling: { enabled: false } });
+        const start = (values: Record<string, string>, params: string[] = [], inputs = devInputs()) =>
+            validateParameters(definition, stack.name, flags(values, params), undefined, inputs);
+        const defaultOf = (name: string) => definition.Parameters.find((p) => p.Name === name)!.DefaultValue;
+
+        it("refuses validation and test shares that leave no training share, as prepare.py's check_fractions does", () => {
+            const valDefault = Number(defaultOf(PARAMETERS.valFraction));
+            const test = String(1 - valDefault + 0.15);
+            expect(problemsOf(() => start({ "--test-fraction": test }))).to.deep.equal([
+                `ValFraction ${valDefault} (the pipeline's default), --test-fraction ${test}: the validation and test shares add up to ${Number((valDefault + Number(test)).toFixed(6))}, which leaves no images to train on; they must add up to less than 1 (prepare.py refuses them, and the run would fail at its first step).`,
+            ]);
+            expect(problemsOf(() => start({ "--val-fraction": "0.6", "--test-fraction": "0.5" }))[0]).to.match(/^--val-fraction 0\.6, --test-fraction 0\.5: the validation and test shares add up to 1\.1,/);
+            // The boundary as Python's floats compute it: 0.6 + 0.4 is exactly 1, so refused; 0.7 + 0.2 is 0.8999999999999999, accepted.
+            expect(problemsOf(() => start({ "--val-fraction": "0.6", "--test-fraction": "0.4" }))[0]).to.include("add up to 1,");
+            expect(start({ "--val-fraction": "0.7", "--test-fraction": "0.2" }).parameters).to.have.length(2);
+            // prepare.py's own range: a test share of 1 and literals Python's float() refuses.
+            for (const value of ["1", "0x0", "0b0"]) {
+                expect(problemsOf(() => start({ "--test-fraction": value }))[0], value).to.include(`"${value}" is not allowed`).and.include("a decimal number from 0 to below 1");
+            }
+            expect(problemsOf(() => start({ "--val-fraction": "0" }))[0]).to.include("a decimal number greater than 0 and at most 0.9");
+        });
+
+        it("accepts exactly the split shares prepare.py accepts (its parse_args, run in the Python test environment)", () => {
+            // Within the stack's own ValFraction range (at most 0.9), where the CLI is meant to agree with the script.
+            const pairs = [
+                ["0.2", "0.1"], ["0.6", "0.4"], ["0.7", "0.2"], ["0.2", "0.95"], ["0.5", "0.5"], ["0.2", "0"], ["0.2", "-0"], ["0", "0.1"],
+                ["0.2", "1"], ["0.2", "0x0"], ["0.2", "nan"], ["0.2", "inf"], [" 0.3", "0.3 "], ["1e-1", "0.8"], [".9", "0.0999999"], ["0.9", "0.1"],
+            ];
+            const script = [
+                "import json, sys",
+                "sys.path.insert(0, sys.argv[1])",
+                "import prepare",
+                "from yolo_pipeline import cli",
+                "verdicts = []",
+                "for val, test in json.load(sys.stdin):",
+                "    try:",
+                "        prepare.parse_args(['pipeline-step', '--val-fraction', val.strip(), '--test-fraction', test.strip()])",
+                "        verdicts.append(True)",
+                "    except cli.UsageError:",
+                "        verdicts.append(False)",
+                "print(json.dumps(verdicts))",
+            ].join("\n");
+            const python = path.join(PROJECT_ROOT, ".venv", "bin", "python");
+            const run = spawnSync(python, ["-c", script, path.join(PROJECT_ROOT, "pipeline-scripts")], { input: JSON.stringify(pairs), encoding: "utf8" });
+            expect(run.status, run.stderr).to.equal(0);
+            const byScript = JSON.parse(run.stdout) as boolean[];
+            const cli = pairs.map(([val, test]) => {
+                try {
+                    start({ "--val-fraction": val, "--test-fraction": test });
+                    return true;
+                } catch (error) {
+                    expect(error).to.be.instanceOf(UsageError);
+                    return false;
+                }
+            });
+            expect(cli.map((ok, i) => `${pairs[i].join(" + ")}: ${ok}`)).to.deep.equal(byScript.map((ok, i) => `${pairs[i].join(" + ")}: ${ok}`));
+            expect(byScript.filter(Boolean).length, "the table has both verdicts").to.be.within(1, pairs.length - 1);
+        });
+
+        it("refuses data outside the prefixes the pipeline role reads, in the stack's bucket", () => {
+            const readable = `s3://${stack.bucket}/datasets/`;
+            expect(problemsOf(() => start({ "--input-data": "s3://someone-else/data/" }))).to.deep.equal([
+                `--input-data s3://someone-else/data/: PrepareDataset would read s3://someone-else/data/, which the stack's pipeline role cannot read; expected a URI under ${readable}.`,
+            ]);
+            expect(problemsOf(() => start({ "--input-data": `s3://${stack.bucket}/models/` }))[0]).to.include("cannot read; expected a URI under");
+            const manifest = `s3://${stack.bucket}/labeling/job-1/manifests/output/`;
+            expect(problemsOf(() => start({ "--input-data": manifest }))[0]).to.include("(labeling/ only when the stack has labeling on)");
+            const labeling = stackInputLocations({ bucket: { name: stack.bucket }, labeling: { enabled: true } });
+            expect(start({ "--input-data": manifest }, [], labeling).parameters).to.deep.equal([{ Name: PARAMETERS.inputData, Value: manifest }]);
+        });
+
+        it("refuses a prefix without its trailing slash, naming the fixed value, and a marker in the pipeline's own output", () => {
+            const prefix = `s3://${stack.bucket}/datasets/drone-detection`;
+            expect(problemsOf(() => start({ "--input-data": prefix }))).to.deep.equal([
+                `--input-data ${prefix}: ${prefix} is not a folder; as an S3 prefix it would also take every key that starts with it (${prefix}-v2/ and the like). Expected a URI ending in "/" (--input-data ${prefix}/) or naming a _READY marker.`,
+            ]);
+            expect(start({ "--input-data": `${prefix}/` }).parameters).to.have.length(1);
+            // What the dataset trigger sends: the bucket, and the marker's key.
+            const trigger = (key: string) => start({ "--input-data": `s3://${stack.bucket}/`, "--input-key": key });
+            expect(trigger("datasets/flight-7/_READY").parameters).to.have.length(2);
+            expect(problemsOf(() => trigger("datasets/prepared/exec-1/_READY"))[0]).to.include("which holds or is the pipeline's own output (datasets/prepared/)");
+            expect(problemsOf(() => trigger("datasets/_READY"))[0]).to.include("which holds or is the pipeline's own output");
+            expect(problemsOf(() => trigger("datasets/flight-7"))[0]).to.include(`is not a folder`).and.include(`(s3://${stack.bucket}/datasets/flight-7/)`);
+        });
+
+        it("names exactly the prefixes the pipeline role's document lets it read (labeling/ only with labeling)", () => {
+            const base: Scope = { accountId: "123456789012", region: "us-east-1", bucket: "drone-data", names: resourceNames("drone", "dev"), features: { modelRegistry: true, experimentTracking: true } };
+            const labeling: Scope = { ...base, features: { ...base.features, labeling: { workteamArn: "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/team" } } };
+            for (const [scope, enabled] of [[base, false], [labeling, true]] as const) {
+                const document = pipelineExecutionPolicy(scope, "arn:aws:kms:us-east-1:123456789012:key/k", roleArn(scope.accountId, scope.names.roles.pipeline), []);
+                const readable = document.Statement.filter((s) => s.Effect === "Allow" && [s.Action].flat().includes("s3:GetObject")).flatMap((s) => [s.Resource ?? []].flat());
+                const { prefixes } = stackInputLocations({ bucket: { name: "drone-data" }, labeling: { enabled } });
+                expect(prefixes).to.deep.equal(enabled ? ["datasets/", "labeling/"] : ["datasets/"]);
+                for (const prefix of prefixes) {
+                    expect(readable, `${prefix} (labeling ${enabled})`).to.include(`arn:aws:s3:::drone-data/${prefix}*`);
+                }
+                expect(readable.includes("arn:aws:s3:::drone-data/labeling/*"), "labeling/ readable").to.equal(enabled);
+            }
+        });
     });
 
     it("reports every refused value at once", () => {

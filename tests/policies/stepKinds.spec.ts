@@ -3,7 +3,8 @@
 // inspect and unknown kinds are refused by default; and all of it at any depth of Condition branches.
 import { expect } from "chai";
 import { estimateRunCost, parseDefinition } from "../../policies/pipeline";
-import { worstCaseRunCost } from "../../cli/definition";
+import { parseDefinition as parseCliDefinition, worstCaseRunCost } from "../../cli/definition";
+import { validateParameters } from "../../cli/validation";
 import { packLimits } from "../../policies/limits";
 import { pipelineCost } from "../../tools/costReport";
 import {
@@ -306,6 +307,33 @@ describe("the plan's cost report and the CLI's pre-start check price step kinds 
         const tuning = report.defaultRun.jobs.find((job) => job.step === "Tune")!;
         expect(tuning).to.include({ type: "Tuning", jobs: 6, branch: "Outer if > Middle else > Inner else" });
         expect(tuning.spotEstimateUsd, "tuning jobs are training jobs: spot applies").to.be.closeTo(6 * 1.408 * 4 * 0.3, 1e-9);
+    });
+
+    it("the same figures for the pack, the plan's report and the CLI under one pack config (transformRuntimeSeconds, instancePrices)", async () => {
+        const withTransform = definition([trainingStep(), processingStep(), deep(tuningStep("Tune", { maxJobs: 3 })), transformStep()], [...parameters()]);
+        const runCost = { transformRuntimeSeconds: 3600, instancePrices: { "ml.g4dn.xlarge": 0.5 } };
+        // A zero ceiling makes the pack state its estimate; the ceiling does not change the estimate.
+        const config = { ...ALLOW_TUNING_AND_TRANSFORM, "sagemaker-pipeline-run-cost": { ...runCost, maxRunCostUsd: 0 } };
+        const stated = (await violationsOf([pipeline(withTransform)], config)).filter((v) => v.policy === "sagemaker-pipeline-run-cost").map((v) => v.message);
+        expect(stated).to.have.length(1);
+        const packTotal = Number(/a run can cost up to \$([\d.]+) on demand/.exec(stated[0])![1]);
+
+        const report = pipelineCost(JSON.stringify(withTransform), { packConfig: config });
+        const cli = validateParameters(parseCliDefinition(JSON.stringify(withTransform), "p"), "p", [], packLimits({ "sagemaker-pipeline-run-cost": { ...runCost, maxRunCostUsd: 1e6 } })).cost;
+        // Training 4 h + evaluation 1 h + 3 tuning jobs × 4 h + the transform's stated hour, all on ml.g4dn.xlarge at the config's price.
+        const expected = 0.5 * (4 + 1 + 3 * 4 + 1);
+        expect(packTotal).to.equal(Number(expected.toFixed(2)));
+        expect(report.defaultRun.complete, "the transform is priced with the config's runtime").to.equal(true);
+        expect(report.defaultRun.onDemandUsd).to.be.closeTo(expected, 1e-9);
+        expect(cli.unbounded).to.deep.equal([]);
+        expect(cli.totalUsd).to.be.closeTo(expected, 1e-9);
+        expect(report.defaultRun.jobs.map((job) => [job.step, job.onDemandUsd])).to.deep.equal(cli.jobs.map((job) => [job.step, job.costUsd]));
+        expect(report.defaultRun.jobs.find((job) => job.type === "Transform")).to.include({ maxRuntimeSeconds: 3600, pricePerHourUsd: 0.5 });
+        expect(report.ceiling.maxRunCostUsd).to.equal(0);
+
+        // Without the statement all three leave the transform unpriced.
+        expect(pipelineCost(JSON.stringify(withTransform)).defaultRun.unpriced.map((job) => job.step)).to.deep.equal(["BatchPredict"]);
+        expect(worstCaseRunCost(parseCliDefinition(JSON.stringify(withTransform), "p"), {}).unbounded.join()).to.include("BatchPredict");
     });
 
     it("names the role ARN of its jobs like a real definition would", () => {

@@ -98,6 +98,33 @@ describe("cost report: one pipeline run", () => {
         ]);
     });
 
+    it("lists steps whose compute is outside the definition (opaque and unknown kinds) as not estimated, not as free", () => {
+        const opaque = (name: string, type: string) => ({ Name: name, Type: type, Arguments: {} });
+        const definition = {
+            Parameters: [],
+            Steps: [
+                training("Train", "ml.g4dn.xlarge"),
+                opaque("Cluster", "EMR"),
+                condition("Check", [opaque("Notify", "Lambda"), { Name: "Model", Type: "Model", Arguments: {} }], [opaque("Serve", "Endpoint"), opaque("Auto", "AutoML")]),
+            ],
+        };
+        const report = costReport({ resources: [], definition, stackRegion: "us-east-1" });
+        expect(report.run.freeSteps).to.deep.equal([
+            { name: "Check", type: "Condition" },
+            { name: "Model", type: "Model" },
+        ]);
+        expect(report.run.notEstimatedSteps).to.deep.equal([
+            { name: "Cluster", type: "EMR" },
+            { name: "Notify", type: "Lambda" },
+            { name: "Serve", type: "Endpoint" },
+            { name: "Auto", type: "AutoML" },
+        ]);
+        const text = formatCostReport(report).join("\n");
+        expect(text).to.contain("$0: 1 Condition, 1 Model step(s) start no instances");
+        expect(text).to.contain("not estimated: 1 EMR, 1 Lambda, 1 Endpoint, 1 AutoML step(s) (their compute is outside the definition");
+        expect(text).to.not.match(/\$0: [^\n]*(EMR|Lambda|Endpoint|AutoML)/);
+    });
+
     it("reports an unknown instance type instead of pricing it at $0, and marks the total a lower bound", () => {
         const definition = { Parameters: [], Steps: [training("Train", "ml.z9.mega"), processing("Evaluate", "ml.g4dn.xlarge", 3600)] };
         const report = costReport({ resources: [], definition, stackRegion: "us-east-1" });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { findStep, PipelineDefinition, ProcessingStep, STEPS, trainingRunSteps } from "../../components/pipelineDefinition";
 import { DEFAULT_LIMITS, pricePerHour, PRICING_BASIS } from "../../policies/catalog";
@@ -127,6 +128,32 @@ describe("npm run plan", () => {
         const run = plan("--stack", "nosuchstack");
         expect(run.status).to.equal(2);
         expect(run.stderr).to.contain("Invalid stack configuration").and.contain("aws:profile").and.not.contain("    at ");
+    });
+
+    it("--policy-pack-config gives the cost block and the verdict the same run-cost knobs, and a bad file exits 2", () => {
+        const folder = fs.mkdtempSync(path.join(os.tmpdir(), "plan-pack-config-"));
+        try {
+            const file = path.join(folder, "config.json");
+            fs.writeFileSync(file, JSON.stringify({ "sagemaker-pipeline-run-cost": { maxRunCostUsd: 1, instancePrices: { "ml.g4dn.xlarge": 0.5 } } }));
+            // Text, not --json: --json would leave this run's document in build/plan.dev.json.
+            const run = plan("--policy-pack-config", file);
+            expect(run.status, run.stderr).to.equal(1);
+            const lines = run.stdout.split("\n");
+            const training = lines.find((line) => line.trim().startsWith(`${STEPS.train} `) && line.includes("on demand"));
+            expect(training, run.stdout).to.contain("ml.g4dn.xlarge x 1 x 4 h").and.contain("$2.00 on demand");
+            const total = /^ +total +\$([\d.]+) on demand/m.exec(run.stdout);
+            expect(total, run.stdout).to.not.equal(null);
+            expect(run.stdout).to.match(/ceiling +\$1\.00 on demand per run/);
+            const verdict = run.stdout.slice(run.stdout.indexOf("Policy verdict"));
+            expect(verdict).to.contain("[mandatory] sagemaker-pipeline-run-cost").and.contain(`up to $${total![1]} on demand`).and.contain("above maxRunCostUsd $1;");
+
+            fs.writeFileSync(file, JSON.stringify({ "sagemaker-pipeline-run-cost": { maxRunCostUsd: "lots" } }));
+            const bad = plan("--policy-pack-config", file);
+            expect(bad.status).to.equal(2);
+            expect(bad.stderr).to.contain(`--policy-pack-config ${JSON.stringify(file)}`).and.contain('knob "maxRunCostUsd" must be number').and.not.contain("    at ");
+        } finally {
+            fs.rmSync(folder, { recursive: true, force: true });
+        }
     });
 
     it("refuses an unknown argument with exit 2", () => {
