@@ -289,6 +289,7 @@ export = async () => {
                       scheduleName: deployment.monitoring.scheduleName,
                       endpointName: deployment.endpointName,
                       reportsUri: deployment.monitoring.reportsUri,
+                      drift: deployment.monitoring.drift,
                   },
               },
               components,
