@@ -279,7 +279,7 @@ describe("sagemaker-serving-roles-scoped", () => {
     const endpointRole = () => role("drone-dev-endpoint", { tags: { ...COST_TAGS, "ml-service": "sagemaker-endpoint" } }, "endpoint-role");
     const monitorRole = () => role("drone-dev-model-monitor", { tags: { ...COST_TAGS, "ml-service": "model-monitor" } }, "monitor-role");
     const endpointStatements = (): TestStatement[] => [
-        { Sid: "ReadServingArchive", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${BUCKET}/models/*`, `arn:aws:s3:::${BUCKET}/evaluation/*`] },
+        { Sid: "ReadServingArchive", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${BUCKET}/models/serving/*` },
         { Sid: "WriteDataCapture", Effect: "Allow", Action: ["s3:PutObject"], Resource: `arn:aws:s3:::${BUCKET}/monitoring/data-capture/*` },
         { Sid: "UseDataKeyThroughS3", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY_ARN, Condition: VIA_S3 },
         { Sid: "PullInferenceImage", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: "arn:aws:ecr:us-east-1:763104351884:repository/pytorch-inference" },
