@@ -289,6 +289,7 @@ export = async () => {
                       scheduleName: deployment.monitoring.scheduleName,
                       endpointName: deployment.endpointName,
                       reportsUri: deployment.monitoring.reportsUri,
+                      drift: deployment.monitoring.drift,
                   },
               },
               components,
@@ -317,6 +318,8 @@ export = async () => {
         : undefined;
 
     return {
+        // The stack's own name, so that whatever reads only the outputs (the notebooks) can name it in commands.
+        stack: config.stack,
         region: config.aws.region,
         bucketName: data.bucketName,
         bucketPrefixes: Object.fromEntries(Object.entries(PREFIXES).map(([name, prefix]) => [name, s3Uri(config.bucket.name, prefix)])),

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alertTopicPolicy } from "./iamDocuments";
+import { alertTopicPolicy, MODEL_MONITOR_METRICS_NAMESPACE } from "./iamDocuments";
 
 export interface AlertsArgs {
     topicName: string;
@@ -24,6 +24,8 @@ export interface AlertsArgs {
         endpointName: string;
         /** Where the schedule writes its reports (`<endpoint>/<schedule>/<date>/` below it). */
         reportsUri: string;
+        /** The features whose drift metric gets an alarm, the distance that is drift, and the schedule's period. */
+        drift: { features: readonly string[]; threshold: number; periodSeconds: number };
     };
 }
 
@@ -42,7 +44,8 @@ export function messageTemplate(lines: readonly string[]): string {
 /**
  * Alerts of the platform on one KMS-encrypted SNS topic: pipeline runs that failed or were stopped, model
  * versions registered, approved or rejected, a CloudWatch alarm when training jobs fail, and the endpoint's
- * Model Monitor runs that found violations or failed. The budget notifies the same topic.
+ * Model Monitor runs that found violations or failed, with a CloudWatch alarm per monitored feature's drift.
+ * The budget notifies the same topic.
  */
 export class Alerts extends pulumi.ComponentResource {
     public readonly topicArn: pulumi.Output<string>;
@@ -147,11 +150,12 @@ export class Alerts extends pulumi.ComponentResource {
         }
 
         if (args.monitoring !== undefined) {
-            const { scheduleName, endpointName, reportsUri } = args.monitoring;
+            const { scheduleName, endpointName, reportsUri, drift } = args.monitoring;
             // Model Monitor's verdict is the monitoring job's own: its processing job ends Completed with the exit
             // message "CompletedWithViolations: ...", whatever the violation (a drifted distribution, a missing or
-            // mistyped column, completeness). The per-feature CloudWatch metrics would need an alarm per feature
-            // name and report nothing when a run fails or sees no traffic; this rule sees every run of the schedule.
+            // mistyped column, completeness, a per-class count the drift alarms cannot name). The per-feature
+            // alarms below say which feature drifted and by how much, but see nothing when a run fails or has no
+            // traffic; the rules see every run of the schedule.
             const runsOfSchedule = (detail: Record<string, unknown>) =>
                 pulumi.output(args.monitoring!.scheduleArn).apply((scheduleArn) =>
                     JSON.stringify({
@@ -182,6 +186,32 @@ export class Alerts extends pulumi.ComponentResource {
                     `Runs: ${executions}`,
                 ],
             });
+
+            // One datapoint per feature and run, published only by runs that analysed traffic: no data is no drift.
+            for (const feature of drift.features) {
+                new aws.cloudwatch.MetricAlarm(
+                    `${name}-drift-${feature}`,
+                    {
+                        name: `${args.namePrefix}-drift-${feature}`,
+                        alarmDescription: [
+                            `Model Monitor: the distribution of ${feature} in the traffic of endpoint ${endpointName} is more than ${drift.threshold} away from the deployed version's baseline (a baseline_drift_check violation).`,
+                            `Details: constraint_violations.json under ${reportsUri}${endpointName}/${scheduleName}/.`,
+                            "If the traffic changed for good, retrain on it: yolo-pipeline start.",
+                        ].join(" "),
+                        namespace: MODEL_MONITOR_METRICS_NAMESPACE,
+                        metricName: `feature_baseline_drift_${feature}`,
+                        dimensions: { Endpoint: endpointName, MonitoringSchedule: scheduleName },
+                        statistic: "Maximum",
+                        period: drift.periodSeconds,
+                        evaluationPeriods: 1,
+                        threshold: drift.threshold,
+                        comparisonOperator: "GreaterThanThreshold",
+                        treatMissingData: "notBreaching",
+                        alarmActions: [topic.arn],
+                    },
+                    { parent: this, dependsOn: [policy] },
+                );
+            }
         }
 
         // SageMaker publishes no failed-job metric; the rule's TriggeredRules metric counts the failures.

@@ -647,6 +647,10 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         if (longestServing.length > MAX_SAGEMAKER_NAME_LENGTH) {
             r.report("namePrefix", `with stack "${raw.stack}" it makes the serving resource name "${longestServing}" longer than SageMaker's ${MAX_SAGEMAKER_NAME_LENGTH} characters; use a shorter prefix or stack name.`);
         }
+        if (deployment.monitoring && !governance.alerts) {
+            // The schedule's verdicts reach people only through the alert topic (drift alarms, EventBridge rules).
+            r.report("endpointMonitoring", "is on, but alerts is off: nobody would hear of drift or of failed monitoring runs; turn alerts on or set endpointMonitoring: false.");
+        }
         if (deployment.modelVersion > 0 && deployment.monitoring && deployment.baselineUri === "") {
             r.report("deployBaselineUri", `is empty but endpointMonitoring is on for version ${deployment.modelVersion}; run \`yolo-pipeline deploy ${deployment.modelVersion}\` (it writes the version's baseline) or set endpointMonitoring: false.`);
         }

@@ -31,6 +31,49 @@ export const MONITORING_SCHEDULES: Readonly<Record<DeploymentSettings["monitorin
     daily: "cron(0 0 ? * * *)",
 };
 
+/** CloudWatch alarm periods matching the schedule: one analyzer run, so one set of drift datapoints, per period. */
+export const MONITORING_PERIOD_SECONDS: Readonly<Record<DeploymentSettings["monitoringFrequency"], number>> = {
+    hourly: 3600,
+    daily: 86400,
+};
+
+/**
+ * The monitored features with a drift alarm each: the ones every record has (record_preprocessor.py IMAGE_FEATURES
+ * and PREDICTION_FEATURES; tests/python/test_monitoring.py keeps the two lists equal). The per-class counts
+ * `boxes_<id>_<class>` are named after the served model's classes, which the stack does not know; their drift
+ * reaches the topic through the rule on the run's verdict (components/alerts.ts).
+ */
+export const DRIFT_ALARM_FEATURES = [
+    "image_width",
+    "image_height",
+    "image_aspect_ratio",
+    "image_megapixels",
+    "image_bytes",
+    "image_brightness",
+    "image_contrast",
+    "image_sharpness",
+    "image_color_diversity",
+    "box_count",
+    "mean_confidence",
+    "max_confidence",
+    "mean_box_area_fraction",
+] as const;
+
+/**
+ * The distance above which the analyzer reports a feature's distribution as drifted: comparison_threshold of the
+ * baseline's constraints (monitoring_config.distribution_constraints), which the baseline step leaves at the
+ * analyzer's suggestion, 0.1. An alarm above it fires exactly when the run's report has a baseline_drift_check
+ * violation for that feature.
+ */
+export const DRIFT_THRESHOLD = 0.1;
+
+/**
+ * Environment of the monitoring jobs: the analyzer publishes its per-feature metrics (feature_baseline_drift_<name>
+ * among them, namespace aws/sagemaker/Endpoints/data-metrics, dimensions Endpoint and MonitoringSchedule) only with
+ * publish_cloudwatch_metrics Enabled, what the SDK's DefaultModelMonitor sets for schedules.
+ */
+export const MONITORING_JOB_ENVIRONMENT = { publish_cloudwatch_metrics: "Enabled" } as const;
+
 /** The inference and analyzer images: where to pull them from (for the roles) and their URIs. */
 export interface ServingImage extends ImageRepository {
     readonly registryPath: string;
@@ -68,7 +111,7 @@ export function servingNames(scope: Scope, settings: DeploymentSettings, keyAlia
         { model, instanceType: settings.instanceType, initialInstanceCount: settings.minInstances, capture: settings.dataCapturePercent, key: keyAliasArn, bucket: scope.bucket },
         version,
     );
-    const jobDefinition = baseline && contentName(names.monitoringSchedule, { ...baseline, job: MONITORING_JOB, endpoint: names.endpoint, key: keyAliasArn, role: names.monitoringRole });
+    const jobDefinition = baseline && contentName(names.monitoringSchedule, { ...baseline, job: MONITORING_JOB, environment: MONITORING_JOB_ENVIRONMENT, endpoint: names.endpoint, key: keyAliasArn, role: names.monitoringRole });
     return { modelPackageArn, model, endpointConfig, jobDefinition };
 }
 
@@ -106,6 +149,8 @@ export class Deployment extends pulumi.ComponentResource {
         readonly scheduleArn: pulumi.Output<string>;
         readonly reportsUri: string;
         readonly baselineUri: string;
+        /** What the drift alarms watch: one metric per feature and run, drifted above the threshold. */
+        readonly drift: { readonly features: readonly string[]; readonly threshold: number; readonly periodSeconds: number };
     };
 
     constructor(name: string, args: DeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -276,7 +321,11 @@ export class Deployment extends pulumi.ComponentResource {
                 {
                     name: serving.jobDefinition,
                     roleArn: roleArn(scope.accountId, names.monitoringRole),
-                    dataQualityAppSpecification: { imageUri: baseline.imageUri, recordPreprocessorSourceUri: baseline.preprocessorUri },
+                    dataQualityAppSpecification: {
+                        imageUri: baseline.imageUri,
+                        recordPreprocessorSourceUri: baseline.preprocessorUri,
+                        environment: { ...MONITORING_JOB_ENVIRONMENT },
+                    },
                     dataQualityBaselineConfig: {
                         statisticsResource: { s3Uri: baseline.statisticsUri },
                         constraintsResource: { s3Uri: baseline.constraintsUri },
@@ -311,7 +360,13 @@ export class Deployment extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            this.monitoring = { scheduleName: names.monitoringSchedule, scheduleArn: schedule.arn, reportsUri, baselineUri: settings.baselineUri };
+            this.monitoring = {
+                scheduleName: names.monitoringSchedule,
+                scheduleArn: schedule.arn,
+                reportsUri,
+                baselineUri: settings.baselineUri,
+                drift: { features: DRIFT_ALARM_FEATURES, threshold: DRIFT_THRESHOLD, periodSeconds: MONITORING_PERIOD_SECONDS[settings.monitoringFrequency] },
+            };
         }
 
         this.registerOutputs({

@@ -9,7 +9,7 @@ import {
     DEFAULT_TRAINING_INSTANCE_TYPES,
 } from "../policies/catalog";
 import { keyAliasArn, ResourceNames, roleArn, trackingServerArn } from "./naming";
-import { bucketArn, keyPrefixObjectsArn, MONITORING, MONITORING_BASELINES, prefixObjectsArn, PrefixName, PREFIXES, PREPARED_DATASETS, RECORD_PREPROCESSORS } from "./s3Layout";
+import { bucketArn, keyPrefixObjectsArn, MONITORING, MONITORING_BASELINES, prefixObjectsArn, PrefixName, PREFIXES, PREPARED_DATASETS, RECORD_PREPROCESSORS, SERVING_MODELS } from "./s3Layout";
 
 export interface Statement {
     Sid: string;
@@ -205,14 +205,15 @@ function pullImage(scope: Scope, sid: string, image: ImageRepository): Statement
 }
 
 /**
- * The endpoint's model: read the serving archive of the version (the registered ModelDataUrl under models/ or
- * evaluation/), write the data capture under monitoring/data-capture/ (SageMaker captures with the model's
- * role), the key through S3, its own log group, the inference image. No CloudWatch metrics: the invocation
- * metrics autoscaling follows are SageMaker's own (AWS/SageMaker).
+ * The endpoint's model: read the serving archive of the version (the registered ModelDataUrl, which the pipeline's
+ * evaluation step writes under models/serving/<execution-id>/; SageMaker downloads only that archive with this role,
+ * the version's ModelMetrics are metadata it never reads), write the data capture under monitoring/data-capture/
+ * (SageMaker captures with the model's role), the key through S3, its own log group, the inference image. No
+ * CloudWatch metrics: the invocation metrics autoscaling follows are SageMaker's own (AWS/SageMaker).
  */
 export function endpointRolePolicy(scope: Scope, keyArn: string, image: ImageRepository): PolicyDocument {
     return document(
-        { Sid: "ReadServingArchive", Effect: "Allow", Action: ["s3:GetObject"], Resource: objectArns(scope.bucket, ["models", "evaluation"]) },
+        { Sid: "ReadServingArchive", Effect: "Allow", Action: ["s3:GetObject"], Resource: keyPrefixObjectsArn(scope.bucket, SERVING_MODELS) },
         { Sid: "WriteDataCapture", Effect: "Allow", Action: ["s3:PutObject"], Resource: keyPrefixObjectsArn(scope.bucket, MONITORING.dataCapture) },
         {
             Sid: "UseDataKeyThroughS3",

@@ -44,6 +44,7 @@ _DEFAULT_BUCKET = "lucaskle-ab3-project-pv"
 # The dev stack's outputs that do not depend on the AWS account (`npm run plan` prints them all;
 # tests/python/test_notebooks.py keeps these in step with it).
 DEFAULT_OUTPUTS: dict[str, Any] = {
+    "stack": "dev",
     "region": "us-east-1",
     "bucketName": _DEFAULT_BUCKET,
     "bucketPrefixes": {

@@ -129,10 +129,15 @@ export const sagemakerEndpointVolumeKms: ScopedResourcePolicy = {
 
 interface CaptureKnobs {
     allowedBuckets: string[];
+    allowedPrefixes: string[];
 }
 const captureSchema = {
     properties: {
         allowedBuckets: stringList("Buckets outside the stack an endpoint may capture its traffic to (their encryption and access are not checked by this pack).", []),
+        allowedPrefixes: stringList(
+            "Key prefixes a capture destination must be under (the stack's monitoring/ holds the capture, with its own retention and only the endpoint and Model Monitor roles writing or reading it there; elsewhere, e.g. datasets/, captured traffic would mix with training data).",
+            ["monitoring/"],
+        ),
     },
 };
 
@@ -144,7 +149,7 @@ function bucketOfUri(uri: unknown): string | undefined {
 export const sagemakerEndpointDataCapture: StackValidationPolicy = {
     name: "sagemaker-endpoint-data-capture",
     description:
-        "Every SageMaker endpoint configuration captures its traffic for Model Monitor: dataCaptureConfig with enableCapture true (the provider's default is false), an initialSamplingPercentage above 0 and at least one captureOptions entry, encrypted with a KMS key (kmsKeyId; a key known only after deployment counts as set), to an s3:// destination in a bucket of the stack (created, or adopted: configured by the stack's S3 resources) or of allowedBuckets.",
+        "Every SageMaker endpoint configuration captures its traffic for Model Monitor: dataCaptureConfig with enableCapture true (the provider's default is false), an initialSamplingPercentage above 0 and captureOptions that include Output (the record preprocessor computes every monitored feature from the response and drops a record without one), encrypted with a KMS key (kmsKeyId; a key known only after deployment counts as set), to an s3:// destination in a bucket of the stack (created, or adopted: configured by the stack's S3 resources) or of allowedBuckets, under one of allowedPrefixes (monitoring/).",
     enforcementLevel: "mandatory",
     configSchema: captureSchema,
     validateStack: async (args, reportViolation) => {
@@ -152,7 +157,7 @@ export const sagemakerEndpointDataCapture: StackValidationPolicy = {
         if (configs.length === 0) {
             args.notApplicable("the stack has no endpoint configuration");
         }
-        const { allowedBuckets } = knobs<CaptureKnobs>(args, captureSchema);
+        const { allowedBuckets, allowedPrefixes } = knobs<CaptureKnobs>(args, captureSchema);
         const { buckets, pending } = bucketsByName(args.resources);
         const stackBuckets = new Set(buckets.map((view) => view.name));
         const work: (() => void)[] = [...pending];
@@ -185,6 +190,15 @@ export const sagemakerEndpointDataCapture: StackValidationPolicy = {
                     }
                 },
                 () => {
+                    const options = capture() ? elements(() => capture()!.captureOptions) : [];
+                    const modes = options.map((read) => (read() as Json | undefined)?.captureMode);
+                    if (options.length > 0 && !modes.includes("Output")) {
+                        report(
+                            `dataCaptureConfig.captureOptions capture ${listText(modes.map((mode) => JSON.stringify(mode ?? null)))} but not "Output"; add { captureMode: "Output" }: the record preprocessor computes every monitored feature from the endpoint's response and drops a captured request without one, so Model Monitor would see no traffic.`,
+                        );
+                    }
+                },
+                () => {
                     if (capture() && !isSetOrUnknown(() => capture()!.kmsKeyId)) {
                         report("dataCaptureConfig has no kmsKeyId, so captured requests and responses are stored without the stack's key; set it to the stack's KMS key.");
                     }
@@ -202,6 +216,12 @@ export const sagemakerEndpointDataCapture: StackValidationPolicy = {
                             `captures to s3://${bucket}/, which is not a bucket of this stack (${listText([...stackBuckets]) || "none"}), so its encryption, public access and retention are not the stack's; capture under the stack's bucket or list the bucket in allowedBuckets.`,
                         );
                     }
+                    const key = String(uri).slice(`s3://${bucket}/`.length);
+                    if (bucket !== undefined && !allowedPrefixes.some((prefix) => key.startsWith(prefix))) {
+                        report(
+                            `dataCaptureConfig.destinationS3Uri ${JSON.stringify(uri)} is not under ${listText(allowedPrefixes.map((prefix) => `s3://${bucket}/${prefix}`))}, where captured traffic has its own retention and readers; capture under ${allowedPrefixes[0] ?? "an allowed prefix"} (e.g. s3://${bucket}/monitoring/data-capture/) or extend allowedPrefixes in the pack config.`,
+                        );
+                    }
                 },
             );
         }
@@ -215,7 +235,8 @@ function monitoringJobsOf(type: string, props: Json): { where: string; outputKey
         return [{ where: "", outputKey: () => props.dataQualityJobOutputConfig?.kmsKeyId, cluster: () => props.jobResources?.clusterConfig }];
     }
     const inline = props.monitoringScheduleConfig?.monitoringJobDefinition;
-    // A schedule that names a job definition is checked through that definition.
+    // A schedule that names a job definition is checked through that definition (sagemaker-monitoring-job-in-stack
+    // reports one that is not in the stack).
     return inline
         ? [{ where: "monitoringScheduleConfig.monitoringJobDefinition.", outputKey: () => inline.monitoringOutputConfig?.kmsKeyId, cluster: () => inline.monitoringResources?.clusterConfig }]
         : [];
@@ -258,6 +279,44 @@ export const sagemakerMonitoringEncryption: ScopedResourcePolicy = {
             },
         ]);
         await eachKnown(steps, (step) => step());
+    },
+};
+
+/** Monitoring job definitions sagemaker-monitoring-encryption reads (the other monitoring types are not checked). */
+const CHECKED_JOB_DEFINITION_TYPES = [DATA_QUALITY_JOB_TYPE];
+
+export const sagemakerMonitoringJobInStack: StackValidationPolicy = {
+    name: "sagemaker-monitoring-job-in-stack",
+    description:
+        "Every SageMaker MonitoringSchedule runs a job the pack can inspect: an inline monitoringJobDefinition, or a monitoringJobDefinitionName naming a DataQualityJobDefinition of this stack. A schedule naming a job definition made outside the stack (or of a type sagemaker-monitoring-encryption does not read) is reported: whether its reports and volume are encrypted cannot be checked.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: {} },
+    validateStack: async (args, reportViolation) => {
+        const index = indexOf(args.resources);
+        const schedules = index.ofType(MONITORING_SCHEDULE_TYPE);
+        if (schedules.length === 0) {
+            args.notApplicable("the stack has no monitoring schedule");
+        }
+        const definitions = CHECKED_JOB_DEFINITION_TYPES.flatMap((type) => index.ofType(type));
+        const work = schedules.map((schedule) => () => {
+            const config = schedule.props.monitoringScheduleConfig as Json | undefined;
+            if (config?.monitoringJobDefinition) {
+                return; // inline: judged by sagemaker-monitoring-encryption
+            }
+            const named = config?.monitoringJobDefinitionName;
+            // Reading every definition's name: one unknown (preview) makes the schedule wait instead of being reported.
+            const names = definitions.map((definition) => definition.props.name);
+            if (typeof named === "string" && named !== "" && names.includes(named)) {
+                return;
+            }
+            reportViolation(
+                typeof named === "string" && named !== ""
+                    ? `Monitoring schedule ${schedule.name} runs the job definition "${named}", which is not a DataQualityJobDefinition of this stack (${listText(names.map(String)) || "none"}), so the pack cannot check that its reports and volume are encrypted; define the job in the stack (aws.sagemaker.DataQualityJobDefinition) and name that.`
+                    : `Monitoring schedule ${schedule.name} names no job definition (monitoringJobDefinitionName) and has no inline monitoringJobDefinition; name a DataQualityJobDefinition of this stack.`,
+                schedule.urn,
+            );
+        });
+        await eachKnown(work, (step) => step());
     },
 };
 
@@ -414,6 +473,7 @@ export const endpointPolicies = [
     sagemakerEndpointVolumeKms,
     sagemakerEndpointDataCapture,
     sagemakerMonitoringEncryption,
+    sagemakerMonitoringJobInStack,
     sagemakerEndpointAutoscalingLimits,
     sagemakerServingRolesScoped,
 ];

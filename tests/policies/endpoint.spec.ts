@@ -149,6 +149,16 @@ describe("sagemaker-endpoint-data-capture", () => {
         { name: "capture left at the provider's default (off)", props: { dataCaptureConfig: capture({ enableCapture: undefined }) }, fragments: ["dataCaptureConfig.enableCapture is null; set it to true"] },
         { name: "capture of 0%", props: { dataCaptureConfig: capture({ initialSamplingPercentage: 0 }) }, fragments: ["initialSamplingPercentage is 0"] },
         { name: "nothing to capture", props: { dataCaptureConfig: capture({ captureOptions: [] }) }, fragments: ["has no captureOptions"] },
+        {
+            name: "a capture of requests only, which the record preprocessor drops",
+            props: { dataCaptureConfig: capture({ captureOptions: [{ captureMode: "Input" }] }) },
+            fragments: ['dataCaptureConfig.captureOptions capture "Input" but not "Output"; add { captureMode: "Output" }'],
+        },
+        {
+            name: "a capture into the bucket outside monitoring/ (among the raw datasets)",
+            props: { dataCaptureConfig: capture({ destinationS3Uri: `s3://${BUCKET}/datasets/raw/` }) },
+            fragments: [`dataCaptureConfig.destinationS3Uri "s3://${BUCKET}/datasets/raw/" is not under s3://${BUCKET}/monitoring/`],
+        },
         { name: "unencrypted capture", props: { dataCaptureConfig: capture({ kmsKeyId: undefined }) }, fragments: ["has no kmsKeyId, so captured requests and responses are stored without the stack's key"] },
         { name: "capture to another bucket", props: { dataCaptureConfig: capture({ destinationS3Uri: "s3://someone-elses-bucket/capture/" }) }, fragments: ["captures to s3://someone-elses-bucket/, which is not a bucket of this stack (drone-data-bucket)"] },
         { name: "capture to a non-S3 destination", props: { dataCaptureConfig: capture({ destinationS3Uri: "https://example.com/capture" }) }, fragments: ['destinationS3Uri "https://example.com/capture" is not an s3://<bucket>/<prefix> URI'] },
@@ -161,8 +171,16 @@ describe("sagemaker-endpoint-data-capture", () => {
         });
     }
 
+    it("reports the audit's case, Input only into datasets/raw/, twice, and accepts Output alone under a prefix of the pack config", async () => {
+        const inputOnly = endpointConfig({ dataCaptureConfig: capture({ captureOptions: [{ captureMode: "Input" }], destinationS3Uri: `s3://${BUCKET}/datasets/raw/` }) }, "input-only");
+        const found = (await violationsOf([bucketEncryption(), inputOnly])).filter((v) => v.policy === policy && v.resource === "input-only");
+        expect(found.map((v) => v.message).sort()).to.satisfy((messages: string[]) => messages.length === 2 && messages.some((m) => m.includes('not "Output"')) && messages.some((m) => m.includes("is not under")));
+        const outputOnly = endpointConfig({ dataCaptureConfig: capture({ captureOptions: [{ captureMode: "Output" }], destinationS3Uri: `s3://${BUCKET}/capture/x/` }) });
+        assertNoViolations(await violationsOf([bucketEncryption(), outputOnly], { [policy]: { allowedPrefixes: ["capture/"] } }), policy);
+    });
+
     it("accepts a bucket outside the stack listed in allowedBuckets, and skips what is unknown during preview", async () => {
-        const elsewhere = endpointConfig({ dataCaptureConfig: capture({ destinationS3Uri: "s3://central-capture/x/" }) });
+        const elsewhere = endpointConfig({ dataCaptureConfig: capture({ destinationS3Uri: "s3://central-capture/monitoring/x/" }) });
         assertNoViolations(await violationsOf([bucketEncryption(), elsewhere], { [policy]: { allowedBuckets: ["central-capture"] } }), policy);
         const pending = await run([bucketEncryption(), endpointConfig({ dataCaptureConfig: capture({ destinationS3Uri: UNKNOWN_INPUT, kmsKeyId: undefined }) }, "pending")]);
         // The known part is still judged; the unknown destination is skipped, not reported.
@@ -236,6 +254,36 @@ describe("sagemaker-monitoring-encryption", () => {
     });
 });
 
+describe("sagemaker-monitoring-job-in-stack", () => {
+    const policy = "sagemaker-monitoring-job-in-stack";
+    const DEFINITION = "drone-dev-yolo11-data-quality-0a1b2c3d";
+    const definition = (name: unknown = DEFINITION) =>
+        resource("aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition", { name, dataQualityJobOutputConfig: { kmsKeyId: KEY_ALIAS }, jobResources: { clusterConfig: { instanceType: "ml.m5.xlarge", volumeKmsKeyId: KEY_ALIAS } }, tags: COST_TAGS }, "data-quality");
+    const schedule = (config: Record<string, unknown>, name = "schedule") =>
+        resource("aws:sagemaker/monitoringSchedule:MonitoringSchedule", { name: "drone-dev-yolo11-data-quality", monitoringScheduleConfig: { monitoringType: "DataQuality", ...config }, tags: COST_TAGS }, name);
+
+    it("accepts a schedule naming a job definition of the stack, and one with an inline definition", async () => {
+        assertNoViolations(await violationsOf([definition(), schedule({ monitoringJobDefinitionName: DEFINITION })]), policy);
+        const inline = schedule({ monitoringJobDefinition: { monitoringOutputConfig: { kmsKeyId: KEY_ALIAS }, monitoringResources: { clusterConfig: { instanceType: "ml.m5.xlarge", volumeKmsKeyId: KEY_ALIAS } } } });
+        assertNoViolations(await violationsOf([inline]), policy);
+    });
+
+    it("reports a schedule running a job definition made outside the stack, and one naming none", async () => {
+        const violations = await violationsOf([definition(), schedule({ monitoringJobDefinitionName: "made-by-hand" }, "foreign"), schedule({}, "nameless")]);
+        const found = assertHasViolation(violations, policy, ['runs the job definition "made-by-hand", which is not a DataQualityJobDefinition of this stack (drone-dev-yolo11-data-quality-0a1b2c3d)', "cannot check that its reports and volume are encrypted"], "foreign");
+        expect(found.enforcementLevel).to.equal("mandatory");
+        assertHasViolation(violations, policy, ["names no job definition (monitoringJobDefinitionName) and has no inline monitoringJobDefinition"], "nameless");
+        // sagemaker-monitoring-encryption has nothing to read there: without this rule both would pass the pack.
+        expect(violations.filter((v) => v.policy === "sagemaker-monitoring-encryption")).to.deep.equal([]);
+    });
+
+    it("waits while a definition's name is unknown during preview instead of reporting the schedule", async () => {
+        const pending = await run([definition(UNKNOWN_INPUT), schedule({ monitoringJobDefinitionName: DEFINITION })]);
+        expect(pending.violations.filter((v) => v.policy === policy)).to.deep.equal([]);
+        expect(pending.skipped.map((s) => s.policy)).to.include(policy);
+    });
+});
+
 describe("sagemaker-endpoint-autoscaling-limits", () => {
     const policy = "sagemaker-endpoint-autoscaling-limits";
 
@@ -279,7 +327,7 @@ describe("sagemaker-serving-roles-scoped", () => {
     const endpointRole = () => role("drone-dev-endpoint", { tags: { ...COST_TAGS, "ml-service": "sagemaker-endpoint" } }, "endpoint-role");
     const monitorRole = () => role("drone-dev-model-monitor", { tags: { ...COST_TAGS, "ml-service": "model-monitor" } }, "monitor-role");
     const endpointStatements = (): TestStatement[] => [
-        { Sid: "ReadServingArchive", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${BUCKET}/models/*`, `arn:aws:s3:::${BUCKET}/evaluation/*`] },
+        { Sid: "ReadServingArchive", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${BUCKET}/models/serving/*` },
         { Sid: "WriteDataCapture", Effect: "Allow", Action: ["s3:PutObject"], Resource: `arn:aws:s3:::${BUCKET}/monitoring/data-capture/*` },
         { Sid: "UseDataKeyThroughS3", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY_ARN, Condition: VIA_S3 },
         { Sid: "PullInferenceImage", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: "arn:aws:ecr:us-east-1:763104351884:repository/pytorch-inference" },

@@ -61,7 +61,7 @@ describe("the platform stack passes the pack at the default config", () => {
 
     it("runs every serving rule at preview: the endpoint, its configuration, autoscaling and monitoring are known by name", async () => {
         const skipped = new Set(results.get("preview (full stack)")!.skipped.map((s) => s.policy));
-        for (const policy of ["sagemaker-endpoint-instance-types-allowed", "sagemaker-endpoint-volume-kms", "sagemaker-endpoint-data-capture", "sagemaker-monitoring-encryption", "sagemaker-endpoint-autoscaling-limits"]) {
+        for (const policy of ["sagemaker-endpoint-instance-types-allowed", "sagemaker-endpoint-volume-kms", "sagemaker-endpoint-data-capture", "sagemaker-monitoring-encryption", "sagemaker-monitoring-job-in-stack", "sagemaker-endpoint-autoscaling-limits"]) {
             expect(skipped.has(policy), policy).to.equal(false);
         }
     });

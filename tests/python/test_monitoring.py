@@ -62,6 +62,20 @@ def test_the_columns_are_the_image_and_prediction_features_and_one_count_per_cla
     assert record_preprocessor.class_feature(4, "人") == "boxes_4"
 
 
+def test_every_feature_each_record_has_gets_a_drift_alarm_in_the_full_stack():
+    """components/deployment.ts DRIFT_ALARM_FEATURES restates the preprocessor's fixed features; the per-class counts
+    are named after the model's classes, which the stack does not know (the rule on the run's verdict covers them)."""
+    import emulator
+    from monitoring import record_preprocessor
+
+    plan = emulator.stack_plan("full")
+    alarms = [r["inputs"] for r in emulator.resources(plan, "aws:cloudwatch/metricAlarm:MetricAlarm")
+              if r["inputs"]["metricName"].startswith("feature_baseline_drift_")]
+    assert [a["metricName"] for a in alarms] == ["feature_baseline_drift_" + name for name in record_preprocessor.feature_names([])]
+    (job,) = emulator.resources(plan, "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition")
+    assert job["inputs"]["dataQualityAppSpecification"]["environment"] == {"publish_cloudwatch_metrics": "Enabled"}
+
+
 def test_the_features_follow_their_definitions():
     from monitoring import record_preprocessor
 

@@ -679,39 +679,50 @@ def test_the_ml_engineer_notebook_shows_how_to_deploy_the_approved_version_and_t
         assert command in shown
     baseline = support.version_baseline(described(aws, run.version_arn))
     assert (f"Model Monitor baseline: {baseline}" if baseline else "Model Monitor baseline: none registered") in shown
-    # The dev stack has deployment off: its outputs name no endpoint, and nothing is called.
-    assert "endpointName" not in aws.outputs
+    # The dev stack has deployment off: its outputs have no `deployment`, and nothing is called.
+    assert "deployment" not in aws.outputs
     assert "Deployment is off in this stack (deployment: false" in text(cell(run.notebook, "endpoint-status"))
     assert text(cell(run.notebook, "invoke-endpoint")) == "No endpoint to call (see the cell above).\n"
 
 
 @pytest.fixture(scope="module")
-def endpoint_run(plan, worker, val_images, tmp_path_factory):
-    """The ML engineer notebook's set-up and endpoint cells against an endpoint, which the dev stack does not have.
+def endpoint_run(worker, val_images, tmp_path_factory):
+    """The ML engineer notebook's set-up, deployment and endpoint cells on the full stack, which serves a model.
 
     The committed notebook's cells run unchanged but for the two settings a user sets (IMAGE_FILE, MIN_CONFIDENCE),
-    after its helpers and configuration cells, with stack outputs that name the endpoint as a stack with deployment
-    on does (`endpointName`). The emulator holds the endpoint as `pulumi up` would leave it (a model built from a
-    registered version, one variant), and its InvokeEndpoint answer, queued through moto's endpoint-results API, is
-    what the real inference.py answers for that image with the session's trained model. It is moto's server with
-    binary InvokeEndpoint bodies (moto_server_binary.py) and without IAM enforcement: the dev stack grants no
-    endpoint access (deployment is off there), so there is no role of the stack to run this as.
+    after its helpers and configuration cells, with the full stack's own outputs (`npm run plan -- --stack full`:
+    the endpoint is named under `deployment`, the stack under `stack`). The emulator holds what that stack
+    deploys as `pulumi up` would leave it: the Approved version 1 its config serves, a model built from it, the
+    endpoint config and the endpoint under the names the outputs give. Its InvokeEndpoint answer, queued through
+    moto's endpoint-results API, is what the real inference.py answers for that image with the session's trained
+    model. It is moto's server with binary InvokeEndpoint bodies (moto_server_binary.py) and without IAM
+    enforcement: the endpoint's grants are tested in test_role_separation.py, this test is about what the cells
+    read and show.
     """
     import boto3
 
+    outputs = emulator.stack_plan("full")["outputs"]
+    deployment = outputs["deployment"]
     workdir = tmp_path_factory.mktemp("endpoint-notebook")
     server = emulator.MotoServer(workdir / "moto_server.log", binary_invocations=True)
     try:
-        region = plan["outputs"]["region"]
+        region = outputs["region"]
         keys = {"aws_access_key_id": "AKIAEMULATORNOTEBOOK", "aws_secret_access_key": "emulator-notebook-secret"}
         sagemaker = boto3.client("sagemaker", endpoint_url=server.endpoint, region_name=region, **keys)
-        endpoint = plan["outputs"]["pipelineName"].replace("-yolo11-training", "-yolo11")  # components/naming.ts: <base>-yolo11
-        model_package = f"arn:aws:sagemaker:{region}:123456789012:model-package/{plan['outputs']['modelPackageGroupName']}/1"
-        sagemaker.create_model(ModelName=f"{endpoint}-v1", ExecutionRoleArn="arn:aws:iam::123456789012:role/drone-dev-endpoint",
-                               PrimaryContainer={"ModelPackageName": model_package})
-        sagemaker.create_endpoint_config(EndpointConfigName=f"{endpoint}-v1", ProductionVariants=[{
-            "VariantName": "AllTraffic", "ModelName": f"{endpoint}-v1", "InstanceType": "ml.m5.xlarge", "InitialInstanceCount": 1}])
-        sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName=f"{endpoint}-v1")
+        endpoint, model = deployment["endpointName"], f"{deployment['endpointName']}-v{deployment['modelVersion']}"
+        sagemaker.create_model_package_group(ModelPackageGroupName=outputs["modelPackageGroupName"])
+        model_package = sagemaker.create_model_package(
+            ModelPackageGroupName=outputs["modelPackageGroupName"], ModelApprovalStatus="Approved",
+            InferenceSpecification={"Containers": [{"Image": outputs["trainingImageUri"],
+                                                    "ModelDataUrl": f"{outputs['bucketPrefixes']['models']}serving/run1/model.tar.gz"}],
+                                    "SupportedContentTypes": ["image/jpeg"], "SupportedResponseMIMETypes": ["application/json"]},
+        )["ModelPackageArn"]
+        assert model_package == deployment["modelPackageArn"], "the version the full stack serves is the group's first"
+        sagemaker.create_model(ModelName=model, ExecutionRoleArn=deployment["roleArn"], PrimaryContainer={"ModelPackageName": model_package})
+        sagemaker.create_endpoint_config(EndpointConfigName=deployment["endpointConfigName"], ProductionVariants=[{
+            "VariantName": "AllTraffic", "ModelName": model, "InstanceType": deployment["instanceType"],
+            "InitialInstanceCount": deployment["minInstances"]}])
+        sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName=deployment["endpointConfigName"])
         image = val_images["JPEG"]
         answer = worker.invoke(image.read_bytes(), "image/jpeg", accept="application/json")
         assert answer.status == 200, answer.body
@@ -721,7 +732,7 @@ def endpoint_run(plan, worker, val_images, tmp_path_factory):
         urllib.request.urlopen(request, timeout=10).close()
 
         outputs_file = workdir / "stack-outputs.json"
-        outputs_file.write_text(json.dumps({**plan["outputs"], "endpointName": endpoint}))
+        outputs_file.write_text(json.dumps(outputs))
         (workdir / "tmp").mkdir()
         (workdir / "empty-config").write_text("")
         env = {**emulator.kernel_environment(), "AWS_ENDPOINT_URL": server.endpoint, "STACK_OUTPUTS": str(outputs_file),
@@ -733,7 +744,7 @@ def endpoint_run(plan, worker, val_images, tmp_path_factory):
 
         committed = nbformat.read(ML_ENGINEER, as_version=4)
         notebook = nbformat.v4.new_notebook(metadata=committed.metadata)
-        notebook.cells = [c for c in committed.cells if c.get("id") in ("helpers", "config", "endpoint-status", "invoke-endpoint")]
+        notebook.cells = [c for c in committed.cells if c.get("id") in ("helpers", "config", "deploy-version", "endpoint-status", "invoke-endpoint")]
         invoke = cell(notebook, "invoke-endpoint")
         for setting, value in (("IMAGE_FILE = None", f"IMAGE_FILE = {str(image)!r}"), ("MIN_CONFIDENCE = 0.25", "MIN_CONFIDENCE = 0.0")):
             assert invoke.source.count(f"\n{setting} ") == 1, setting
@@ -741,7 +752,7 @@ def endpoint_run(plan, worker, val_images, tmp_path_factory):
         path = workdir / "ml_engineer_endpoint.ipynb"
         nbformat.write(notebook, path)
         executed = execute(path, env, workdir)
-        yield SimpleNamespace(notebook=executed, workdir=workdir, endpoint=endpoint, answer=json.loads(answer.body))
+        yield SimpleNamespace(notebook=executed, workdir=workdir, endpoint=endpoint, outputs=outputs, answer=json.loads(answer.body))
     finally:
         server.stop()
 
@@ -749,6 +760,12 @@ def endpoint_run(plan, worker, val_images, tmp_path_factory):
 def test_the_ml_engineer_notebook_calls_the_endpoint_and_shows_the_detections_inference_py_answered(endpoint_run):
     notebook, answer = endpoint_run.notebook, endpoint_run.answer
     check_clean_run(notebook, endpoint_run.workdir)
+    # The commands name the stack the outputs belong to, not the dev stack.
+    shown = text(cell(notebook, "deploy-version"))
+    assert f"newest approved version: 1 of {endpoint_run.outputs['modelPackageGroupName']}" in shown
+    assert endpoint_run.outputs["stack"] == "full"
+    for command in support.deploy_commands("full", 1):
+        assert command in shown
     assert f"endpoint {endpoint_run.endpoint}: InService, 1 instance(s)" in text(cell(notebook, "endpoint-status"))
     shown = text(cell(notebook, "invoke-endpoint"))
     assert answer["detections"], "the session's model should find boxes at the test's low confidence threshold"

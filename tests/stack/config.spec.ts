@@ -284,6 +284,16 @@ describe("stack configuration", () => {
             expect(parseConfig(raw({ ...on, deployBaselineUri: "", endpointMonitoring: false })).deployment.monitoring).to.equal(false);
         });
 
+        it("refuses monitoring without alerts, which would tell nobody of drift, and accepts either off", () => {
+            expect(problemsOf(raw({ ...on, alerts: false, budget: false }))).to.deep.equal([
+                `${PROJECT}:endpointMonitoring: is on, but alerts is off: nobody would hear of drift or of failed monitoring runs; turn alerts on or set endpointMonitoring: false.`,
+            ]);
+            // The default endpointMonitoring (true) counts, and so does a stack with no version served yet.
+            expect(problemsOf(raw({ deployment: true, alerts: false, budget: false })).join("\n")).to.contain("endpointMonitoring: is on, but alerts is off");
+            expect(parseConfig(raw({ ...on, alerts: false, budget: false, endpointMonitoring: false })).deployment.monitoring).to.equal(false);
+            expect(parseConfig(raw({ alerts: false, budget: false })).governance.alerts, "without deployment").to.equal(false);
+        });
+
         it("refuses a name prefix and stack too long for SageMaker's 63-character serving names", () => {
             const stack = { "aws:profile": "ab", "aws:region": "us-east-1", users: [{ name: "ana", role: "data-scientist" }], namePrefix: "platformteamdron" };
             const problems = problemsOf(raw({ ...stack, ...on }, "production-east-europe"));

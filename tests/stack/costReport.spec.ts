@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { DRIFT_ALARM_FEATURES } from "../../components/deployment";
 import { DEFAULT_LIMITS, INSTANCE_TYPES, PRICING_BASIS } from "../../policies/catalog";
 import { AT_REST_PRICES, atRestCost, costReport, formatCostReport, pipelineCost, StackResource } from "../../tools/costReport";
 import { offlineStack } from "./fixtures";
@@ -324,8 +325,12 @@ describe("cost report: serving", () => {
         expect(serving.monthlyUsd).to.be.closeTo(price("ml.m5.xlarge") * 1 * hoursPerMonth, 1e-9);
         expect(serving.maxMonthlyUsd).to.be.closeTo(price("ml.m5.xlarge") * 2 * hoursPerMonth, 1e-9);
         const text = formatCostReport(report).join("\n");
-        expect(text).to.contain(`deployment-endpoint             $167.90  real-time endpoint drone-full-yolo11, always on (ml.m5.xlarge x 1 at $0.23/h x 730 h); up to $335.80 at autoscaling's maximum (2 x ml.m5.xlarge)`);
+        // (The name column is as wide as the longest resource name.)
+        expect(text).to.match(/\n {4}deployment-endpoint +\$167\.90 {2}real-time endpoint drone-full-yolo11, always on \(ml\.m5\.xlarge x 1 at \$0\.23\/h x 730 h\); up to \$335\.80 at autoscaling's maximum \(2 x ml\.m5\.xlarge\)/);
         expect(text).to.match(/At rest, per month: \$[\d.]+, up to \$[\d.]+ with every endpoint at its autoscaling maximum/);
         expect(report.atRest.maxMonthlyUsd - report.atRest.monthlyUsd).to.be.closeTo(price("ml.m5.xlarge") * hoursPerMonth, 1e-9);
+        // Model Monitor's drift alarms, one per monitored feature, bill like any alarm.
+        const drift = report.atRest.items.filter((item) => item.name.startsWith("alerts-drift-"));
+        expect(drift.map((item) => item.monthlyUsd)).to.deep.equal(Array(DRIFT_ALARM_FEATURES.length).fill(AT_REST_PRICES.cloudWatchAlarm.monthlyUsd));
     });
 });

@@ -5,7 +5,8 @@ import { expect } from "chai";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { MONITORING_JOB } from "../../components/deployment";
+import { DRIFT_ALARM_FEATURES, DRIFT_THRESHOLD, MONITORING_JOB } from "../../components/deployment";
+import { MODEL_MONITOR_METRICS_NAMESPACE } from "../../components/iamDocuments";
 import { evaluateDetailed, toPolicyResources } from "../../policies/offline";
 import { MOCK_ACCOUNT_ID, MODEL_MONITOR_REGISTRY } from "../../tools/mocks";
 import { OfflineStack } from "../../tools/offlineStack";
@@ -147,6 +148,8 @@ describe("real-time serving (offline)", () => {
         expect(job.inputs.dataQualityAppSpecification).to.deep.equal({
             imageUri: `${MODEL_MONITOR_REGISTRY}.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest`,
             recordPreprocessorSourceUri: `s3://${BUCKET}/${preprocessor.inputs.key}`,
+            // Without it the analyzer publishes no metrics, and the drift alarms would never see a datapoint.
+            environment: { publish_cloudwatch_metrics: "Enabled" },
         });
         expect(job.inputs.dataQualityBaselineConfig).to.deep.equal({
             statisticsResource: { s3Uri: `${BASELINE}statistics.json` },
@@ -170,6 +173,35 @@ describe("real-time serving (offline)", () => {
         expect(schedule.inputs.monitoringScheduleConfig.scheduleConfig.scheduleExpression).to.equal("cron(0 * ? * * *)");
         expect(schedule.inputs.name).to.equal("drone-full-yolo11-data-quality");
         expect(resourceNamed(hourly, "deployment-data-quality").inputs.name).not.to.equal(resourceNamed(full, "deployment-data-quality").inputs.name);
+        expect(resourceNamed(hourly, "alerts-drift-box_count").inputs.period, "one run per period").to.equal(3600);
+    });
+
+    it("alarms the topic on each always-present feature's drift metric, above the baseline's comparison threshold", () => {
+        const alarms = full.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.startsWith("alerts-drift-"));
+        expect(alarms.map((r) => r.inputs.metricName)).to.deep.equal(DRIFT_ALARM_FEATURES.map((feature) => `feature_baseline_drift_${feature}`));
+        expect(DRIFT_THRESHOLD).to.equal(0.1);
+        for (const alarm of alarms) {
+            expect(alarm.inputs, alarm.name).to.deep.include({
+                namespace: MODEL_MONITOR_METRICS_NAMESPACE,
+                dimensions: { Endpoint: "drone-full-yolo11", MonitoringSchedule: "drone-full-yolo11-data-quality" },
+                statistic: "Maximum",
+                period: 86400,
+                evaluationPeriods: 1,
+                threshold: 0.1,
+                comparisonOperator: "GreaterThanThreshold",
+                treatMissingData: "notBreaching",
+                alarmActions: [full.outputs.alertTopicArn],
+            });
+            expect(alarm.inputs.name).to.equal(`drone-full-${alarm.name.slice("alerts-".length)}`);
+            expect(alarm.inputs.alarmDescription).to.contain("constraint_violations.json under s3://lucaskle-ab3-project-pv/monitoring/reports/drone-full-yolo11/drone-full-yolo11-data-quality/");
+        }
+        // The analyzer may publish only where the monitor role may put metrics: the alarms' namespace.
+        const publish = statements(full, "deployment-monitor-role-access").find((s) => s.Sid === "PublishDriftMetrics")!;
+        expect(publish.Condition).to.deep.equal({ StringEquals: { "cloudwatch:namespace": alarms[0].inputs.namespace } });
+        // The EventBridge rules stay: they see runs that failed, and per-class counts no alarm can name.
+        expect(resourceNamed(full, "alerts-endpoint-data-drift").type).to.equal("aws:cloudwatch/eventRule:EventRule");
+        expect(resourceNamed(full, "alerts-monitoring-run-failed").type).to.equal("aws:cloudwatch/eventRule:EventRule");
+        expect(dev.resources.filter((r) => r.name.startsWith("alerts-drift-"))).to.deep.equal([]);
     });
 
     it("alerts the topic when a monitoring run finds violations or fails (EventBridge on the schedule's runs)", () => {
@@ -200,7 +232,7 @@ describe("real-time serving (offline)", () => {
 
     it("without monitoring: no monitor role, job, schedule, preprocessor or monitoring alerts", async () => {
         const plain = await offlineStack({ stack: "full", config: { endpointMonitoring: false } });
-        expect(plain.resources.filter((r) => /monitor|data-quality|preprocessor|data-drift|monitoring-run/.test(r.name))).to.deep.equal([]);
+        expect(plain.resources.filter((r) => /monitor|data-quality|preprocessor|data-drift|-drift-|monitoring-run/.test(r.name))).to.deep.equal([]);
         expect(resourceNamed(plain, "deployment-endpoint").inputs.name).to.equal("drone-full-yolo11");
         expect(plain.outputs.deployment).not.to.have.property("monitoringScheduleName");
         const engineer = statements(plain, "team-ml-engineer-serving").flatMap((s) => [].concat(s.Action)) as string[];

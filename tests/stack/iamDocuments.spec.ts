@@ -340,7 +340,8 @@ describe("IAM documents", () => {
                 "s3:GetObject",
                 "s3:PutObject",
             ]);
-            expect(resourcesFor(endpointRole, "s3:GetObject")).to.deep.equal(["arn:aws:s3:::drone-data/models/*", "arn:aws:s3:::drone-data/evaluation/*"]);
+            // Only the serving archives the registered versions name (not training outputs, evaluation reports or checkpoints).
+            expect(resourcesFor(endpointRole, "s3:GetObject")).to.deep.equal(["arn:aws:s3:::drone-data/models/serving/*"]);
             expect(resourcesFor(endpointRole, "s3:PutObject")).to.deep.equal(["arn:aws:s3:::drone-data/monitoring/data-capture/*"]);
             expect(statementsWith(endpointRole, "kms:Decrypt")[0].Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
             expect(resourcesFor(endpointRole, "ecr:BatchGetImage")).to.deep.equal(["arn:aws:ecr:us-east-1:763104351884:repository/pytorch-inference"]);
