@@ -75,6 +75,8 @@ describe("pipeline definition", () => {
         // Empty unless the dataset trigger starts the run: InputData alone is what a run started by hand reads.
         expect(byName.InputKey).to.deep.equal({ Name: "InputKey", Type: "String", DefaultValue: "" });
         expect(byName.InputKeyVersion).to.deep.equal({ Name: "InputKeyVersion", Type: "String", DefaultValue: "" });
+        // Empty: detected from the manifest; a chained labeling job's manifest has two, and the run must name one.
+        expect(byName.LabelAttribute).to.deep.equal({ Name: "LabelAttribute", Type: "String", DefaultValue: "" });
         expect(byName.OutputPath).to.include({ Type: "String", DefaultValue: "s3://drone-data/models/" });
         expect(byName.Epochs).to.include({ Type: "Integer", DefaultValue: 50 });
         expect(byName.BatchSize).to.include({ Type: "Integer", DefaultValue: 16 });
@@ -187,11 +189,36 @@ describe("pipeline definition", () => {
         const args = prepare.Arguments.AppSpecification?.ContainerArguments ?? [];
         expect(args[args.indexOf("--fetch-from") + 1]).to.equal("s3://drone-data/datasets/");
         expect(prepare.Arguments.Environment).to.include({ AWS_DEFAULT_REGION: "us-east-1" });
-        // The arguments prepare.py pipeline-step declares (pipeline-scripts/prepare.py).
+        // The arguments prepare.py pipeline-step declares (pipeline-scripts/prepare.py), also those given as `--flag=value`.
         const script = fs.readFileSync(path.join(PROJECT_ROOT, "pipeline-scripts", "prepare.py"), "utf8");
-        for (const flag of (prepare.Arguments.AppSpecification?.ContainerArguments ?? []).filter((a): a is string => typeof a === "string" && a.startsWith("--"))) {
+        const joined = args.map((a) => (typeof a === "object" && "Std:Join" in a ? a["Std:Join"].Values[0] : a));
+        for (const flag of joined.filter((a): a is string => typeof a === "string" && a.startsWith("--")).map((a) => a.split("=")[0])) {
             expect(script, flag).to.include(`"${flag}"`);
         }
+    });
+
+    it("tells preparation the stack's classes in id order, and the label attribute of the run", () => {
+        const args = (definition.Steps[0] as ProcessingStep).Arguments.AppSpecification?.ContainerArguments ?? [];
+        // labelClasses of Pulumi.yaml: ids follow this list by name, whatever classes a dataset happens to hold.
+        expect(args.filter((a) => typeof a === "string" && a.startsWith("--class-name"))).to.deep.equal([
+            "--class-name=vehicle",
+            "--class-name=person",
+            "--class-name=building",
+        ]);
+        expect(args).to.deep.include({ "Std:Join": { On: "", Values: ["--label-attribute=", { Get: "Parameters.LabelAttribute" }] } });
+        const custom = (buildPipelineDefinition(inputs({ labelClasses: ["-car", "truck"] })).Steps[0] as ProcessingStep).Arguments.AppSpecification?.ContainerArguments ?? [];
+        expect(custom.filter((a) => typeof a === "string" && a.startsWith("--class-name"))).to.deep.equal(["--class-name=-car", "--class-name=truck"]);
+    });
+
+    it("stays within CreateProcessingJob's 100 container arguments of 256 characters with the most and longest classes config allows", () => {
+        const most = Array.from({ length: 50 }, (_, i) => `${String(i).padStart(2, "0")}${"x".repeat(241)}`);
+        const args = (buildPipelineDefinition(inputs({ labelClasses: most })).Steps[0] as ProcessingStep).Arguments.AppSpecification?.ContainerArguments ?? [];
+        expect(args.length).to.be.at.most(100);
+        for (const arg of args.filter((a): a is string => typeof a === "string")) {
+            expect(arg.length, arg.slice(0, 20)).to.be.at.most(256);
+        }
+        expect(() => parseConfig(rawStackConfig("dev", { labelClasses: ["x".repeat(244)] }))).to.throw(/labelClasses.*1-243 characters/);
+        expect(() => parseConfig(rawStackConfig("dev", { labelClasses: [...most, "one more"] }))).to.throw(/labelClasses.*1 to 50 distinct/);
     });
 
     it("trains and evaluates on the prepared dataset by property reference, only behind the dataset check", () => {
