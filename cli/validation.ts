@@ -31,6 +31,7 @@ export const PARAMETER_FLAGS: readonly ParameterFlag[] = [
     { flag: "--input-data", parameter: PARAMETERS.inputData, description: "S3 URI of the data to prepare: raw images with annotation JSON, a Ground Truth manifest, or a YOLO dataset" },
     { flag: "--input-key", parameter: PARAMETERS.inputKey, description: "appended to --input-data (the dataset trigger passes a _READY marker's key here, with --input-data s3://<bucket>/); a URI naming a _READY marker prepares the marker's folder" },
     { flag: "--input-key-version", parameter: PARAMETERS.inputKeyVersion, description: "S3 version id of the --input-key object (part of the preparation's cache key)" },
+    { flag: "--input-fingerprint", parameter: PARAMETERS.inputFingerprint, description: "digest of the input's S3 listing, part of the preparation's cache key (default: start computes it)" },
     { flag: "--input-format", parameter: PARAMETERS.inputFormat, description: `what --input-data holds (${INPUT_FORMATS.join("|")})` },
     { flag: "--label-attribute", parameter: PARAMETERS.labelAttribute, description: "Ground Truth: the manifest's label attribute to read (needed when it holds two, as a chained labeling job's does)" },
     { flag: "--val-fraction", parameter: PARAMETERS.valFraction, description: "share of images in the validation split" },

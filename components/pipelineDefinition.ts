@@ -119,6 +119,11 @@ export const PARAMETERS = {
     inputKey: "InputKey",
     /** S3 version of the InputKey object, part of PrepareDataset's cache key: marking a folder again prepares it again. */
     inputKeyVersion: "InputKeyVersion",
+    /**
+     * A digest of the input's object listing (keys, ETags, sizes), part of PrepareDataset's cache key: SageMaker keys the
+     * step by its arguments and input URIs, never by the objects under them. `yolo-pipeline start` sets it.
+     */
+    inputFingerprint: "InputFingerprint",
     inputFormat: "InputFormat",
     /** Ground Truth: the label attribute to read; empty detects it, which needs a manifest with only one (not a chained job's). */
     labelAttribute: "LabelAttribute",
@@ -357,6 +362,7 @@ export function pipelineParameters(inputs: DefinitionInputs): PipelineParameter[
         { Name: PARAMETERS.inputData, Type: "String", DefaultValue: datasetUri(inputs.bucket, s.datasetName) },
         { Name: PARAMETERS.inputKey, Type: "String", DefaultValue: "" },
         { Name: PARAMETERS.inputKeyVersion, Type: "String", DefaultValue: "" },
+        { Name: PARAMETERS.inputFingerprint, Type: "String", DefaultValue: "" },
         { Name: PARAMETERS.inputFormat, Type: "String", DefaultValue: s.prepare.inputFormat, EnumValues: [...INPUT_FORMATS] },
         { Name: PARAMETERS.labelAttribute, Type: "String", DefaultValue: "" },
         { Name: PARAMETERS.valFraction, Type: "Float", DefaultValue: s.prepare.valFraction },
@@ -596,6 +602,7 @@ export function prepareStep(inputs: DefinitionInputs): ProcessingStep {
                     inputUri,
                     // `=` keeps an empty version one argument (a run started by hand has none).
                     { "Std:Join": { On: "", Values: ["--input-version=", param(PARAMETERS.inputKeyVersion)] } },
+                    { "Std:Join": { On: "", Values: ["--input-fingerprint=", param(PARAMETERS.inputFingerprint)] } },
                 ],
             },
             RoleArn: inputs.roleArn,

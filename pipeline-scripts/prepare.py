@@ -100,6 +100,8 @@ def parse_args(argv: Sequence[str] | None = None, env: dict[str, str] | None = N
                            "marker makes the step read the marker's folder itself")
     step.add_argument("--input-version", default="",
                       help="S3 version id of the marker (the dataset trigger passes it so that a new marker is a new cache key)")
+    step.add_argument("--input-fingerprint", default="",
+                      help="digest of the input's S3 listing (yolo-pipeline start passes it so that changed objects are a new cache key)")
     add_class_list_argument(step)
 
     validate = commands.add_parser("validate", help="check a YOLO dataset root")
@@ -394,7 +396,7 @@ def build_report(args, result: Preparation) -> dict:
         "settings": {
             "input_format": args.input_format, "val_fraction": args.val_fraction, "test_fraction": args.test_fraction,
             "seed": args.seed, "min_images_per_split": args.min_images_per_split, "label_attribute": args.label_attribute or None,
-            "class_names": args.class_names or None,
+            "class_names": args.class_names or None, "input_fingerprint": args.input_fingerprint or None,
         },
         "output": {"dataset_dir": str(args.output_dir), "written": result.written},
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -428,6 +430,8 @@ def run_pipeline_step(args) -> int:
     except OSError as e:
         raise cli.PipelineError(f"Cannot create the output folder {args.output_dir}: {e}") from e
     convert.require_empty(args.output_dir)
+    if args.input_fingerprint:
+        LOGGER.info("Input listing fingerprint %s (the run's cache key follows the input's objects).", args.input_fingerprint)
     marked = ready_marker.marked_folder(args.input_uri) if args.input_uri else None
     if marked is not None:
         version = f" (version {args.input_version})" if args.input_version else ""

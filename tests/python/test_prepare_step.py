@@ -152,8 +152,11 @@ def box_count(images: list[synthdata.SyntheticImage]) -> int:
 
 def test_annotation_json_becomes_a_dataset_training_accepts(tmp_path, bundle, yolo_config_dir, validation_schema):
     images = synthdata.make_images(20, seed=7, prefix="DJI")
-    run = run_step(tmp_path, bundle, yolo_config_dir, annotation_input(images))
+    run = run_step(tmp_path, bundle, yolo_config_dir, annotation_input(images), "--input-fingerprint=3f1c9a")
     report = assert_reported(run, validation_schema, valid=True)
+    # What `yolo-pipeline start` listed: recorded, so a prepared dataset says which objects it was made of.
+    assert report["settings"]["input_fingerprint"] == "3f1c9a"
+    assert "Input listing fingerprint 3f1c9a" in run.result.stderr
 
     assert report["source"] == {"format": "annotations-json", "path": "annotations.json", "input_dir": str(run.raw),
                                 "label_attribute": None, "images": 20, "boxes": box_count(images)}

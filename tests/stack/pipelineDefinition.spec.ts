@@ -75,6 +75,7 @@ describe("pipeline definition", () => {
         // Empty unless the dataset trigger starts the run: InputData alone is what a run started by hand reads.
         expect(byName.InputKey).to.deep.equal({ Name: "InputKey", Type: "String", DefaultValue: "" });
         expect(byName.InputKeyVersion).to.deep.equal({ Name: "InputKeyVersion", Type: "String", DefaultValue: "" });
+        expect(byName.InputFingerprint).to.deep.equal({ Name: "InputFingerprint", Type: "String", DefaultValue: "" });
         // Empty: detected from the manifest; a chained labeling job's manifest has two, and the run must name one.
         expect(byName.LabelAttribute).to.deep.equal({ Name: "LabelAttribute", Type: "String", DefaultValue: "" });
         expect(byName.OutputPath).to.include({ Type: "String", DefaultValue: "s3://drone-data/models/" });
@@ -173,6 +174,8 @@ describe("pipeline definition", () => {
         expect(containerArguments[containerArguments.indexOf("--input-uri") + 1]).to.deep.equal(inputUri);
         // The marker's version is part of the cache key, so marking a folder again prepares it again.
         expect(containerArguments).to.deep.include({ "Std:Join": { On: "", Values: ["--input-version=", { Get: "Parameters.InputKeyVersion" }] } });
+        // So is a digest of the input's listing (yolo-pipeline start sets it): new objects under the same URI prepare again.
+        expect(containerArguments).to.deep.include({ "Std:Join": { On: "", Values: ["--input-fingerprint=", { Get: "Parameters.InputFingerprint" }] } });
         expect(inputsByName.code?.S3Uri).to.equal(BUNDLE);
         const outputs = prepare.Arguments.ProcessingOutputConfig!;
         expect(outputs.KmsKeyId).to.equal(KEY_ALIAS);
