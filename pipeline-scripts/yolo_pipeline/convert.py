@@ -444,7 +444,7 @@ def use_class_list(source: SourceDataset, class_names: Sequence[str]) -> None:
         hint = f" (the list has '{near}'; names are compared exactly)" if near else ""
         source.problems.append(Problem(
             f"{source.source.name}: {what} {cid}",
-            f"class '{name}' ({boxes[cid]} box(es)) is not one of the stack's classes {listed} (labelClasses){hint}; "
+            f"class '{name}' ({boxes[cid]} box(es) on usable images) is not one of the stack's classes {listed} (labelClasses){hint}; "
             "rename it in the source or add it to labelClasses.",
             "class_list_mismatch"))
         del source.categories[cid]

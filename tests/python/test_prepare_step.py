@@ -354,7 +354,7 @@ def test_a_source_class_outside_the_stacks_list_is_a_named_counted_problem(sourc
     report = assert_reported(run, validation_schema, valid=False)
     assert counts(report["problems"]) == {"class_list_mismatch": 1}
     assert report["problems"]["class_list_mismatch"]["examples"] == [{"location": location, "message": (
-        f"class 'truck' ({trucks} box(es)) is not one of the stack's classes vehicle, person, building (labelClasses); "
+        f"class 'truck' ({trucks} box(es) on usable images) is not one of the stack's classes vehicle, person, building (labelClasses); "
         "rename it in the source or add it to labelClasses.")}]
     assert report["summary"].startswith(f"Dataset is invalid: 1 class_list_mismatch (e.g. {location}: class 'truck'")
 
