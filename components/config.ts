@@ -68,6 +68,8 @@ export interface PrepareSettings {
     readonly valFraction: number;
     readonly testFraction: number;
     readonly minImagesPerSplit: number;
+    /** The stack's classes (labelClasses) in class-id order: a prepared dataset's ids follow them by name. */
+    readonly classNames: readonly string[];
 }
 
 /**
@@ -382,7 +384,8 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 // Deliberately simple: SNS and Budgets validate further; this catches typos such as a missing @ or domain.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const LABEL_NAME = /^[^\n\r]{1,256}$/;
+// PrepareDataset gets each class as one container argument `--class-name=<name>`, and SageMaker allows 256 characters an argument.
+const LABEL_NAME = /^[^\n\r]{1,243}$/;
 /** Ground Truth's most labels for a bounding-box task. */
 export const MAX_LABEL_CLASSES = 50;
 
@@ -537,6 +540,11 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
     const users = parseUsers(r, r.json("users", false));
 
     const maxTrainingRuntimeSeconds = r.integer("maxTrainingRuntimeSeconds", 600, limits.maxTrainingRuntimeSeconds);
+    // Checked whether labeling is on or not: every prepared dataset numbers its classes by this list.
+    const classNames = r.stringList("labelClasses", LABEL_NAME, "expected class names of 1-243 characters without line breaks");
+    if (classNames.length === 0 || classNames.length > MAX_LABEL_CLASSES || new Set(classNames.map((name) => name.toLowerCase())).size !== classNames.length) {
+        r.report("labelClasses", `${JSON.stringify(classNames)} is not allowed; expected 1 to ${MAX_LABEL_CLASSES} distinct class names (Ground Truth's bounding-box limit).`);
+    }
     const prepare: PrepareSettings = {
         instanceType: r.oneOf("prepareInstanceType", CPU_PROCESSING_INSTANCE_TYPES),
         maxRuntimeSeconds: r.integer("prepareMaxRuntimeSeconds", 300, limits.maxProcessingRuntimeSeconds),
@@ -545,6 +553,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         valFraction: r.decimal("valFraction", SPLIT_RANGES.valFraction.exclusiveMin, SPLIT_RANGES.valFraction.max),
         testFraction: r.fraction("testFraction"),
         minImagesPerSplit: r.integer("minImagesPerSplit", SPLIT_RANGES.minImagesPerSplit.min, SPLIT_RANGES.minImagesPerSplit.max),
+        classNames,
     };
     if (prepare.valFraction + prepare.testFraction >= 1) {
         r.report("testFraction", `${prepare.testFraction} with valFraction ${prepare.valFraction} leaves no images to train on; the two must add up to less than 1.`);
@@ -600,7 +609,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
     };
     const labeling = {
         enabled: r.boolean("labeling"),
-        classes: r.stringList("labelClasses", LABEL_NAME, "expected class names of 1-256 characters without line breaks"),
+        classes: classNames,
         workteamArn: r.string("labelingWorkteamArn", /^(arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:workteam\/(private-crowd|vendor-crowd|public-crowd)\/[A-Za-z0-9](-*[A-Za-z0-9])*)?$/, "expected a work team ARN, arn:aws:sagemaker:<region>:<account>:workteam/private-crowd/<team>, or empty"),
         allowPublicWorkforce: r.boolean("labelingAllowPublicWorkforce"),
     };
@@ -614,10 +623,6 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
             );
         } else if (!labeling.workteamArn.includes(`:sagemaker:${awsRegion}:`)) {
             r.report("labelingWorkteamArn", `${JSON.stringify(labeling.workteamArn)} is not in the stack's region ${awsRegion}; labeling jobs need a work team of their own region.`);
-        }
-        const unique = new Set(labeling.classes.map((name) => name.toLowerCase()));
-        if (labeling.classes.length === 0 || labeling.classes.length > MAX_LABEL_CLASSES || unique.size !== labeling.classes.length) {
-            r.report("labelClasses", `${JSON.stringify(labeling.classes)} is not allowed; expected 1 to ${MAX_LABEL_CLASSES} distinct class names (Ground Truth's bounding-box limit).`);
         }
     }
     const deployment = {

@@ -119,7 +119,14 @@ export const PARAMETERS = {
     inputKey: "InputKey",
     /** S3 version of the InputKey object, part of PrepareDataset's cache key: marking a folder again prepares it again. */
     inputKeyVersion: "InputKeyVersion",
+    /**
+     * A digest of the input's object listing (keys, ETags, sizes), part of PrepareDataset's cache key: SageMaker keys the
+     * step by its arguments and input URIs, never by the objects under them. `yolo-pipeline start` sets it.
+     */
+    inputFingerprint: "InputFingerprint",
     inputFormat: "InputFormat",
+    /** Ground Truth: the label attribute to read; empty detects it, which needs a manifest with only one (not a chained job's). */
+    labelAttribute: "LabelAttribute",
     valFraction: "ValFraction",
     testFraction: "TestFraction",
     minImagesPerSplit: "MinImagesPerSplit",
@@ -355,7 +362,9 @@ export function pipelineParameters(inputs: DefinitionInputs): PipelineParameter[
         { Name: PARAMETERS.inputData, Type: "String", DefaultValue: datasetUri(inputs.bucket, s.datasetName) },
         { Name: PARAMETERS.inputKey, Type: "String", DefaultValue: "" },
         { Name: PARAMETERS.inputKeyVersion, Type: "String", DefaultValue: "" },
+        { Name: PARAMETERS.inputFingerprint, Type: "String", DefaultValue: "" },
         { Name: PARAMETERS.inputFormat, Type: "String", DefaultValue: s.prepare.inputFormat, EnumValues: [...INPUT_FORMATS] },
+        { Name: PARAMETERS.labelAttribute, Type: "String", DefaultValue: "" },
         { Name: PARAMETERS.valFraction, Type: "Float", DefaultValue: s.prepare.valFraction },
         { Name: PARAMETERS.testFraction, Type: "Float", DefaultValue: s.prepare.testFraction },
         { Name: PARAMETERS.minImagesPerSplit, Type: "Integer", DefaultValue: s.prepare.minImagesPerSplit },
@@ -580,6 +589,11 @@ export function prepareStep(inputs: DefinitionInputs): ProcessingStep {
                     asString(param(PARAMETERS.seed)),
                     "--min-images-per-split",
                     asString(param(PARAMETERS.minImagesPerSplit)),
+                    // `=` keeps an empty value one argument, and a name starting with `-` a value.
+                    { "Std:Join": { On: "", Values: ["--label-attribute=", param(PARAMETERS.labelAttribute)] } },
+                    // The stack's classes in id order: a dataset's ids follow them by name, whichever classes it happens to
+                    // hold (a labeling job's class-map lists only the classes drawn). Part of the cache key, like the code.
+                    ...s.prepare.classNames.map((name) => `--class-name=${name}`),
                     // A labeling job's output prefix holds the manifest only: its images are fetched from where the
                     // stack keeps images, and from nowhere else a manifest might name.
                     "--fetch-from",
@@ -588,6 +602,7 @@ export function prepareStep(inputs: DefinitionInputs): ProcessingStep {
                     inputUri,
                     // `=` keeps an empty version one argument (a run started by hand has none).
                     { "Std:Join": { On: "", Values: ["--input-version=", param(PARAMETERS.inputKeyVersion)] } },
+                    { "Std:Join": { On: "", Values: ["--input-fingerprint=", param(PARAMETERS.inputFingerprint)] } },
                 ],
             },
             RoleArn: inputs.roleArn,

@@ -2,18 +2,22 @@
 
 Usage:
     python prepare.py pipeline-step [--input-format auto] [--val-fraction 0.2] [--test-fraction 0.1] [--seed 0] \\
-        [--min-images-per-split 1] [--label-attribute drone-boxes] [--input-uri s3://<bucket>/datasets/<name>/_READY]
+        [--min-images-per-split 1] [--label-attribute drone-boxes] [--input-uri s3://<bucket>/datasets/<name>/_READY] \\
+        [--class-name vehicle --class-name person --class-name building]
     python prepare.py validate --data-dir ./dataset [--report findings.json]
-    python prepare.py convert-json --annotations annotations.json --images-dir ./raw-images --output-dir ./dataset
+    python prepare.py convert-json --annotations annotations.json --images-dir ./raw-images --output-dir ./dataset \\
+        [--class-name vehicle ...]
     python prepare.py convert-groundtruth --manifest output.manifest --images-dir ./raw-images --output-dir ./dataset \\
-        [--label-attribute drone-boxes] [--val-fraction 0.2] [--test-fraction 0.1] [--seed 0]
+        [--label-attribute drone-boxes] [--val-fraction 0.2] [--test-fraction 0.1] [--seed 0] [--class-name vehicle ...]
 
 `pipeline-step` is the processing step before training: it finds the source in its input folder (a copy of
 the InputData S3 prefix: a prepared YOLO dataset, a Ground Truth output manifest or the design's annotation
 JSON, with the images; or, when --input-uri names a `_READY` marker, the marker's folder, which it reads from S3
 itself: yolo_pipeline/ready_marker.py), writes the YOLO dataset training reads and validation.json (validation.schema.json),
 which says whether the dataset is valid and, if not, what is wrong. A bad dataset is a result, not a crash:
-the step exits 0 and the pipeline's Condition step reads `valid`. It exits non-zero only when it cannot work
+the step exits 0 and the pipeline's Condition step (CheckDataset) compares `problem_count` with 0. With the
+stack's class list (`--class-name`, the pipeline passes labelClasses) the dataset's class ids follow that list
+by name, and a class the list lacks is a problem. It exits non-zero only when it cannot work
 (bad arguments, an unreadable input folder, outputs it cannot write), with the reason in
 /opt/ml/output/message.
 
@@ -66,6 +70,12 @@ def parse_args(argv: Sequence[str] | None = None, env: dict[str, str] | None = N
                              help="share of the images for test (0: no test split)")
         command.add_argument("--seed", type=cli.integer("seed", 0), default=0, help="seed of the split shuffle")
 
+    def add_class_list_argument(command) -> None:
+        command.add_argument("--class-name", dest="class_names", action="append", default=[], type=class_name, metavar="NAME",
+                             help="a class of the stack's list (labelClasses), repeated in class-id order: YOLO ids follow "
+                                  "this list by name and a source class outside it is a problem (default: the source's "
+                                  "classes in the order of their ids)")
+
     step = commands.add_parser("pipeline-step", help="the pipeline's PrepareDataset step: input prefix → YOLO dataset + validation.json")
     step.add_argument("--input-dir", type=Path, default=path("/opt/ml/processing/input/raw", "raw"),
                       help="the step's input: a copy of the InputData S3 prefix")
@@ -90,6 +100,9 @@ def parse_args(argv: Sequence[str] | None = None, env: dict[str, str] | None = N
                            "marker makes the step read the marker's folder itself")
     step.add_argument("--input-version", default="",
                       help="S3 version id of the marker (the dataset trigger passes it so that a new marker is a new cache key)")
+    step.add_argument("--input-fingerprint", default="",
+                      help="digest of the input's S3 listing (yolo-pipeline start passes it so that changed objects are a new cache key)")
+    add_class_list_argument(step)
 
     validate = commands.add_parser("validate", help="check a YOLO dataset root")
     validate.add_argument("--data-dir", type=Path,
@@ -102,6 +115,7 @@ def parse_args(argv: Sequence[str] | None = None, env: dict[str, str] | None = N
                              help="local folder with the images (a copy of the S3 prefix the references point to)")
         command.add_argument("--output-dir", type=Path, required=True, help="new dataset root (must be empty or absent)")
         add_split_arguments(command)
+        add_class_list_argument(command)
 
     from_json = commands.add_parser("convert-json", help="convert the design's annotation JSON")
     from_json.add_argument("--annotations", type=Path, required=True, help="annotation JSON file")
@@ -114,7 +128,17 @@ def parse_args(argv: Sequence[str] | None = None, env: dict[str, str] | None = N
     args = parser.parse_args(argv)
     if hasattr(args, "val_fraction"):
         check_fractions(args.val_fraction, args.test_fraction)
+    repeated = sorted({name for name in getattr(args, "class_names", []) if args.class_names.count(name) > 1})
+    if repeated:
+        raise cli.invalid_value("class-name", ", ".join(repeated), "distinct names (each class once, in class-id order)")
     return args
+
+
+def class_name(value: str) -> str:
+    if not value.strip() or "\n" in value or "\r" in value:
+        raise argparse.ArgumentTypeError(f"'class-name={value}' is an invalid value. Valid 'class-name' values are non-empty names "
+                                         "without line breaks (labelClasses).")
+    return value
 
 
 def s3_prefix(value: str) -> str:
@@ -149,6 +173,8 @@ def run_convert(args) -> int:
         source = convert.read_annotation_json(args.annotations, args.images_dir)
     else:
         source = convert.read_ground_truth_manifest(args.manifest, args.images_dir, args.label_attribute)
+    if args.class_names:
+        convert.use_class_list(source, args.class_names)
     report = convert.write_yolo_dataset(source, args.output_dir, args.val_fraction, args.test_fraction, args.seed)
     for warning in report["warnings"]:
         LOGGER.warning("%s", warning)
@@ -205,12 +231,25 @@ def copy_dataset(source: Path, target: Path) -> None:
         raise cli.PipelineError(f"Cannot copy the dataset {source} to {target}: {e}") from e
 
 
+def check_class_list(validation: dataset.ValidationReport, class_names: Sequence[str]) -> list[Problem]:
+    """A prepared dataset's data.yaml names must be the stack's classes in the stack's order: its ids are passed through."""
+    if not class_names or validation.class_names == list(class_names):
+        return []
+    names = ", ".join(f"{i}: {name}" for i, name in enumerate(validation.class_names))
+    expected = ", ".join(f"{i}: {name}" for i, name in enumerate(class_names))
+    return [Problem(dataset.DATA_YAML, f"names {{{names}}} are not the stack's classes {{{expected}}} (labelClasses); a class id would "
+                                       "mean another class than the stack's. Rewrite names (and the label files' ids) or change labelClasses.",
+                    "class_list_mismatch")]
+
+
 def prepare_yolo(args, detected: convert.DetectedSource) -> Preparation:
     """A prepared YOLO dataset is copied through unchanged and validated as training will see it."""
     result = Preparation(format=convert.YOLO, source=detected.path)
     copy_dataset(args.input_dir, args.output_dir)
     result.written = True
     validate_output(args.output_dir, args.min_images_per_split, None, result)
+    if result.validation:
+        result.problems.extend(check_class_list(result.validation, args.class_names))
     if result.validation:
         result.records = sum(s.images for s in result.validation.splits.values())
         result.boxes = sum(s.instances for s in result.validation.splits.values())
@@ -247,6 +286,8 @@ def prepare_converted(args, detected: convert.DetectedSource) -> Preparation:
     except DatasetError as e:
         result.problems.append(Problem(where, e.summary, "invalid_source"))
         return result
+    if args.class_names:
+        convert.use_class_list(source, args.class_names)
     result.label_attribute = source.label_attribute
     result.records, result.boxes, result.skipped = source.records, source.boxes, source.skipped
     result.problems.extend(source.problems)
@@ -258,7 +299,7 @@ def prepare_converted(args, detected: convert.DetectedSource) -> Preparation:
     conversion = convert.plan_conversion(source, args.val_fraction, args.test_fraction, args.seed)
     result.warnings.extend(conversion.warnings)
     id_of = {index: cid for cid, index in conversion.class_id_map.items()}
-    result.source_ids = [id_of[i] for i in range(len(conversion.class_names))]
+    result.source_ids = [id_of.get(i) for i in range(len(conversion.class_names))]  # None: a listed class the source lacks
     try:
         convert.write_conversion(conversion, args.output_dir)
     except OSError as e:
@@ -355,6 +396,7 @@ def build_report(args, result: Preparation) -> dict:
         "settings": {
             "input_format": args.input_format, "val_fraction": args.val_fraction, "test_fraction": args.test_fraction,
             "seed": args.seed, "min_images_per_split": args.min_images_per_split, "label_attribute": args.label_attribute or None,
+            "class_names": args.class_names or None, "input_fingerprint": args.input_fingerprint or None,
         },
         "output": {"dataset_dir": str(args.output_dir), "written": result.written},
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -388,6 +430,8 @@ def run_pipeline_step(args) -> int:
     except OSError as e:
         raise cli.PipelineError(f"Cannot create the output folder {args.output_dir}: {e}") from e
     convert.require_empty(args.output_dir)
+    if args.input_fingerprint:
+        LOGGER.info("Input listing fingerprint %s (the run's cache key follows the input's objects).", args.input_fingerprint)
     marked = ready_marker.marked_folder(args.input_uri) if args.input_uri else None
     if marked is not None:
         version = f" (version {args.input_version})" if args.input_version else ""
@@ -412,7 +456,7 @@ def run_pipeline_step(args) -> int:
     (LOGGER.info if report["valid"] else LOGGER.error)("%s", report["summary"])
     LOGGER.info("Wrote %s in %.1f s (valid: %s).", args.report_dir / REPORT_FILE, time.time() - started,
                 str(report["valid"]).lower())
-    return 0  # an invalid dataset is a result: the pipeline's Condition step reads `valid`
+    return 0  # an invalid dataset is a result: the pipeline's Condition step (CheckDataset) compares `problem_count` with 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,7 @@ import { diagnose } from "../diagnosis";
 import { EXIT } from "../errors";
 import { formatUsd } from "../format";
 import { writeJson, writeLine } from "../io";
+import { withInputFingerprint } from "../inputFingerprint";
 import { describePipelineDefinition } from "../sagemaker";
 import {
     buildStartRequest,
@@ -88,12 +89,17 @@ export async function startCommand(context: CommandContext, options: StartComman
         return EXIT.ok;
     }
     // What only the deployed definition can tell: SageMaker runs it, and it may be older or newer than the checkout.
-    const { parameters, cost, warnings } = validateParameters(definition, pipeline.name, requested, limits, inputs);
+    const { parameters: chosen, cost, warnings } = validateParameters(definition, pipeline.name, requested, limits, inputs);
+    // PrepareDataset's cache key follows the objects at the input, not just its URI.
+    const { parameters, note: inputNote, warning: inputWarning } = await withInputFingerprint(context.clients.s3, definition, chosen);
     if (own && !sameDefinition(own.definition, definition)) {
         writeLine(io.stderr, `note: the deployed definition of ${pipeline.name} differs from this checkout's (\`pulumi up\` deploys it); the values were checked against both.`);
     }
     const request = buildStartRequest({ pipelineName: pipeline.name, parameters, ...executionOptions });
-    warn(io, warnings);
+    warn(io, inputWarning ? [...warnings, inputWarning] : warnings);
+    if (inputNote) {
+        writeLine(io.stderr, `note: ${inputNote}`);
+    }
     const note = costNote(cost, limits, options.policyPackConfig);
 
     if (options.dryRun) {

@@ -11,8 +11,10 @@ and written by one writer:
   classes of that line's boxes; the class list is the union over all lines).
 
 Image references (`file_path`, `source-ref`, often s3:// URIs) are looked up under a local images folder:
-first by the S3 key or relative path, then by file name. Class ids are mapped to 0..n-1 in the order of
-the source ids.
+first by the S3 key or relative path, then by file name. Given a class list (the stack's `labelClasses`,
+`use_class_list`), YOLO ids follow that list by class name, so that an id means the same class in every
+dataset of the stack whichever classes a source happens to use; a source class outside the list is a
+problem. Without one, class ids are mapped to 0..n-1 in the order of the source ids.
 
 The readers collect every problem of the source with its kind (`SourceDataset.problems`: unknown classes,
 sizes that disagree with the file, missing or unreadable images, malformed records …) and keep only what
@@ -89,6 +91,7 @@ class SourceDataset:
     boxes: int = 0  # boxes in those records
     skipped: int = 0  # records left out on purpose (Ground Truth lines whose labeling failed)
     label_attribute: str | None = None
+    class_names: list[str] | None = None  # the list YOLO ids follow by name (use_class_list); None: the source's ids in order
 
     def raise_for_problems(self) -> None:
         if self.problems:
@@ -284,7 +287,7 @@ def read_ground_truth_manifest(path: Path | str, images_dir: Path | str, label_a
     `fetched` adds the images s3fetch downloaded (searched after `images_dir`) and says why the others are
     unavailable, so that each gets its own problem kind instead of `missing_image`.
 
-    Raises DatasetError only when the file cannot be read or the label attribute cannot be told.
+    Raises DatasetError only when the file cannot be read, or the label attribute cannot be told or is in no line.
     """
     path, images_dir = Path(path), Path(images_dir)
     search = [images_dir, fetched.folder] if fetched else images_dir
@@ -310,15 +313,24 @@ def read_ground_truth_manifest(path: Path | str, images_dir: Path | str, label_a
             continue
         records.append((where, record))
 
+    found = sorted({a for _, r in records for a in _label_attributes(r)})
     if label_attribute is None:
-        found = sorted({a for _, r in records for a in _label_attributes(r)})
         if len(found) != 1:
+            # The file's name, not its path: this message is quoted in the Fail step's, where the advice must fit.
             raise DatasetError(
-                f"Manifest {path}: cannot tell the label attribute ({'found ' + ', '.join(found) if found else 'no line has one'}); "
-                "pass --label-attribute (the labeling job's LabelAttributeName)."
+                f"Manifest {name}: no line has a bounding-box label attribute (a label with 'annotations' and its '-metadata')."
+                if not found else
+                f"Manifest {name}: cannot tell which label attribute to read; set the pipeline parameter LabelAttribute "
+                f"(prepare.py --label-attribute) to one of {', '.join(found)}."
             )
         label_attribute = found[0]
         LOGGER.info("Label attribute: %s", label_attribute)
+    elif records and not any(label_attribute in r or f"{label_attribute}-metadata" in r for _, r in records):
+        # One named problem rather than one 'has no label' per line: the name is wrong, not every line.
+        raise DatasetError(
+            f"Manifest {name}: no line has the label attribute '{label_attribute}'; "
+            f"{'its bounding-box label attributes are ' + ', '.join(found) if found else 'no line has a bounding-box label attribute'}."
+        )
 
     result = SourceDataset(format=GROUND_TRUTH, source=path, images=[], categories={}, problems=problems,
                            label_attribute=label_attribute)
@@ -402,6 +414,40 @@ def read_ground_truth_manifest(path: Path | str, images_dir: Path | str, label_a
         problems.append(Problem(name, f"has no class-map in any '{label_attribute}-metadata'; the class names are unknown.",
                                 "inconsistent_classes"))
     return result
+
+
+def use_class_list(source: SourceDataset, class_names: Sequence[str]) -> None:
+    """Make the YOLO ids of `source` follow `class_names` (the stack's labelClasses) by name.
+
+    Ids are then the same in every dataset of the stack, whichever of the classes a source uses: a Ground
+    Truth class-map lists only the classes drawn, and a missing one would otherwise shift every later id. A
+    source class whose name is not in the list is one `class_list_mismatch` problem (with its box count);
+    its boxes are left out of what is written, since no id of the list means that class.
+    """
+    names = list(class_names)
+    if not names or len(set(names)) != len(names):
+        raise PipelineError(f"'class-name={names}' is an invalid value. Valid class lists are one or more distinct names.")
+    source.class_names = names
+    outside = {cid: name for cid, name in source.categories.items() if name not in names}
+    if not outside:
+        return
+    boxes = {cid: 0 for cid in outside}
+    for image in source.images:
+        for box in image.boxes:
+            if box.class_id in outside:
+                boxes[box.class_id] += 1
+        image.boxes = [box for box in image.boxes if box.class_id not in outside]
+    listed = ", ".join(names)
+    what = "category id" if source.format == ANNOTATIONS_JSON else "class-map id"
+    for cid, name in sorted(outside.items()):
+        near = next((n for n in names if n.lower() == name.lower()), None)
+        hint = f" (the list has '{near}'; names are compared exactly)" if near else ""
+        source.problems.append(Problem(
+            f"{source.source.name}: {what} {cid}",
+            f"class '{name}' ({boxes[cid]} box(es) on usable images) is not one of the stack's classes {listed} (labelClasses){hint}; "
+            "rename it in the source or add it to labelClasses.",
+            "class_list_mismatch"))
+        del source.categories[cid]
 
 
 @dataclass(frozen=True)
@@ -555,9 +601,13 @@ def plan_conversion(source: SourceDataset, val_fraction: float = 0.2, test_fract
     dataset validation then reports). Copies of one image are kept together in one split; validation of the
     written dataset reports them (duplicate_image).
     """
-    class_ids = sorted(source.categories)
-    index_of = {cid: i for i, cid in enumerate(class_ids)}
-    names = [source.categories[cid] for cid in class_ids]
+    if source.class_names is not None:
+        names = list(source.class_names)
+        index_of = {cid: names.index(name) for cid, name in source.categories.items()}
+    else:
+        class_ids = sorted(source.categories)
+        index_of = {cid: i for i, cid in enumerate(class_ids)}
+        names = [source.categories[cid] for cid in class_ids]
     images = sorted(source.images, key=lambda im: im.reference)
     warnings = list(source.warnings)
 

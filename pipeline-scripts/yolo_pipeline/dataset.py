@@ -519,13 +519,19 @@ def _check_split(spec: DatasetSpec, split: str, report: ValidationReport, check_
 
 
 def missing_class_warnings(report: ValidationReport) -> list[Problem]:
-    """Warnings for splits with images but no box of some class (a class train lacks is never learned)."""
+    """Warnings for classes without boxes: one for a class no split has a box of (the model gets the class and never
+    learns it), otherwise one per split with images but no box of it (a class train lacks is never learned)."""
+    totals = [sum(stats.instances_per_class[i] for stats in report.splits.values()) for i in range(len(report.class_names))]
     warnings = []
+    if any(stats.images for stats in report.splits.values()):
+        warnings += [Problem(DATA_YAML, f"class {i} '{name}' has no box in any split; the model will have the class but never learn it.",
+                             "class_without_boxes")
+                     for i, (name, total) in enumerate(zip(report.class_names, totals)) if total == 0]
     for split, stats in report.splits.items():
         if not stats.images:
             continue
-        for name, count in zip(report.class_names, stats.instances_per_class):
-            if count == 0:
+        for name, count, total in zip(report.class_names, stats.instances_per_class, totals):
+            if count == 0 and total > 0:
                 consequence = ("the model will not learn that class from it" if split == "train"
                                else "its metrics for that class will be missing")
                 warnings.append(Problem(f"images/{split}", f"has no '{name}' boxes; {consequence}.", "class_missing_from_split"))

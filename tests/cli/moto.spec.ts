@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { randomUUID } from "crypto";
+import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -152,6 +152,52 @@ describe("cli against moto", () => {
         ]);
         const execution = await sagemaker.send(new DescribePipelineExecutionCommand({ PipelineExecutionArn: arn }));
         expect(execution).to.include({ PipelineExecutionDisplayName: "seed-7", PipelineExecutionDescription: "seed sweep" });
+    });
+
+    it("start (in-process) sends a fingerprint of the input's listing, so PrepareDataset's cache key changes exactly when the objects do", async () => {
+        const bucket = stack.bucket;
+        const folder = "datasets/drone-detection/"; // the definition's default InputData
+        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+        const put = async (key: string, body: string) => (await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))).ETag;
+        const etags = { [`${folder}annotations.json`]: await put(`${folder}annotations.json`, "{}"), [`${folder}a.jpg`]: await put(`${folder}a.jpg`, "jpeg-a") };
+        const fingerprintOf = async (...args: string[]) => {
+            const result = await runCliInProcess(["start", ...args, "--dry-run"]);
+            expect(result.code, result.stderr).to.equal(EXIT.ok);
+            const sent = JSON.parse(result.stdout).PipelineParameters as { Name: string; Value: string }[];
+            return { value: sent.find((p) => p.Name === PARAMETERS.inputFingerprint)?.Value, sent, stderr: result.stderr };
+        };
+
+        const first = await fingerprintOf();
+        // SHA-256 of `key TAB ETag TAB size` lines in key order, from what S3 answered the uploads.
+        const lines = Object.entries(etags).map(([key, etag]) => `${key}\t${etag}\t${key.endsWith(".json") ? 2 : 6}\n`).sort();
+        expect(first.value).to.equal(createHash("sha256").update(lines.join("")).digest("hex"));
+        expect(first.stderr).to.include(`note: input s3://${bucket}/${folder}: 2 object(s), InputFingerprint ${first.value!.slice(0, 12)}…`);
+        expect((await fingerprintOf()).value, "same objects").to.equal(first.value);
+        await put("datasets/other/b.jpg", "elsewhere");
+        expect((await fingerprintOf()).value, "an object outside the prefix").to.equal(first.value);
+        await put(`${folder}b.jpg`, "jpeg-b");
+        const added = await fingerprintOf();
+        expect(added.value, "a new upload").to.not.equal(first.value);
+        await put(`${folder}b.jpg`, "jpeg-b, labelled again");
+        expect((await fingerprintOf()).value, "an overwritten object").to.not.equal(added.value);
+
+        // A replayed trigger (InputData the bucket, InputKey a marker) lists the marker's folder, as PrepareDataset reads it.
+        await put(`${folder}_READY`, "ready");
+        const marked = await fingerprintOf("--input-data", `s3://${bucket}/`, "--input-key", `${folder}_READY`);
+        expect(marked.value).to.equal((await fingerprintOf()).value);
+        // A value given by hand wins; a listing S3 refuses starts the run without one and says what that costs.
+        expect((await fingerprintOf("--param", `${PARAMETERS.inputFingerprint}=again-1`)).value).to.equal("again-1");
+        const unlisted = await fingerprintOf("--input-data", "s3://no-such-bucket-here/datasets/x/");
+        expect(unlisted.value).to.equal(undefined);
+        expect(unlisted.stderr).to.include("warning: s3://no-such-bucket-here/datasets/x/ could not be listed (NoSuchBucket:").and.include("InputFingerprint stays empty");
+
+        // A real start sends it with the rest, LabelAttribute of a chained labeling job's manifest included.
+        const started = await runCliInProcess(["start", "--param", `${PARAMETERS.labelAttribute}=drone-boxes-adjusted`]);
+        expect(started.code, started.stderr).to.equal(EXIT.ok);
+        expect(await parametersOf(started.stdout.trim())).to.deep.equal([
+            { Name: PARAMETERS.inputFingerprint, Value: marked.value },
+            { Name: PARAMETERS.labelAttribute, Value: "drone-boxes-adjusted" },
+        ]);
     });
 
     it("start (subprocess) with bad values exits 2, names each flag, value and what is allowed, and starts nothing", async () => {

@@ -63,6 +63,16 @@ describe("cli start validation", () => {
         ]);
     });
 
+    it("accepts the Ground Truth label attribute of a chained labeling job by --param or --label-attribute", () => {
+        const wanted = [{ Name: PARAMETERS.labelAttribute, Value: "drone-boxes-adjusted" }];
+        expect(validate({}, ["LabelAttribute=drone-boxes-adjusted"]).parameters).to.deep.equal(wanted);
+        expect(validate({ "--label-attribute": "drone-boxes-adjusted" }).parameters).to.deep.equal(wanted);
+        // The deployed pipeline must declare it: one deployed before LabelAttribute existed refuses the value, naming it.
+        const older = copy(definition);
+        older.Parameters = older.Parameters.filter((p) => p.Name !== PARAMETERS.labelAttribute);
+        expect(problemsOf(() => validate({}, ["LabelAttribute=x"], older))[0]).to.include('no parameter "LabelAttribute"');
+    });
+
     it("writes integers canonically and floats as given", () => {
         const { parameters } = validate({ "--epochs": "+0100", "--learning-rate": " 1e-3 " });
         expect(parameters).to.deep.equal([

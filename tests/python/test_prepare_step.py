@@ -152,8 +152,11 @@ def box_count(images: list[synthdata.SyntheticImage]) -> int:
 
 def test_annotation_json_becomes_a_dataset_training_accepts(tmp_path, bundle, yolo_config_dir, validation_schema):
     images = synthdata.make_images(20, seed=7, prefix="DJI")
-    run = run_step(tmp_path, bundle, yolo_config_dir, annotation_input(images))
+    run = run_step(tmp_path, bundle, yolo_config_dir, annotation_input(images), "--input-fingerprint=3f1c9a")
     report = assert_reported(run, validation_schema, valid=True)
+    # What `yolo-pipeline start` listed: recorded, so a prepared dataset says which objects it was made of.
+    assert report["settings"]["input_fingerprint"] == "3f1c9a"
+    assert "Input listing fingerprint 3f1c9a" in run.result.stderr
 
     assert report["source"] == {"format": "annotations-json", "path": "annotations.json", "input_dir": str(run.raw),
                                 "label_attribute": None, "images": 20, "boxes": box_count(images)}
@@ -268,6 +271,184 @@ def test_ground_truth_problems_are_counted_named_and_make_the_dataset_invalid(tm
     # What could be converted is still written (for inspection) and its splits reported.
     assert report["output"]["written"] is True
     assert sum(s["images"] for s in report["splits"].values()) == 12
+
+
+# ------------------------------------------------------------------------------------ the stack's class list
+
+STACK_CLASSES = ("--class-name", "vehicle", "--class-name", "person", "--class-name", "building")
+
+
+def without_class(images: list[synthdata.SyntheticImage], class_id: int) -> list[synthdata.SyntheticImage]:
+    """The images with no box of `class_id` (as when no labeler drew a person)."""
+    for image in images:
+        image.boxes = [box for box in image.boxes if box[0] != class_id]
+    return images
+
+
+def input_of(source_format: str, images: list[synthdata.SyntheticImage], categories: dict[int, str] | None = None):
+    """The images as annotation JSON or as a Ground Truth output manifest (class-maps of the drawn classes only);
+    `categories` renames classes by source id (the JSON's categories, the manifest's class-maps)."""
+    if source_format == "annotations-json":
+        data = synthdata.annotation_json(images, BUCKET_PREFIX)
+        names = {c["id"]: c["name"] for c in data["categories"]} | (categories or {})
+        data["categories"] = [{"id": cid, "name": name} for cid, name in sorted(names.items())]
+        for entry in data["images"]:
+            for annotation in entry["annotations"]:
+                annotation["class_name"] = names[annotation["class_id"]]
+        return annotation_input(images, data)
+    records = manifest_records(images)
+    for record in records:
+        class_map = record[f"{LABEL_ATTRIBUTE}-metadata"]["class-map"]
+        class_map.update({str(cid): name for cid, name in (categories or {}).items() if str(cid) in class_map})
+    return ground_truth_input(images, records)
+
+
+@pytest.mark.parametrize("source_format", ["annotations-json", "groundtruth"])
+def test_class_ids_follow_the_stacks_list_when_a_class_has_no_box(source_format, tmp_path, bundle, yolo_config_dir, validation_schema):
+    images = without_class(synthdata.make_images(20, seed=7, prefix="DJI"), 1)
+    assert {box[0] for image in images for box in image.boxes} == {0, 2}
+    fill = input_of(source_format, images)
+    if source_format == "groundtruth":  # what Ground Truth writes: no line's class-map names person
+        unlisted = tmp_path / "check"
+        fill(unlisted)
+        assert not any("1" in json.loads(line)[f"{LABEL_ATTRIBUTE}-metadata"]["class-map"]
+                       for line in (unlisted / "manifests" / "output" / "output.manifest").read_text().splitlines())
+    run = run_step(tmp_path / "run", bundle, yolo_config_dir, fill, *STACK_CLASSES)
+    report = assert_reported(run, validation_schema, valid=True)
+
+    # building keeps id 2 although no box is a person; the empty class is a warning, not a shift of ids.
+    assert yaml.safe_load((run.dataset / "data.yaml").read_text())["names"] == {0: "vehicle", 1: "person", 2: "building"}
+    assert_boxes_match(read_labels(run.dataset), images)
+    assert [(c["id"], c["name"], c["boxes"]) for c in report["classes"]] == [
+        (0, "vehicle", sum(1 for i in images for b in i.boxes if b[0] == 0)), (1, "person", 0),
+        (2, "building", sum(1 for i in images for b in i.boxes if b[0] == 2))]
+    # The JSON's categories still list person; no class-map of the manifest does.
+    assert [c["source_id"] for c in report["classes"]] == ([0, 1, 2] if source_format == "annotations-json" else [0, None, 2])
+    assert report["warnings"]["class_without_boxes"] == {"count": 1, "examples": [{
+        "location": "data.yaml", "message": "class 1 'person' has no box in any split; the model will have the class but never learn it."}]}
+    # Once for the class, not once per split (a split may still lack another class).
+    assert not any("'person'" in e["message"] for e in report["warnings"].get("class_missing_from_split", {}).get("examples", []))
+    assert report["settings"]["class_names"] == ["vehicle", "person", "building"]
+    assert "3 classes (vehicle, person, building)" in report["summary"]
+    accepted_by_training(run.dataset)
+
+
+def test_without_the_stacks_list_the_ids_are_the_sources_own(tmp_path, bundle, yolo_config_dir, validation_schema):
+    """How prepare.py behaves by hand without --class-name (the pipeline always passes the list)."""
+    images = without_class(synthdata.make_images(12, seed=7, prefix="GT"), 1)
+    run = run_step(tmp_path, bundle, yolo_config_dir, input_of("groundtruth", images))
+    assert_reported(run, validation_schema, valid=True)
+    assert yaml.safe_load((run.dataset / "data.yaml").read_text())["names"] == {0: "vehicle", 1: "building"}
+
+
+@pytest.mark.parametrize("source_format, location", [
+    ("annotations-json", "annotations.json: category id 2"),
+    ("groundtruth", "output.manifest: class-map id 2"),
+])
+def test_a_source_class_outside_the_stacks_list_is_a_named_counted_problem(source_format, location, tmp_path, bundle, yolo_config_dir,
+                                                                          validation_schema):
+    images = synthdata.make_images(14, seed=5, prefix="DJI")
+    trucks = sum(1 for image in images for box in image.boxes if box[0] == 2)
+    assert trucks > 0
+    run = run_step(tmp_path, bundle, yolo_config_dir, input_of(source_format, images, {2: "truck"}), *STACK_CLASSES)
+    report = assert_reported(run, validation_schema, valid=False)
+    assert counts(report["problems"]) == {"class_list_mismatch": 1}
+    assert report["problems"]["class_list_mismatch"]["examples"] == [{"location": location, "message": (
+        f"class 'truck' ({trucks} box(es) on usable images) is not one of the stack's classes vehicle, person, building (labelClasses); "
+        "rename it in the source or add it to labelClasses.")}]
+    assert report["summary"].startswith(f"Dataset is invalid: 1 class_list_mismatch (e.g. {location}: class 'truck'")
+
+
+def test_a_class_named_in_another_case_is_a_mismatch_with_a_hint(tmp_path, bundle, yolo_config_dir, validation_schema):
+    images = synthdata.make_images(8, seed=5, prefix="DJI")
+    run = run_step(tmp_path, bundle, yolo_config_dir, input_of("annotations-json", images, {0: "Vehicle"}), *STACK_CLASSES)
+    report = assert_reported(run, validation_schema, valid=False)
+    assert "(the list has 'vehicle'; names are compared exactly)" in report["problems"]["class_list_mismatch"]["examples"][0]["message"]
+
+
+def rename_classes(names: dict[int, str]):
+    def damage(root: Path) -> None:
+        spec = yaml.safe_load((root / "data.yaml").read_text())
+        (root / "data.yaml").write_text(yaml.safe_dump({**spec, "names": names}, sort_keys=False))
+    return damage
+
+
+@pytest.mark.parametrize("names, valid", [
+    ({0: "vehicle", 1: "person", 2: "building"}, True),
+    ({0: "vehicle", 1: "building", 2: "person"}, False),
+    ({0: "car", 1: "person", 2: "building"}, False),
+], ids=["same", "other-order", "other-name"])
+def test_a_prepared_datasets_names_must_be_the_stacks_list(names, valid, tmp_path, bundle, yolo_config_dir, validation_schema, dataset):
+    run = run_step(tmp_path, bundle, yolo_config_dir, prepared_input(dataset.root, rename_classes(names)), *STACK_CLASSES)
+    report = assert_reported(run, validation_schema, valid=valid)
+    if valid:
+        assert report["problems"] == {}
+        return
+    assert counts(report["problems"]) == {"class_list_mismatch": 1}
+    listed = ", ".join(f"{i}: {name}" for i, name in names.items())
+    assert report["problems"]["class_list_mismatch"]["examples"] == [{"location": "data.yaml", "message": (
+        f"names {{{listed}}} are not the stack's classes {{0: vehicle, 1: person, 2: building}} (labelClasses); a class id would mean "
+        "another class than the stack's. Rewrite names (and the label files' ids) or change labelClasses.")}]
+
+
+def test_a_class_list_with_a_repeated_name_is_refused(tmp_path, bundle, yolo_config_dir):
+    run = run_step(tmp_path, bundle, yolo_config_dir, lambda raw: None, "--class-name", "vehicle", "--class-name", "vehicle")
+    assert run.result.returncode == 2, describe(run.result)
+    assert "'class-name=vehicle' is an invalid value. Valid 'class-name' values are distinct names" in run.message()
+    assert run.report is None
+
+
+def test_the_strict_converter_follows_the_class_list_too(tmp_path):
+    """prepare.py convert-groundtruth (by hand) with the stack's list: the same ids as the pipeline step."""
+    import prepare
+
+    images = without_class(synthdata.make_images(12, seed=7, prefix="GT"), 1)
+    synthdata.write_raw_images(tmp_path / "raw-images", images)
+    manifest = tmp_path / "output.manifest"
+    manifest.write_text("".join(json.dumps(r) + "\n" for r in manifest_records(images)))
+    assert prepare.main(["convert-groundtruth", "--manifest", str(manifest), "--images-dir", str(tmp_path / "raw-images"),
+                         "--output-dir", str(tmp_path / "dataset"), *STACK_CLASSES]) == 0
+    assert yaml.safe_load((tmp_path / "dataset" / "data.yaml").read_text())["names"] == {0: "vehicle", 1: "person", 2: "building"}
+    assert_boxes_match(read_labels(tmp_path / "dataset"), images)
+
+
+# ------------------------------------------------------------------------------------ chained labeling jobs
+
+
+def chained_records(images: list[synthdata.SyntheticImage]) -> list[dict]:
+    """An adjustment job's output: each line keeps the first job's attribute and adds its own (boxes moved by 1 px)."""
+    records = manifest_records(images)
+    for record in records:
+        adjusted = json.loads(json.dumps(record[LABEL_ATTRIBUTE]))
+        for annotation in adjusted["annotations"]:
+            annotation["left"] += 1
+        record["drone-boxes-adjusted"] = adjusted
+        record["drone-boxes-adjusted-metadata"] = dict(record[f"{LABEL_ATTRIBUTE}-metadata"], **{"adjustment-status": "adjusted"})
+    return records
+
+
+def test_a_chained_jobs_manifest_needs_the_label_attribute_and_uses_the_one_given(tmp_path, bundle, yolo_config_dir, validation_schema):
+    images = synthdata.make_images(12, seed=3, prefix="GT")
+    records = chained_records(images)
+    unnamed = run_step(tmp_path / "auto", bundle, yolo_config_dir, ground_truth_input(images, records), "--label-attribute=")
+    report = assert_reported(unnamed, validation_schema, valid=False)
+    assert counts(report["problems"]) == {"invalid_source": 1}
+    # The advice is in the Fail step's message, not cut off.
+    assert ("manifests/output/output.manifest: Manifest output.manifest: cannot tell which label attribute to read; set the "
+            "pipeline parameter LabelAttribute (prepare.py --label-attribute) to one of drone-boxes, drone-boxes-adjusted.") in report["summary"]
+
+    named = run_step(tmp_path / "named", bundle, yolo_config_dir, ground_truth_input(images, records),
+                     "--label-attribute=drone-boxes-adjusted")
+    report = assert_reported(named, validation_schema, valid=True)
+    assert report["source"]["label_attribute"] == "drone-boxes-adjusted"
+    moved = [synthdata.SyntheticImage(i.name, i.width, i.height, [(c, x + 1, y, w, h) for c, x, y, w, h in i.boxes]) for i in images]
+    assert_boxes_match(read_labels(named.dataset), moved)
+
+    wrong = run_step(tmp_path / "wrong", bundle, yolo_config_dir, ground_truth_input(images, records), "--label-attribute=drone-box")
+    report = assert_reported(wrong, validation_schema, valid=False)
+    assert counts(report["problems"]) == {"invalid_source": 1}
+    assert report["problems"]["invalid_source"]["examples"][0]["message"].endswith(
+        "no line has the label attribute 'drone-box'; its bounding-box label attributes are drone-boxes, drone-boxes-adjusted.")
 
 
 def test_a_labeling_jobs_manifest_fetches_its_images_from_the_allowed_prefix_only(tmp_path, bundle, yolo_config_dir, validation_schema):

@@ -1,5 +1,7 @@
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parseConfig } from "../../components/config";
 import { INSTANCE_TYPES } from "../../policies/catalog";
@@ -26,7 +28,7 @@ import {
     volumeKmsKeyId,
 } from "../../components/pipelineDefinition";
 import { PROJECT_ROOT, rawStackConfig } from "../../tools/stackConfig";
-import { references } from "./definitionReferences";
+import { evaluateExpression, references } from "./definitionReferences";
 
 const KEY_ALIAS = "arn:aws:kms:us-east-1:123456789012:alias/drone-dev-data";
 const BUNDLE = "s3://drone-data/code/pipeline-scripts/abc123/sourcedir.tar.gz";
@@ -75,6 +77,9 @@ describe("pipeline definition", () => {
         // Empty unless the dataset trigger starts the run: InputData alone is what a run started by hand reads.
         expect(byName.InputKey).to.deep.equal({ Name: "InputKey", Type: "String", DefaultValue: "" });
         expect(byName.InputKeyVersion).to.deep.equal({ Name: "InputKeyVersion", Type: "String", DefaultValue: "" });
+        expect(byName.InputFingerprint).to.deep.equal({ Name: "InputFingerprint", Type: "String", DefaultValue: "" });
+        // Empty: detected from the manifest; a chained labeling job's manifest has two, and the run must name one.
+        expect(byName.LabelAttribute).to.deep.equal({ Name: "LabelAttribute", Type: "String", DefaultValue: "" });
         expect(byName.OutputPath).to.include({ Type: "String", DefaultValue: "s3://drone-data/models/" });
         expect(byName.Epochs).to.include({ Type: "Integer", DefaultValue: 50 });
         expect(byName.BatchSize).to.include({ Type: "Integer", DefaultValue: 16 });
@@ -171,6 +176,8 @@ describe("pipeline definition", () => {
         expect(containerArguments[containerArguments.indexOf("--input-uri") + 1]).to.deep.equal(inputUri);
         // The marker's version is part of the cache key, so marking a folder again prepares it again.
         expect(containerArguments).to.deep.include({ "Std:Join": { On: "", Values: ["--input-version=", { Get: "Parameters.InputKeyVersion" }] } });
+        // So is a digest of the input's listing (yolo-pipeline start sets it): new objects under the same URI prepare again.
+        expect(containerArguments).to.deep.include({ "Std:Join": { On: "", Values: ["--input-fingerprint=", { Get: "Parameters.InputFingerprint" }] } });
         expect(inputsByName.code?.S3Uri).to.equal(BUNDLE);
         const outputs = prepare.Arguments.ProcessingOutputConfig!;
         expect(outputs.KmsKeyId).to.equal(KEY_ALIAS);
@@ -187,11 +194,36 @@ describe("pipeline definition", () => {
         const args = prepare.Arguments.AppSpecification?.ContainerArguments ?? [];
         expect(args[args.indexOf("--fetch-from") + 1]).to.equal("s3://drone-data/datasets/");
         expect(prepare.Arguments.Environment).to.include({ AWS_DEFAULT_REGION: "us-east-1" });
-        // The arguments prepare.py pipeline-step declares (pipeline-scripts/prepare.py).
+        // The arguments prepare.py pipeline-step declares (pipeline-scripts/prepare.py), also those given as `--flag=value`.
         const script = fs.readFileSync(path.join(PROJECT_ROOT, "pipeline-scripts", "prepare.py"), "utf8");
-        for (const flag of (prepare.Arguments.AppSpecification?.ContainerArguments ?? []).filter((a): a is string => typeof a === "string" && a.startsWith("--"))) {
+        const joined = args.map((a) => (typeof a === "object" && "Std:Join" in a ? a["Std:Join"].Values[0] : a));
+        for (const flag of joined.filter((a): a is string => typeof a === "string" && a.startsWith("--")).map((a) => a.split("=")[0])) {
             expect(script, flag).to.include(`"${flag}"`);
         }
+    });
+
+    it("tells preparation the stack's classes in id order, and the label attribute of the run", () => {
+        const args = (definition.Steps[0] as ProcessingStep).Arguments.AppSpecification?.ContainerArguments ?? [];
+        // labelClasses of Pulumi.yaml: ids follow this list by name, whatever classes a dataset happens to hold.
+        expect(args.filter((a) => typeof a === "string" && a.startsWith("--class-name"))).to.deep.equal([
+            "--class-name=vehicle",
+            "--class-name=person",
+            "--class-name=building",
+        ]);
+        expect(args).to.deep.include({ "Std:Join": { On: "", Values: ["--label-attribute=", { Get: "Parameters.LabelAttribute" }] } });
+        const custom = (buildPipelineDefinition(inputs({ labelClasses: ["-car", "truck"] })).Steps[0] as ProcessingStep).Arguments.AppSpecification?.ContainerArguments ?? [];
+        expect(custom.filter((a) => typeof a === "string" && a.startsWith("--class-name"))).to.deep.equal(["--class-name=-car", "--class-name=truck"]);
+    });
+
+    it("stays within CreateProcessingJob's 100 container arguments of 256 characters with the most and longest classes config allows", () => {
+        const most = Array.from({ length: 50 }, (_, i) => `${String(i).padStart(2, "0")}${"x".repeat(241)}`);
+        const args = (buildPipelineDefinition(inputs({ labelClasses: most })).Steps[0] as ProcessingStep).Arguments.AppSpecification?.ContainerArguments ?? [];
+        expect(args.length).to.be.at.most(100);
+        for (const arg of args.filter((a): a is string => typeof a === "string")) {
+            expect(arg.length, arg.slice(0, 20)).to.be.at.most(256);
+        }
+        expect(() => parseConfig(rawStackConfig("dev", { labelClasses: ["x".repeat(244)] }))).to.throw(/labelClasses.*1-243 characters/);
+        expect(() => parseConfig(rawStackConfig("dev", { labelClasses: [...most, "one more"] }))).to.throw(/labelClasses.*1 to 50 distinct/);
     });
 
     it("trains and evaluates on the prepared dataset by property reference, only behind the dataset check", () => {
@@ -207,6 +239,73 @@ describe("pipeline definition", () => {
         const schema = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "pipeline-scripts", "validation.schema.json"), "utf8"));
         expect(schema.required).to.include.members(["problem_count", "summary"]);
         expect(schema.properties.problem_count.type).to.equal("integer");
+    });
+
+    describe("the dataset gate on a validation.json prepare.py wrote with the step's own arguments", () => {
+        const prepare = definition.Steps[0] as ProcessingStep;
+        const check = definition.Steps[1] as ConditionStep;
+        const defaults = Object.fromEntries(definition.Parameters.map((p) => [p.Name, p.DefaultValue]));
+        const executionId = { "Execution.PipelineExecutionId": "exec-7" };
+        const python = path.join(PROJECT_ROOT, ".venv", "bin", "python");
+        const scripts = path.join(PROJECT_ROOT, "pipeline-scripts");
+        let work: string;
+        beforeEach(() => (work = fs.mkdtempSync(path.join(os.tmpdir(), "dataset-gate-"))));
+        afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+
+        /** Runs prepare.py as the step runs it (its ContainerArguments, parameter defaults resolved), on local folders. */
+        function prepareReport(fill: (raw: string) => void): Record<string, unknown> {
+            const raw = path.join(work, "raw");
+            fs.mkdirSync(raw);
+            fill(raw);
+            const args = (prepare.Arguments.AppSpecification?.ContainerArguments ?? []).map((a) => String(evaluateExpression(a, {}, defaults, executionId)));
+            const local = ["--input-dir", raw, "--output-dir", path.join(work, "dataset"), "--report-dir", path.join(work, "report"), "--fetch-dir", path.join(work, "fetched")];
+            const run = spawnSync(python, ["prepare.py", ...args, ...local], { cwd: scripts, encoding: "utf8" });
+            expect(run.status, `${run.error ?? ""}${run.stderr}`).to.equal(0);
+            return JSON.parse(fs.readFileSync(path.join(work, "report", "validation.json"), "utf8"));
+        }
+
+        /** The step CheckDataset leads to for this report, and the message it ends the run with if it is a Fail step. */
+        function gate(report: Record<string, unknown>): { next: string; message?: unknown } {
+            const [condition] = check.Arguments.Conditions;
+            const holds = evaluateExpression(condition.LeftValue, report, defaults, {}) === evaluateExpression(condition.RightValue, report, defaults, {});
+            const next = holds ? check.Arguments.IfSteps[0] : check.Arguments.ElseSteps[0];
+            const reportOutput = prepare.Arguments.ProcessingOutputConfig?.Outputs?.find((o) => o.OutputName === "report")?.S3Output?.S3Uri;
+            const outputs = { [`Steps.${STEPS.prepare}.ProcessingOutputConfig.Outputs['report'].S3Output.S3Uri`]: String(evaluateExpression(reportOutput, {}, defaults, executionId)) };
+            return { next: next.Name, message: next.Type === "Fail" ? evaluateExpression(next.Arguments.ErrorMessage, report, defaults, outputs) : undefined };
+        }
+
+        it("fails a broken dataset at FailDataset with the report's summary, then where the report is", () => {
+            // A class the stack does not have, and two images that were never uploaded.
+            const report = prepareReport((raw) => fs.writeFileSync(path.join(raw, "annotations.json"), JSON.stringify({
+                categories: [{ id: 0, name: "vehicle" }, { id: 1, name: "truck" }],
+                images: ["a.jpg", "b.jpg"].map((name, i) => ({
+                    file_path: `s3://drone-data/datasets/drone-detection/${name}`, width: 64, height: 48,
+                    annotations: [{ bbox: [4, 4, 20, 16], class_id: i, class_name: i ? "truck" : "vehicle" }],
+                })),
+            })));
+            expect(report.problem_count).to.equal(4);
+            const { next, message } = gate(report);
+            expect(next).to.equal(STEPS.failDataset);
+            expect(message).to.equal(`${report.summary} Nothing was trained. Validation report: s3://drone-data/datasets/prepared/exec-7/report/validation.json`);
+            expect(message).to.match(/^Dataset is invalid: 2 missing_image \(e\.g\. annotations\.json: images\[0\] \(s3:\/\/drone-data\/datasets\/drone-detection\/a\.jpg\): image not found/);
+            // The truck box is on a missing image: the count is of boxes that could have been converted.
+            expect(message).to.include("1 class_list_mismatch (e.g. annotations.json: category id 1: class 'truck' (0 box(es) on usable images) is not one of the stack's classes vehicle, person, building");
+            expect(message).to.include("1 too_few_images").and.include(". Source: annotations-json annotations.json. Nothing was trained.");
+        });
+
+        it("lets a valid dataset through to training", () => {
+            const report = prepareReport((raw) => {
+                const colours = ["red", "green", "blue", "yellow"];
+                const made = spawnSync(python, ["-c", `from PIL import Image\nfor i, c in enumerate(${JSON.stringify(colours)}): Image.new("RGB", (64, 48), c).save(f"${raw}/img{i}.png")`], { encoding: "utf8" });
+                expect(made.status, made.stderr).to.equal(0);
+                fs.writeFileSync(path.join(raw, "annotations.json"), JSON.stringify({
+                    categories: ["vehicle", "person", "building"].map((name, id) => ({ id, name })),
+                    images: colours.map((_, i) => ({ file_path: `img${i}.png`, width: 64, height: 48, annotations: [{ bbox: [4, 4, 20, 16], class_id: i % 3 }] })),
+                }));
+            });
+            expect(report.problem_count, String(report.summary)).to.equal(0);
+            expect(gate(report)).to.deep.equal({ next: STEPS.train, message: undefined });
+        });
     });
 
     it("requires a volume key for EBS-only types and refuses a mix of storage kinds", () => {

@@ -22,7 +22,7 @@ import {
     trainingRunSteps,
 } from "../../components/pipelineDefinition";
 import { PROJECT_ROOT, rawStackConfig } from "../../tools/stackConfig";
-import { references } from "./definitionReferences";
+import { evaluateExpression, references } from "./definitionReferences";
 
 const GROUP = "drone-dev-yolo11-detector";
 const INFERENCE_IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-gpu-py312-cu124-ubuntu22.04-sagemaker";
@@ -45,28 +45,6 @@ function build(options: { config?: Record<string, unknown>; registry?: boolean; 
     return buildPipelineDefinition(inputs);
 }
 
-
-/** What SageMaker does with Std:Join / Std:JsonGet / Get at run time, for a given report and parameters. */
-function evaluateExpression(value: unknown, report: Record<string, unknown>, parameters: Record<string, unknown>, outputs: Record<string, string>): unknown {
-    const v = value as Record<string, any>;
-    if (typeof value !== "object" || value === null) {
-        return value;
-    }
-    if ("Std:Join" in v) {
-        return v["Std:Join"].Values.map((item: unknown) => String(evaluateExpression(item, report, parameters, outputs))).join(v["Std:Join"].On);
-    }
-    if ("Std:JsonGet" in v) {
-        return v["Std:JsonGet"].Path.split(".").reduce((node: any, key: string) => node?.[key], report);
-    }
-    if ("Get" in v) {
-        const get = v.Get as string;
-        if (get.startsWith("Parameters.")) {
-            return parameters[get.slice("Parameters.".length)];
-        }
-        return outputs[get];
-    }
-    throw new Error(`unknown expression ${JSON.stringify(value)}`);
-}
 
 const definition = build();
 const steps = allSteps(definition.Steps);
