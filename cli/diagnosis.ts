@@ -5,7 +5,7 @@
 // profiles exactly as the credential chain does; it never calls AWS.
 import { loadSharedConfigFiles } from "@smithy/core/config";
 import type { PlatformConfig } from "../components/config";
-import { dataScientistPolicy, mlEngineerPolicy, PolicyDocument } from "../components/iamDocuments";
+import { dataScientistPolicy, mlEngineerPolicy, PolicyDocument, servingPolicy, stackFeatures, studioAppsPolicy } from "../components/iamDocuments";
 import { resourceNames, roleArn } from "../components/naming";
 import { Persona } from "../policies/catalog";
 import { actionOf, endpointOf } from "./clients";
@@ -183,27 +183,35 @@ function endpointMessage(error: Error, code: string, facts: SetupFacts, env: Nod
 
 const PERSONAS: readonly Persona[] = ["ml-engineer", "data-scientist"];
 const PLACEHOLDER_ACCOUNT = "000000000000";
+const PLACEHOLDER_DOMAIN = "d-placeholder";
 
 /**
- * The persona identity policies of the stack (components/iamDocuments.ts), for the actions they allow. Only
- * actions are read, so the account and key are placeholders; the stack names every action (no wildcards).
+ * Every identity policy the program gives a persona role (components/teamRoles.ts, components/studio.ts), with
+ * every part the stack's config turns on: the access policy, the Studio apps policy, and the serving policy
+ * attached beside them when deployment is on. Only actions are read, so the account, key and domain are
+ * placeholders; the stack names every action (no wildcards).
  */
-function personaPolicies(stack: PlatformConfig): Record<Persona, PolicyDocument | undefined> {
+function personaPolicies(stack: PlatformConfig): Record<Persona, readonly PolicyDocument[]> {
     const names = resourceNames(stack.namePrefix, stack.stack);
-    const features = { modelRegistry: stack.governance.modelRegistry, experimentTracking: stack.governance.experimentTracking.enabled };
-    const scope = { accountId: PLACEHOLDER_ACCOUNT, region: stack.aws.region, bucket: stack.bucket.name, names, features };
+    const scope = { accountId: PLACEHOLDER_ACCOUNT, region: stack.aws.region, bucket: stack.bucket.name, names, features: stackFeatures(stack) };
     const keyArn = `arn:aws:kms:${stack.aws.region}:${PLACEHOLDER_ACCOUNT}:key/placeholder`;
+    const alsoAttached = (persona: "data-scientist" | "ml-engineer") => [
+        studioAppsPolicy(scope, PLACEHOLDER_DOMAIN, keyArn),
+        ...(scope.features.deployment ? [servingPolicy(scope, persona)] : []),
+    ];
     return {
-        "data-scientist": dataScientistPolicy(scope, keyArn),
-        "ml-engineer": mlEngineerPolicy(scope, keyArn, roleArn(PLACEHOLDER_ACCOUNT, names.roles.pipeline)),
-        pipeline: undefined,
+        "data-scientist": [dataScientistPolicy(scope, keyArn), ...alsoAttached("data-scientist")],
+        "ml-engineer": [mlEngineerPolicy(scope, keyArn, roleArn(PLACEHOLDER_ACCOUNT, names.roles.pipeline)), ...alsoAttached("ml-engineer")],
+        pipeline: [],
     };
 }
 
-function allows(policy: PolicyDocument | undefined, action: string): boolean {
+function allows(policies: readonly PolicyDocument[], action: string): boolean {
     const lower = action.toLowerCase();
-    return (policy?.Statement ?? []).some(
-        (statement) => statement.Effect === "Allow" && (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).some((entry) => entry.toLowerCase() === lower),
+    return policies.some((policy) =>
+        policy.Statement.some(
+            (statement) => statement.Effect === "Allow" && (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).some((entry) => entry.toLowerCase() === lower),
+        ),
     );
 }
 

@@ -11,12 +11,13 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { dataScientistPolicy, mlEngineerPolicy, Scope } from "../../components/iamDocuments";
+import { dataScientistPolicy, mlEngineerPolicy, PolicyDocument, Scope } from "../../components/iamDocuments";
 import { resourceNames } from "../../components/naming";
 import { PARAMETERS } from "../../components/pipelineDefinition";
 import { loadStack } from "../../cli/context";
 import { diagnose } from "../../cli/diagnosis";
 import { EXIT } from "../../cli/errors";
+import { runOfflineStack } from "../../tools/offlineStack";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
 import { createAwsSandbox, subprocessEnv, TEST_REGION, useSandboxInProcess } from "./support/aws";
 import { offlineClients, runCliInProcess, runCliProcess } from "./support/cli";
@@ -358,6 +359,34 @@ describe("cli diagnosis of errors no test machine can be relied on to produce (c
         );
         expect((await diagnose(denied("sagemaker:DeletePipeline"), facts))?.message).to.equal(
             `AccessDeniedException: profile "ab" (arn:aws:iam::123456789012:user/carol) may not call sagemaker:DeletePipeline: no persona role of stack dev has it (the ml-engineer role (${names.roles["ml-engineer"]}), the data-scientist role (${names.roles["data-scientist"]})); it is an administrator's action.`,
+        );
+    });
+
+    it("on stack full, every action a persona gets from the program (its inline policies and the serving policy attached to it) is said to be that persona's", async () => {
+        const full = loadStack("full", PROJECT_ROOT);
+        const fullNames = resourceNames(full.namePrefix, full.stack);
+        const offline = await runOfflineStack({ stack: "full" });
+        const documentOf = (value: unknown) => JSON.parse(String(value)) as PolicyDocument;
+        const actionsOf = (persona: "data-scientist" | "ml-engineer") => {
+            const role = fullNames.roles[persona];
+            const inline = offline.resources.filter((resource) => resource.type === "aws:iam/rolePolicy:RolePolicy" && resource.inputs.role === role);
+            const attachedArns = offline.resources.filter((resource) => resource.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && resource.inputs.role === role).map((resource) => String(resource.inputs.policyArn));
+            const managed = offline.resources.filter((resource) => resource.type === "aws:iam/policy:Policy" && attachedArns.some((arn) => arn.endsWith(`:policy/${String(resource.inputs.name)}`)));
+            expect(inline.map((resource) => resource.inputs.name), `${persona}'s inline policies`).to.have.members([`${persona}-access`, "studio-apps"]);
+            expect(managed, `${persona}'s serving policy`).to.have.length(1);
+            return [...inline, ...managed].flatMap((resource) => documentOf(resource.inputs.policy).Statement.filter((statement) => statement.Effect === "Allow").flatMap((statement) => [statement.Action].flat()));
+        };
+        const scientist = actionsOf("data-scientist");
+        expect(scientist).to.include.members(["sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:CreateLabelingJob", "sagemaker:DescribeLabelingJob"]);
+        for (const [persona, actions] of [["data-scientist", scientist], ["ml-engineer", actionsOf("ml-engineer")]] as const) {
+            for (const action of new Set(actions)) {
+                const message = (await diagnose(denied(action), { profile: "ab", stack: full, env: {} }))?.message ?? "";
+                const holders = /: in stack full (.*?) ha(?:s|ve) it/.exec(message)?.[1] ?? "";
+                expect(holders, `${action}: ${message}`).to.include(`the ${persona} role (${fullNames.roles[persona]})`);
+            }
+        }
+        expect((await diagnose(denied("sagemaker:CreateLabelingJob"), { profile: "ab", stack: full, env: {} }))?.message).to.equal(
+            `AccessDeniedException: profile "ab" (arn:aws:iam::123456789012:user/carol) may not call sagemaker:CreateLabelingJob: in stack full the data-scientist role (${fullNames.roles["data-scientist"]}) has it, the ml-engineer role (${fullNames.roles["ml-engineer"]}) does not. Use a profile that assumes ${fullNames.roles["data-scientist"]}.`,
         );
     });
 
