@@ -52,22 +52,46 @@ interface ProfileFacts {
     readonly sso: boolean;
     /** Temporary keys (aws_session_token) written into the files. */
     readonly sessionToken: boolean;
+    /** A role the profile assumes, with the credentials of source_profile or of credential_source. */
+    readonly roleArn?: string;
+    readonly sourceProfile?: string;
+    readonly credentialSource?: string;
+    /** What source_profile names: whether the files have it, and whether it gives credentials of any kind. */
+    readonly source?: { readonly exists: boolean; readonly givesCredentials: boolean };
+    /** A command that prints the credentials. */
+    readonly credentialProcess?: string;
     readonly configFile: string;
     readonly credentialsFile: string;
 }
+
+type Settings = Readonly<Record<string, string | undefined>>;
+
+/** Any of the ways the SDK's profile provider can get credentials from a profile's settings. */
+const givesCredentials = (settings: Settings) =>
+    ["aws_access_key_id", "sso_session", "sso_start_url", "role_arn", "credential_process", "web_identity_token_file"].some((key) => settings[key] !== undefined);
 
 async function profileFacts(profile: string, env: NodeJS.ProcessEnv): Promise<ProfileFacts> {
     const configFile = env.AWS_CONFIG_FILE || "~/.aws/config";
     const credentialsFile = env.AWS_SHARED_CREDENTIALS_FILE || "~/.aws/credentials";
     const files = await loadSharedConfigFiles({ configFilepath: configFile, filepath: credentialsFile, ignoreCache: true });
-    const config = files.configFile[profile];
-    const credentials = files.credentialsFile[profile];
-    const settings = { ...config, ...credentials };
+    const settingsOf = (name: string): Settings | undefined => {
+        const config = files.configFile[name];
+        const credentials = files.credentialsFile[name];
+        return config === undefined && credentials === undefined ? undefined : { ...config, ...credentials };
+    };
+    const settings = settingsOf(profile) ?? {};
+    const sourceProfile = settings.source_profile;
+    const source = sourceProfile !== undefined ? settingsOf(sourceProfile) : undefined;
     return {
-        exists: config !== undefined || credentials !== undefined,
+        exists: settingsOf(profile) !== undefined,
         region: settings.region,
         sso: settings.sso_session !== undefined || settings.sso_start_url !== undefined,
         sessionToken: settings.aws_session_token !== undefined,
+        roleArn: settings.role_arn,
+        sourceProfile,
+        credentialSource: settings.credential_source,
+        source: sourceProfile !== undefined ? { exists: source !== undefined, givesCredentials: source !== undefined && givesCredentials(source) } : undefined,
+        credentialProcess: settings.credential_process,
         configFile,
         credentialsFile,
     };
@@ -137,18 +161,54 @@ export async function diagnose(error: unknown, facts: SetupFacts, options: Doing
         };
     }
     if (error.message === "Could not load credentials from any providers") {
-        return {
-            kind: "credentials",
-            message:
-                `profile ${name} has no credentials: it sets no access key, SSO, role_arn or credential_process in ${profile.configFile} or ${profile.credentialsFile}. ` +
-                `Run \`aws configure --profile ${facts.profile}\`.` +
-                environmentKeysNote(env, facts.profile),
-        };
+        // The SDK's chain keeps only its own last words, so the cause is read from the profile's settings.
+        return { kind: "credentials", message: noCredentialsMessage(profile, facts.profile) + environmentKeysNote(env, facts.profile) };
     }
     return {
         kind: "credentials",
         message: `profile ${name} cannot give credentials: ${firstLine(error.message)} Check it with \`aws configure list --profile ${facts.profile}\`.`,
     };
+}
+
+/** Why a profile that exists gave no credentials, from what it sets, in the order the SDK's profile provider tries them. */
+function noCredentialsMessage(profile: ProfileFacts, profileName: string): string {
+    const name = JSON.stringify(profileName);
+    if (profile.roleArn !== undefined && profile.sourceProfile !== undefined && profile.source?.exists === false) {
+        const source = JSON.stringify(profile.sourceProfile);
+        return (
+            `profile ${name} assumes ${profile.roleArn} with source_profile ${source}, but neither ${profile.configFile} nor ${profile.credentialsFile} has a profile ${source}. ` +
+            `Create it with the keys that may assume the role (\`aws configure --profile ${profile.sourceProfile}\`), or point source_profile at one that exists.`
+        );
+    }
+    if (profile.roleArn !== undefined && profile.sourceProfile !== undefined && profile.source?.givesCredentials === false) {
+        const source = JSON.stringify(profile.sourceProfile);
+        return (
+            `profile ${name} assumes ${profile.roleArn} with source_profile ${source}, which has no credentials (no access key, SSO, role_arn or credential_process). ` +
+            `Run \`aws configure --profile ${profile.sourceProfile}\` with the keys that may assume the role.`
+        );
+    }
+    if (profile.roleArn !== undefined && profile.sourceProfile === undefined && profile.credentialSource === undefined) {
+        return (
+            `profile ${name} sets role_arn ${profile.roleArn} but neither source_profile nor credential_source, so it has no credentials to assume the role with. ` +
+            `Name the profile whose keys may assume it: \`aws configure set source_profile <profile> --profile ${profileName}\`.`
+        );
+    }
+    if (profile.roleArn !== undefined && profile.credentialSource !== undefined && profile.sourceProfile === undefined) {
+        return (
+            `profile ${name} assumes ${profile.roleArn} with credential_source ${profile.credentialSource}, which gave no credentials on this machine. ` +
+            `Run where that source exists, or set source_profile to a profile with keys (\`aws configure set source_profile <profile> --profile ${profileName}\`).`
+        );
+    }
+    if (profile.credentialProcess !== undefined) {
+        return (
+            `profile ${name} gets its credentials from credential_process \`${profile.credentialProcess}\`, which failed or printed no credentials. ` +
+            `Run that command to see its error and fix it, or replace it with \`aws configure --profile ${profileName}\`.`
+        );
+    }
+    return (
+        `profile ${name} has no credentials: it sets no access key, SSO, role_arn or credential_process in ${profile.configFile} or ${profile.credentialsFile}. ` +
+        `Run \`aws configure --profile ${profileName}\`.`
+    );
 }
 
 const firstLine = (text: string) => text.split("\n")[0].trim();

@@ -246,6 +246,40 @@ describe("cli explains a broken AWS setup in one line with the fix", () => {
         );
     });
 
+    const ROLE = "arn:aws:iam::123456789012:role/drone-dev-ml-engineer";
+    const profiles: [string, string, string][] = [
+        [
+            "a role_arn profile whose source_profile is in neither file",
+            `[profile ab]\nregion = us-east-1\nrole_arn = ${ROLE}\nsource_profile = base\n`,
+            `error: profile "ab" assumes ${ROLE} with source_profile "base", but neither ~/.aws/config nor ~/.aws/credentials has a profile "base". Create it with the keys that may assume the role (\`aws configure --profile base\`), or point source_profile at one that exists.`,
+        ],
+        [
+            "a role_arn profile whose source_profile has no credentials",
+            `[profile ab]\nregion = us-east-1\nrole_arn = ${ROLE}\nsource_profile = base\n[profile base]\nregion = us-east-1\n`,
+            `error: profile "ab" assumes ${ROLE} with source_profile "base", which has no credentials (no access key, SSO, role_arn or credential_process). Run \`aws configure --profile base\` with the keys that may assume the role.`,
+        ],
+        [
+            "a role_arn profile with neither source_profile nor credential_source",
+            `[profile ab]\nregion = us-east-1\nrole_arn = ${ROLE}\n`,
+            `error: profile "ab" sets role_arn ${ROLE} but neither source_profile nor credential_source, so it has no credentials to assume the role with. Name the profile whose keys may assume it: \`aws configure set source_profile <profile> --profile ab\`.`,
+        ],
+        [
+            "a role_arn profile whose credential_source gives nothing here (no instance metadata)",
+            `[profile ab]\nregion = us-east-1\nrole_arn = ${ROLE}\ncredential_source = Ec2InstanceMetadata\n`,
+            `error: profile "ab" assumes ${ROLE} with credential_source Ec2InstanceMetadata, which gave no credentials on this machine. Run where that source exists, or set source_profile to a profile with keys (\`aws configure set source_profile <profile> --profile ab\`).`,
+        ],
+        [
+            "a credential_process that fails (/bin/false)",
+            "[profile ab]\nregion = us-east-1\ncredential_process = /bin/false\n",
+            "error: profile \"ab\" gets its credentials from credential_process `/bin/false`, which failed or printed no credentials. Run that command to see its error and fix it, or replace it with `aws configure --profile ab`.",
+        ],
+    ];
+    for (const [name, config, expected] of profiles) {
+        it(`${name} (the SDK says only 'Could not load credentials from any providers')`, async () => {
+            expect((await listOn({ config })).line).to.equal(expected);
+        });
+    }
+
     const ssoLogin = 'error: the SSO session of profile "ab" has expired or was never started. Run `aws sso login --profile ab`, then try again.';
     const startUrl = "https://example.awsapps.com/start";
     const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
