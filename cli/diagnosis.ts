@@ -8,14 +8,16 @@ import type { PlatformConfig } from "../components/config";
 import { dataScientistPolicy, mlEngineerPolicy, PolicyDocument, servingPolicy, stackFeatures, studioAppsPolicy } from "../components/iamDocuments";
 import { resourceNames, roleArn } from "../components/naming";
 import { Persona } from "../policies/catalog";
-import { actionOf, endpointOf } from "./clients";
+import { actionOf, endpointOf, inputOf } from "./clients";
 import { accessDeniedCode, awsErrorCode, deniedPrincipal } from "./errors";
 
 /**
- * `access-denied`: AWS answered and IAM said no. The others mean AWS could not be asked at all (no
- * profile, region or valid credentials, or no connection), so a `--dry-run` can still say what it would send.
+ * `access-denied`: AWS answered and IAM said no. `not-found`: AWS answered that what the command acts on is
+ * not there (the stack not deployed yet, a mistyped name). The others mean AWS could not be asked at all (no
+ * profile, region or valid credentials, or no connection). After any but `access-denied` a `--dry-run` can
+ * still say what it would send.
  */
-export type ProblemKind = "profile" | "region" | "credentials" | "expired" | "endpoint" | "access-denied";
+export type ProblemKind = "profile" | "region" | "credentials" | "expired" | "endpoint" | "access-denied" | "not-found";
 
 export interface AwsProblem {
     readonly kind: ProblemKind;
@@ -106,6 +108,10 @@ export async function diagnose(error: unknown, facts: SetupFacts, options: Doing
     const denied = accessDeniedCode(error);
     if (denied !== undefined) {
         return { kind: "access-denied", message: accessDeniedMessage(error, denied, facts, options) };
+    }
+    const missing = isNotFound(error) ? await missingMessage(error, facts, env) : undefined;
+    if (missing !== undefined) {
+        return { kind: "not-found", message: missing };
     }
     const code = (error as { code?: unknown }).code;
     if ((typeof code === "string" && NETWORK_CODES.has(code)) || error.name === "TimeoutError") {
@@ -239,6 +245,81 @@ function endpointMessage(error: Error, code: string, facts: SetupFacts, env: Nod
         `cannot reach ${host} (${failure}${tried}). Check the network connection` +
         (region ? `, and that ${region} is the region you mean (--region).` : ".")
     );
+}
+
+// SageMaker answers a missing resource with ResourceNotFound, or, for many calls, with a ValidationException
+// whose message says so ("Could not find pipeline …", "ModelPackageGroup … does not exist.", "… not found").
+const NOT_FOUND_CODES = new Set(["ResourceNotFound", "ResourceNotFoundException"]);
+
+function isNotFound(error: Error): boolean {
+    const code = awsErrorCode(error) ?? "";
+    return NOT_FOUND_CODES.has(code) || (/^Validation(Exception|Error)$/.test(code) && /could not find|does not exist|not found/i.test(error.message));
+}
+
+const PIPELINE_CALLS = new Set(["DescribePipeline", "ListPipelineExecutions", "StartPipelineExecution"]);
+const EXECUTION_CALLS = new Set([
+    "DescribePipelineExecution",
+    "DescribePipelineDefinitionForExecution",
+    "ListPipelineExecutionSteps",
+    "ListPipelineParametersForExecution",
+    "StopPipelineExecution",
+]);
+const GROUP_CALLS = new Set(["DescribeModelPackageGroup", "ListModelPackages"]);
+const VERSION_CALLS = new Set(["DescribeModelPackage", "UpdateModelPackage"]);
+
+/**
+ * What is missing and what to do, from the call that failed and its input (recorded by cli/clients.ts); undefined
+ * for a call this does not know (the endpoint commands explain a missing endpoint themselves, cli/endpoint.ts).
+ */
+async function missingMessage(error: Error, facts: SetupFacts, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+    const call = actionOf(error)?.replace(/^sagemaker:/, "");
+    const input = inputOf(error) ?? {};
+    const text = (key: string) => (typeof input[key] === "string" ? (input[key] as string) : undefined);
+    if (call === undefined) {
+        return undefined;
+    }
+    const names = resourceNames(facts.stack.namePrefix, facts.stack.stack);
+    const stack = facts.stack.stack;
+    const region = facts.region ?? env.AWS_REGION ?? (await profileFacts(facts.profile, env)).region;
+    const where = `in ${region ?? "this region"} for profile ${JSON.stringify(facts.profile)}`;
+    const home = facts.stack.aws.region;
+    const notDeployed =
+        region !== undefined && region !== home
+            ? `stack ${stack} deploys to ${home}, not ${region}. Pass --region ${home}.`
+            : `stack ${stack} is not deployed there yet. Run \`pulumi up --stack ${stack}\` (or use the profile and region it was deployed with).`;
+    const pipelineMissing = (pipeline: string) =>
+        pipeline === names.pipeline
+            ? `pipeline ${pipeline} does not exist ${where}: ${notDeployed}`
+            : `pipeline ${pipeline} does not exist ${where}. \`yolo-pipeline list\` shows the pipelines there.`;
+    const pipeline = text("PipelineName");
+    if (PIPELINE_CALLS.has(call) && pipeline !== undefined) {
+        return pipelineMissing(pipeline);
+    }
+    const execution = text("PipelineExecutionArn");
+    if (EXECUTION_CALLS.has(call) && execution !== undefined) {
+        const owner = /:pipeline\/([^/]+)\/execution\//.exec(execution)?.[1];
+        // The execution's pipeline itself may be what is missing ("Could not find pipeline with PipelineName …").
+        if (owner !== undefined && /could not find pipeline with|pipeline '[^']*' does not exist/i.test(error.message)) {
+            return pipelineMissing(owner);
+        }
+        const list = owner === undefined || owner === names.pipeline ? "`yolo-pipeline executions`" : `\`yolo-pipeline executions --pipeline ${owner}\``;
+        return `execution ${execution} does not exist ${where}. ${list} lists the executions there.`;
+    }
+    const group = text("ModelPackageGroupName");
+    if (GROUP_CALLS.has(call) && group !== undefined) {
+        return group === names.modelPackageGroup
+            ? `model package group ${group} does not exist ${where}: ${notDeployed}`
+            : `model package group ${group} (--group) does not exist ${where}; check the name (\`aws sagemaker list-model-package-groups\` lists them).`;
+    }
+    const version = text("ModelPackageName");
+    if (VERSION_CALLS.has(call) && version !== undefined) {
+        return `model version ${version} does not exist ${where}. \`yolo-pipeline models\` lists the versions there.`;
+    }
+    const job = text("LabelingJobName");
+    if (call === "DescribeLabelingJob" && job !== undefined) {
+        return `labeling job ${job} does not exist ${where}. \`yolo-pipeline --stack ${stack} label status\` without a name shows the stack's latest.`;
+    }
+    return undefined;
 }
 
 const PERSONAS: readonly Persona[] = ["ml-engineer", "data-scientist"];

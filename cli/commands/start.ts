@@ -69,14 +69,16 @@ export async function startCommand(context: CommandContext, options: StartComman
     try {
         definition = await describePipelineDefinition(context.clients.sagemaker, pipeline.name);
     } catch (error) {
-        // A dry run that cannot reach AWS still says what it would send, checked against the checkout.
+        // A dry run that cannot reach AWS, or finds the stack not deployed yet, still says what it would send,
+        // checked against the checkout.
         const problem = options.dryRun && own && local ? await diagnose(error, setupFacts(context)) : undefined;
         if (problem === undefined || problem.kind === "access-denied") {
             throw error;
         }
         const request = buildStartRequest({ pipelineName: pipeline.name, parameters: local!.parameters, ...executionOptions });
         warn(io, local!.warnings);
-        writeLine(io.stderr, `note: not compared with the deployed pipeline, AWS could not be asked: ${problem.message}`);
+        const why = problem.kind === "not-found" ? "nothing is deployed to compare with" : "AWS could not be asked";
+        writeLine(io.stderr, `note: not compared with the deployed pipeline, ${why}: ${problem.message}`);
         writeLine(
             io.stderr,
             `dry run: checked against stack ${context.stack.stack}'s definition in this checkout only; ${costNote(local!.cost, limits, options.policyPackConfig)}; StartPipelineExecution was not called. The request:`,

@@ -424,6 +424,22 @@ describe("cli diagnosis of errors no test machine can be relied on to produce (c
         );
     });
 
+    it("a missing resource in AWS's own shape (ResourceNotFound, with the call and input the clients record) names what is missing and the fix", async () => {
+        const notFound = (message: string, action: string, input: Record<string, string>) =>
+            Object.assign(new Error(message), { name: "ResourceNotFound", $fault: "client", $metadata: { httpStatusCode: 400 }, $action: action, $input: input });
+        const where = { ...facts, region: "us-east-1" };
+        expect(await diagnose(notFound(`Pipeline '${names.pipeline}' does not exist.`, "sagemaker:DescribePipeline", { PipelineName: names.pipeline }), where)).to.deep.equal({
+            kind: "not-found",
+            message: `pipeline ${names.pipeline} does not exist in us-east-1 for profile "ab": stack dev is not deployed there yet. Run \`pulumi up --stack dev\` (or use the profile and region it was deployed with).`,
+        });
+        expect((await diagnose(notFound("Pipeline execution does not exist.", "sagemaker:DescribePipelineExecution", { PipelineExecutionArn: EXECUTION_ARN }), where))?.message).to.equal(
+            `execution ${EXECUTION_ARN} does not exist in us-east-1 for profile "ab". \`yolo-pipeline executions\` lists the executions there.`,
+        );
+        expect((await diagnose(notFound("Could not find requested job with name drone-dev-label-x", "sagemaker:DescribeLabelingJob", { LabelingJobName: "drone-dev-label-x" }), where))?.message).to.equal(
+            'labeling job drone-dev-label-x does not exist in us-east-1 for profile "ab". `yolo-pipeline --stack dev label status` without a name shows the stack\'s latest.',
+        );
+    });
+
     it("leaves errors that are not about reaching AWS alone", async () => {
         const missing = Object.assign(new Error("Could not find pipeline"), { name: "ValidationException", $fault: "client", $metadata: { httpStatusCode: 400 } });
         expect(await diagnose(missing, facts)).to.equal(undefined);
