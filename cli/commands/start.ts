@@ -4,9 +4,9 @@ import { Command, Option } from "commander";
 import { resourceNames } from "../../components/naming";
 import { PackLimits } from "../../policies/limits";
 import { DeployedDefinition, RunCost } from "../definition";
-import { ActionFactory, CommandContext, notePipeline, resolvePipeline, setupFacts } from "../context";
+import { ActionFactory, CommandContext, notePipeline, resolvePipeline, setupFacts, valueSource } from "../context";
 import { diagnose } from "../diagnosis";
-import { EXIT } from "../errors";
+import { EXIT, UsageError } from "../errors";
 import { formatUsd } from "../format";
 import { writeJson, writeLine } from "../io";
 import { describePipelineDefinition } from "../sagemaker";
@@ -33,8 +33,22 @@ export interface StartCommandOptions extends Record<string, unknown> {
     readonly policyPackConfig?: string;
 }
 
+const POLICY_PACK_CONFIG_FLAG = "--policy-pack-config";
+
+/** The pack's limits under the file, a refusal naming where the file name came from (the flag or YOLO_POLICY_PACK_CONFIG). */
+function packLimitsFrom(file: string | undefined, source: string): PackLimits {
+    try {
+        return loadPackLimits(file);
+    } catch (error) {
+        if (error instanceof UsageError && source !== POLICY_PACK_CONFIG_FLAG) {
+            throw new UsageError(error.problems.map((problem) => (problem.startsWith(`${POLICY_PACK_CONFIG_FLAG} `) ? `${source}${problem.slice(POLICY_PACK_CONFIG_FLAG.length)}` : problem)));
+        }
+        throw error;
+    }
+}
+
 /** The run's cost against the pack's ceiling, for the notes on stderr. */
-function costNote(cost: RunCost, limits: PackLimits, configFile: string | undefined): string {
+function costNote(cost: RunCost, limits: PackLimits, configFile: string | undefined, source: string): string {
     const { policy, enforcementLevel, knobs } = limits.runCost;
     const bounded = cost.unbounded.length === 0;
     const ceiling =
@@ -43,8 +57,8 @@ function costNote(cost: RunCost, limits: PackLimits, configFile: string | undefi
             : bounded
               ? ` of the ${formatUsd(knobs.maxRunCostUsd)} ceiling`
               : `; the ceiling is ${formatUsd(knobs.maxRunCostUsd)}`;
-    const source = configFile ? ` (limits from --policy-pack-config ${configFile})` : "";
-    return `worst-case run cost ${bounded ? formatUsd(cost.totalUsd) : "cannot be bounded"}${ceiling}${source}`;
+    const from = configFile ? ` (limits from ${source} ${configFile})` : "";
+    return `worst-case run cost ${bounded ? formatUsd(cost.totalUsd) : "cannot be bounded"}${ceiling}${from}`;
 }
 
 export async function startCommand(context: CommandContext, options: StartCommandOptions): Promise<number> {
@@ -56,7 +70,8 @@ export async function startCommand(context: CommandContext, options: StartComman
         description: options.description,
     };
     checkExecutionOptions(executionOptions);
-    const limits = loadPackLimits(options.policyPackConfig);
+    const configSource = valueSource(context.options, "policyPackConfig", POLICY_PACK_CONFIG_FLAG);
+    const limits = packLimitsFrom(options.policyPackConfig, configSource);
     const pipeline = resolvePipeline(options.pipeline, context.stack);
     // The stack's own pipeline is judged against this checkout's definition of it; another one (--pipeline)
     // only by the rules that hold for a parameter of that name anywhere, the rest once AWS has its definition.
@@ -81,7 +96,7 @@ export async function startCommand(context: CommandContext, options: StartComman
         writeLine(io.stderr, `note: not compared with the deployed pipeline, ${why}: ${problem.message}`);
         writeLine(
             io.stderr,
-            `dry run: checked against stack ${context.stack.stack}'s definition in this checkout only; ${costNote(local!.cost, limits, options.policyPackConfig)}; StartPipelineExecution was not called. The request:`,
+            `dry run: checked against stack ${context.stack.stack}'s definition in this checkout only; ${costNote(local!.cost, limits, options.policyPackConfig, configSource)}; StartPipelineExecution was not called. The request:`,
         );
         writeJson(io.stdout, request);
         return EXIT.ok;
@@ -93,7 +108,7 @@ export async function startCommand(context: CommandContext, options: StartComman
     }
     const request = buildStartRequest({ pipelineName: pipeline.name, parameters, ...executionOptions });
     warn(io, warnings);
-    const note = costNote(cost, limits, options.policyPackConfig);
+    const note = costNote(cost, limits, options.policyPackConfig, configSource);
 
     if (options.dryRun) {
         writeLine(io.stderr, `dry run: checked against the deployed definition of ${pipeline.name}; ${note}; StartPipelineExecution was not called. The request:`);

@@ -189,6 +189,7 @@ describe("cli against moto", () => {
             ]);
             const fromEnv = await runCliInProcess([...dear, "--dry-run"], { env: { YOLO_POLICY_PACK_CONFIG: config } });
             expect(fromEnv.code, fromEnv.stderr).to.equal(EXIT.ok);
+            expect(fromEnv.stderr).to.match(/of the \$1000\.00 ceiling \(limits from YOLO_POLICY_PACK_CONFIG .*policy-config\.json\)/);
             expect(await executions()).to.have.length(1);
         } finally {
             fs.rmSync(folder, { recursive: true, force: true });

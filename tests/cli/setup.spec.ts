@@ -92,6 +92,7 @@ describe("cli checks what it can without AWS first", () => {
         ["list", ["--region", "us-east1", "list"], '--region: "us-east1" is not allowed; expected an AWS region such as us-east-1.'],
         ["list", ["list"], 'AWS_REGION: "useast1" is not allowed; expected an AWS region such as us-east-1.', { AWS_REGION: "useast1" }],
         ["list", ["--profile", "admin", "list"], '--profile "admin" is not allowed; stack dev allows ab'],
+        ["list", ["list"], 'AWS_PROFILE "default" is not allowed; stack dev allows ab (allowedProfiles in Pulumi.yaml or Pulumi.dev.yaml). Unset AWS_PROFILE or set it to an allowed profile, or pass --profile.', { AWS_PROFILE: "default" }],
         ["executions", ["--stack", "prod", "executions"], '--stack "prod": there is no Pulumi.prod.yaml'],
         // the other commands
         ["executions", ["executions", "--max-results", "0"], '--max-results: "0" is not allowed'],
