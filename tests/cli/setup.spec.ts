@@ -107,6 +107,10 @@ describe("cli checks what it can without AWS first", () => {
         ["approve", ["approve", "--yes", "v3"], '<version-or-arn>: "v3" is neither a version number'],
         ["approve", ["approve", "3"], "refusing to approve model version 3 without confirmation"],
         ["reject", ["reject", "--yes", "3"], "reject: --reason <text> is required"],
+        // serving on a stack with deployment off (dev), refused like deploy is
+        ["endpoint", ["endpoint"], "endpoint: stack dev has deployment: false, so it has no endpoint; set sagemaker-yolo:deployment: true in Pulumi.dev.yaml, deploy a version (yolo-pipeline --stack dev deploy <version>) and run pulumi up --stack dev"],
+        ["invoke", ["invoke", "--image", "drone.png"], "invoke: stack dev has deployment: false, so it has no endpoint; set sagemaker-yolo:deployment: true in Pulumi.dev.yaml"],
+        ["deploy", ["deploy", "--yes", "1"], "stack dev has deployment: false"],
     ];
     for (const [command, args, message, env] of refused) {
         it(`${command} ${args.filter((arg) => arg !== command).join(" ")}: exit 2 with the reason, and no AWS client was ever built`, async () => {
