@@ -13,9 +13,11 @@ import { describePipelineDefinition } from "../sagemaker";
 import {
     buildStartRequest,
     checkExecutionOptions,
+    checkValuesByFlag,
     checkValuesByName,
     loadPackLimits,
     PARAMETER_FLAGS,
+    RequestedValue,
     requestedValues,
     validateParameters,
 } from "../validation";
@@ -74,9 +76,10 @@ export async function startCommand(context: CommandContext, options: StartComman
     const limits = packLimitsFrom(options.policyPackConfig, configSource);
     const pipeline = resolvePipeline(options.pipeline, context.stack);
     // The stack's own pipeline is judged against this checkout's definition of it; another one (--pipeline)
-    // only by the rules that hold for a parameter of that name anywhere, the rest once AWS has its definition.
+    // by the rules that hold for a parameter of that name anywhere and for what each flag names (the job a
+    // --instance-type sizes, the URI an --input-data is), every problem at once; the rest once AWS has its definition.
     const own = pipeline.name === resourceNames(context.stack.namePrefix, context.stack.stack).pipeline ? await context.stackDefinition(context.stack.stack) : undefined;
-    const local = own ? validateParameters(own.definition, pipeline.name, requested, limits) : (checkValuesByName(requested), undefined);
+    const local = own ? validateParameters(own.definition, pipeline.name, requested, limits) : (checkWithoutDefinition(requested, limits), undefined);
 
     notePipeline(context, pipeline);
     const { io } = context;
@@ -133,6 +136,24 @@ export async function startCommand(context: CommandContext, options: StartComman
     writeLine(io.stdout, arn);
     writeLine(io.stderr, `follow it with: yolo-pipeline watch ${arn}`);
     return EXIT.ok;
+}
+
+/** For a pipeline whose definition only AWS has: the checks by parameter name and by flag, their problems together. */
+function checkWithoutDefinition(requested: readonly RequestedValue[], limits: PackLimits): void {
+    const problems = [() => checkValuesByName(requested), () => checkValuesByFlag(requested, limits)].flatMap((check) => {
+        try {
+            check();
+            return [];
+        } catch (error) {
+            if (error instanceof UsageError) {
+                return [...error.problems];
+            }
+            throw error;
+        }
+    });
+    if (problems.length > 0) {
+        throw new UsageError(problems);
+    }
 }
 
 function warn(io: CommandContext["io"], warnings: readonly string[]): void {

@@ -88,6 +88,12 @@ describe("cli checks what it can without AWS first", () => {
         ["start", ["start", "--client-request-token", "short"], '--client-request-token: "short" is not allowed; expected 32-128 characters'],
         ["start", ["start", "--pipeline", "someone-elses", "--epochs", "0"], '--epochs: "0" is not allowed for pipeline parameter Epochs; expected an integer from 1 to 1000.'],
         ["start", ["start", "--pipeline", "not_a_pipeline!"], '--pipeline: "not_a_pipeline!" is not allowed; expected a SageMaker pipeline name'],
+        // another pipeline (--pipeline): what each flag names is judged without its definition
+        ["start", ["start", "--pipeline", "someone-elses", "--input-data", "http://x"], '--input-data: "http://x" is not allowed for pipeline parameter InputData; expected an s3:// URI'],
+        ["start", ["start", "--pipeline", "someone-elses", "--output-path", "/tmp/out"], '--output-path: "/tmp/out" is not allowed for pipeline parameter OutputPath; expected an s3:// URI'],
+        ["start", ["start", "--pipeline", "someone-elses", "--instance-type", "ml.p3.2xlarge"], '--instance-type: "ml.p3.2xlarge" is not allowed for pipeline parameter TrainingInstanceType; expected one of ml.g4dn.xlarge'],
+        ["start", ["start", "--pipeline", "someone-elses", "--evaluation-instance-type", "ml.p3.2xlarge"], "(the policy pack's processing instance allow-list)"],
+        ["start", ["start", "--pipeline", "someone-elses", "--instance-count", "99"], '--instance-count: "99" is not allowed for pipeline parameter TrainingInstanceCount; expected an integer from 1 to 4 (the policy pack\'s maxInstanceCount).'],
         // global options
         ["list", ["--region", "us-east1", "list"], '--region: "us-east1" is not allowed; expected an AWS region such as us-east-1.'],
         ["list", ["list"], 'AWS_REGION: "useast1" is not allowed; expected an AWS region such as us-east-1.', { AWS_REGION: "useast1" }],
@@ -120,6 +126,27 @@ describe("cli checks what it can without AWS first", () => {
             expect(result.clientsCreated, "AWS clients built").to.equal(0);
         });
     }
+
+    it("start --pipeline <another>: every problem a flag shows by itself at once, and the pack config's levels and lists apply as they do to the stack's own", async () => {
+        const all = await runCliInProcess(["start", "--pipeline", "someone-elses", "--epochs", "0", "--input-data", "http://x", "--instance-type", "ml.p3.2xlarge"], { clients: offlineClients() });
+        expect(all.code).to.equal(EXIT.usage);
+        expect(all.stderr.trim().split("\n").map((line) => line.split(":")[1])).to.deep.equal([" --epochs", " --instance-type", " --input-data"]);
+        expect(all.clientsCreated).to.equal(0);
+        const folder = fs.mkdtempSync(path.join(os.tmpdir(), "pack-config-"));
+        try {
+            const config = path.join(folder, "policy-config.json");
+            const nonNameable = ["start", "--pipeline", "someone-elses", "--instance-type", "ml.p3.2xlarge", "--policy-pack-config", config];
+            for (const level of [{ "sagemaker-pipeline-instance-types-allowed": "advisory" }, { "sagemaker-pipeline-instance-types-allowed": { trainingInstanceTypes: ["ml.p3.2xlarge"] } }]) {
+                fs.writeFileSync(config, JSON.stringify(level));
+                // Not refused here: the start goes on to AWS (a closed port), which only the definition can settle.
+                const result = await runCliInProcess(nonNameable, { clients: offlineClients() });
+                expect(result.clientsCreated, `${JSON.stringify(level)}: ${result.stderr}`).to.equal(1);
+                expect(result.code).to.equal(EXIT.error);
+            }
+        } finally {
+            fs.rmSync(folder, { recursive: true, force: true });
+        }
+    });
 
     it("every command's --help works without AWS and builds no client", async () => {
         const bare = machine();
