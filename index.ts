@@ -11,7 +11,7 @@ import { DataBucket } from "./components/dataBucket";
 import { DatasetTrigger } from "./components/datasetTrigger";
 import { Deployment } from "./components/deployment";
 import { ExperimentTracking } from "./components/experimentTracking";
-import { ALERT_PUBLISHERS } from "./components/iamDocuments";
+import { ALERT_PUBLISHERS, stackFeatures } from "./components/iamDocuments";
 import { Labeling } from "./components/labeling";
 import { Replication } from "./components/replication";
 import { ModelRegistry } from "./components/modelRegistry";
@@ -61,12 +61,7 @@ export = async () => {
     const network = await resolveStudioNetwork(config.network, invoke);
     const names = resourceNames(config.namePrefix, config.stack);
     const { governance } = config;
-    const features = {
-        modelRegistry: governance.modelRegistry,
-        experimentTracking: governance.experimentTracking.enabled,
-        ...(config.labeling.enabled ? { labeling: { workteamArn: config.labeling.workteamArn } } : {}),
-        ...(serving.enabled ? { deployment: { monitoring: serving.monitoring } } : {}),
-    };
+    const features = stackFeatures(config);
     const scope = { accountId, region: config.aws.region, bucket: config.bucket.name, names, features };
 
     const data = new DataBucket(

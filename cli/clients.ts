@@ -48,11 +48,18 @@ interface CallFacts {
     $action?: string;
     /** The URL the call was sent to, once the endpoint was resolved. */
     $endpoint?: string;
+    /** The call's input (PipelineName, PipelineExecutionArn, …): what a "not found" answer was about. */
+    $input?: Readonly<Record<string, unknown>>;
 }
 
 /** The IAM action of the call that failed with `error`, when a client of createClients made it. */
 export function actionOf(error: unknown): string | undefined {
     return (error as CallFacts | undefined)?.$action;
+}
+
+/** The input of the call that failed with `error`, when a client of createClients made it. */
+export function inputOf(error: unknown): Readonly<Record<string, unknown>> | undefined {
+    return (error as CallFacts | undefined)?.$input;
 }
 
 /** Where the call that failed with `error` was sent, when a client of createClients made it. */
@@ -82,6 +89,7 @@ function recordCallFacts(client: ClientWithStack, service: string): void {
                     const facts = error as CallFacts;
                     facts.$action ??= `${service}:${String(context.commandName ?? "").replace(/Command$/, "")}`;
                     facts.$endpoint ??= context.endpointV2?.url?.href;
+                    facts.$input ??= args.input;
                 }
                 throw error;
             }

@@ -44,6 +44,16 @@ export interface GlobalOptions {
     readonly region?: string;
     readonly stack: string;
     readonly json: boolean;
+    /** Options (by attribute name) whose value came from an environment variable (`profile` → `AWS_PROFILE`), not a flag. */
+    readonly fromEnvironment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Where a value came from, as the user set it: the environment variable when the flag was not given (a value
+ * refused as `--profile` would send the user looking for a flag they never typed), else the flag.
+ */
+export function valueSource(options: GlobalOptions, attribute: string, flag: string): string {
+    return options.fromEnvironment?.[attribute] ?? flag;
 }
 
 export interface CommandContext extends Omit<RunDeps, "createClients"> {
@@ -68,11 +78,15 @@ export function loadStack(stack: string, root: string): PlatformConfig {
     }
 }
 
-/** The stack may only be deployed with an allowed profile; the CLI acts on the same resources, so the same rule. */
-export function checkProfile(profile: string, stack: PlatformConfig): void {
+/**
+ * The stack may only be deployed with an allowed profile; the CLI acts on the same resources, so the same rule.
+ * `source` is where the profile came from: `--profile`, or `AWS_PROFILE` when the flag was not given.
+ */
+export function checkProfile(profile: string, stack: PlatformConfig, source = "--profile"): void {
     if (!stack.allowedProfiles.includes(profile)) {
+        const fix = source === "--profile" ? "" : ` Unset ${source} or set it to an allowed profile, or pass --profile.`;
         throw new UsageError([
-            `--profile ${JSON.stringify(profile)} is not allowed; stack ${stack.stack} allows ${stack.allowedProfiles.join(", ") || "(none)"} (allowedProfiles in Pulumi.yaml or Pulumi.${stack.stack}.yaml).`,
+            `${source} ${JSON.stringify(profile)} is not allowed; stack ${stack.stack} allows ${stack.allowedProfiles.join(", ") || "(none)"} (allowedProfiles in Pulumi.yaml or Pulumi.${stack.stack}.yaml).${fix}`,
         ]);
     }
 }
@@ -96,7 +110,7 @@ export function checkRegion(stack: string, root: string, region: string, source:
 
 export function createContext(options: GlobalOptions, deps: RunDeps): CommandContext {
     const stack = loadStack(options.stack, deps.projectRoot);
-    checkProfile(options.profile, stack);
+    checkProfile(options.profile, stack, valueSource(options, "profile", "--profile"));
     if (options.region !== undefined) {
         checkRegion(options.stack, deps.projectRoot, options.region, "--region");
     } else if (process.env.AWS_REGION) {

@@ -48,7 +48,7 @@ export function buildProgram(deps: RunDeps, setExitCode: (code: number) => void)
             // Commander passes the positional arguments, the command's options, then the command itself.
             const command = args[args.length - 1] as Command;
             const globals = command.optsWithGlobals() as GlobalOptions;
-            const context = createContext({ ...globals, json: Boolean(globals.json) }, deps);
+            const context = createContext({ ...globals, json: Boolean(globals.json), fromEnvironment: fromEnvironment(command) }, deps);
             try {
                 setExitCode(await handler(context, ...(args.slice(0, -1) as A)));
             } catch (error) {
@@ -67,6 +67,20 @@ export function buildProgram(deps: RunDeps, setExitCode: (code: number) => void)
     registerEndpoint(program, action);
     registerInvoke(program, action);
     return program;
+}
+
+/** The options of `command` and its parents whose value came from an environment variable, with the variable. */
+function fromEnvironment(command: Command): Record<string, string> {
+    const found: Record<string, string> = {};
+    for (let current: Command | null = command; current !== null; current = current.parent) {
+        for (const option of current.options) {
+            const key = option.attributeName();
+            if (option.envVar !== undefined && current.getOptionValueSource(key) === "env") {
+                found[key] ??= option.envVar;
+            }
+        }
+    }
+    return found;
 }
 
 /** An error of the AWS setup (profile, region, credentials, endpoint, IAM) as one line with the fix; others as they are. */

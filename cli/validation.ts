@@ -601,3 +601,36 @@ export function buildStartRequest(options: StartOptions): StartPipelineExecution
         ClientRequestToken: options.clientRequestToken,
     };
 }
+
+/**
+ * What a start flag says by itself, whatever pipeline takes it (`--pipeline` names one only AWS has): the jobs
+ * `--instance-type` (training), `--evaluation-instance-type` (processing) and `--instance-count` size, and the URIs
+ * `--input-data` and `--output-path` name. So the pack's allow-lists and instance ceiling (where mandatory; an
+ * advisory policy warns later, with the definition) and the s3:// shape are refused before any AWS call.
+ * `--param` values are judged by the definition's uses once AWS has it (validateParameters).
+ */
+export function checkValuesByFlag(requested: readonly RequestedValue[], limits: PackLimits = packLimits()): void {
+    const allowList = (job: keyof typeof ALLOW_LISTS): Check => ({
+        limit: limits.instanceTypes,
+        rule: oneOfRule(limits.instanceTypes.knobs[ALLOW_LISTS[job].knob], ` (the policy pack's ${ALLOW_LISTS[job].name})`),
+    });
+    const byFlag: Readonly<Record<string, Check>> = {
+        "--instance-type": allowList("training"),
+        "--evaluation-instance-type": allowList("processing"),
+        "--instance-count": { limit: limits.instanceCount, rule: integerRule({ min: 1, max: limits.instanceCount.knobs.maxInstanceCount }, " (the policy pack's maxInstanceCount)") },
+        "--input-data": { rule: s3UriRule },
+        "--output-path": { rule: s3UriRule },
+    };
+    const problems: string[] = [];
+    for (const { parameter, value, source } of requested) {
+        const check = byFlag[source];
+        const expected = check?.rule(value);
+        const enforced = check?.limit === undefined || (check.limit.enforcementLevel !== "disabled" && check.limit.enforcementLevel !== "advisory");
+        if (expected !== undefined && enforced) {
+            problems.push(`${source}: ${JSON.stringify(value)} is not allowed for pipeline parameter ${parameter}; expected ${expected}.`);
+        }
+    }
+    if (problems.length > 0) {
+        throw new UsageError(problems);
+    }
+}

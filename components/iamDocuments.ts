@@ -8,6 +8,7 @@ import {
     DEFAULT_STUDIO_INSTANCE_TYPES,
     DEFAULT_TRAINING_INSTANCE_TYPES,
 } from "../policies/catalog";
+import type { PlatformConfig } from "./config";
 import { keyAliasArn, ResourceNames, roleArn, trackingServerArn } from "./naming";
 import { bucketArn, keyPrefixObjectsArn, MONITORING, MONITORING_BASELINES, prefixObjectsArn, PrefixName, PREFIXES, PREPARED_DATASETS, RECORD_PREPROCESSORS, SERVING_MODELS } from "./s3Layout";
 
@@ -39,6 +40,16 @@ export interface Scope {
         readonly labeling?: { readonly workteamArn: string };
         /** Real-time serving of an approved version, when deployment is on; `monitoring` with Model Monitor. */
         readonly deployment?: { readonly monitoring: boolean };
+    };
+}
+
+/** The optional parts a stack's config turns on, as the policies see them (the program and the CLI's diagnosis agree). */
+export function stackFeatures(config: PlatformConfig): Scope["features"] {
+    return {
+        modelRegistry: config.governance.modelRegistry,
+        experimentTracking: config.governance.experimentTracking.enabled,
+        ...(config.labeling.enabled ? { labeling: { workteamArn: config.labeling.workteamArn } } : {}),
+        ...(config.deployment.enabled ? { deployment: { monitoring: config.deployment.monitoring } } : {}),
     };
 }
 

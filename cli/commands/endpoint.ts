@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { Command } from "commander";
 import { ActionFactory, CommandContext } from "../context";
-import { endpointNames, isMissingEndpoint, noEndpoint } from "../endpoint";
+import { endpointNames, isMissingEndpoint, noEndpoint, requireDeployment } from "../endpoint";
 import { awsErrorCode, EXIT } from "../errors";
 import { formatTime, table } from "../format";
 import { writeJson, writeLine } from "../io";
@@ -112,6 +112,7 @@ export async function monitoringState(client: SageMakerClient, scheduleName: str
 
 export async function endpointCommand(context: CommandContext): Promise<number> {
     const { stack, io } = context;
+    requireDeployment(stack, "endpoint");
     const names = endpointNames(stack);
     const client = context.clients.sagemaker;
     let endpoint: DescribeEndpointCommandOutput;

@@ -6,7 +6,7 @@ import { Command, Option } from "commander";
 import * as fs from "fs";
 import { ActionFactory, CommandContext } from "../context";
 import { DetectionsResponse, detectionsProblems, detectionsTable, imageStatisticsLine } from "../detections";
-import { endpointNames, isMissingEndpoint, noEndpoint } from "../endpoint";
+import { endpointNames, isMissingEndpoint, noEndpoint, requireDeployment } from "../endpoint";
 import { CliError, EXIT, UsageError } from "../errors";
 import { writeLine } from "../io";
 
@@ -109,6 +109,7 @@ export function parseDetections(text: string, endpoint: string): DetectionsRespo
 }
 
 export async function invokeCommand(context: CommandContext, options: InvokeOptions): Promise<number> {
+    requireDeployment(context.stack, "invoke");
     const request = invokeRequest(options);
     const { endpoint } = endpointNames(context.stack);
     let answer: InvokeEndpointCommandOutput;

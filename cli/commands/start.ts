@@ -4,9 +4,9 @@ import { Command, Option } from "commander";
 import { resourceNames } from "../../components/naming";
 import { PackLimits } from "../../policies/limits";
 import { DeployedDefinition, RunCost } from "../definition";
-import { ActionFactory, CommandContext, notePipeline, resolvePipeline, setupFacts } from "../context";
+import { ActionFactory, CommandContext, notePipeline, resolvePipeline, setupFacts, valueSource } from "../context";
 import { diagnose } from "../diagnosis";
-import { EXIT } from "../errors";
+import { EXIT, UsageError } from "../errors";
 import { formatUsd } from "../format";
 import { writeJson, writeLine } from "../io";
 import { withInputFingerprint } from "../inputFingerprint";
@@ -14,9 +14,11 @@ import { describePipelineDefinition } from "../sagemaker";
 import {
     buildStartRequest,
     checkExecutionOptions,
+    checkValuesByFlag,
     checkValuesByName,
     loadPackLimits,
     PARAMETER_FLAGS,
+    RequestedValue,
     requestedValues,
     stackInputLocations,
     validateParameters,
@@ -35,8 +37,22 @@ export interface StartCommandOptions extends Record<string, unknown> {
     readonly policyPackConfig?: string;
 }
 
+const POLICY_PACK_CONFIG_FLAG = "--policy-pack-config";
+
+/** The pack's limits under the file, a refusal naming where the file name came from (the flag or YOLO_POLICY_PACK_CONFIG). */
+function packLimitsFrom(file: string | undefined, source: string): PackLimits {
+    try {
+        return loadPackLimits(file);
+    } catch (error) {
+        if (error instanceof UsageError && source !== POLICY_PACK_CONFIG_FLAG) {
+            throw new UsageError(error.problems.map((problem) => (problem.startsWith(`${POLICY_PACK_CONFIG_FLAG} `) ? `${source}${problem.slice(POLICY_PACK_CONFIG_FLAG.length)}` : problem)));
+        }
+        throw error;
+    }
+}
+
 /** The run's cost against the pack's ceiling, for the notes on stderr. */
-function costNote(cost: RunCost, limits: PackLimits, configFile: string | undefined): string {
+function costNote(cost: RunCost, limits: PackLimits, configFile: string | undefined, source: string): string {
     const { policy, enforcementLevel, knobs } = limits.runCost;
     const bounded = cost.unbounded.length === 0;
     const ceiling =
@@ -45,8 +61,8 @@ function costNote(cost: RunCost, limits: PackLimits, configFile: string | undefi
             : bounded
               ? ` of the ${formatUsd(knobs.maxRunCostUsd)} ceiling`
               : `; the ceiling is ${formatUsd(knobs.maxRunCostUsd)}`;
-    const source = configFile ? ` (limits from --policy-pack-config ${configFile})` : "";
-    return `worst-case run cost ${bounded ? formatUsd(cost.totalUsd) : "cannot be bounded"}${ceiling}${source}`;
+    const from = configFile ? ` (limits from ${source} ${configFile})` : "";
+    return `worst-case run cost ${bounded ? formatUsd(cost.totalUsd) : "cannot be bounded"}${ceiling}${from}`;
 }
 
 export async function startCommand(context: CommandContext, options: StartCommandOptions): Promise<number> {
@@ -58,14 +74,16 @@ export async function startCommand(context: CommandContext, options: StartComman
         description: options.description,
     };
     checkExecutionOptions(executionOptions);
-    const limits = loadPackLimits(options.policyPackConfig);
+    const configSource = valueSource(context.options, "policyPackConfig", POLICY_PACK_CONFIG_FLAG);
+    const limits = packLimitsFrom(options.policyPackConfig, configSource);
     const pipeline = resolvePipeline(options.pipeline, context.stack);
     // The stack's own pipeline is judged against this checkout's definition of it; another one (--pipeline)
-    // only by the rules that hold for a parameter of that name anywhere, the rest once AWS has its definition.
+    // by the rules that hold for a parameter of that name anywhere and for what each flag names (the job a
+    // --instance-type sizes, the URI an --input-data is), every problem at once; the rest once AWS has its definition.
     const own = pipeline.name === resourceNames(context.stack.namePrefix, context.stack.stack).pipeline ? await context.stackDefinition(context.stack.stack) : undefined;
     // Only the stack's own pipeline is known to run as the stack's pipeline role, whose readable prefixes these are.
     const inputs = own ? stackInputLocations(context.stack) : undefined;
-    const local = own ? validateParameters(own.definition, pipeline.name, requested, limits, inputs) : (checkValuesByName(requested), undefined);
+    const local = own ? validateParameters(own.definition, pipeline.name, requested, limits, inputs) : (checkWithoutDefinition(requested, limits), undefined);
 
     notePipeline(context, pipeline);
     const { io } = context;
@@ -73,17 +91,19 @@ export async function startCommand(context: CommandContext, options: StartComman
     try {
         definition = await describePipelineDefinition(context.clients.sagemaker, pipeline.name);
     } catch (error) {
-        // A dry run that cannot reach AWS still says what it would send, checked against the checkout.
+        // A dry run that cannot reach AWS, or finds the stack not deployed yet, still says what it would send,
+        // checked against the checkout.
         const problem = options.dryRun && own && local ? await diagnose(error, setupFacts(context)) : undefined;
         if (problem === undefined || problem.kind === "access-denied") {
             throw error;
         }
         const request = buildStartRequest({ pipelineName: pipeline.name, parameters: local!.parameters, ...executionOptions });
         warn(io, local!.warnings);
-        writeLine(io.stderr, `note: not compared with the deployed pipeline, AWS could not be asked: ${problem.message}`);
+        const why = problem.kind === "not-found" ? "nothing is deployed to compare with" : "AWS could not be asked";
+        writeLine(io.stderr, `note: not compared with the deployed pipeline, ${why}: ${problem.message}`);
         writeLine(
             io.stderr,
-            `dry run: checked against stack ${context.stack.stack}'s definition in this checkout only; ${costNote(local!.cost, limits, options.policyPackConfig)}; StartPipelineExecution was not called. The request:`,
+            `dry run: checked against stack ${context.stack.stack}'s definition in this checkout only; ${costNote(local!.cost, limits, options.policyPackConfig, configSource)}; StartPipelineExecution was not called. The request:`,
         );
         writeJson(io.stdout, request);
         return EXIT.ok;
@@ -100,7 +120,7 @@ export async function startCommand(context: CommandContext, options: StartComman
     if (inputNote) {
         writeLine(io.stderr, `note: ${inputNote}`);
     }
-    const note = costNote(cost, limits, options.policyPackConfig);
+    const note = costNote(cost, limits, options.policyPackConfig, configSource);
 
     if (options.dryRun) {
         writeLine(io.stderr, `dry run: checked against the deployed definition of ${pipeline.name}; ${note}; StartPipelineExecution was not called. The request:`);
@@ -125,6 +145,24 @@ export async function startCommand(context: CommandContext, options: StartComman
     writeLine(io.stdout, arn);
     writeLine(io.stderr, `follow it with: yolo-pipeline watch ${arn}`);
     return EXIT.ok;
+}
+
+/** For a pipeline whose definition only AWS has: the checks by parameter name and by flag, their problems together. */
+function checkWithoutDefinition(requested: readonly RequestedValue[], limits: PackLimits): void {
+    const problems = [() => checkValuesByName(requested), () => checkValuesByFlag(requested, limits)].flatMap((check) => {
+        try {
+            check();
+            return [];
+        } catch (error) {
+            if (error instanceof UsageError) {
+                return [...error.problems];
+            }
+            throw error;
+        }
+    });
+    if (problems.length > 0) {
+        throw new UsageError(problems);
+    }
 }
 
 function warn(io: CommandContext["io"], warnings: readonly string[]): void {

@@ -53,10 +53,12 @@ describe("cli arguments", () => {
         );
     });
 
-    it("takes the profile from AWS_PROFILE when --profile is not given, under the same rule", async () => {
+    it("takes the profile from AWS_PROFILE when --profile is not given, under the same rule, and names AWS_PROFILE when refusing it", async () => {
         const result = await runCliInProcess(["list"], { clients: offlineClients(), env: { AWS_PROFILE: "someone-else" } });
         expect(result.code).to.equal(EXIT.usage);
-        expect(result.stderr).to.include('--profile "someone-else" is not allowed');
+        expect(result.stderr).to.include('error: AWS_PROFILE "someone-else" is not allowed').and.not.include("--profile \"someone-else\"");
+        const flagWins = await runCliInProcess(["--profile", "prod-admin", "list"], { clients: offlineClients(), env: { AWS_PROFILE: "ab" } });
+        expect(flagWins.stderr).to.match(/^error: --profile "prod-admin" is not allowed/);
     });
 
     it("refuses a stack without a Pulumi.<stack>.yaml", async () => {
@@ -128,12 +130,14 @@ describe("cli arguments", () => {
 });
 
 describe("cli start --policy-pack-config", () => {
-    it("refuses an unreadable file, from the flag or YOLO_POLICY_PACK_CONFIG, with exit 2 before any AWS call", async () => {
-        const expected = 'error: --policy-pack-config "/nonexistent/policy-config.json": cannot be read (ENOENT).\n';
+    it("refuses an unreadable file, from the flag or YOLO_POLICY_PACK_CONFIG, with exit 2 before any AWS call, naming where the name came from", async () => {
         const fromFlag = await cli("start", "--policy-pack-config", "/nonexistent/policy-config.json");
-        expect(fromFlag).to.include({ code: EXIT.usage, stderr: expected });
+        expect(fromFlag).to.include({ code: EXIT.usage, stderr: 'error: --policy-pack-config "/nonexistent/policy-config.json": cannot be read (ENOENT).\n' });
         const fromEnv = await runCliInProcess(["start"], { clients: offlineClients(), env: { YOLO_POLICY_PACK_CONFIG: "/nonexistent/policy-config.json" } });
-        expect(fromEnv).to.include({ code: EXIT.usage, stderr: expected });
+        expect(fromEnv).to.include({ code: EXIT.usage, stderr: 'error: YOLO_POLICY_PACK_CONFIG "/nonexistent/policy-config.json": cannot be read (ENOENT).\n', clientsCreated: 0 });
+        // The flag wins over the variable, and is what is named then.
+        const both = await runCliInProcess(["start", "--policy-pack-config", "/nonexistent/flag.json"], { clients: offlineClients(), env: { YOLO_POLICY_PACK_CONFIG: "/nonexistent/env.json" } });
+        expect(both.stderr).to.equal('error: --policy-pack-config "/nonexistent/flag.json": cannot be read (ENOENT).\n');
     });
 
     it("refuses a file the pack would refuse with exit 2, in the pack's words", async () => {

@@ -237,6 +237,7 @@ describe("cli against moto", () => {
             ]);
             const fromEnv = await runCliInProcess([...dear, "--dry-run"], { env: { YOLO_POLICY_PACK_CONFIG: config } });
             expect(fromEnv.code, fromEnv.stderr).to.equal(EXIT.ok);
+            expect(fromEnv.stderr).to.match(/of the \$1000\.00 ceiling \(limits from YOLO_POLICY_PACK_CONFIG .*policy-config\.json\)/);
             expect(await executions()).to.have.length(1);
         } finally {
             fs.rmSync(folder, { recursive: true, force: true });
@@ -289,14 +290,63 @@ describe("cli against moto", () => {
         expect(JSON.parse(result.stdout).PipelineParameters).to.deep.equal([{ Name: PARAMETERS.epochs, Value: "20" }]);
     });
 
-    it("start (subprocess) of a pipeline that does not exist prints one error line with the AWS error code and exits 1", async () => {
+    it("start (subprocess) of a pipeline that does not exist prints one error line naming where to look and exits 1", async () => {
         const result = await missingPipeline;
         expect(result.code).to.equal(EXIT.error);
-        // moto answers ValidationException here; AWS answers ResourceNotFound. Either way: code, message, no stack trace.
+        // moto answers ValidationException here; AWS answers ResourceNotFound. Either way: what is missing, where, no stack trace.
         expect(result.stderr.trim().split("\n")).to.deep.equal([
             "pipeline no-such-pipeline (given by --pipeline)",
-            "error: ValidationException: Could not find pipeline with PipelineName no-such-pipeline.",
+            'error: pipeline no-such-pipeline does not exist in us-east-1 for profile "ab". `yolo-pipeline list` shows the pipelines there.',
         ]);
+    });
+
+    describe("before the stack is deployed (moto reset: no pipeline, no model package group)", () => {
+        const notDeployed = (what: string) =>
+            `error: ${what} does not exist in us-east-1 for profile "ab": stack dev is not deployed there yet. Run \`pulumi up --stack dev\` (or use the profile and region it was deployed with).`;
+
+        it("start --dry-run prints the request built from the checkout's definition and says it was not compared, exit 0; without --dry-run one line with the fix, exit 1", async () => {
+            await moto.reset();
+            const dryRun = await runCliInProcess(["start", "--epochs", "5", "--dry-run", "--client-request-token", "0123456789abcdef0123456789abcdef"]);
+            expect(dryRun.code, dryRun.stderr).to.equal(EXIT.ok);
+            expect(JSON.parse(dryRun.stdout)).to.deep.equal({
+                PipelineName: stack.name,
+                PipelineParameters: [{ Name: PARAMETERS.epochs, Value: "5" }],
+                ClientRequestToken: "0123456789abcdef0123456789abcdef",
+            });
+            const lines = dryRun.stderr.trim().split("\n");
+            expect(lines[1]).to.equal(`note: not compared with the deployed pipeline, nothing is deployed to compare with: ${notDeployed(`pipeline ${stack.name}`).slice("error: ".length)}`);
+            expect(lines[2]).to.match(/^dry run: checked against stack dev's definition in this checkout only; .*StartPipelineExecution was not called\. The request:$/);
+            const start = await runCliInProcess(["start", "--epochs", "5"]);
+            expect(start).to.include({ code: EXIT.error, stdout: "" });
+            expect(start.stderr.split("\n").filter((line) => line.startsWith("error: "))).to.deep.equal([notDeployed(`pipeline ${stack.name}`)]);
+            expect(await executions().catch((error: Error) => error.name)).to.equal("ValidationException");
+        });
+
+        const execution = `arn:aws:sagemaker:us-east-1:123456789012:pipeline/drone-dev-yolo11-training/execution/abc123`;
+        const cases: [string[], string][] = [
+            [["watch", "latest"], "pipeline drone-dev-yolo11-training"],
+            [["watch", execution], "pipeline drone-dev-yolo11-training"],
+            [["executions"], "pipeline drone-dev-yolo11-training"],
+            [["stop", "--yes", execution], "pipeline drone-dev-yolo11-training"],
+            [["models"], "model package group drone-dev-yolo11-detector"],
+            [["approve", "--yes", "1"], "model package group drone-dev-yolo11-detector"],
+            [["reject", "--yes", "--reason", "worse", "1"], "model package group drone-dev-yolo11-detector"],
+        ];
+        for (const [args, what] of cases) {
+            it(`${args.join(" ")}: one line naming \`pulumi up --stack dev\`, exit 1`, async () => {
+                await moto.reset();
+                const result = await runCliInProcess(args);
+                expect(result.code, result.stderr).to.equal(EXIT.error);
+                expect(result.stderr.split("\n").filter((line) => line.startsWith("error: "))).to.deep.equal([notDeployed(what)]);
+            });
+        }
+
+        it("a region other than the stack's is named as the cause", async () => {
+            await moto.reset();
+            const result = await runCliInProcess(["--region", "eu-west-1", "executions"]);
+            expect(result.code).to.equal(EXIT.error);
+            expect(result.stderr).to.include('error: pipeline drone-dev-yolo11-training does not exist in eu-west-1 for profile "ab": stack dev deploys to us-east-1, not eu-west-1. Pass --region us-east-1.\n');
+        });
     });
 
     it("executions (in-process; ListPipelineExecutionSteps from a client mock, moto lacks it) lists the newest first with status, start, duration, parameters on request, and the model a run registered", async () => {

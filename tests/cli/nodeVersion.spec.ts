@@ -3,11 +3,11 @@
 // nodeVersion.js), and the CLI warns once in its own words instead of the AWS SDK's notice. An old Node is
 // faked with a --require preload that sets process.version (tests/cli/support/oldNode.js).
 import { expect } from "chai";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { devDependencies, engines } from "../../package.json";
+import { devDependencies, engines, version } from "../../package.json";
 import { EXIT } from "../../cli/errors";
 import { nodeVersionProblem, requiredMajor } from "../../tools/nodeVersion";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
@@ -71,6 +71,31 @@ describe("node version", () => {
             ]);
         } finally {
             fs.rmSync(home, { recursive: true, force: true });
+        }
+    });
+
+    it("`npm run -s pipeline --` (what the READMEs recommend) on an older Node prints the CLI's output and its own one-line warning, nothing of npm's", () => {
+        const npm = spawnSync("npm", ["run", "-s", "pipeline", "--", "--version"], {
+            cwd: PROJECT_ROOT,
+            encoding: "utf8",
+            env: { ...process.env, NODE_OPTIONS: `--require ${OLD_NODE}` },
+        });
+        expect(npm.status, npm.stderr).to.equal(0);
+        expect(npm.stdout).to.equal(`${version}\n`);
+        // One line, the CLI's own (it names the node binary npm ran it with), and nothing else: no `npm warn EBADENGINE`.
+        expect(npm.stderr).to.match(new RegExp(`^warning: this project needs Node\\.js >=${requiredMajor} \\(package\\.json engines\\); this is Node v20\\.20\\.2 \\([^)]+\\)\\. [^\\n]*\\n$`));
+    });
+
+    it("the READMEs run the CLI as `npm run -s pipeline --`: not `npx yolo-pipeline` (its first run per clone prints npm's EBADENGINE block), not `npm run pipeline --` (npm's banner on stdout)", () => {
+        for (const readme of ["README.md", path.join("cli", "README.md")]) {
+            const text = fs.readFileSync(path.join(PROJECT_ROOT, readme), "utf8");
+            const commands = [...text.matchAll(/```(?:bash|sh)\n([\s\S]*?)```/g)].flatMap((block) => block[1].split("\n"));
+            const cli = commands.filter((line) => /yolo-pipeline|npm run\b.*\bpipeline\b/.test(line) && !line.trimStart().startsWith("#"));
+            expect(cli, readme).to.not.be.empty;
+            for (const line of cli) {
+                expect(line, readme).to.not.match(/\bnpx yolo-pipeline\b/);
+                expect(line, readme).to.not.match(/npm run pipeline\b/);
+            }
         }
     });
 });

@@ -155,8 +155,8 @@ describe("cli model registry against moto (models, approve, reject)", () => {
         expect(missing.code).to.equal(EXIT.error);
         const lines = missing.stderr.trim().split("\n");
         expect(lines).to.have.length(2);
-        // moto answers ValidationException, as AWS does for a group that does not exist.
-        expect(lines[1]).to.match(/^error: ValidationException: .*no-such-group does not exist\.$/);
+        // moto answers ValidationException, as AWS does for a group that does not exist; the CLI says what and where.
+        expect(lines[1]).to.equal('error: model package group no-such-group (--group) does not exist in us-east-1 for profile "ab"; check the name (`aws sagemaker list-model-package-groups` lists them).');
     });
 
     it("approve <version> --yes --description sets Approved with the description, says what changed, and leaves the other versions alone", async () => {

@@ -11,12 +11,13 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { dataScientistPolicy, mlEngineerPolicy, Scope } from "../../components/iamDocuments";
+import { dataScientistPolicy, mlEngineerPolicy, PolicyDocument, Scope } from "../../components/iamDocuments";
 import { resourceNames } from "../../components/naming";
 import { PARAMETERS } from "../../components/pipelineDefinition";
 import { loadStack } from "../../cli/context";
 import { diagnose } from "../../cli/diagnosis";
 import { EXIT } from "../../cli/errors";
+import { runOfflineStack } from "../../tools/offlineStack";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
 import { createAwsSandbox, subprocessEnv, TEST_REGION, useSandboxInProcess } from "./support/aws";
 import { offlineClients, runCliInProcess, runCliProcess } from "./support/cli";
@@ -91,10 +92,17 @@ describe("cli checks what it can without AWS first", () => {
         ["start", ["start", "--client-request-token", "short"], '--client-request-token: "short" is not allowed; expected 32-128 characters'],
         ["start", ["start", "--pipeline", "someone-elses", "--epochs", "0"], '--epochs: "0" is not allowed for pipeline parameter Epochs; expected an integer from 1 to 1000.'],
         ["start", ["start", "--pipeline", "not_a_pipeline!"], '--pipeline: "not_a_pipeline!" is not allowed; expected a SageMaker pipeline name'],
+        // another pipeline (--pipeline): what each flag names is judged without its definition
+        ["start", ["start", "--pipeline", "someone-elses", "--input-data", "http://x"], '--input-data: "http://x" is not allowed for pipeline parameter InputData; expected an s3:// URI'],
+        ["start", ["start", "--pipeline", "someone-elses", "--output-path", "/tmp/out"], '--output-path: "/tmp/out" is not allowed for pipeline parameter OutputPath; expected an s3:// URI'],
+        ["start", ["start", "--pipeline", "someone-elses", "--instance-type", "ml.p3.2xlarge"], '--instance-type: "ml.p3.2xlarge" is not allowed for pipeline parameter TrainingInstanceType; expected one of ml.g4dn.xlarge'],
+        ["start", ["start", "--pipeline", "someone-elses", "--evaluation-instance-type", "ml.p3.2xlarge"], "(the policy pack's processing instance allow-list)"],
+        ["start", ["start", "--pipeline", "someone-elses", "--instance-count", "99"], '--instance-count: "99" is not allowed for pipeline parameter TrainingInstanceCount; expected an integer from 1 to 4 (the policy pack\'s maxInstanceCount).'],
         // global options
         ["list", ["--region", "us-east1", "list"], '--region: "us-east1" is not allowed; expected an AWS region such as us-east-1.'],
         ["list", ["list"], 'AWS_REGION: "useast1" is not allowed; expected an AWS region such as us-east-1.', { AWS_REGION: "useast1" }],
         ["list", ["--profile", "admin", "list"], '--profile "admin" is not allowed; stack dev allows ab'],
+        ["list", ["list"], 'AWS_PROFILE "default" is not allowed; stack dev allows ab (allowedProfiles in Pulumi.yaml or Pulumi.dev.yaml). Unset AWS_PROFILE or set it to an allowed profile, or pass --profile.', { AWS_PROFILE: "default" }],
         ["executions", ["--stack", "prod", "executions"], '--stack "prod": there is no Pulumi.prod.yaml'],
         // the other commands
         ["executions", ["executions", "--max-results", "0"], '--max-results: "0" is not allowed'],
@@ -109,6 +117,10 @@ describe("cli checks what it can without AWS first", () => {
         ["approve", ["approve", "--yes", "v3"], '<version-or-arn>: "v3" is neither a version number'],
         ["approve", ["approve", "3"], "refusing to approve model version 3 without confirmation"],
         ["reject", ["reject", "--yes", "3"], "reject: --reason <text> is required"],
+        // serving on a stack with deployment off (dev), refused like deploy is
+        ["endpoint", ["endpoint"], "endpoint: stack dev has deployment: false, so it has no endpoint; set sagemaker-yolo:deployment: true in Pulumi.dev.yaml, deploy a version (yolo-pipeline --stack dev deploy <version>) and run pulumi up --stack dev"],
+        ["invoke", ["invoke", "--image", "drone.png"], "invoke: stack dev has deployment: false, so it has no endpoint; set sagemaker-yolo:deployment: true in Pulumi.dev.yaml"],
+        ["deploy", ["deploy", "--yes", "1"], "stack dev has deployment: false"],
     ];
     for (const [command, args, message, env] of refused) {
         it(`${command} ${args.filter((arg) => arg !== command).join(" ")}: exit 2 with the reason, and no AWS client was ever built`, async () => {
@@ -118,6 +130,27 @@ describe("cli checks what it can without AWS first", () => {
             expect(result.clientsCreated, "AWS clients built").to.equal(0);
         });
     }
+
+    it("start --pipeline <another>: every problem a flag shows by itself at once, and the pack config's levels and lists apply as they do to the stack's own", async () => {
+        const all = await runCliInProcess(["start", "--pipeline", "someone-elses", "--epochs", "0", "--input-data", "http://x", "--instance-type", "ml.p3.2xlarge"], { clients: offlineClients() });
+        expect(all.code).to.equal(EXIT.usage);
+        expect(all.stderr.trim().split("\n").map((line) => line.split(":")[1])).to.deep.equal([" --epochs", " --instance-type", " --input-data"]);
+        expect(all.clientsCreated).to.equal(0);
+        const folder = fs.mkdtempSync(path.join(os.tmpdir(), "pack-config-"));
+        try {
+            const config = path.join(folder, "policy-config.json");
+            const nonNameable = ["start", "--pipeline", "someone-elses", "--instance-type", "ml.p3.2xlarge", "--policy-pack-config", config];
+            for (const level of [{ "sagemaker-pipeline-instance-types-allowed": "advisory" }, { "sagemaker-pipeline-instance-types-allowed": { trainingInstanceTypes: ["ml.p3.2xlarge"] } }]) {
+                fs.writeFileSync(config, JSON.stringify(level));
+                // Not refused here: the start goes on to AWS (a closed port), which only the definition can settle.
+                const result = await runCliInProcess(nonNameable, { clients: offlineClients() });
+                expect(result.clientsCreated, `${JSON.stringify(level)}: ${result.stderr}`).to.equal(1);
+                expect(result.code).to.equal(EXIT.error);
+            }
+        } finally {
+            fs.rmSync(folder, { recursive: true, force: true });
+        }
+    });
 
     it("every command's --help works without AWS and builds no client", async () => {
         const bare = machine();
@@ -249,6 +282,40 @@ describe("cli explains a broken AWS setup in one line with the fix", () => {
         );
     });
 
+    const ROLE = "arn:aws:iam::123456789012:role/drone-dev-ml-engineer";
+    const profiles: [string, string, string][] = [
+        [
+            "a role_arn profile whose source_profile is in neither file",
+            `[profile ab]\nregion = us-east-1\nrole_arn = ${ROLE}\nsource_profile = base\n`,
+            `error: profile "ab" assumes ${ROLE} with source_profile "base", but neither ~/.aws/config nor ~/.aws/credentials has a profile "base". Create it with the keys that may assume the role (\`aws configure --profile base\`), or point source_profile at one that exists.`,
+        ],
+        [
+            "a role_arn profile whose source_profile has no credentials",
+            `[profile ab]\nregion = us-east-1\nrole_arn = ${ROLE}\nsource_profile = base\n[profile base]\nregion = us-east-1\n`,
+            `error: profile "ab" assumes ${ROLE} with source_profile "base", which has no credentials (no access key, SSO, role_arn or credential_process). Run \`aws configure --profile base\` with the keys that may assume the role.`,
+        ],
+        [
+            "a role_arn profile with neither source_profile nor credential_source",
+            `[profile ab]\nregion = us-east-1\nrole_arn = ${ROLE}\n`,
+            `error: profile "ab" sets role_arn ${ROLE} but neither source_profile nor credential_source, so it has no credentials to assume the role with. Name the profile whose keys may assume it: \`aws configure set source_profile <profile> --profile ab\`.`,
+        ],
+        [
+            "a role_arn profile whose credential_source gives nothing here (no instance metadata)",
+            `[profile ab]\nregion = us-east-1\nrole_arn = ${ROLE}\ncredential_source = Ec2InstanceMetadata\n`,
+            `error: profile "ab" assumes ${ROLE} with credential_source Ec2InstanceMetadata, which gave no credentials on this machine. Run where that source exists, or set source_profile to a profile with keys (\`aws configure set source_profile <profile> --profile ab\`).`,
+        ],
+        [
+            "a credential_process that fails (/bin/false)",
+            "[profile ab]\nregion = us-east-1\ncredential_process = /bin/false\n",
+            "error: profile \"ab\" gets its credentials from credential_process `/bin/false`, which failed or printed no credentials. Run that command to see its error and fix it, or replace it with `aws configure --profile ab`.",
+        ],
+    ];
+    for (const [name, config, expected] of profiles) {
+        it(`${name} (the SDK says only 'Could not load credentials from any providers')`, async () => {
+            expect((await listOn({ config })).line).to.equal(expected);
+        });
+    }
+
     const ssoLogin = 'error: the SSO session of profile "ab" has expired or was never started. Run `aws sso login --profile ab`, then try again.';
     const startUrl = "https://example.awsapps.com/start";
     const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
@@ -362,6 +429,50 @@ describe("cli diagnosis of errors no test machine can be relied on to produce (c
         );
         expect((await diagnose(denied("sagemaker:DeletePipeline"), facts))?.message).to.equal(
             `AccessDeniedException: profile "ab" (arn:aws:iam::123456789012:user/carol) may not call sagemaker:DeletePipeline: no persona role of stack dev has it (the ml-engineer role (${names.roles["ml-engineer"]}), the data-scientist role (${names.roles["data-scientist"]})); it is an administrator's action.`,
+        );
+    });
+
+    it("on stack full, every action a persona gets from the program (its inline policies and the serving policy attached to it) is said to be that persona's", async () => {
+        const full = loadStack("full", PROJECT_ROOT);
+        const fullNames = resourceNames(full.namePrefix, full.stack);
+        const offline = await runOfflineStack({ stack: "full" });
+        const documentOf = (value: unknown) => JSON.parse(String(value)) as PolicyDocument;
+        const actionsOf = (persona: "data-scientist" | "ml-engineer") => {
+            const role = fullNames.roles[persona];
+            const inline = offline.resources.filter((resource) => resource.type === "aws:iam/rolePolicy:RolePolicy" && resource.inputs.role === role);
+            const attachedArns = offline.resources.filter((resource) => resource.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && resource.inputs.role === role).map((resource) => String(resource.inputs.policyArn));
+            const managed = offline.resources.filter((resource) => resource.type === "aws:iam/policy:Policy" && attachedArns.some((arn) => arn.endsWith(`:policy/${String(resource.inputs.name)}`)));
+            expect(inline.map((resource) => resource.inputs.name), `${persona}'s inline policies`).to.have.members([`${persona}-access`, "studio-apps"]);
+            expect(managed, `${persona}'s serving policy`).to.have.length(1);
+            return [...inline, ...managed].flatMap((resource) => documentOf(resource.inputs.policy).Statement.filter((statement) => statement.Effect === "Allow").flatMap((statement) => [statement.Action].flat()));
+        };
+        const scientist = actionsOf("data-scientist");
+        expect(scientist).to.include.members(["sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:CreateLabelingJob", "sagemaker:DescribeLabelingJob"]);
+        for (const [persona, actions] of [["data-scientist", scientist], ["ml-engineer", actionsOf("ml-engineer")]] as const) {
+            for (const action of new Set(actions)) {
+                const message = (await diagnose(denied(action), { profile: "ab", stack: full, env: {} }))?.message ?? "";
+                const holders = /: in stack full (.*?) ha(?:s|ve) it/.exec(message)?.[1] ?? "";
+                expect(holders, `${action}: ${message}`).to.include(`the ${persona} role (${fullNames.roles[persona]})`);
+            }
+        }
+        expect((await diagnose(denied("sagemaker:CreateLabelingJob"), { profile: "ab", stack: full, env: {} }))?.message).to.equal(
+            `AccessDeniedException: profile "ab" (arn:aws:iam::123456789012:user/carol) may not call sagemaker:CreateLabelingJob: in stack full the data-scientist role (${fullNames.roles["data-scientist"]}) has it, the ml-engineer role (${fullNames.roles["ml-engineer"]}) does not. Use a profile that assumes ${fullNames.roles["data-scientist"]}.`,
+        );
+    });
+
+    it("a missing resource in AWS's own shape (ResourceNotFound, with the call and input the clients record) names what is missing and the fix", async () => {
+        const notFound = (message: string, action: string, input: Record<string, string>) =>
+            Object.assign(new Error(message), { name: "ResourceNotFound", $fault: "client", $metadata: { httpStatusCode: 400 }, $action: action, $input: input });
+        const where = { ...facts, region: "us-east-1" };
+        expect(await diagnose(notFound(`Pipeline '${names.pipeline}' does not exist.`, "sagemaker:DescribePipeline", { PipelineName: names.pipeline }), where)).to.deep.equal({
+            kind: "not-found",
+            message: `pipeline ${names.pipeline} does not exist in us-east-1 for profile "ab": stack dev is not deployed there yet. Run \`pulumi up --stack dev\` (or use the profile and region it was deployed with).`,
+        });
+        expect((await diagnose(notFound("Pipeline execution does not exist.", "sagemaker:DescribePipelineExecution", { PipelineExecutionArn: EXECUTION_ARN }), where))?.message).to.equal(
+            `execution ${EXECUTION_ARN} does not exist in us-east-1 for profile "ab". \`yolo-pipeline executions\` lists the executions there.`,
+        );
+        expect((await diagnose(notFound("Could not find requested job with name drone-dev-label-x", "sagemaker:DescribeLabelingJob", { LabelingJobName: "drone-dev-label-x" }), where))?.message).to.equal(
+            'labeling job drone-dev-label-x does not exist in us-east-1 for profile "ab". `yolo-pipeline --stack dev label status` without a name shows the stack\'s latest.',
         );
     });
 
