@@ -209,8 +209,8 @@ export const sagemakerMlflowServerRoleScoped: StackValidationPolicy = {
             const arn = peek(() => server.props.roleArn);
             if (arn === UNKNOWN) {
                 // Under the engine the role a computed roleArn comes from is a property dependency.
-                const dependencies = (server.propertyDependencies?.roleArn ?? []).filter((dependency) => dependency.type === ROLE_TYPE);
-                const role = dependencies.length === 1 ? index.ofType(ROLE_TYPE).find((candidate) => candidate.urn === dependencies[0].urn) ?? dependencies[0] : undefined;
+                const dependencies = index.dependenciesOf(server, "roleArn", ROLE_TYPE);
+                const role = dependencies.length === 1 ? dependencies[0] : undefined;
                 if (role) {
                     claimed.add(role);
                     use(role, server);

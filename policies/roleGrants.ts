@@ -9,7 +9,7 @@ import { SERVICE_TAG_KEY } from "./catalog";
 import { ActionFacts, matchAction } from "./iamActions";
 import { documentSourcesOf, hasWildcard, parseDocument, ROLE_TYPE, Statement, usesKeyThroughS3Only, wildcardMatch } from "./iamDocument";
 import { listText } from "./knobs";
-import { indexOf, ROLE_POLICY_TYPE } from "./stackIndex";
+import { indexOf, referencedRoleName, ROLE_POLICY_TYPE } from "./stackIndex";
 import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
 
 /** A document that grants a role permissions, and the resource that holds it. */
@@ -67,6 +67,22 @@ export function attachedPolicyArns(type: string, props: Record<string, any>): { 
 export function roleNameOf(role: PolicyResource): string | undefined {
     const name = peek(() => role.props.name);
     return typeof name === "string" ? name : undefined;
+}
+
+/**
+ * The roles of the stack a role reference (`executionRole`, `roleArn`) stands for: the one its known ARN or name
+ * names (none when that is not a role of the stack), or, while preview leaves it unknown, the roles the holder's
+ * top-level input `property` depends on; `unknown` when no such dependency tells.
+ */
+export function rolesReferenced(resources: readonly PolicyResource[], holder: PolicyResource, property: string, value: unknown): { roles: PolicyResource[]; unknown: boolean } {
+    const index = indexOf(resources);
+    if (value === UNKNOWN) {
+        const roles = index.dependenciesOf(holder, property, ROLE_TYPE);
+        return { roles, unknown: roles.length === 0 };
+    }
+    const name = referencedRoleName(value);
+    const role = name === undefined ? undefined : index.role(name);
+    return { roles: role ? [role] : [], unknown: false };
 }
 
 /** The documents granted to a role and the managed policies attached to it, each counted once. */

@@ -47,6 +47,12 @@ export interface StackIndex {
     readonly foreignReferences: readonly { readonly reference: RoleReference; readonly roleName: string | undefined; readonly value: unknown }[];
     /** The aws.iam.Policy of the stack a policy ARN names: by its known ARN, or by its path and name. */
     policy(arn: string): PolicyResource | undefined;
+    /**
+     * The resources of `type` that `holder`'s top-level input `property` uses outputs of (the engine's
+     * propertyDependencies), as this list's own objects: what a value computed from another resource of the
+     * stack (`role.arn`, `policy.arn`) stands for while preview leaves it unknown.
+     */
+    dependenciesOf(holder: PolicyResource, property: string, type: string): PolicyResource[];
 }
 
 /** The name part of a role ARN (`arn:aws:iam::123456789012:role/path/name` → `name`). */
@@ -77,6 +83,7 @@ function buildIndex(resources: readonly PolicyResource[]): StackIndex {
     const unresolved: { reference: RoleReference; roleName: string | undefined; value: unknown }[] = [];
     const policiesByArn = new Map<unknown, PolicyResource>();
     const policiesByPath = new Map<string, PolicyResource>();
+    const byUrn = new Map<string, PolicyResource>();
 
     for (const resource of resources) {
         let list = byType.get(resource.type);
@@ -85,6 +92,7 @@ function buildIndex(resources: readonly PolicyResource[]): StackIndex {
             byType.set(resource.type, list);
         }
         list.push(resource);
+        byUrn.set(resource.urn, resource);
         if (resource.type === ROLE_TYPE) {
             const name = peek(() => resource.props.name);
             if (typeof name === "string" && !roles.has(name)) {
@@ -142,6 +150,10 @@ function buildIndex(resources: readonly PolicyResource[]): StackIndex {
             }
             const path = policyPathOfArn(arn);
             return path === undefined ? undefined : policiesByPath.get(path);
+        },
+        dependenciesOf: (holder, property, type) => {
+            const found = (holder.propertyDependencies?.[property] ?? []).filter((dependency) => dependency.type === type).map((dependency) => byUrn.get(dependency.urn) ?? dependency);
+            return [...new Set(found)];
         },
     };
 }

@@ -122,3 +122,34 @@ describe("iam-data-scientist-read-only: every way of giving the persona permissi
         assertHasViolation(violations, READ_ONLY, ["later-extras policy statement \"RunPipelines\"", "sagemaker:StartPipelineExecution"], "later-extras");
     });
 });
+
+describe("the pipeline persona is a service's role", () => {
+    const pipelineRole = (assumeRolePolicy?: string) =>
+        role("drone-dev-data-scientist", { ...tagged({ "ml-persona": "pipeline" }), ...(assumeRolePolicy ? { assumeRolePolicy } : {}) }, "team-data-scientist");
+
+    it("accepts a pipeline role only SageMaker assumes", async () => {
+        assertNoViolations(await violationsOf([pipelineRole()]), POLICY);
+    });
+
+    it("refuses a pipeline role that people of the account may assume", async () => {
+        const trust = document({ Sid: "Team", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root`, Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole" });
+        const found = assertHasViolation(
+            await violationsOf([pipelineRole(trust)]),
+            POLICY,
+            ['team-data-scientist assumeRolePolicy statement "Team": the pipeline persona role drone-dev-data-scientist is a service\'s (the training pipeline and the jobs it starts)', `lets arn:aws:iam::${ACCOUNT}:root assume it; only sagemaker.amazonaws.com may`],
+            "team-data-scientist",
+        );
+        expect(found.enforcementLevel).to.equal("mandatory");
+    });
+
+    it("the audit's escape: a data-scientist role re-tagged pipeline, given pipeline starts and writes, as a Studio user's role", async () => {
+        const profile = resource(
+            "aws:sagemaker/userProfile:UserProfile",
+            { domainId: "d-1", userProfileName: "ana", userSettings: { executionRole: `arn:aws:iam::${ACCOUNT}:role/drone-dev-data-scientist` }, tags: { ...COST_TAGS } },
+            "user-ana",
+        );
+        const violations = await violationsOf([pipelineRole(), rolePolicy(START, "drone-dev-data-scientist"), profile]);
+        const found = assertHasViolation(violations, "sagemaker-studio-execution-roles-personas", ['userSettings.executionRole is the role drone-dev-data-scientist (ml-persona: "pipeline")'], "user-ana");
+        expect(found.enforcementLevel).to.equal("mandatory");
+    });
+});
