@@ -1,6 +1,7 @@
 // Personas cannot be dropped silently: every role is a known persona or a known service role, every grant
 // names a role of the stack, and a data-scientist role stays read-only whatever way it is given permissions.
 import { expect } from "chai";
+import { OfflineResource } from "../../policies/offline";
 import {
     ACCOUNT,
     assertHasViolation,
@@ -120,6 +121,36 @@ describe("iam-data-scientist-read-only: every way of giving the persona permissi
         const attach = resource("aws:iam/policyAttachment:PolicyAttachment", { name: "later", roles: ["drone-dev-data-scientist"], policyArn: `arn:aws:iam::${ACCOUNT}:policy/later-extras` }, "later");
         const violations = await violationsOf([ds(), policy, attach]);
         assertHasViolation(violations, READ_ONLY, ["later-extras policy statement \"RunPipelines\"", "sagemaker:StartPipelineExecution"], "later-extras");
+    });
+
+    // In preview `policy.arn` is unknown; the engine still records which Policy the attachment's input depends on.
+    const previewAttachment = (type: string, props: Record<string, unknown>, property: string, dependencies: string[], name: string): OfflineResource => ({
+        ...resource(type, props, name),
+        propertyDependencies: { [property]: dependencies },
+    });
+
+    it("a Policy of the stack attached in preview, its ARN unknown, found through the attachment's dependency on it", async () => {
+        const policy = resource("aws:iam/policy:Policy", { name: "later-extras", path: "/", policy: START }, "later-extras");
+        const attach = previewAttachment("aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "drone-dev-data-scientist", policyArn: UNKNOWN_INPUT }, "policyArn", ["later-extras"], "attach");
+        const result = await run([ds(), policy, attach]);
+        assertHasViolation(result.violations, READ_ONLY, ["later-extras policy statement \"RunPipelines\"", "sagemaker:StartPipelineExecution", "s3:PutObject"], "later-extras");
+        // Every role rule follows it: the registry's separation of duties sees the same document.
+        const registering = resource("aws:iam/policy:Policy", { name: "registers", path: "/", policy: document({ Sid: "Register", Effect: "Allow", Action: "sagemaker:CreateModelPackage", Resource: "*" }) }, "registers");
+        const exclusive = previewAttachment("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", { roleName: "drone-dev-data-scientist", policyArns: [UNKNOWN_INPUT] }, "policyArns", ["registers"], "exclusive");
+        const registry = await run([ds(), registering, exclusive]);
+        assertHasViolation(registry.violations, "sagemaker-model-registry-persona-separation", ['registers policy statement "Register"', "sagemaker:CreateModelPackage"], "registers");
+        expect(registry.skipped.map((s) => s.policy)).to.not.include("sagemaker-model-registry-persona-separation");
+    });
+
+    it("a compliant Policy attached in preview is judged (no violation, fully run); an unknown ARN with no Policy behind it waits for deployment", async () => {
+        const policy = resource("aws:iam/policy:Policy", { name: "reads", path: "/", policy: READ }, "reads");
+        const attach = previewAttachment("aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "drone-dev-data-scientist", policyArn: UNKNOWN_INPUT }, "policyArn", ["reads"], "attach");
+        const judged = await run([ds(), policy, attach]);
+        assertNoViolations(judged.violations, READ_ONLY);
+        expect(judged.skipped.map((s) => s.policy)).to.not.include(READ_ONLY);
+        const blind = await run([ds(), resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "drone-dev-data-scientist", policyArn: UNKNOWN_INPUT }, "attach")]);
+        assertNoViolations(blind.violations, READ_ONLY);
+        expect(blind.skipped.map((s) => s.policy)).to.include(READ_ONLY);
     });
 });
 
