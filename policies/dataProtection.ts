@@ -1,13 +1,13 @@
 // Data protection beyond encryption: who touched the data (S3 server access logs) and a copy that survives the
-// loss of a region (cross-region replication). The pack sees resources, not the stack's config, so it cannot
-// know whether replication was asked for; it checks that logging is everywhere, that replication which exists
-// keeps the data encrypted with a key of the stack in the replica's region, and that the role S3 replicates
-// with reaches only the replicated buckets.
+// loss of a region (cross-region replication). The pack sees resources, not the stack's config, so whether
+// replication was asked for is a knob (requireReplication) that the stack's plan sets from its own config; it
+// checks that logging is everywhere, that replication which exists keeps the data encrypted with a key of the
+// stack in the replica's region, and that the role S3 replicates with reaches only the replicated buckets.
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { REPLICATION_SERVICE, SERVICE_TAG_KEY } from "./catalog";
 import { coversAction } from "./iamActions";
 import { hasWildcard, parseDocument, Statement, usesKeyThroughS3Only, wildcardMatch } from "./iamDocument";
-import { knobs, listText, stringList } from "./knobs";
+import { booleanKnob, knobs, listText, stringList } from "./knobs";
 import { reportExternalAttachment, roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
 import { indexOf } from "./stackIndex";
 import {
@@ -193,6 +193,67 @@ function replicationDestinations(resources: readonly PolicyResource[]): { names:
     return { names: [...names], unknown };
 }
 
+/** Re-reads every replication destination, so that a check waiting on one unknown in preview throws until it is known. */
+function readDestinations(resources: readonly PolicyResource[]): void {
+    for (const config of indexOf(resources).ofType(REPLICATION_CONFIG_TYPE)) {
+        replicationRules(config).forEach((rule) => void rule.read().destination?.bucket);
+    }
+}
+
+interface RequiredReplicationKnobs {
+    requireReplication: boolean;
+}
+const requiredReplicationSchema = {
+    properties: {
+        requireReplication: booleanKnob(
+            "Every data bucket of the stack must replicate to another region. The pack cannot tell from the resources whether a stack wants a replica: the project's plan sets this from its `replication` config (tools/stackConfig.ts stackPolicyConfig); a `--policy-pack-config` sets it for `pulumi preview`.",
+            false,
+        ),
+    },
+};
+
+export const s3ReplicationRequired: StackValidationPolicy = {
+    name: "s3-replication-required",
+    description:
+        "With requireReplication on (the stack's config asks for cross-region replication), every data bucket of the stack, created or adopted, is the source of an aws.s3.BucketReplicationConfig with at least one Enabled rule, so that a copy of the data survives the loss of its region. A bucket that receives another bucket's server access logs, or is a replication destination itself, is not a data bucket. Off by default: without the stack's config the pack cannot know whether a replica was asked for.",
+    enforcementLevel: "mandatory",
+    configSchema: requiredReplicationSchema,
+    validateStack: async (args, reportViolation) => {
+        const { requireReplication } = knobs<RequiredReplicationKnobs>(args, requiredReplicationSchema);
+        if (!requireReplication) {
+            args.notApplicable("requireReplication is off");
+        }
+        const { targets, pending: pendingTargets } = accessLogTargets(bucketsByName(args.resources).buckets);
+        const destinations = replicationDestinations(args.resources);
+        await forEachBucket(args, (view) => {
+            if (targets.has(view.name) || destinations.names.includes(view.name)) {
+                return;
+            }
+            const configs = view.companions.filter((companion) => companion.type === REPLICATION_CONFIG_TYPE);
+            const enabled = configs.some((config) =>
+                replicationRules(config).some((rule) => {
+                    const status = peek(() => rule.read().status);
+                    return status === "Enabled" || status === UNKNOWN;
+                }),
+            );
+            if (enabled) {
+                return;
+            }
+            // A bucket that turns out to be a log target or a replica at deployment is judged then.
+            pendingTargets.forEach((read) => read());
+            if (destinations.unknown) {
+                readDestinations(args.resources);
+            }
+            reportViolation(
+                configs.length > 0
+                    ? `${describe(view)} has no Enabled replication rule (${listText(configs.map((config) => config.name))}), but the stack's config asks for cross-region replication (requireReplication), so its data has no copy outside its region; enable the rules.`
+                    : `${describe(view)} has no aws.s3.BucketReplicationConfig, but the stack's config asks for cross-region replication (requireReplication), so its data has no copy outside its region; replicate it to a bucket of the stack in another region (sagemaker-yolo:replication).`,
+                anchorOf(view, REPLICATION_CONFIG_TYPE).urn,
+            );
+        });
+    },
+};
+
 /** The region in a KMS key or alias ARN. */
 function regionOfKeyArn(value: string): string | undefined {
     return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:(key|alias)\//.exec(value)?.[1];
@@ -357,11 +418,7 @@ export const s3ReplicationRoleScoped: StackValidationPolicy = {
         const work: (() => Promise<void>)[] = [...pending];
         if (destinations.unknown) {
             // Writes are judged against the destinations once every one of them is known: this read throws until then.
-            work.push(async () => {
-                for (const replication of indexOf(args.resources).ofType(REPLICATION_CONFIG_TYPE)) {
-                    replicationRules(replication).forEach((rule) => void rule.read().destination?.bucket);
-                }
-            });
+            work.push(async () => readDestinations(args.resources));
         }
         for (const role of roles) {
             const roleLabel = `the replication role ${roleNameOf(role) ?? role.name}`;
@@ -384,4 +441,4 @@ export const s3ReplicationRoleScoped: StackValidationPolicy = {
     },
 };
 
-export const dataProtectionPolicies = [s3AccessLoggingRequired, s3ReplicationEncrypted, s3ReplicationRoleScoped];
+export const dataProtectionPolicies = [s3AccessLoggingRequired, s3ReplicationRequired, s3ReplicationEncrypted, s3ReplicationRoleScoped];

@@ -71,3 +71,12 @@ export function rawStackConfig(stack: string, overrides: Record<string, unknown>
     );
     return { project, stack, values, awsProfile: flat["aws:profile"], awsRegion: flat["aws:region"] };
 }
+
+/**
+ * The policy pack config a stack's own config implies, in the shape of a `--policy-pack-config` file: what the
+ * resources alone cannot tell the pack (cross-region replication was asked for, so every data bucket must have
+ * it). `npm run plan` evaluates with it and writes it to build/policy-config.<stack>.json for `pulumi preview`.
+ */
+export function stackPolicyConfig(config: { readonly replication: { readonly enabled: boolean } }): Record<string, unknown> {
+    return { "s3-replication-required": { requireReplication: config.replication.enabled } };
+}

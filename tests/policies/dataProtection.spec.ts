@@ -147,6 +147,38 @@ const replicatedStack = (): OfflineResource[] => [
     key("replica-key", "aws-replica"),
 ];
 
+describe("s3-replication-required", () => {
+    const REQUIRED = "s3-replication-required";
+    const on = { [REQUIRED]: { requireReplication: true } };
+
+    it("is off by default: a data bucket without replication passes", async () => {
+        const result = await run(replicatedStack());
+        assertNoViolations(result.violations, REQUIRED);
+    });
+
+    it("with requireReplication, accepts a replicated data bucket; its replica and the log buckets need no replica of their own", async () => {
+        assertNoViolations(await violationsOf([...replicatedStack(), replicationConfig([rule("datasets"), rule("models")])], on), REQUIRED);
+    });
+
+    it("with requireReplication, reports a data bucket without a replication configuration (mandatory), and one whose rules are all disabled", async () => {
+        const none = await violationsOf(replicatedStack(), on);
+        const found = assertHasViolation(none, REQUIRED, [`Bucket "${SOURCE}" (bucket-${SOURCE}) has no aws.s3.BucketReplicationConfig`, "requireReplication"], `bucket-${SOURCE}`);
+        expect(found.enforcementLevel).to.equal("mandatory");
+        // Without a replication configuration the replica is only another data bucket, so it is reported too.
+        expect(none.filter((v) => v.policy === REQUIRED).map((v) => v.resource)).to.have.members([`bucket-${SOURCE}`, `bucket-${REPLICA}`]);
+        const disabled = await violationsOf([...replicatedStack(), replicationConfig([rule("datasets", { status: "Disabled" })])], on);
+        assertHasViolation(disabled, REQUIRED, [`Bucket "${SOURCE}"`, "has no Enabled replication rule (replication-config)"]);
+        expect(disabled.filter((v) => v.policy === REQUIRED)).to.have.length(1);
+    });
+
+    it("with requireReplication, waits at preview for a destination that is not known yet instead of reporting the replica", async () => {
+        const unknownDestination = rule("datasets", { destination: { bucket: UNKNOWN_INPUT, encryptionConfiguration: { replicaKmsKeyId: REPLICA_KEY_ARN } } });
+        const result = await run([...replicatedStack(), replicationConfig([unknownDestination])], on);
+        assertNoViolations(result.violations, REQUIRED);
+        expect(result.skipped.map((s) => s.policy)).to.include(REQUIRED);
+    });
+});
+
 describe("s3-replication-encrypted", () => {
     it("accepts SSE-KMS replication to a bucket of the stack with a key of the stack in the destination's region", async () => {
         assertNoViolations(await violationsOf([...replicatedStack(), replicationConfig([rule("datasets"), rule("models")])]));

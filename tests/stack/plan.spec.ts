@@ -121,6 +121,10 @@ describe("npm run plan", () => {
         const monthly = 100 * AT_REST_PRICES.s3Replica.storageGbMonthUsd;
         expect(replica, full.stdout).to.contain(`$${monthly.toFixed(2)}`).and.contain("cross-region replica of datasets/ and models/").and.contain("100 GB assumed (replicatedDataGb)");
         expect(full.stdout).to.contain("Policy verdict: no violations");
+        // The stack asks for replication, so the pack was told to require it (and the file says so for pulumi preview).
+        const readConfig = (stack: string) => JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "build", `policy-config.${stack}.json`), "utf8"));
+        expect(readConfig("full")).to.deep.equal({ "s3-replication-required": { requireReplication: true } });
+        expect(readConfig("dev")).to.deep.equal({ "s3-replication-required": { requireReplication: false } });
     });
 
     it("refuses a stack without valid configuration with exit 2 and the problems, not a stack trace", () => {
