@@ -9,7 +9,7 @@ import { coversAction } from "./iamActions";
 import { hasWildcard, parseDocument, Statement, usesKeyThroughS3Only, wildcardMatch } from "./iamDocument";
 import { booleanKnob, knobs, listText, stringList } from "./knobs";
 import { reportExternalAttachment, roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
-import { indexOf } from "./stackIndex";
+import { indexOf, StackIndex } from "./stackIndex";
 import {
     accessLogTargets,
     anchorOf,
@@ -177,7 +177,11 @@ function replicationRules(config: PolicyResource): { label: string; read: () => 
 }
 
 /** The destination bucket names of the stack's replication rules; `unknown` when some are not known yet (preview). */
-function replicationDestinations(resources: readonly PolicyResource[]): { names: string[]; unknown: boolean } {
+function replicationDestinations(resources: readonly PolicyResource[]): { names: ReadonlySet<string>; unknown: boolean } {
+    return indexOf(resources).memo(findReplicationDestinations);
+}
+
+function findReplicationDestinations(resources: readonly PolicyResource[]): { names: ReadonlySet<string>; unknown: boolean } {
     const names = new Set<string>();
     let unknown = false;
     for (const config of indexOf(resources).ofType(REPLICATION_CONFIG_TYPE)) {
@@ -190,7 +194,7 @@ function replicationDestinations(resources: readonly PolicyResource[]): { names:
             }
         }
     }
-    return { names: [...names], unknown };
+    return { names, unknown };
 }
 
 /** Re-reads every replication destination, so that a check waiting on one unknown in preview throws until it is known. */
@@ -226,7 +230,7 @@ export const s3ReplicationRequired: StackValidationPolicy = {
         const { targets, pending: pendingTargets } = accessLogTargets(bucketsByName(args.resources).buckets);
         const destinations = replicationDestinations(args.resources);
         await forEachBucket(args, (view) => {
-            if (targets.has(view.name) || destinations.names.includes(view.name)) {
+            if (targets.has(view.name) || destinations.names.has(view.name)) {
                 return;
             }
             const configs = view.companions.filter((companion) => companion.type === REPLICATION_CONFIG_TYPE);
@@ -267,19 +271,39 @@ function regionOfKeyArn(value: string): string | undefined {
 function candidateKeys(config: PolicyResource, reference: unknown, resources: readonly PolicyResource[]): PolicyResource[] {
     const index = indexOf(resources);
     if (typeof reference === "string") {
-        const byArn = index.ofType(KEY_TYPE).filter((key) => peek(() => key.props.arn) === reference || peek(() => key.props.keyId) === reference);
-        if (byArn.length > 0) {
+        const { keysByReference, aliases } = index.memo(kmsLookup);
+        const byArn = keysByReference.get(reference);
+        if (byArn) {
             return byArn;
         }
-        const alias = index.ofType(ALIAS_TYPE).find((candidate) => {
-            const name = peek(() => candidate.props.name);
-            return typeof name === "string" && (reference === name || reference.endsWith(`:${name}`));
-        });
+        // The alias itself (`alias/name`) or an ARN ending in it (`…:alias/name`): the first registered of those names.
+        const names = [reference, ...[...reference.matchAll(/:/g)].map((match) => reference.slice(match.index + 1))];
+        const alias = names.map((name) => aliases.get(name)).filter((found) => found !== undefined).sort((a, b) => a.order - b.order)[0]?.alias;
         if (alias) {
-            return (alias.propertyDependencies?.targetKeyId ?? []).filter((dependency) => dependency.type === KEY_TYPE);
+            return index.dependenciesOf(alias, "targetKeyId", KEY_TYPE);
         }
     }
-    return (config.propertyDependencies?.rules ?? []).filter((dependency) => dependency.type === KEY_TYPE);
+    return index.dependenciesOf(config, "rules", KEY_TYPE);
+}
+
+/** The stack's KMS keys by known ARN and key id, and its aliases by name (with registration order), once per evaluation. */
+function kmsLookup(_resources: readonly PolicyResource[], index: StackIndex): { keysByReference: Map<unknown, PolicyResource[]>; aliases: Map<string, { alias: PolicyResource; order: number }> } {
+    const keysByReference = new Map<unknown, PolicyResource[]>();
+    for (const key of index.ofType(KEY_TYPE)) {
+        for (const reference of new Set([peek(() => key.props.arn), peek(() => key.props.keyId)])) {
+            if (typeof reference === "string") {
+                keysByReference.set(reference, [...(keysByReference.get(reference) ?? []), key]);
+            }
+        }
+    }
+    const aliases = new Map<string, { alias: PolicyResource; order: number }>();
+    index.ofType(ALIAS_TYPE).forEach((alias, order) => {
+        const name = peek(() => alias.props.name);
+        if (typeof name === "string" && !aliases.has(name)) {
+            aliases.set(name, { alias, order });
+        }
+    });
+    return { keysByReference, aliases };
 }
 
 export const s3ReplicationEncrypted: StackValidationPolicy = {
@@ -373,7 +397,7 @@ const replicationRoleSchema = {
 const REPLICA_WRITES = ["s3:replicateobject", "s3:replicatedelete", "s3:replicatetags"];
 
 /** Problems of one Allow statement of the replication role, given the buckets the stack replicates into. */
-function replicationStatementProblems(statement: Statement, config: ReplicationRoleKnobs, destinations: readonly string[] | undefined): string[] {
+function replicationStatementProblems(statement: Statement, config: ReplicationRoleKnobs, destinations: ReadonlySet<string> | undefined): string[] {
     if (statement.notActions) {
         return [`allows every action except ${listText(statement.notActions)} (NotAction)`];
     }
@@ -389,11 +413,15 @@ function replicationStatementProblems(statement: Statement, config: ReplicationR
         problems.push(`allows ${listText(disallowed)}, which the replication role may not hold (allowed: ${listText(config.allowedActions, 10)})`);
     }
     const writes = actions.filter((action) => REPLICA_WRITES.includes(action.toLowerCase()));
-    const outside = (statement.resources ?? []).filter((resource) => !(destinations ?? []).some((bucket) => resource.replace(/^arn:aws[a-z-]*:/, "arn:aws:").startsWith(`arn:aws:s3:::${bucket}/`)));
+    // Inside a destination: an object ARN (`arn:aws:s3:::<bucket>/…`) whose bucket part is one of them, looked up by name.
+    const outside = (statement.resources ?? []).filter((resource) => {
+        const object = /^arn:aws[a-z-]*:s3:::([^/]*)\//.exec(resource);
+        return !(object && destinations?.has(object[1]));
+    });
     if (destinations !== undefined && writes.length > 0 && (outside.length > 0 || statement.notResources)) {
         const where = statement.notResources ? ["everything but the NotResource"] : outside.map((r) => `"${r}"`);
         problems.push(
-            `allows ${listText(writes)} on ${listText(where)}, outside the replication destinations of the stack (${destinations.length > 0 ? listText([...destinations]) : "none"}); a replica is written only where a BucketReplicationConfig of the stack sends it`,
+            `allows ${listText(writes)} on ${listText(where)}, outside the replication destinations of the stack (${destinations.size > 0 ? listText([...destinations]) : "none"}); a replica is written only where a BucketReplicationConfig of the stack sends it`,
         );
     }
     const kms = actions.filter((action) => action.toLowerCase().startsWith("kms:"));

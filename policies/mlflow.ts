@@ -76,6 +76,7 @@ const mlflowRoleSchema = {
 interface ServerRole {
     readonly role: PolicyResource;
     readonly servers: string[];
+    readonly serverResources: PolicyResource[];
     readonly stores: ArtifactStore[];
     /** Some server's artifactStoreUri is unknown during preview or not an S3 URI: S3 scopes are not checked. */
     storesIncomplete: boolean;
@@ -183,10 +184,11 @@ export const sagemakerMlflowServerRoleScoped: StackValidationPolicy = {
         const use = (role: PolicyResource, server: PolicyResource) => {
             let entry = byRole.get(role);
             if (!entry) {
-                entry = { role, servers: [], stores: [], storesIncomplete: false };
+                entry = { role, servers: [], serverResources: [], stores: [], storesIncomplete: false };
                 byRole.set(role, entry);
             }
             entry.servers.push(server.name);
+            entry.serverResources.push(server);
             const uri = peek(() => server.props.artifactStoreUri);
             const store = uri === UNKNOWN ? undefined : parseArtifactStoreUri(uri);
             if (store) {
@@ -270,7 +272,7 @@ export const sagemakerMlflowServerRoleScoped: StackValidationPolicy = {
             if (serverRole.storesIncomplete) {
                 // The S3 scopes were not checked: re-read the URIs so preview reports the policy as not fully run.
                 work.push(async () => {
-                    for (const server of servers.filter((s) => serverRole.servers.includes(s.name))) {
+                    for (const server of serverRole.serverResources) {
                         void server.props.artifactStoreUri;
                     }
                 });

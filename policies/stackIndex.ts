@@ -53,6 +53,11 @@ export interface StackIndex {
      * stack (`role.arn`, `policy.arn`) stands for while preview leaves it unknown.
      */
     dependenciesOf(holder: PolicyResource, property: string, type: string): PolicyResource[];
+    /**
+     * What `build` derives from the resources (a policy module's own lookup table), built on first use and kept
+     * for the rest of the evaluation: keyed by `build` itself, so pass a module-level function.
+     */
+    memo<T>(build: (resources: readonly PolicyResource[], index: StackIndex) => T): T;
 }
 
 /** The name part of a role ARN (`arn:aws:iam::123456789012:role/path/name` → `name`). */
@@ -76,6 +81,7 @@ function policyPathOfArn(arn: string): string | undefined {
 }
 
 function buildIndex(resources: readonly PolicyResource[]): StackIndex {
+    const memos = new Map<unknown, unknown>();
     const byType = new Map<string, PolicyResource[]>();
     const roles = new Map<string, PolicyResource>();
     const references = new Map<string, RoleReference[]>();
@@ -137,7 +143,7 @@ function buildIndex(resources: readonly PolicyResource[]): StackIndex {
             }
         }
     }
-    return {
+    const index: StackIndex = {
         ofType: (...types) => (types.length === 1 ? [...(byType.get(types[0]) ?? [])] : resources.filter((resource) => types.includes(resource.type))),
         role: (name) => roles.get(name),
         referencesTo: (roleName) => references.get(roleName) ?? [],
@@ -155,7 +161,14 @@ function buildIndex(resources: readonly PolicyResource[]): StackIndex {
             const found = (holder.propertyDependencies?.[property] ?? []).filter((dependency) => dependency.type === type).map((dependency) => byUrn.get(dependency.urn) ?? dependency);
             return [...new Set(found)];
         },
+        memo: <T>(build: (resources: readonly PolicyResource[], index: StackIndex) => T): T => {
+            if (!memos.has(build)) {
+                memos.set(build, build(resources, index));
+            }
+            return memos.get(build) as T;
+        },
     };
+    return index;
 }
 
 const indexes = new WeakMap<readonly PolicyResource[], StackIndex>();

@@ -217,6 +217,16 @@ describe("s3-replication-encrypted", () => {
         assertHasViolation(byArn, REPLICATION, ["with outputs-key in us-east-1"]);
     });
 
+    it("follows a replica key named by its alias ARN to the alias's target key (and judges that key's region)", async () => {
+        const alias = (name: string, target: string, providerName: string): OfflineResource => ({ ...via(providerName, resource("aws:kms/alias:Alias", { name, targetKeyId: UNKNOWN_INPUT }, `${name.slice(6)}-alias`)), propertyDependencies: { targetKeyId: [target] } });
+        const byAlias = (name: string, region: string) => rule("datasets", { destination: { bucket: `arn:aws:s3:::${REPLICA}`, encryptionConfiguration: { replicaKmsKeyId: `arn:aws:kms:${region}:${ACCOUNT}:${name}` } } });
+        const west = await violationsOf([...replicatedStack(), alias("alias/drone-replica", "replica-key", "aws-replica"), replicationConfig([byAlias("alias/drone-replica", "us-west-2")], [])]);
+        assertNoViolations(west, REPLICATION);
+        // The alias ARN says us-west-2, but the key it stands for is the east one: the ARN's region is what S3 reads.
+        const east = await violationsOf([...replicatedStack(), key("east-key", "aws"), alias("alias/drone-east", "east-key", "aws"), replicationConfig([byAlias("alias/drone-east", "us-east-1")], [])]);
+        assertHasViolation(east, REPLICATION, [`encrypts replicas in "${REPLICA}" (us-west-2) with east-key in us-east-1`]);
+    });
+
     it("reports a key that is not a key of the stack, and a destination outside the stack", async () => {
         const foreignKey = await violationsOf([...replicatedStack(), replicationConfig([rule("datasets")], [])]);
         assertHasViolation(foreignKey, REPLICATION, [`encrypts replicas with "${REPLICA_KEY_ARN}" that is not an aws.kms.Key of the stack`]);
