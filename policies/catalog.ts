@@ -135,6 +135,15 @@ export const REQUIRED_TAG_KEYS: readonly string[] = ["project", "environment", "
 export const PERSONA_TAG_KEY = "ml-persona";
 export const PERSONAS = ["data-scientist", "ml-engineer", "pipeline"] as const;
 export type Persona = (typeof PERSONAS)[number];
+/** Personas people act as: the only roles a Studio domain, user profile or space may run as. */
+export const STUDIO_PERSONAS: readonly Persona[] = ["data-scientist", "ml-engineer"];
+/**
+ * Personas that are a service's, not a person's: assumed only by the named AWS service principals. A Studio user
+ * given such a role (its trust alone does not stop that: Studio is SageMaker too) would act as the service.
+ */
+export const SERVICE_PERSONAS: Readonly<Partial<Record<Persona, { readonly principals: readonly string[]; readonly purpose: string }>>> = {
+    pipeline: { principals: ["sagemaker.amazonaws.com"], purpose: "the training pipeline and the jobs it starts" },
+};
 
 /** Tag that names what a service role (not a persona) is for, e.g. `ml-service: mlflow-tracking-server`. */
 export const SERVICE_TAG_KEY = "ml-service";

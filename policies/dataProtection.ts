@@ -1,15 +1,15 @@
 // Data protection beyond encryption: who touched the data (S3 server access logs) and a copy that survives the
-// loss of a region (cross-region replication). The pack sees resources, not the stack's config, so it cannot
-// know whether replication was asked for; it checks that logging is everywhere, that replication which exists
-// keeps the data encrypted with a key of the stack in the replica's region, and that the role S3 replicates
-// with reaches only the replicated buckets.
+// loss of a region (cross-region replication). The pack sees resources, not the stack's config, so whether
+// replication was asked for is a knob (requireReplication) that the stack's plan sets from its own config; it
+// checks that logging is everywhere, that replication which exists keeps the data encrypted with a key of the
+// stack in the replica's region, and that the role S3 replicates with reaches only the replicated buckets.
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { REPLICATION_SERVICE, SERVICE_TAG_KEY } from "./catalog";
 import { coversAction } from "./iamActions";
 import { hasWildcard, parseDocument, Statement, usesKeyThroughS3Only, wildcardMatch } from "./iamDocument";
-import { knobs, listText, stringList } from "./knobs";
+import { booleanKnob, knobs, listText, stringList } from "./knobs";
 import { reportExternalAttachment, roleNameOf, roleSteps, rolesTagged } from "./roleGrants";
-import { indexOf } from "./stackIndex";
+import { indexOf, StackIndex } from "./stackIndex";
 import {
     accessLogTargets,
     anchorOf,
@@ -177,7 +177,11 @@ function replicationRules(config: PolicyResource): { label: string; read: () => 
 }
 
 /** The destination bucket names of the stack's replication rules; `unknown` when some are not known yet (preview). */
-function replicationDestinations(resources: readonly PolicyResource[]): { names: string[]; unknown: boolean } {
+function replicationDestinations(resources: readonly PolicyResource[]): { names: ReadonlySet<string>; unknown: boolean } {
+    return indexOf(resources).memo(findReplicationDestinations);
+}
+
+function findReplicationDestinations(resources: readonly PolicyResource[]): { names: ReadonlySet<string>; unknown: boolean } {
     const names = new Set<string>();
     let unknown = false;
     for (const config of indexOf(resources).ofType(REPLICATION_CONFIG_TYPE)) {
@@ -190,8 +194,69 @@ function replicationDestinations(resources: readonly PolicyResource[]): { names:
             }
         }
     }
-    return { names: [...names], unknown };
+    return { names, unknown };
 }
+
+/** Re-reads every replication destination, so that a check waiting on one unknown in preview throws until it is known. */
+function readDestinations(resources: readonly PolicyResource[]): void {
+    for (const config of indexOf(resources).ofType(REPLICATION_CONFIG_TYPE)) {
+        replicationRules(config).forEach((rule) => void rule.read().destination?.bucket);
+    }
+}
+
+interface RequiredReplicationKnobs {
+    requireReplication: boolean;
+}
+const requiredReplicationSchema = {
+    properties: {
+        requireReplication: booleanKnob(
+            "Every data bucket of the stack must replicate to another region. The pack cannot tell from the resources whether a stack wants a replica: the project's plan sets this from its `replication` config (tools/stackConfig.ts stackPolicyConfig); a `--policy-pack-config` sets it for `pulumi preview`.",
+            false,
+        ),
+    },
+};
+
+export const s3ReplicationRequired: StackValidationPolicy = {
+    name: "s3-replication-required",
+    description:
+        "With requireReplication on (the stack's config asks for cross-region replication), every data bucket of the stack, created or adopted, is the source of an aws.s3.BucketReplicationConfig with at least one Enabled rule, so that a copy of the data survives the loss of its region. A bucket that receives another bucket's server access logs, or is a replication destination itself, is not a data bucket. Off by default: without the stack's config the pack cannot know whether a replica was asked for.",
+    enforcementLevel: "mandatory",
+    configSchema: requiredReplicationSchema,
+    validateStack: async (args, reportViolation) => {
+        const { requireReplication } = knobs<RequiredReplicationKnobs>(args, requiredReplicationSchema);
+        if (!requireReplication) {
+            args.notApplicable("requireReplication is off");
+        }
+        const { targets, pending: pendingTargets } = accessLogTargets(bucketsByName(args.resources).buckets);
+        const destinations = replicationDestinations(args.resources);
+        await forEachBucket(args, (view) => {
+            if (targets.has(view.name) || destinations.names.has(view.name)) {
+                return;
+            }
+            const configs = view.companions.filter((companion) => companion.type === REPLICATION_CONFIG_TYPE);
+            const enabled = configs.some((config) =>
+                replicationRules(config).some((rule) => {
+                    const status = peek(() => rule.read().status);
+                    return status === "Enabled" || status === UNKNOWN;
+                }),
+            );
+            if (enabled) {
+                return;
+            }
+            // A bucket that turns out to be a log target or a replica at deployment is judged then.
+            pendingTargets.forEach((read) => read());
+            if (destinations.unknown) {
+                readDestinations(args.resources);
+            }
+            reportViolation(
+                configs.length > 0
+                    ? `${describe(view)} has no Enabled replication rule (${listText(configs.map((config) => config.name))}), but the stack's config asks for cross-region replication (requireReplication), so its data has no copy outside its region; enable the rules.`
+                    : `${describe(view)} has no aws.s3.BucketReplicationConfig, but the stack's config asks for cross-region replication (requireReplication), so its data has no copy outside its region; replicate it to a bucket of the stack in another region (sagemaker-yolo:replication).`,
+                anchorOf(view, REPLICATION_CONFIG_TYPE).urn,
+            );
+        });
+    },
+};
 
 /** The region in a KMS key or alias ARN. */
 function regionOfKeyArn(value: string): string | undefined {
@@ -206,19 +271,39 @@ function regionOfKeyArn(value: string): string | undefined {
 function candidateKeys(config: PolicyResource, reference: unknown, resources: readonly PolicyResource[]): PolicyResource[] {
     const index = indexOf(resources);
     if (typeof reference === "string") {
-        const byArn = index.ofType(KEY_TYPE).filter((key) => peek(() => key.props.arn) === reference || peek(() => key.props.keyId) === reference);
-        if (byArn.length > 0) {
+        const { keysByReference, aliases } = index.memo(kmsLookup);
+        const byArn = keysByReference.get(reference);
+        if (byArn) {
             return byArn;
         }
-        const alias = index.ofType(ALIAS_TYPE).find((candidate) => {
-            const name = peek(() => candidate.props.name);
-            return typeof name === "string" && (reference === name || reference.endsWith(`:${name}`));
-        });
+        // The alias itself (`alias/name`) or an ARN ending in it (`…:alias/name`): the first registered of those names.
+        const names = [reference, ...[...reference.matchAll(/:/g)].map((match) => reference.slice(match.index + 1))];
+        const alias = names.map((name) => aliases.get(name)).filter((found) => found !== undefined).sort((a, b) => a.order - b.order)[0]?.alias;
         if (alias) {
-            return (alias.propertyDependencies?.targetKeyId ?? []).filter((dependency) => dependency.type === KEY_TYPE);
+            return index.dependenciesOf(alias, "targetKeyId", KEY_TYPE);
         }
     }
-    return (config.propertyDependencies?.rules ?? []).filter((dependency) => dependency.type === KEY_TYPE);
+    return index.dependenciesOf(config, "rules", KEY_TYPE);
+}
+
+/** The stack's KMS keys by known ARN and key id, and its aliases by name (with registration order), once per evaluation. */
+function kmsLookup(_resources: readonly PolicyResource[], index: StackIndex): { keysByReference: Map<unknown, PolicyResource[]>; aliases: Map<string, { alias: PolicyResource; order: number }> } {
+    const keysByReference = new Map<unknown, PolicyResource[]>();
+    for (const key of index.ofType(KEY_TYPE)) {
+        for (const reference of new Set([peek(() => key.props.arn), peek(() => key.props.keyId)])) {
+            if (typeof reference === "string") {
+                keysByReference.set(reference, [...(keysByReference.get(reference) ?? []), key]);
+            }
+        }
+    }
+    const aliases = new Map<string, { alias: PolicyResource; order: number }>();
+    index.ofType(ALIAS_TYPE).forEach((alias, order) => {
+        const name = peek(() => alias.props.name);
+        if (typeof name === "string" && !aliases.has(name)) {
+            aliases.set(name, { alias, order });
+        }
+    });
+    return { keysByReference, aliases };
 }
 
 export const s3ReplicationEncrypted: StackValidationPolicy = {
@@ -312,7 +397,7 @@ const replicationRoleSchema = {
 const REPLICA_WRITES = ["s3:replicateobject", "s3:replicatedelete", "s3:replicatetags"];
 
 /** Problems of one Allow statement of the replication role, given the buckets the stack replicates into. */
-function replicationStatementProblems(statement: Statement, config: ReplicationRoleKnobs, destinations: readonly string[] | undefined): string[] {
+function replicationStatementProblems(statement: Statement, config: ReplicationRoleKnobs, destinations: ReadonlySet<string> | undefined): string[] {
     if (statement.notActions) {
         return [`allows every action except ${listText(statement.notActions)} (NotAction)`];
     }
@@ -328,11 +413,15 @@ function replicationStatementProblems(statement: Statement, config: ReplicationR
         problems.push(`allows ${listText(disallowed)}, which the replication role may not hold (allowed: ${listText(config.allowedActions, 10)})`);
     }
     const writes = actions.filter((action) => REPLICA_WRITES.includes(action.toLowerCase()));
-    const outside = (statement.resources ?? []).filter((resource) => !(destinations ?? []).some((bucket) => resource.replace(/^arn:aws[a-z-]*:/, "arn:aws:").startsWith(`arn:aws:s3:::${bucket}/`)));
+    // Inside a destination: an object ARN (`arn:aws:s3:::<bucket>/…`) whose bucket part is one of them, looked up by name.
+    const outside = (statement.resources ?? []).filter((resource) => {
+        const object = /^arn:aws[a-z-]*:s3:::([^/]*)\//.exec(resource);
+        return !(object && destinations?.has(object[1]));
+    });
     if (destinations !== undefined && writes.length > 0 && (outside.length > 0 || statement.notResources)) {
         const where = statement.notResources ? ["everything but the NotResource"] : outside.map((r) => `"${r}"`);
         problems.push(
-            `allows ${listText(writes)} on ${listText(where)}, outside the replication destinations of the stack (${destinations.length > 0 ? listText([...destinations]) : "none"}); a replica is written only where a BucketReplicationConfig of the stack sends it`,
+            `allows ${listText(writes)} on ${listText(where)}, outside the replication destinations of the stack (${destinations.size > 0 ? listText([...destinations]) : "none"}); a replica is written only where a BucketReplicationConfig of the stack sends it`,
         );
     }
     const kms = actions.filter((action) => action.toLowerCase().startsWith("kms:"));
@@ -357,11 +446,7 @@ export const s3ReplicationRoleScoped: StackValidationPolicy = {
         const work: (() => Promise<void>)[] = [...pending];
         if (destinations.unknown) {
             // Writes are judged against the destinations once every one of them is known: this read throws until then.
-            work.push(async () => {
-                for (const replication of indexOf(args.resources).ofType(REPLICATION_CONFIG_TYPE)) {
-                    replicationRules(replication).forEach((rule) => void rule.read().destination?.bucket);
-                }
-            });
+            work.push(async () => readDestinations(args.resources));
         }
         for (const role of roles) {
             const roleLabel = `the replication role ${roleNameOf(role) ?? role.name}`;
@@ -384,4 +469,4 @@ export const s3ReplicationRoleScoped: StackValidationPolicy = {
     },
 };
 
-export const dataProtectionPolicies = [s3AccessLoggingRequired, s3ReplicationEncrypted, s3ReplicationRoleScoped];
+export const dataProtectionPolicies = [s3AccessLoggingRequired, s3ReplicationRequired, s3ReplicationEncrypted, s3ReplicationRoleScoped];

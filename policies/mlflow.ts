@@ -76,6 +76,7 @@ const mlflowRoleSchema = {
 interface ServerRole {
     readonly role: PolicyResource;
     readonly servers: string[];
+    readonly serverResources: PolicyResource[];
     readonly stores: ArtifactStore[];
     /** Some server's artifactStoreUri is unknown during preview or not an S3 URI: S3 scopes are not checked. */
     storesIncomplete: boolean;
@@ -183,10 +184,11 @@ export const sagemakerMlflowServerRoleScoped: StackValidationPolicy = {
         const use = (role: PolicyResource, server: PolicyResource) => {
             let entry = byRole.get(role);
             if (!entry) {
-                entry = { role, servers: [], stores: [], storesIncomplete: false };
+                entry = { role, servers: [], serverResources: [], stores: [], storesIncomplete: false };
                 byRole.set(role, entry);
             }
             entry.servers.push(server.name);
+            entry.serverResources.push(server);
             const uri = peek(() => server.props.artifactStoreUri);
             const store = uri === UNKNOWN ? undefined : parseArtifactStoreUri(uri);
             if (store) {
@@ -209,8 +211,8 @@ export const sagemakerMlflowServerRoleScoped: StackValidationPolicy = {
             const arn = peek(() => server.props.roleArn);
             if (arn === UNKNOWN) {
                 // Under the engine the role a computed roleArn comes from is a property dependency.
-                const dependencies = (server.propertyDependencies?.roleArn ?? []).filter((dependency) => dependency.type === ROLE_TYPE);
-                const role = dependencies.length === 1 ? index.ofType(ROLE_TYPE).find((candidate) => candidate.urn === dependencies[0].urn) ?? dependencies[0] : undefined;
+                const dependencies = index.dependenciesOf(server, "roleArn", ROLE_TYPE);
+                const role = dependencies.length === 1 ? dependencies[0] : undefined;
                 if (role) {
                     claimed.add(role);
                     use(role, server);
@@ -270,7 +272,7 @@ export const sagemakerMlflowServerRoleScoped: StackValidationPolicy = {
             if (serverRole.storesIncomplete) {
                 // The S3 scopes were not checked: re-read the URIs so preview reports the policy as not fully run.
                 work.push(async () => {
-                    for (const server of servers.filter((s) => serverRole.servers.includes(s.name))) {
+                    for (const server of serverRole.serverResources) {
                         void server.props.artifactStoreUri;
                     }
                 });

@@ -5,7 +5,7 @@
 // service role that only its service may assume; and every grant (RolePolicy, attachment) must name a role of
 // the stack, so that the pack can tell whose permissions it adds.
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { Persona, PERSONA_TAG_KEY, PERSONAS, SERVICE_ROLES, SERVICE_TAG_KEY } from "./catalog";
+import { Persona, PERSONA_TAG_KEY, PERSONAS, SERVICE_PERSONAS, SERVICE_ROLES, SERVICE_TAG_KEY } from "./catalog";
 import { documentSourcesOf, parseDocument, ROLE_TYPE } from "./iamDocument";
 import { knobs, listText, stringList } from "./knobs";
 import { roleNameOf } from "./roleGrants";
@@ -56,10 +56,11 @@ const placementSchema = {
 
 const PERSONA_LIST = listText([...PERSONAS]);
 const SERVICE_LIST = listText(Object.keys(SERVICE_ROLES));
+const SERVICE_PERSONA_LIST = listText(Object.entries(SERVICE_PERSONAS).map(([persona, { principals }]) => `${persona} by ${listText([...principals])}`));
 
 export const iamEveryRolePlaced: StackValidationPolicy = {
     name: "iam-every-role-placed",
-    description: `Every IAM role of the stack is placed, so that no role escapes the role-separation rules: it carries \`${PERSONA_TAG_KEY}\` with a known persona (${PERSONA_LIST}), or \`${SERVICE_TAG_KEY}\` with one of the stack's service roles (${SERVICE_LIST}) that only that role's AWS service may assume (trust policy), never both. Every RolePolicy, RolePolicyAttachment, PolicyAttachment and RolePolicyAttachmentsExclusive names a role of the stack, so the pack can tell whose permissions it adds.`,
+    description: `Every IAM role of the stack is placed, so that no role escapes the role-separation rules: it carries \`${PERSONA_TAG_KEY}\` with a known persona (${PERSONA_LIST}; a service's persona, ${SERVICE_PERSONA_LIST}, only that service may assume), or \`${SERVICE_TAG_KEY}\` with one of the stack's service roles (${SERVICE_LIST}) that only that role's AWS service may assume (trust policy), never both. Every RolePolicy, RolePolicyAttachment, PolicyAttachment and RolePolicyAttachmentsExclusive names a role of the stack, so the pack can tell whose permissions it adds.`,
     enforcementLevel: "mandatory",
     configSchema: placementSchema,
     validateStack: async (args, reportViolation) => {
@@ -89,6 +90,12 @@ export const iamEveryRolePlaced: StackValidationPolicy = {
                         `${label} has ${PERSONA_TAG_KEY}: ${JSON.stringify(persona)}, which is not a persona of this platform (${PERSONA_LIST}), so no role-separation rule applies to it; tag it with one of them.`,
                         role.urn,
                     );
+                    return;
+                }
+                // A service's persona (the pipeline's role) that people could assume would hand them the service's rights.
+                const servicePersona = SERVICE_PERSONAS[persona as Persona];
+                for (const { where, problem } of servicePersona ? serviceTrustProblems(role, servicePersona.principals, servicePersona.purpose) : []) {
+                    reportViolation(`${role.name} ${where}: the ${persona} persona role ${name} is a service's (${servicePersona!.purpose}) but ${problem}.`, role.urn);
                 }
             } else if (service !== undefined) {
                 const known = typeof service === "string" ? SERVICE_ROLES[service] : undefined;

@@ -9,7 +9,7 @@ import { SERVICE_TAG_KEY } from "./catalog";
 import { ActionFacts, matchAction } from "./iamActions";
 import { documentSourcesOf, hasWildcard, parseDocument, ROLE_TYPE, Statement, usesKeyThroughS3Only, wildcardMatch } from "./iamDocument";
 import { listText } from "./knobs";
-import { indexOf, ROLE_POLICY_TYPE } from "./stackIndex";
+import { indexOf, MANAGED_POLICY_TYPE, referencedRoleName, ROLE_POLICY_TYPE } from "./stackIndex";
 import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
 
 /** A document that grants a role permissions, and the resource that holds it. */
@@ -23,6 +23,8 @@ export interface Grant {
 export interface Attachment {
     readonly holder: PolicyResource;
     readonly where: string;
+    /** The holder's top-level input the ARN is in (`policyArn`, `policyArns`, `managedPolicyArns`). */
+    readonly property: string;
     readonly read: () => unknown;
 }
 
@@ -43,20 +45,20 @@ export function attachesManagedPolicies(type: string): boolean {
 }
 
 /** Managed-policy ARNs a resource attaches, each with a way to read it (unknown in preview when computed). */
-export function attachedPolicyArns(type: string, props: Record<string, any>): { where: string; read: () => unknown }[] {
+export function attachedPolicyArns(type: string, props: Record<string, any>): { where: string; property: string; read: () => unknown }[] {
     switch (type) {
         case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
         case "aws:iam/policyAttachment:PolicyAttachment":
         case "aws:iam/userPolicyAttachment:UserPolicyAttachment":
         case "aws:iam/groupPolicyAttachment:GroupPolicyAttachment":
-            return [{ where: "policyArn", read: () => props.policyArn }];
+            return [{ where: "policyArn", property: "policyArn", read: () => props.policyArn }];
         case "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive":
         case "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive":
         case "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive":
-            return elements(() => props.policyArns).map((read, index) => ({ where: `policyArns[${index}]`, read }));
+            return elements(() => props.policyArns).map((read, index) => ({ where: `policyArns[${index}]`, property: "policyArns", read }));
         case ROLE_TYPE:
             return "managedPolicyArns" in props
-                ? elements(() => props.managedPolicyArns).map((read, index) => ({ where: `managedPolicyArns[${index}]`, read }))
+                ? elements(() => props.managedPolicyArns).map((read, index) => ({ where: `managedPolicyArns[${index}]`, property: "managedPolicyArns", read }))
                 : [];
         default:
             return [];
@@ -67,6 +69,22 @@ export function attachedPolicyArns(type: string, props: Record<string, any>): { 
 export function roleNameOf(role: PolicyResource): string | undefined {
     const name = peek(() => role.props.name);
     return typeof name === "string" ? name : undefined;
+}
+
+/**
+ * The roles of the stack a role reference (`executionRole`, `roleArn`) stands for: the one its known ARN or name
+ * names (none when that is not a role of the stack), or, while preview leaves it unknown, the roles the holder's
+ * top-level input `property` depends on; `unknown` when no such dependency tells.
+ */
+export function rolesReferenced(resources: readonly PolicyResource[], holder: PolicyResource, property: string, value: unknown): { roles: PolicyResource[]; unknown: boolean } {
+    const index = indexOf(resources);
+    if (value === UNKNOWN) {
+        const roles = index.dependenciesOf(holder, property, ROLE_TYPE);
+        return { roles, unknown: roles.length === 0 };
+    }
+    const name = referencedRoleName(value);
+    const role = name === undefined ? undefined : index.role(name);
+    return { roles: role ? [role] : [], unknown: false };
 }
 
 /** The documents granted to a role and the managed policies attached to it, each counted once. */
@@ -143,20 +161,44 @@ export function reportExternalAttachment(
 export function roleSteps(role: PolicyResource, resources: readonly PolicyResource[], visitor: RoleVisitor): (() => Promise<void>)[] {
     const { grants, attachments } = grantsOf(role, roleNameOf(role), resources);
     const trusted = visitor.trustedPolicyArns ?? [];
+    const index = indexOf(resources);
+    const grant = (policy: PolicyResource) => {
+        if (!grants.some((granted) => granted.holder === policy)) {
+            grants.push({ holder: policy, where: "policy", read: () => policy.props.policy });
+        }
+    };
     const steps: (() => Promise<void>)[] = attachments.map((attachment) => async () => {
-        const arn = String(attachment.read());
+        const value = peek(attachment.read);
+        if (value === UNKNOWN) {
+            // In preview an ARN computed from a Policy of the stack (`policy.arn`) is unknown, but the engine records
+            // the input's dependency on that Policy: every Policy an attaching input depends on is one it attaches.
+            const policies = index.dependenciesOf(attachment.holder, attachment.property, MANAGED_POLICY_TYPE);
+            policies.forEach(grant);
+            if (policies.length < unknownArnsOf(attachment)) {
+                attachment.read(); // Some unknown ARN is not a Policy of the stack: judged at deployment.
+            }
+            return;
+        }
+        const arn = String(value);
         if (trusted.includes(arn)) {
             return;
         }
-        const policy = indexOf(resources).policy(arn);
+        const policy = index.policy(arn);
         if (!policy) {
             visitor.external(attachment, arn);
             return;
         }
-        if (!grants.some((grant) => grant.holder === policy)) {
-            grants.push({ holder: policy, where: "policy", read: () => policy.props.policy });
-        }
+        grant(policy);
     });
+    // How many of each attaching input's ARNs are unknown (a list may hold several computed ARNs).
+    const unknownCounts = new Map<string, number>();
+    const keyOf = (attachment: Attachment) => `${attachment.holder.urn}\u0000${attachment.property}`;
+    for (const attachment of attachments) {
+        if (peek(attachment.read) === UNKNOWN) {
+            unknownCounts.set(keyOf(attachment), (unknownCounts.get(keyOf(attachment)) ?? 0) + 1);
+        }
+    }
+    const unknownArnsOf = (attachment: Attachment) => unknownCounts.get(keyOf(attachment)) ?? 0;
     // The grants list is read when this step runs, after the attachment steps added to it.
     steps.push(async () => {
         await eachKnown(grants, async (grant) => {

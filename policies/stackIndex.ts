@@ -47,6 +47,17 @@ export interface StackIndex {
     readonly foreignReferences: readonly { readonly reference: RoleReference; readonly roleName: string | undefined; readonly value: unknown }[];
     /** The aws.iam.Policy of the stack a policy ARN names: by its known ARN, or by its path and name. */
     policy(arn: string): PolicyResource | undefined;
+    /**
+     * The resources of `type` that `holder`'s top-level input `property` uses outputs of (the engine's
+     * propertyDependencies), as this list's own objects: what a value computed from another resource of the
+     * stack (`role.arn`, `policy.arn`) stands for while preview leaves it unknown.
+     */
+    dependenciesOf(holder: PolicyResource, property: string, type: string): PolicyResource[];
+    /**
+     * What `build` derives from the resources (a policy module's own lookup table), built on first use and kept
+     * for the rest of the evaluation: keyed by `build` itself, so pass a module-level function.
+     */
+    memo<T>(build: (resources: readonly PolicyResource[], index: StackIndex) => T): T;
 }
 
 /** The name part of a role ARN (`arn:aws:iam::123456789012:role/path/name` → `name`). */
@@ -70,6 +81,7 @@ function policyPathOfArn(arn: string): string | undefined {
 }
 
 function buildIndex(resources: readonly PolicyResource[]): StackIndex {
+    const memos = new Map<unknown, unknown>();
     const byType = new Map<string, PolicyResource[]>();
     const roles = new Map<string, PolicyResource>();
     const references = new Map<string, RoleReference[]>();
@@ -77,6 +89,7 @@ function buildIndex(resources: readonly PolicyResource[]): StackIndex {
     const unresolved: { reference: RoleReference; roleName: string | undefined; value: unknown }[] = [];
     const policiesByArn = new Map<unknown, PolicyResource>();
     const policiesByPath = new Map<string, PolicyResource>();
+    const byUrn = new Map<string, PolicyResource>();
 
     for (const resource of resources) {
         let list = byType.get(resource.type);
@@ -85,6 +98,7 @@ function buildIndex(resources: readonly PolicyResource[]): StackIndex {
             byType.set(resource.type, list);
         }
         list.push(resource);
+        byUrn.set(resource.urn, resource);
         if (resource.type === ROLE_TYPE) {
             const name = peek(() => resource.props.name);
             if (typeof name === "string" && !roles.has(name)) {
@@ -129,7 +143,7 @@ function buildIndex(resources: readonly PolicyResource[]): StackIndex {
             }
         }
     }
-    return {
+    const index: StackIndex = {
         ofType: (...types) => (types.length === 1 ? [...(byType.get(types[0]) ?? [])] : resources.filter((resource) => types.includes(resource.type))),
         role: (name) => roles.get(name),
         referencesTo: (roleName) => references.get(roleName) ?? [],
@@ -143,7 +157,18 @@ function buildIndex(resources: readonly PolicyResource[]): StackIndex {
             const path = policyPathOfArn(arn);
             return path === undefined ? undefined : policiesByPath.get(path);
         },
+        dependenciesOf: (holder, property, type) => {
+            const found = (holder.propertyDependencies?.[property] ?? []).filter((dependency) => dependency.type === type).map((dependency) => byUrn.get(dependency.urn) ?? dependency);
+            return [...new Set(found)];
+        },
+        memo: <T>(build: (resources: readonly PolicyResource[], index: StackIndex) => T): T => {
+            if (!memos.has(build)) {
+                memos.set(build, build(resources, index));
+            }
+            return memos.get(build) as T;
+        },
     };
+    return index;
 }
 
 const indexes = new WeakMap<readonly PolicyResource[], StackIndex>();

@@ -4,9 +4,10 @@
 import { ofTypes, ScopedResourcePolicy } from "./appliesTo";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { DEFAULT_STUDIO_IDLE_LIMITS, PERSONA_TAG_KEY } from "./catalog";
+import { DEFAULT_STUDIO_IDLE_LIMITS, Persona, PERSONA_TAG_KEY, SERVICE_TAG_KEY, STUDIO_PERSONAS } from "./catalog";
 import { integerKnob, knobs, listText, stringList } from "./knobs";
-import { forbiddenActionSteps, roleNameOf, rolesTagged } from "./roleGrants";
+import { forbiddenActionSteps, roleNameOf, rolesReferenced, rolesTagged } from "./roleGrants";
+import { indexOf } from "./stackIndex";
 import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
 
 export const DOMAIN_TYPE = "aws:sagemaker/domain:Domain";
@@ -267,4 +268,78 @@ export const sagemakerStudioLifecycleConfigsFromStack: StackValidationPolicy = {
     },
 };
 
-export const studioPolicies = [sagemakerStudioIdleShutdown, sagemakerStudioLifecycleConfigsFromStack];
+// ---- Execution roles ----
+
+/**
+ * Settings blocks that name the role Studio apps run as. A Space has none of its own: a shared space runs as the
+ * domain's defaultSpaceSettings role, a private one as its owner's user profile role.
+ */
+const EXECUTION_ROLE_SETTINGS: Record<string, readonly string[]> = {
+    [DOMAIN_TYPE]: ["defaultUserSettings", "defaultSpaceSettings"],
+    [USER_PROFILE_TYPE]: ["userSettings"],
+};
+
+const STUDIO_PERSONA_LIST = STUDIO_PERSONAS.join(" or ");
+
+/** `ml-persona: pipeline`, `ml-service: …` or `no ml-persona tag`, for messages. */
+function placementText(role: PolicyResource): string {
+    const tags = (role.props.tags ?? {}) as Record<string, unknown>;
+    if (tags[PERSONA_TAG_KEY] !== undefined) {
+        return `${PERSONA_TAG_KEY}: ${JSON.stringify(tags[PERSONA_TAG_KEY])}`;
+    }
+    return tags[SERVICE_TAG_KEY] !== undefined ? `${SERVICE_TAG_KEY}: ${JSON.stringify(tags[SERVICE_TAG_KEY])}` : `no ${PERSONA_TAG_KEY} tag`;
+}
+
+const isStudioPersona = (role: PolicyResource) => STUDIO_PERSONAS.includes(role.props.tags?.[PERSONA_TAG_KEY] as Persona);
+
+export const sagemakerStudioExecutionRolesPersonas: StackValidationPolicy = {
+    name: "sagemaker-studio-execution-roles-personas",
+    description: `Every execution role a Studio Domain (defaultUserSettings, and defaultSpaceSettings for shared spaces) or UserProfile (userSettings) names is a role of the stack tagged \`${PERSONA_TAG_KEY}\` ${STUDIO_PERSONA_LIST}: a Studio user acts as that role, and SageMaker's trust alone cannot tell a person's role from the pipeline's, so a profile pointed at the pipeline role (or a service role) would give its user the pipeline's rights. The role is found by its ARN or name, or, while preview leaves the ARN unknown, through the settings' dependency on it.`,
+    enforcementLevel: "mandatory",
+    configSchema: { properties: {} },
+    validateStack: async (args, reportViolation) => {
+        const holders = indexOf(args.resources).ofType(DOMAIN_TYPE, USER_PROFILE_TYPE);
+        if (holders.length === 0) {
+            args.notApplicable("the stack has no Studio domain or user profile");
+        }
+        const work: (() => void)[] = [];
+        for (const holder of holders) {
+            for (const block of EXECUTION_ROLE_SETTINGS[holder.type]) {
+                work.push(() => {
+                    const settings = holder.props[block];
+                    // A profile without userSettings runs as the domain's default, judged on the domain.
+                    const value = settings && typeof settings === "object" ? peek(() => settings.executionRole) : undefined;
+                    if (value === undefined || value === null) {
+                        return;
+                    }
+                    const at = `${KIND[holder.type]} ${holder.name} ${block}.executionRole`;
+                    const { roles, unknown } = rolesReferenced(args.resources, holder, block, value);
+                    // Several roles behind one settings block (its EMR roles, say) cannot be told apart before deployment.
+                    if (unknown || (value === UNKNOWN && roles.length > 1 && !roles.every(isStudioPersona))) {
+                        void settings.executionRole;
+                        return;
+                    }
+                    if (roles.length === 0) {
+                        reportViolation(
+                            `${at} is ${JSON.stringify(value)}, which is not a role of this stack, so the pack cannot tell which persona its users act as; use the stack's ${STUDIO_PERSONA_LIST} role.`,
+                            holder.urn,
+                        );
+                        return;
+                    }
+                    for (const role of roles) {
+                        void role.props.tags?.[PERSONA_TAG_KEY];
+                        if (!isStudioPersona(role)) {
+                            reportViolation(
+                                `${at} is the role ${roleNameOf(role) ?? role.name} (${placementText(role)}); a Studio user acts as their execution role, so it must be a role tagged ${PERSONA_TAG_KEY} ${STUDIO_PERSONA_LIST}, never the pipeline's or a service's: use the persona role the user needs.`,
+                                holder.urn,
+                            );
+                        }
+                    }
+                });
+            }
+        }
+        await eachKnown(work, (step) => step());
+    },
+};
+
+export const studioPolicies = [sagemakerStudioIdleShutdown, sagemakerStudioLifecycleConfigsFromStack, sagemakerStudioExecutionRolesPersonas];

@@ -13,7 +13,7 @@ import type { ConditionStep, PipelineDefinition, PipelineStep } from "../compone
 import { evaluate, toPolicyResources } from "../policies/offline";
 import { costReport, formatCostReport } from "./costReport";
 import { runOfflineStack } from "./offlineStack";
-import { PROJECT_ROOT, rawStackConfig } from "./stackConfig";
+import { PROJECT_ROOT, rawStackConfig, stackPolicyConfig, withStackPolicyConfig } from "./stackConfig";
 
 interface PlanOptions {
     stack: string;
@@ -116,12 +116,15 @@ async function main(): Promise<void> {
     const definitionFile = path.join(PROJECT_ROOT, "build", `pipeline-definition.${options.stack}.json`);
     fs.mkdirSync(path.dirname(definitionFile), { recursive: true });
     fs.writeFileSync(definitionFile, `${JSON.stringify(definition, null, 2)}\n`);
-    const violations = await evaluate(toPolicyResources(stack.resources), packConfig);
-    // The program validated this config already; the report only needs the data size it cannot read off a resource.
-    const { replication } = parseConfig(rawStackConfig(options.stack));
+    // The program validated this config already; the pack and the report need what they cannot read off a resource.
+    const platformConfig = parseConfig(rawStackConfig(options.stack));
+    const { replication } = platformConfig;
+    const policyConfig = withStackPolicyConfig(stackPolicyConfig(platformConfig), packConfig);
+    fs.writeFileSync(path.join(PROJECT_ROOT, "build", `policy-config.${options.stack}.json`), `${JSON.stringify(policyConfig, null, 4)}\n`);
+    const violations = await evaluate(toPolicyResources(stack.resources), policyConfig);
     const cost = costReport({ resources: stack.resources, definition, stackRegion: stack.config["aws:region"] ?? "us-east-1" }, {
         replicatedDataGb: replication.estimatedDataGb,
-        packConfig,
+        packConfig: policyConfig,
     });
     const elapsedMs = Date.now() - started;
 
@@ -173,8 +176,8 @@ async function main(): Promise<void> {
         out.push(...formatCostReport(cost));
         out.push("");
         if (violations.length === 0) {
-            const config = options.policyPackConfig ? `config ${options.policyPackConfig}` : "default config";
-            out.push(`Policy verdict: no violations (policy pack in policies/, ${config})`);
+            const from = options.policyPackConfig ? `the stack's config and ${options.policyPackConfig}` : "the stack's config";
+            out.push(`Policy verdict: no violations (policy pack in policies/ with build/policy-config.${options.stack}.json, from ${from})`);
         } else {
             out.push(`Policy verdict: ${violations.length} violation(s)`);
             for (const violation of violations) {

@@ -71,3 +71,26 @@ export function rawStackConfig(stack: string, overrides: Record<string, unknown>
     );
     return { project, stack, values, awsProfile: flat["aws:profile"], awsRegion: flat["aws:region"] };
 }
+
+/**
+ * The policy pack config a stack's own config implies, in the shape of a `--policy-pack-config` file: what the
+ * resources alone cannot tell the pack (cross-region replication was asked for, so every data bucket must have
+ * it). `npm run plan` evaluates with it and writes it to build/policy-config.<stack>.json for `pulumi preview`.
+ */
+export function stackPolicyConfig(config: { readonly replication: { readonly enabled: boolean } }): Record<string, unknown> {
+    return { "s3-replication-required": { requireReplication: config.replication.enabled } };
+}
+
+/**
+ * The stack's implied pack config under a team's own `--policy-pack-config` file: the file wins, policy by
+ * policy and setting by setting, so a file that only lowers the run-cost ceiling still requires replication.
+ */
+export function withStackPolicyConfig(stackConfig: Record<string, unknown>, fileConfig: Record<string, unknown>): Record<string, unknown> {
+    const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+    const merged: Record<string, unknown> = { ...stackConfig };
+    for (const [policy, settings] of Object.entries(fileConfig)) {
+        const implied = stackConfig[policy];
+        merged[policy] = isObject(implied) && isObject(settings) ? { ...implied, ...settings } : settings;
+    }
+    return merged;
+}

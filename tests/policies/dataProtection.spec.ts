@@ -147,6 +147,38 @@ const replicatedStack = (): OfflineResource[] => [
     key("replica-key", "aws-replica"),
 ];
 
+describe("s3-replication-required", () => {
+    const REQUIRED = "s3-replication-required";
+    const on = { [REQUIRED]: { requireReplication: true } };
+
+    it("is off by default: a data bucket without replication passes", async () => {
+        const result = await run(replicatedStack());
+        assertNoViolations(result.violations, REQUIRED);
+    });
+
+    it("with requireReplication, accepts a replicated data bucket; its replica and the log buckets need no replica of their own", async () => {
+        assertNoViolations(await violationsOf([...replicatedStack(), replicationConfig([rule("datasets"), rule("models")])], on), REQUIRED);
+    });
+
+    it("with requireReplication, reports a data bucket without a replication configuration (mandatory), and one whose rules are all disabled", async () => {
+        const none = await violationsOf(replicatedStack(), on);
+        const found = assertHasViolation(none, REQUIRED, [`Bucket "${SOURCE}" (bucket-${SOURCE}) has no aws.s3.BucketReplicationConfig`, "requireReplication"], `bucket-${SOURCE}`);
+        expect(found.enforcementLevel).to.equal("mandatory");
+        // Without a replication configuration the replica is only another data bucket, so it is reported too.
+        expect(none.filter((v) => v.policy === REQUIRED).map((v) => v.resource)).to.have.members([`bucket-${SOURCE}`, `bucket-${REPLICA}`]);
+        const disabled = await violationsOf([...replicatedStack(), replicationConfig([rule("datasets", { status: "Disabled" })])], on);
+        assertHasViolation(disabled, REQUIRED, [`Bucket "${SOURCE}"`, "has no Enabled replication rule (replication-config)"]);
+        expect(disabled.filter((v) => v.policy === REQUIRED)).to.have.length(1);
+    });
+
+    it("with requireReplication, waits at preview for a destination that is not known yet instead of reporting the replica", async () => {
+        const unknownDestination = rule("datasets", { destination: { bucket: UNKNOWN_INPUT, encryptionConfiguration: { replicaKmsKeyId: REPLICA_KEY_ARN } } });
+        const result = await run([...replicatedStack(), replicationConfig([unknownDestination])], on);
+        assertNoViolations(result.violations, REQUIRED);
+        expect(result.skipped.map((s) => s.policy)).to.include(REQUIRED);
+    });
+});
+
 describe("s3-replication-encrypted", () => {
     it("accepts SSE-KMS replication to a bucket of the stack with a key of the stack in the destination's region", async () => {
         assertNoViolations(await violationsOf([...replicatedStack(), replicationConfig([rule("datasets"), rule("models")])]));
@@ -183,6 +215,16 @@ describe("s3-replication-encrypted", () => {
             replicationConfig([rule("datasets", { destination: { bucket: `arn:aws:s3:::${REPLICA}`, encryptionConfiguration: { replicaKmsKeyId: eastArn } } })], []),
         ]);
         assertHasViolation(byArn, REPLICATION, ["with outputs-key in us-east-1"]);
+    });
+
+    it("follows a replica key named by its alias ARN to the alias's target key (and judges that key's region)", async () => {
+        const alias = (name: string, target: string, providerName: string): OfflineResource => ({ ...via(providerName, resource("aws:kms/alias:Alias", { name, targetKeyId: UNKNOWN_INPUT }, `${name.slice(6)}-alias`)), propertyDependencies: { targetKeyId: [target] } });
+        const byAlias = (name: string, region: string) => rule("datasets", { destination: { bucket: `arn:aws:s3:::${REPLICA}`, encryptionConfiguration: { replicaKmsKeyId: `arn:aws:kms:${region}:${ACCOUNT}:${name}` } } });
+        const west = await violationsOf([...replicatedStack(), alias("alias/drone-replica", "replica-key", "aws-replica"), replicationConfig([byAlias("alias/drone-replica", "us-west-2")], [])]);
+        assertNoViolations(west, REPLICATION);
+        // The alias ARN says us-west-2, but the key it stands for is the east one: the ARN's region is what S3 reads.
+        const east = await violationsOf([...replicatedStack(), key("east-key", "aws"), alias("alias/drone-east", "east-key", "aws"), replicationConfig([byAlias("alias/drone-east", "us-east-1")], [])]);
+        assertHasViolation(east, REPLICATION, [`encrypts replicas in "${REPLICA}" (us-west-2) with east-key in us-east-1`]);
     });
 
     it("reports a key that is not a key of the stack, and a destination outside the stack", async () => {

@@ -1,6 +1,7 @@
 // Personas cannot be dropped silently: every role is a known persona or a known service role, every grant
 // names a role of the stack, and a data-scientist role stays read-only whatever way it is given permissions.
 import { expect } from "chai";
+import { OfflineResource } from "../../policies/offline";
 import {
     ACCOUNT,
     assertHasViolation,
@@ -120,5 +121,66 @@ describe("iam-data-scientist-read-only: every way of giving the persona permissi
         const attach = resource("aws:iam/policyAttachment:PolicyAttachment", { name: "later", roles: ["drone-dev-data-scientist"], policyArn: `arn:aws:iam::${ACCOUNT}:policy/later-extras` }, "later");
         const violations = await violationsOf([ds(), policy, attach]);
         assertHasViolation(violations, READ_ONLY, ["later-extras policy statement \"RunPipelines\"", "sagemaker:StartPipelineExecution"], "later-extras");
+    });
+
+    // In preview `policy.arn` is unknown; the engine still records which Policy the attachment's input depends on.
+    const previewAttachment = (type: string, props: Record<string, unknown>, property: string, dependencies: string[], name: string): OfflineResource => ({
+        ...resource(type, props, name),
+        propertyDependencies: { [property]: dependencies },
+    });
+
+    it("a Policy of the stack attached in preview, its ARN unknown, found through the attachment's dependency on it", async () => {
+        const policy = resource("aws:iam/policy:Policy", { name: "later-extras", path: "/", policy: START }, "later-extras");
+        const attach = previewAttachment("aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "drone-dev-data-scientist", policyArn: UNKNOWN_INPUT }, "policyArn", ["later-extras"], "attach");
+        const result = await run([ds(), policy, attach]);
+        assertHasViolation(result.violations, READ_ONLY, ["later-extras policy statement \"RunPipelines\"", "sagemaker:StartPipelineExecution", "s3:PutObject"], "later-extras");
+        // Every role rule follows it: the registry's separation of duties sees the same document.
+        const registering = resource("aws:iam/policy:Policy", { name: "registers", path: "/", policy: document({ Sid: "Register", Effect: "Allow", Action: "sagemaker:CreateModelPackage", Resource: "*" }) }, "registers");
+        const exclusive = previewAttachment("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", { roleName: "drone-dev-data-scientist", policyArns: [UNKNOWN_INPUT] }, "policyArns", ["registers"], "exclusive");
+        const registry = await run([ds(), registering, exclusive]);
+        assertHasViolation(registry.violations, "sagemaker-model-registry-persona-separation", ['registers policy statement "Register"', "sagemaker:CreateModelPackage"], "registers");
+        expect(registry.skipped.map((s) => s.policy)).to.not.include("sagemaker-model-registry-persona-separation");
+    });
+
+    it("a compliant Policy attached in preview is judged (no violation, fully run); an unknown ARN with no Policy behind it waits for deployment", async () => {
+        const policy = resource("aws:iam/policy:Policy", { name: "reads", path: "/", policy: READ }, "reads");
+        const attach = previewAttachment("aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "drone-dev-data-scientist", policyArn: UNKNOWN_INPUT }, "policyArn", ["reads"], "attach");
+        const judged = await run([ds(), policy, attach]);
+        assertNoViolations(judged.violations, READ_ONLY);
+        expect(judged.skipped.map((s) => s.policy)).to.not.include(READ_ONLY);
+        const blind = await run([ds(), resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "drone-dev-data-scientist", policyArn: UNKNOWN_INPUT }, "attach")]);
+        assertNoViolations(blind.violations, READ_ONLY);
+        expect(blind.skipped.map((s) => s.policy)).to.include(READ_ONLY);
+    });
+});
+
+describe("the pipeline persona is a service's role", () => {
+    const pipelineRole = (assumeRolePolicy?: string) =>
+        role("drone-dev-data-scientist", { ...tagged({ "ml-persona": "pipeline" }), ...(assumeRolePolicy ? { assumeRolePolicy } : {}) }, "team-data-scientist");
+
+    it("accepts a pipeline role only SageMaker assumes", async () => {
+        assertNoViolations(await violationsOf([pipelineRole()]), POLICY);
+    });
+
+    it("refuses a pipeline role that people of the account may assume", async () => {
+        const trust = document({ Sid: "Team", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root`, Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole" });
+        const found = assertHasViolation(
+            await violationsOf([pipelineRole(trust)]),
+            POLICY,
+            ['team-data-scientist assumeRolePolicy statement "Team": the pipeline persona role drone-dev-data-scientist is a service\'s (the training pipeline and the jobs it starts)', `lets arn:aws:iam::${ACCOUNT}:root assume it; only sagemaker.amazonaws.com may`],
+            "team-data-scientist",
+        );
+        expect(found.enforcementLevel).to.equal("mandatory");
+    });
+
+    it("the audit's escape: a data-scientist role re-tagged pipeline, given pipeline starts and writes, as a Studio user's role", async () => {
+        const profile = resource(
+            "aws:sagemaker/userProfile:UserProfile",
+            { domainId: "d-1", userProfileName: "ana", userSettings: { executionRole: `arn:aws:iam::${ACCOUNT}:role/drone-dev-data-scientist` }, tags: { ...COST_TAGS } },
+            "user-ana",
+        );
+        const violations = await violationsOf([pipelineRole(), rolePolicy(START, "drone-dev-data-scientist"), profile]);
+        const found = assertHasViolation(violations, "sagemaker-studio-execution-roles-personas", ['userSettings.executionRole is the role drone-dev-data-scientist (ml-persona: "pipeline")'], "user-ana");
+        expect(found.enforcementLevel).to.equal("mandatory");
     });
 });

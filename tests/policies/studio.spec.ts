@@ -155,3 +155,47 @@ describe("sagemaker-studio-lifecycle-configs-from-stack", () => {
         assertNoViolations(result.violations, policy);
     });
 });
+
+describe("sagemaker-studio-execution-roles-personas", () => {
+    const policy = "sagemaker-studio-execution-roles-personas";
+    const arnOf = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+    const personaRole = (persona: string) => role(`drone-dev-${persona}`, { tags: { ...COST_TAGS, "ml-persona": persona } }, `team-${persona}`);
+    const roles = () => [personaRole("data-scientist"), personaRole("ml-engineer"), personaRole("pipeline"), role("drone-dev-tracking", { tags: { ...COST_TAGS, "ml-service": "mlflow-tracking-server" } }, "tracking")];
+    const withRole = (executionRole: unknown) => ({ executionRole, jupyterLabAppSettings: jupyterLab() });
+
+    it("accepts a domain and profiles running as the data-scientist and ml-engineer roles, by ARN or by name", async () => {
+        const violations = await violationsOf([
+            ...roles(),
+            domain({ defaultUserSettings: withRole(arnOf("drone-dev-data-scientist")), defaultSpaceSettings: withRole(arnOf("drone-dev-data-scientist")) }),
+            profile(withRole(arnOf("drone-dev-ml-engineer")), "user-mle"),
+            profile(withRole("drone-dev-data-scientist"), "user-ds"),
+            profile({ jupyterLabAppSettings: jupyterLab() }, "user-default"),
+        ]);
+        assertNoViolations(violations, policy);
+    });
+
+    const cases: { name: string; resource: OfflineResource; fragment: string }[] = [
+        { name: "a user profile running as the pipeline role", resource: profile(withRole(arnOf("drone-dev-pipeline")), "p"), fragment: `Studio user profile p userSettings.executionRole is the role drone-dev-pipeline (ml-persona: "pipeline"); a Studio user acts as their execution role` },
+        { name: "the domain's default user role being a service role", resource: domain({ defaultUserSettings: withRole(arnOf("drone-dev-tracking")) }, "d"), fragment: 'Studio domain d defaultUserSettings.executionRole is the role drone-dev-tracking (ml-service: "mlflow-tracking-server")' },
+        { name: "shared spaces running as the pipeline role (by name)", resource: domain({ defaultUserSettings: withRole(arnOf("drone-dev-data-scientist")), defaultSpaceSettings: withRole("drone-dev-pipeline") }, "d"), fragment: "Studio domain d defaultSpaceSettings.executionRole is the role drone-dev-pipeline" },
+        { name: "a role outside the stack", resource: profile(withRole(arnOf("someone-elses")), "p"), fragment: `userSettings.executionRole is "${arnOf("someone-elses")}", which is not a role of this stack` },
+    ];
+    for (const testCase of cases) {
+        it(`reports ${testCase.name}`, async () => {
+            const found = assertHasViolation(await violationsOf([...roles(), testCase.resource]), policy, testCase.fragment, testCase.resource.name);
+            expect(found.enforcementLevel).to.equal("mandatory");
+        });
+    }
+
+    it("finds the role in preview through the settings' dependency on it (the role's ARN is unknown then)", async () => {
+        const inPreview = (name: string, dependency: string): OfflineResource => ({ ...profile(withRole(UNKNOWN_INPUT), name), propertyDependencies: { userSettings: [dependency, "yolo11-kernel"] } });
+        const result = await run([...roles(), lifecycleConfig(), inPreview("p-pipeline", "team-pipeline"), inPreview("p-ds", "team-data-scientist")]);
+        assertHasViolation(result.violations, policy, "Studio user profile p-pipeline userSettings.executionRole is the role drone-dev-pipeline", "p-pipeline");
+        expect(result.violations.filter((v) => v.policy === policy)).to.have.length(1);
+        expect(result.skipped.map((s) => s.policy)).to.not.include(policy);
+        // Without the dependency the role cannot be known before deployment: not runnable in preview, no verdict.
+        const blind = await run([...roles(), profile(withRole(UNKNOWN_INPUT), "p")]);
+        assertNoViolations(blind.violations, policy);
+        expect(blind.skipped.map((s) => s.policy)).to.include(policy);
+    });
+});

@@ -2,7 +2,9 @@
 // of its own, and (opt-in) cross-region replication of datasets/ and models/ to a replica with its own key.
 import { expect } from "chai";
 import { evaluateDetailed, providerNameOfReference, toPolicyResources } from "../../policies/offline";
+import { parseConfig } from "../../components/config";
 import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
+import { rawStackConfig, stackPolicyConfig } from "../../tools/stackConfig";
 import { assertHasViolation, assertNoViolations } from "../policies/helpers";
 import { OfflineStack } from "../../tools/offlineStack";
 import { offlineStack, resourceNamed, resourcesOfType } from "./fixtures";
@@ -192,14 +194,28 @@ describe("cross-region replication (offline)", () => {
         expect(adoptReplicated.outputs.replication).to.deep.include({ region: "us-west-2", bucketName: REPLICA, accessLogsUri: `s3://${REPLICA}-access-logs/${REPLICA}/` });
     });
 
+    // The pack config the stack's own config implies (what `npm run plan` evaluates with): replication required.
+    const fullPolicyConfig = () => stackPolicyConfig(parseConfig(rawStackConfig("full")));
+
     it("passes the pack with replication on (adopted bucket too), and the pack notices a replica key moved to the source's region", async () => {
-        for (const stack of [full, fullPreview, adoptReplicated]) {
-            assertNoViolations((await evaluateDetailed(toPolicyResources(stack.resources))).violations);
+        const adoptPolicyConfig = stackPolicyConfig(parseConfig(rawStackConfig("dev", { replication: true })));
+        expect(adoptPolicyConfig).to.deep.equal({ "s3-replication-required": { requireReplication: true } });
+        for (const [stack, config] of [[full, fullPolicyConfig()], [fullPreview, fullPolicyConfig()], [adoptReplicated, adoptPolicyConfig]] as const) {
+            assertNoViolations((await evaluateDetailed(toPolicyResources(stack.resources), config)).violations);
         }
         // The same key registered through the stack's own provider: what a missing `providers` option would do.
         const moved = toPolicyResources(fullPreview.resources).map((r) => (r.name === "replication-replica-key" ? { ...r, provider: "aws" } : r));
         const { violations } = await evaluateDetailed(moved);
         assertHasViolation(violations, "s3-replication-encrypted", [`encrypts replicas in "${REPLICA}" (us-west-2) with replication-replica-key in us-east-1`]);
+    });
+
+    it("with the stack's config asking for replication, the pack refuses the data bucket once its replication configuration is gone; with it off, it does not ask", async () => {
+        const withoutReplication = toPolicyResources(full.resources).filter((r) => r.name !== "replication-config");
+        const found = assertHasViolation((await evaluateDetailed(withoutReplication, fullPolicyConfig())).violations, "s3-replication-required", [`Bucket "${BUCKET}" (data-bucket) has no aws.s3.BucketReplicationConfig`], "data-bucket");
+        expect(found.enforcementLevel).to.equal("mandatory");
+        const devPolicyConfig = stackPolicyConfig(parseConfig(rawStackConfig("dev")));
+        expect(devPolicyConfig).to.deep.equal({ "s3-replication-required": { requireReplication: false } });
+        assertNoViolations((await evaluateDetailed(toPolicyResources(dev.resources), devPolicyConfig)).violations);
     });
 
     it("the pack notices the real replication role given a write outside the replica", async () => {

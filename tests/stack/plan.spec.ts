@@ -7,7 +7,7 @@ import { findStep, PipelineDefinition, ProcessingStep, STEPS, trainingRunSteps }
 import { DEFAULT_LIMITS, pricePerHour, PRICING_BASIS } from "../../policies/catalog";
 import { AT_REST_PRICES } from "../../tools/costReport";
 import { stepsLine } from "../../tools/plan";
-import { PROJECT_ROOT } from "../../tools/stackConfig";
+import { PROJECT_ROOT, withStackPolicyConfig } from "../../tools/stackConfig";
 
 function plan(...args: string[]) {
     return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, "tools", "plan.ts"), ...args], {
@@ -122,6 +122,10 @@ describe("npm run plan", () => {
         const monthly = 100 * AT_REST_PRICES.s3Replica.storageGbMonthUsd;
         expect(replica, full.stdout).to.contain(`$${monthly.toFixed(2)}`).and.contain("cross-region replica of datasets/ and models/").and.contain("100 GB assumed (replicatedDataGb)");
         expect(full.stdout).to.contain("Policy verdict: no violations");
+        // The stack asks for replication, so the pack was told to require it (and the file says so for pulumi preview).
+        const readConfig = (stack: string) => JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "build", `policy-config.${stack}.json`), "utf8"));
+        expect(readConfig("full")).to.deep.equal({ "s3-replication-required": { requireReplication: true } });
+        expect(readConfig("dev")).to.deep.equal({ "s3-replication-required": { requireReplication: false } });
     });
 
     it("refuses a stack without valid configuration with exit 2 and the problems, not a stack trace", () => {
@@ -160,6 +164,20 @@ describe("npm run plan", () => {
         const run = plan("--jsn");
         expect(run.status).to.equal(2);
         expect(run.stderr).to.contain('unknown argument "--jsn"');
+    });
+});
+
+describe("the plan's pack config", () => {
+    it("lays a team's --policy-pack-config over what the stack's config implies, setting by setting", () => {
+        const implied = { "s3-replication-required": { requireReplication: true } };
+        expect(withStackPolicyConfig(implied, { "sagemaker-pipeline-run-cost": { maxRunCostUsd: 10 } })).to.deep.equal({
+            "s3-replication-required": { requireReplication: true },
+            "sagemaker-pipeline-run-cost": { maxRunCostUsd: 10 },
+        });
+        expect(withStackPolicyConfig(implied, { "s3-replication-required": "advisory" })).to.deep.equal({ "s3-replication-required": "advisory" });
+        expect(withStackPolicyConfig(implied, { "s3-replication-required": { enforcementLevel: "advisory" } })).to.deep.equal({
+            "s3-replication-required": { requireReplication: true, enforcementLevel: "advisory" },
+        });
     });
 });
 
