@@ -5,6 +5,14 @@ import { BoundingBoxTask, groundTruthBoundingBox, labelCategoryObject } from "./
 import { labelingRolePolicy, sagemakerTrustPolicy, Scope } from "./iamDocuments";
 import { PREFIXES, s3Uri } from "./s3Layout";
 
+/** The CORS rule of AWS's Ground Truth documentation (sms-cors-update), for image bounding-box jobs. */
+export const GROUND_TRUTH_CORS_RULE: aws.types.input.s3.BucketCorsConfigurationCorsRule = {
+    allowedHeaders: [],
+    allowedMethods: ["GET"],
+    allowedOrigins: ["*"],
+    exposeHeaders: ["Access-Control-Allow-Origin"],
+};
+
 export interface LabelingArgs {
     scope: Scope;
     keyArn: pulumi.Input<string>;
@@ -18,7 +26,8 @@ export interface LabelingArgs {
 
 /**
  * What a Ground Truth bounding-box labeling job of this stack needs besides its request: the label category
- * configuration for the stack's classes, and the role the job runs as (read the images, write labeling/). The
+ * configuration for the stack's classes, the role the job runs as (read the images, write labeling/), and the
+ * bucket's CORS rule the worker UI needs to show the images. The
  * work team and its Cognito workforce belong to the account owner; the job itself is started by a data
  * scientist (`yolo-pipeline label start`), whose role may send images only to this team.
  */
@@ -56,6 +65,16 @@ export class Labeling extends pulumi.ComponentResource {
                 policy: pulumi.output(args.keyArn).apply((keyArn) => JSON.stringify(labelingRolePolicy(scope, keyArn))),
             },
             { parent: this },
+        );
+        // Ground Truth's worker UI loads each image cross-origin from S3 and reads its EXIF orientation; without a
+        // CORS rule on the bucket holding the images, tasks created through CreateLabelingJob fail (AWS, "CORS
+        // requirement for input image data"). Exactly the rule AWS documents: GET from any origin (the portal's
+        // origin is AWS's, not the stack's), no request headers, Access-Control-Allow-Origin exposed. S3 keeps one
+        // CORS configuration per bucket: this replaces what an adopted bucket had (README 'Labeling').
+        new aws.s3.BucketCorsConfiguration(
+            `${name}-cors`,
+            { bucket: scope.bucket, corsRules: [GROUND_TRUTH_CORS_RULE] },
+            { parent: this, dependsOn: args.dependsOn },
         );
         const { content, key } = labelCategoryObject(args.classes);
         new aws.s3.BucketObjectv2(
