@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LABELING_SERVICE, SERVICE_TAG_KEY } from "../policies/catalog";
 import { BoundingBoxTask, groundTruthBoundingBox, labelCategoryObject } from "./groundTruth";
 import { labelingRolePolicy, sagemakerTrustPolicy, Scope } from "./iamDocuments";
+import { keyAliasArn } from "./naming";
 import { PREFIXES, s3Uri } from "./s3Layout";
 
 /** The CORS rule of AWS's Ground Truth documentation (sms-cors-update), for image bounding-box jobs. */
@@ -35,6 +36,8 @@ export class Labeling extends pulumi.ComponentResource {
     public readonly roleArn: pulumi.Output<string>;
     public readonly labelCategoryConfigUri: string;
     public readonly outputUri: string;
+    /** The stack's key by alias ARN, as labeling jobs must name it (the data scientist's sagemaker:OutputKmsKeyArn condition). */
+    public readonly outputKmsKeyArn: string;
     public readonly workteamArn: string;
     /** The standard bounding-box UI and Ground Truth's functions in the stack's region. */
     public readonly task: BoundingBoxTask;
@@ -93,6 +96,7 @@ export class Labeling extends pulumi.ComponentResource {
         this.roleArn = role.arn;
         this.labelCategoryConfigUri = s3Uri(scope.bucket, key);
         this.outputUri = s3Uri(scope.bucket, PREFIXES.labeling);
+        this.outputKmsKeyArn = keyAliasArn(scope.region, scope.accountId, scope.names.keyAlias);
         this.workteamArn = args.workteamArn;
         this.task = task;
         this.registerOutputs({ roleArn: this.roleArn, labelCategoryConfigUri: this.labelCategoryConfigUri });

@@ -5,13 +5,23 @@
 import { CreateLabelingJobCommand, DescribeLabelingJobCommand, DescribeLabelingJobCommandOutput, ListLabelingJobsCommand } from "@aws-sdk/client-sagemaker";
 import { Command, Option } from "commander";
 import type { PlatformConfig } from "../../components/config";
-import { labelingJobRequest, LabelingJobOptions } from "../../components/groundTruth";
+import {
+    arnAccount,
+    isPrivateCrowd,
+    isPublicCrowd,
+    labelingJobRequest,
+    LabelingJobOptions,
+    LabelingTarget,
+    namedLabelingTarget,
+    PUBLIC_BOUNDING_BOX_PRICES_USD,
+} from "../../components/groundTruth";
 import { resourceNames } from "../../components/naming";
 import { PREFIXES } from "../../components/s3Layout";
 import { ActionFactory, CommandContext } from "../context";
 import { EXIT, UsageError } from "../errors";
 import { formatTime, table } from "../format";
 import { writeJson, writeLine } from "../io";
+import { labelingOutputs, readStackOutputs } from "../stackOutputs";
 
 // CreateLabelingJob's own rules (SageMaker API reference): refused here, never by AWS after a round trip.
 const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -30,6 +40,9 @@ export interface LabelStartOptions {
     readonly workersPerImage: string;
     readonly taskTimeLimit: string;
     readonly taskAvailability: string;
+    readonly pricePerTask?: string;
+    /** `pulumi stack output --json` of the stack (also from STACK_OUTPUTS). */
+    readonly stackOutputs?: string;
     readonly dryRun?: boolean;
 }
 
@@ -70,6 +83,17 @@ export function labelingJobOptions(stack: PlatformConfig, options: LabelStartOpt
     if (!LABEL_ATTRIBUTE.test(options.labelAttribute) || /-(metadata|ref)$/.test(options.labelAttribute)) {
         problems.push(`--label-attribute: ${JSON.stringify(options.labelAttribute)} is not allowed; expected 1-127 letters, digits and hyphens, not ending in -metadata or -ref (Ground Truth's own suffixes).`);
     }
+    const team = stack.labeling.workteamArn;
+    const price = options.pricePerTask === undefined ? undefined : /^\d+(\.\d{1,3})?$/.test(options.pricePerTask.trim()) ? Number(options.pricePerTask).toFixed(3) : options.pricePerTask;
+    if (isPublicCrowd(team)) {
+        if (price === undefined || !(PUBLIC_BOUNDING_BOX_PRICES_USD as readonly string[]).includes(price)) {
+            problems.push(
+                `--price-per-task: ${JSON.stringify(options.pricePerTask ?? null)} is not allowed; the public work team ${team} is paid per image by this account, so the job needs a price: one of ${PUBLIC_BOUNDING_BOX_PRICES_USD.join(", ")} (US dollars, AWS's bounding-box prices).`,
+            );
+        }
+    } else if (price !== undefined) {
+        problems.push(`--price-per-task: ${JSON.stringify(options.pricePerTask)} is not allowed with ${team}: only a public (Mechanical Turk) work team is paid per task; leave the flag out.`);
+    }
     const result: LabelingJobOptions = {
         jobName,
         manifestUri: manifest,
@@ -77,6 +101,7 @@ export function labelingJobOptions(stack: PlatformConfig, options: LabelStartOpt
         workersPerImage: integer("--workers-per-image", options.workersPerImage, LIMITS.workersPerImage, problems),
         taskTimeLimitSeconds: integer("--task-time-limit", options.taskTimeLimit, LIMITS.taskTimeLimitSeconds, problems),
         taskAvailabilitySeconds: integer("--task-availability", options.taskAvailability, LIMITS.taskAvailabilitySeconds, problems),
+        ...(price !== undefined && isPublicCrowd(team) ? { publicTaskPriceUsd: price } : {}),
     };
     if (problems.length > 0) {
         throw new UsageError(problems);
@@ -84,11 +109,47 @@ export function labelingJobOptions(stack: PlatformConfig, options: LabelStartOpt
     return result;
 }
 
+/**
+ * The role, label categories and key of the job: the deployed stack's `labeling` outputs when given, which also
+ * name the stack's account; otherwise the stack's naming rule in the work team's account, which is the stack's
+ * only for a private work team (it labels its own account's jobs). A public or vendor team's ARN names another
+ * account, so without the outputs nothing can be named and the command refuses.
+ */
+export function labelingTarget(stack: PlatformConfig, stackOutputs: string | undefined): { target: LabelingTarget; source: string } {
+    const team = stack.labeling.workteamArn;
+    const teamAccount = arnAccount(team);
+    if (stackOutputs === undefined) {
+        if (!isPrivateCrowd(team)) {
+            throw new UsageError([
+                `--stack-outputs: required with the ${isPublicCrowd(team) ? "public (Mechanical Turk)" : "vendor"} work team ${team}: its ARN names account ${teamAccount}, not the stack's, so the labeling role and key cannot be named from it. Write the outputs with \`pulumi stack output --json --stack ${stack.stack} > stack-outputs.json\` and pass --stack-outputs stack-outputs.json (or set STACK_OUTPUTS).`,
+            ]);
+        }
+        return { target: namedLabelingTarget(stack, teamAccount), source: `the stack's names in the private work team's account ${teamAccount}` };
+    }
+    const deployed = labelingOutputs(readStackOutputs(stackOutputs, "--stack-outputs"), stack, "--stack-outputs");
+    const account = arnAccount(deployed.roleArn);
+    if (isPrivateCrowd(team) && teamAccount !== account) {
+        throw new UsageError([
+            `labelingWorkteamArn: ${team} is a private work team of account ${teamAccount}, but stack ${stack.stack} runs in account ${account} (its labeling role ${deployed.roleArn}); a private work team labels only its own account's jobs. Name a work team of account ${account} in Pulumi.${stack.stack}.yaml.`,
+        ]);
+    }
+    return {
+        target: {
+            roleArn: deployed.roleArn,
+            labelCategoryConfigUri: deployed.labelCategoryConfigUri,
+            outputKmsKeyArn: deployed.outputKmsKeyArn ?? namedLabelingTarget(stack, account).outputKmsKeyArn,
+        },
+        source: `the deployed stack's outputs (${stackOutputs}), account ${account}`,
+    };
+}
+
 export async function labelStartCommand(context: CommandContext, options: LabelStartOptions): Promise<number> {
-    const request = labelingJobRequest(context.stack, labelingJobOptions(context.stack, options, context.now()));
+    const jobOptions = labelingJobOptions(context.stack, options, context.now());
+    const { target, source } = labelingTarget(context.stack, options.stackOutputs);
+    const request = labelingJobRequest(context.stack, target, jobOptions);
     const { io } = context;
     if (options.dryRun) {
-        writeLine(io.stderr, `dry run: CreateLabelingJob was not called; the request for work team ${context.stack.labeling.workteamArn}:`);
+        writeLine(io.stderr, `dry run: CreateLabelingJob was not called; the request for work team ${context.stack.labeling.workteamArn}, role and key from ${source}:`);
         writeJson(io.stdout, request);
         return EXIT.ok;
     }
@@ -173,6 +234,8 @@ export function registerLabel(program: Command, action: ActionFactory): void {
         .option("--workers-per-image <n>", "workers who box each image (their boxes are consolidated)", "1")
         .option("--task-time-limit <seconds>", "time a worker has for one image", "600")
         .option("--task-availability <seconds>", "how long an image waits for a worker", "259200")
+        .option("--price-per-task <usd>", `with a public (Mechanical Turk) work team only, required there: US dollars per image and worker, one of ${PUBLIC_BOUNDING_BOX_PRICES_USD.join(", ")}`)
+        .addOption(new Option("--stack-outputs <file>", "`pulumi stack output --json` of the stack: the role, label categories and key are taken from it (required with a public or vendor work team)").env("STACK_OUTPUTS"))
         .option("--dry-run", "print the CreateLabelingJob request without sending it")
         .addHelpText("after", "\nExamples:\n  $ yolo-pipeline --stack full label start --manifest s3://my-bucket/datasets/raw/flight-42/input.manifest --dry-run\n  $ yolo-pipeline --stack full label start --manifest s3://my-bucket/datasets/raw/flight-42/input.manifest --workers-per-image 3")
         .action(action(labelStartCommand));

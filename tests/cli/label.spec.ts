@@ -4,6 +4,9 @@
 import { CreateLabelingJobCommand, DescribeLabelingJobCommand, ListLabelingJobsCommand } from "@aws-sdk/client-sagemaker";
 import { expect } from "chai";
 import { mockClient } from "aws-sdk-client-mock";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { createClients } from "../../cli/clients";
 import { EXIT } from "../../cli/errors";
 import { loadStack } from "../../cli/context";
@@ -11,11 +14,36 @@ import { labelCategoryObject } from "../../components/groundTruth";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
 import { botocoreProblems } from "./support/botocore";
 import { runCliInProcess } from "./support/cli";
+import { projectRoot, ProjectRoot } from "./support/projectRoot";
+import { offlineStack } from "../stack/fixtures";
 
 const STACK = loadStack("full", PROJECT_ROOT);
 const BUCKET = STACK.bucket.name;
 const MANIFEST = `s3://${BUCKET}/datasets/raw/flight-42/input.manifest`;
 const START = ["--stack", "full", "label", "start", "--manifest", MANIFEST];
+const PUBLIC_CROWD = "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default";
+
+/** A stack-outputs file (as `pulumi stack output --json` writes it) in a temporary folder. */
+function outputsFile(outputs: unknown): string {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "label-outputs-")), "stack-outputs.json");
+    fs.writeFileSync(file, typeof outputs === "string" ? outputs : JSON.stringify(outputs));
+    return file;
+}
+
+/** The full stack's outputs as deployed in `account` (what its labeling component names there). */
+function deployedOutputs(account: string, overrides: Record<string, unknown> = {}) {
+    return {
+        bucketName: BUCKET,
+        labeling: {
+            roleArn: `arn:aws:iam::${account}:role/drone-full-labeling`,
+            labelCategoryConfigUri: `s3://${BUCKET}/labeling/config/0123456789abcdef/label-categories.json`,
+            outputUri: `s3://${BUCKET}/labeling/`,
+            outputKmsKeyArn: `arn:aws:kms:us-east-1:${account}:alias/drone-full-data`,
+            workteamArn: STACK.labeling.workteamArn,
+            ...overrides,
+        },
+    };
+}
 
 describe("cli label start", () => {
     it("--dry-run prints the stack's CreateLabelingJob request without any AWS client, and botocore's model accepts it", async () => {
@@ -61,6 +89,102 @@ describe("cli label start", () => {
             expect(result.stderr).to.include(fragment);
         });
     }
+
+    it("--stack-outputs: the role, categories and key are the deployed stack's outputs (the program's own output names), and botocore accepts the request", async () => {
+        const program = await offlineStack({ stack: "full" });
+        const labeling = program.outputs.labeling as Record<string, string>;
+        const file = outputsFile({ ...program.outputs, labeling: { ...labeling, labelCategoryConfigUri: `s3://${BUCKET}/labeling/config/0123456789abcdef/label-categories.json` } });
+        const result = await runCliInProcess([...START, "--stack-outputs", file, "--dry-run"]);
+        expect(result.code, result.stderr).to.equal(EXIT.ok);
+        const request = JSON.parse(result.stdout);
+        expect(request.RoleArn).to.equal(labeling.roleArn);
+        // The deployed categories object, not the one this checkout would upload (labelClasses may have changed since).
+        expect(request.LabelCategoryConfigS3Uri).to.equal(`s3://${BUCKET}/labeling/config/0123456789abcdef/label-categories.json`);
+        expect(request.OutputConfig.KmsKeyId).to.equal(labeling.outputKmsKeyArn).and.equal("arn:aws:kms:us-east-1:123456789012:alias/drone-full-data");
+        expect(request.HumanTaskConfig).not.to.have.property("PublicWorkforceTaskPrice");
+        expect(botocoreProblems("CreateLabelingJob", request)).to.equal("");
+        expect(result.stderr).to.include("deployed stack's outputs");
+    });
+
+    it("STACK_OUTPUTS stands for --stack-outputs", async () => {
+        const file = outputsFile(deployedOutputs("123456789012", { roleArn: "arn:aws:iam::123456789012:role/drone-full-labeling-v2" }));
+        const result = await runCliInProcess([...START, "--dry-run"], { env: { STACK_OUTPUTS: file } });
+        expect(result.code, result.stderr).to.equal(EXIT.ok);
+        expect(JSON.parse(result.stdout).RoleArn).to.equal("arn:aws:iam::123456789012:role/drone-full-labeling-v2");
+    });
+
+    it("refuses a private work team of another account than the stack's (exit 2, before any AWS call)", async () => {
+        const result = await runCliInProcess([...START, "--stack-outputs", outputsFile(deployedOutputs("210987654321")), "--dry-run"]);
+        expect(result.code, result.stdout).to.equal(EXIT.usage);
+        expect(result.clientsCreated).to.equal(0);
+        expect(result.stdout).to.equal("");
+        expect(result.stderr).to.include(`${STACK.labeling.workteamArn} is a private work team of account 123456789012, but stack full runs in account 210987654321`);
+    });
+
+    for (const [what, contents, fragment] of [
+        ["a missing file", undefined, "cannot be read"],
+        ["a file that is not JSON", "{not json", "is not JSON"],
+        ["outputs of another bucket", { ...deployedOutputs("123456789012"), bucketName: "other-bucket" }, 'outputs are of bucket "other-bucket"'],
+        ["outputs without labeling", { bucketName: BUCKET }, "no labeling object"],
+        ["a bad role ARN", deployedOutputs("123456789012", { roleArn: "drone-full-labeling" }), 'labeling.roleArn "drone-full-labeling" is not allowed'],
+        ["another work team than the config's", deployedOutputs("123456789012", { workteamArn: "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/old" }), "run pulumi up first"],
+    ] as const) {
+        it(`refuses --stack-outputs with ${what} (exit 2)`, async () => {
+            const file = contents === undefined ? path.join(os.tmpdir(), "no-such-dir-label", "stack-outputs.json") : outputsFile(contents);
+            const result = await runCliInProcess([...START, "--stack-outputs", file, "--dry-run"]);
+            expect(result.code, result.stdout).to.equal(EXIT.usage);
+            expect(result.stderr).to.include("--stack-outputs").and.include(fragment);
+        });
+    }
+
+    describe("with the public crowd (labelingAllowPublicWorkforce)", () => {
+        let root: ProjectRoot;
+        before(() => {
+            const full = fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.full.yaml"), "utf8");
+            expect(full).to.include(STACK.labeling.workteamArn);
+            root = projectRoot("full", `${full.replace(STACK.labeling.workteamArn, PUBLIC_CROWD)}\n  sagemaker-yolo:labelingAllowPublicWorkforce: true\n`);
+        });
+        after(() => root.remove());
+        const publicOutputs = () => outputsFile(deployedOutputs("123456789012", { workteamArn: PUBLIC_CROWD }));
+
+        it("names the role and key in the stack's account (from the outputs), never in AWS's, and pays the price given", async () => {
+            const result = await runCliInProcess([...START, "--stack-outputs", publicOutputs(), "--price-per-task", "0.048", "--dry-run"], { projectRoot: root.dir });
+            expect(result.code, result.stderr).to.equal(EXIT.ok);
+            const request = JSON.parse(result.stdout);
+            expect(request.HumanTaskConfig.WorkteamArn).to.equal(PUBLIC_CROWD);
+            expect(request.RoleArn).to.equal("arn:aws:iam::123456789012:role/drone-full-labeling");
+            expect(request.OutputConfig.KmsKeyId).to.equal("arn:aws:kms:us-east-1:123456789012:alias/drone-full-data");
+            expect(request.HumanTaskConfig.PublicWorkforceTaskPrice).to.deep.equal({ AmountInUsd: { Dollars: 0, Cents: 4, TenthFractionsOfACent: 8 } });
+            expect(botocoreProblems("CreateLabelingJob", request)).to.equal("");
+        });
+
+        it("reads 1.2 as AWS's 1.200 price", async () => {
+            const result = await runCliInProcess([...START, "--stack-outputs", publicOutputs(), "--price-per-task", "1.2", "--dry-run"], { projectRoot: root.dir });
+            expect(result.code, result.stderr).to.equal(EXIT.ok);
+            expect(JSON.parse(result.stdout).HumanTaskConfig.PublicWorkforceTaskPrice.AmountInUsd).to.deep.equal({ Dollars: 1, Cents: 20, TenthFractionsOfACent: 0 });
+        });
+
+        it("refuses without the stack's outputs: the team's ARN names AWS's account (exit 2)", async () => {
+            const result = await runCliInProcess([...START, "--price-per-task", "0.048", "--dry-run"], { projectRoot: root.dir });
+            expect(result.code, result.stdout).to.equal(EXIT.usage);
+            expect(result.stderr).to.include("--stack-outputs: required with the public (Mechanical Turk) work team").and.include("account 394669845002");
+        });
+
+        for (const price of [undefined, "0.05", "0.012", "free"]) {
+            it(`refuses --price-per-task ${price ?? "(none)"}, listing AWS's bounding-box prices (exit 2)`, async () => {
+                const result = await runCliInProcess([...START, "--stack-outputs", publicOutputs(), ...(price ? ["--price-per-task", price] : []), "--dry-run"], { projectRoot: root.dir });
+                expect(result.code, result.stdout).to.equal(EXIT.usage);
+                expect(result.clientsCreated).to.equal(0);
+                expect(result.stderr).to.include(`--price-per-task: ${JSON.stringify(price ?? null)} is not allowed`).and.include("0.036, 0.048");
+            });
+        }
+    });
+
+    it("refuses --price-per-task with a private work team (exit 2)", async () => {
+        const result = await runCliInProcess([...START, "--price-per-task", "0.036", "--dry-run"]);
+        expect(result.code, result.stdout).to.equal(EXIT.usage);
+        expect(result.stderr).to.include("only a public (Mechanical Turk) work team is paid per task");
+    });
 
     it("refuses a stack without labeling, saying how to turn it on", async () => {
         const result = await runCliInProcess(["label", "start", "--manifest", MANIFEST, "--dry-run"]);

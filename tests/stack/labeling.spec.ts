@@ -83,7 +83,8 @@ describe("Ground Truth labeling (offline)", () => {
         // Nothing else new: no S3 write, no other SageMaker job.
         const actions = ds.flatMap((s) => [].concat(s.Action)) as string[];
         expect(actions.filter((a) => /^s3:(Put|Delete)/.test(a))).to.deep.equal([]);
-        expect(full.outputs.labeling).to.deep.include({ workteamArn: TEAM, outputUri: "s3://lucaskle-ab3-project-pv/labeling/" });
+        // The key as the condition names it, for `label start --stack-outputs`.
+        expect(full.outputs.labeling).to.deep.include({ workteamArn: TEAM, outputUri: "s3://lucaskle-ab3-project-pv/labeling/", outputKmsKeyArn: create.Condition.StringEquals["sagemaker:OutputKmsKeyArn"] });
     });
 
     it("passes the pack with labeling on, in preview too", async () => {
