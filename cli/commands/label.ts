@@ -2,7 +2,7 @@
 // `start` builds the CreateLabelingJob request from the stack's own configuration (components/groundTruth.ts,
 // the request the data scientist's IAM policy permits: this work team, the stack's key, a job named after the
 // stack); every value is checked before any AWS call. `status` follows a job and says how to train on its output.
-import { CreateLabelingJobCommand, DescribeLabelingJobCommand, DescribeLabelingJobCommandOutput, ListLabelingJobsCommand } from "@aws-sdk/client-sagemaker";
+import { CreateLabelingJobCommand, DescribeLabelingJobCommand, DescribeLabelingJobCommandOutput, paginateListLabelingJobs } from "@aws-sdk/client-sagemaker";
 import { Command, Option } from "commander";
 import type { PlatformConfig } from "../../components/config";
 import {
@@ -18,7 +18,7 @@ import {
 import { resourceNames } from "../../components/naming";
 import { PREFIXES } from "../../components/s3Layout";
 import { ActionFactory, CommandContext } from "../context";
-import { EXIT, UsageError } from "../errors";
+import { awsErrorCode, EXIT, UsageError } from "../errors";
 import { formatTime, table } from "../format";
 import { writeJson, writeLine } from "../io";
 import { labelingOutputs, readStackOutputs } from "../stackOutputs";
@@ -163,42 +163,72 @@ export async function labelStartCommand(context: CommandContext, options: LabelS
     return EXIT.ok;
 }
 
-/** Where a finished job's labels are, and the run that trains on them. */
-function nextStep(job: DescribeLabelingJobCommandOutput, stack: PlatformConfig): string | undefined {
+/**
+ * Where a finished job's labels are, and the run that trains on them. Starting a pipeline run is the ML engineer's
+ * right, not the data scientist's (README 'IAM personas'), so the line says who runs it. The job's label attribute is
+ * the key of its boxes in the output manifest; PrepareDataset reads the one named by the LabelAttribute parameter.
+ */
+export function nextStep(job: DescribeLabelingJobCommandOutput, stack: PlatformConfig): string | undefined {
     const manifest = job.LabelingJobOutput?.OutputDatasetS3Uri;
-    if (!manifest) {
+    if (job.LabelingJobStatus !== "Completed" || !manifest) {
         return undefined;
     }
     // PrepareDataset reads the manifest's folder and fetches the images it names from datasets/.
     const prefix = manifest.slice(0, manifest.lastIndexOf("/") + 1);
-    return `train on it: yolo-pipeline --stack ${stack.stack} start --input-data ${prefix} --input-format groundtruth`;
+    const attribute = job.LabelAttributeName ? ` --param LabelAttribute=${job.LabelAttributeName}` : "";
+    return `yolo-pipeline --stack ${stack.stack} start --input-data ${prefix} --input-format groundtruth${attribute}`;
+}
+
+/** The stack's newest labeling job: NameContains also matches other names with the prefix inside, so the start is checked. */
+async function latestJobName(context: CommandContext, prefix: string): Promise<string | undefined> {
+    const pages = paginateListLabelingJobs({ client: context.clients.sagemaker, pageSize: 100 }, { NameContains: prefix, SortBy: "CreationTime", SortOrder: "Descending" });
+    for await (const page of pages) {
+        const own = (page.LabelingJobSummaryList ?? []).find((job) => job.LabelingJobName?.toLowerCase().startsWith(prefix.toLowerCase()));
+        if (own?.LabelingJobName) {
+            return own.LabelingJobName;
+        }
+    }
+    return undefined;
 }
 
 export async function labelStatusCommand(context: CommandContext, jobName: string | undefined): Promise<number> {
-    requireLabeling(context.stack);
-    const prefix = resourceNames(context.stack.namePrefix, context.stack.stack).labelingJobPrefix;
+    const { stack } = context;
+    requireLabeling(stack);
+    const prefix = resourceNames(stack.namePrefix, stack.stack).labelingJobPrefix;
     if (jobName !== undefined && !JOB_NAME.test(jobName)) {
-        throw new UsageError([`job name ${JSON.stringify(jobName)} is not allowed; expected 1-63 letters, digits and single hyphens.`]);
+        throw new UsageError([`<job-name>: ${JSON.stringify(jobName)} is not allowed; expected 1-63 letters, digits and single hyphens, starting with ${JSON.stringify(prefix)}.`]);
     }
-    const client = context.clients.sagemaker;
-    let name = jobName;
+    if (jobName !== undefined && !jobName.toLowerCase().startsWith(prefix.toLowerCase())) {
+        throw new UsageError([`<job-name>: ${JSON.stringify(jobName)} is not a labeling job of stack ${stack.stack}: its jobs are named ${prefix}…; leave the name out for the stack's latest job.`]);
+    }
+    const name = jobName ?? (await latestJobName(context, prefix));
     if (name === undefined) {
-        const listed = await client.send(new ListLabelingJobsCommand({ NameContains: prefix, SortBy: "CreationTime", SortOrder: "Descending", MaxResults: 1 }));
-        name = listed.LabelingJobSummaryList?.[0]?.LabelingJobName;
-        if (name === undefined) {
-            writeLine(context.io.stderr, `no labeling job of stack ${context.stack.stack} (named ${prefix}…) yet; start one with: yolo-pipeline --stack ${context.stack.stack} label start --manifest <s3 URI>`);
-            return EXIT.ok;
+        if (context.options.json) {
+            writeJson(context.io.stdout, { labelingJobName: null, status: null, counters: {}, failureReason: null, outputManifest: null, next: null });
         }
+        writeLine(context.io.stderr, `no labeling job of stack ${stack.stack} (named ${prefix}…) yet; start one with: yolo-pipeline --stack ${stack.stack} label start --manifest <s3 URI>`);
+        return EXIT.ok;
     }
-    const job = await client.send(new DescribeLabelingJobCommand({ LabelingJobName: name }));
+    let job: DescribeLabelingJobCommandOutput;
+    try {
+        job = await context.clients.sagemaker.send(new DescribeLabelingJobCommand({ LabelingJobName: name }));
+    } catch (error) {
+        if (jobName !== undefined && awsErrorCode(error) === "ResourceNotFound") {
+            throw new UsageError([`<job-name>: there is no labeling job ${JSON.stringify(jobName)} in this account and region; leave the name out for the stack's latest job.`]);
+        }
+        throw error;
+    }
     const counters = job.LabelCounters ?? {};
+    const next = nextStep(job, stack);
     if (context.options.json) {
         writeJson(context.io.stdout, {
-            labelingJobName: job.LabelingJobName,
-            status: job.LabelingJobStatus,
+            labelingJobName: job.LabelingJobName ?? name,
+            status: job.LabelingJobStatus ?? null,
+            labelAttributeName: job.LabelAttributeName ?? null,
             counters,
             failureReason: job.FailureReason ?? null,
             outputManifest: job.LabelingJobOutput?.OutputDatasetS3Uri ?? null,
+            next: next ? { who: "ml-engineer", command: next } : null,
         });
         return EXIT.ok;
     }
@@ -212,12 +242,11 @@ export async function labelStatusCommand(context: CommandContext, jobName: strin
     if (job.FailureReason) {
         writeLine(context.io.stdout, `failure: ${job.FailureReason}`);
     }
-    const next = job.LabelingJobStatus === "Completed" ? nextStep(job, context.stack) : undefined;
     if (job.LabelingJobOutput?.OutputDatasetS3Uri) {
         writeLine(context.io.stdout, `output manifest: ${job.LabelingJobOutput.OutputDatasetS3Uri}`);
     }
     if (next) {
-        writeLine(context.io.stderr, next);
+        writeLine(context.io.stderr, `to train on these labels, an ML engineer runs (data scientists may not start pipeline runs):\n  ${next}`);
     }
     return EXIT.ok;
 }
@@ -242,7 +271,7 @@ export function registerLabel(program: Command, action: ActionFactory): void {
     label
         .command("status")
         .summary("a labeling job's status and counts")
-        .description("Status, label counts and output manifest of a labeling job of the stack (default: the latest), and the run that trains on its labels.")
+        .description("Status, label counts and output manifest of a labeling job of the stack (default: the latest), and the run an ML engineer starts to train on its labels.")
         .argument("[job-name]", "the job (default: the stack's latest)")
         .action(action(labelStatusCommand));
 }

@@ -204,23 +204,109 @@ describe("cli label start", () => {
     });
 });
 
-describe("cli label status", () => {
-    it("shows the latest job's counts and how to train on its output (aws-sdk-client-mock: moto has no labeling APIs)", async () => {
+describe("cli label status (aws-sdk-client-mock: moto has no labeling APIs)", () => {
+    const OUTPUT = `s3://${BUCKET}/labeling/drone-full-flight-42/manifests/output/output.manifest`;
+    const completed = {
+        LabelingJobName: "drone-full-flight-42",
+        LabelingJobStatus: "Completed",
+        LabelAttributeName: "boxes",
+        CreationTime: new Date("2026-12-01T10:00:00Z"),
+        LabelCounters: { TotalLabeled: 118, HumanLabeled: 118, Unlabeled: 0, FailedNonRetryableError: 2 },
+        LabelingJobOutput: { OutputDatasetS3Uri: OUTPUT },
+    };
+    function mocked(jobs: string[], described: Record<string, unknown> = completed) {
         const clients = createClients({ profile: "ab", region: "us-east-1" });
         const sagemaker = mockClient(clients.sagemaker);
-        sagemaker.on(ListLabelingJobsCommand).resolves({ LabelingJobSummaryList: [{ LabelingJobName: "drone-full-flight-42" } as never] });
-        sagemaker.on(DescribeLabelingJobCommand).resolves({
-            LabelingJobName: "drone-full-flight-42",
-            LabelingJobStatus: "Completed",
-            LabelAttributeName: "boxes",
-            CreationTime: new Date("2026-12-01T10:00:00Z"),
-            LabelCounters: { TotalLabeled: 118, HumanLabeled: 118, Unlabeled: 0, FailedNonRetryableError: 2 },
-            LabelingJobOutput: { OutputDatasetS3Uri: `s3://${BUCKET}/labeling/drone-full-flight-42/manifests/output/output.manifest` },
-        } as never);
+        sagemaker.on(ListLabelingJobsCommand).resolves({ LabelingJobSummaryList: jobs.map((LabelingJobName) => ({ LabelingJobName }) as never) });
+        sagemaker.on(DescribeLabelingJobCommand).resolves(described as never);
+        return { clients, sagemaker };
+    }
+
+    it("shows the latest job's counts and the run an ML engineer starts on its output, with its label attribute", async () => {
+        const { clients, sagemaker } = mocked(["drone-full-flight-42"]);
         const result = await runCliInProcess(["--stack", "full", "label", "status"], { clients });
         expect(result.code, result.stderr).to.equal(EXIT.ok);
         expect(sagemaker.commandCalls(ListLabelingJobsCommand)[0].args[0].input).to.include({ NameContains: "drone-full-", SortBy: "CreationTime", SortOrder: "Descending" });
+        expect(sagemaker.commandCalls(DescribeLabelingJobCommand)[0].args[0].input).to.deep.equal({ LabelingJobName: "drone-full-flight-42" });
         expect(result.stdout).to.match(/drone-full-flight-42\s+Completed\s+2026-12-01T10:00:00Z\s+118\s+118\s+0\s+2/);
-        expect(result.stderr).to.include(`start --input-data s3://${BUCKET}/labeling/drone-full-flight-42/manifests/output/ --input-format groundtruth`);
+        expect(result.stderr).to.include("an ML engineer runs");
+        expect(result.stderr).to.include(`start --input-data s3://${BUCKET}/labeling/drone-full-flight-42/manifests/output/ --input-format groundtruth --param LabelAttribute=boxes`);
+    });
+
+    it("without a name, skips listed jobs that only contain the stack's prefix (another stack's or someone's)", async () => {
+        const { clients, sagemaker } = mocked(["old-drone-full-x", "drone-full-flight-42"]);
+        const result = await runCliInProcess(["--stack", "full", "label", "status"], { clients });
+        expect(result.code, result.stderr).to.equal(EXIT.ok);
+        expect(sagemaker.commandCalls(DescribeLabelingJobCommand)[0].args[0].input).to.deep.equal({ LabelingJobName: "drone-full-flight-42" });
+    });
+
+    it("follows a named job of the stack, and leaves out the next step until it is Completed", async () => {
+        const { clients, sagemaker } = mocked([], { ...completed, LabelingJobName: "drone-full-flight-7", LabelingJobStatus: "InProgress", LabelingJobOutput: undefined });
+        const result = await runCliInProcess(["--stack", "full", "label", "status", "drone-full-flight-7"], { clients });
+        expect(result.code, result.stderr).to.equal(EXIT.ok);
+        expect(sagemaker.commandCalls(ListLabelingJobsCommand)).to.have.length(0);
+        expect(sagemaker.commandCalls(DescribeLabelingJobCommand)[0].args[0].input).to.deep.equal({ LabelingJobName: "drone-full-flight-7" });
+        expect(result.stdout).to.match(/drone-full-flight-7\s+InProgress/);
+        expect(result.stderr).not.to.include("start --input-data");
+    });
+
+    it("leaves out --param LabelAttribute when the job does not say its label attribute", async () => {
+        const { clients } = mocked(["drone-full-flight-42"], { ...completed, LabelAttributeName: undefined });
+        const result = await runCliInProcess(["--stack", "full", "label", "status"], { clients });
+        expect(result.stderr).to.include("--input-format groundtruth\n").and.not.include("LabelAttribute");
+    });
+
+    it("--json: one object with the job, its counters and the ML engineer's next command", async () => {
+        const { clients } = mocked(["drone-full-flight-42"]);
+        const result = await runCliInProcess(["--stack", "full", "--json", "label", "status"], { clients });
+        expect(result.code, result.stderr).to.equal(EXIT.ok);
+        expect(JSON.parse(result.stdout)).to.deep.equal({
+            labelingJobName: "drone-full-flight-42",
+            status: "Completed",
+            labelAttributeName: "boxes",
+            counters: completed.LabelCounters,
+            failureReason: null,
+            outputManifest: OUTPUT,
+            next: { who: "ml-engineer", command: `yolo-pipeline --stack full start --input-data s3://${BUCKET}/labeling/drone-full-flight-42/manifests/output/ --input-format groundtruth --param LabelAttribute=boxes` },
+        });
+    });
+
+    it("no job yet: says how to start one; --json prints nulls, not nothing", async () => {
+        const { clients, sagemaker } = mocked([]);
+        const result = await runCliInProcess(["--stack", "full", "label", "status"], { clients });
+        expect(result.code, result.stderr).to.equal(EXIT.ok);
+        expect(result.stdout).to.equal("");
+        expect(result.stderr).to.include("no labeling job of stack full (named drone-full-…) yet").and.include("label start --manifest");
+        expect(sagemaker.commandCalls(DescribeLabelingJobCommand)).to.have.length(0);
+        const json = await runCliInProcess(["--stack", "full", "--json", "label", "status"], { clients });
+        expect(JSON.parse(json.stdout)).to.include({ labelingJobName: null, status: null, next: null });
+    });
+
+    for (const [name, fragment] of [
+        ["drone-full-bad_name", "is not allowed; expected 1-63 letters, digits and single hyphens"],
+        ["drone-dev-flight-1", "is not a labeling job of stack full: its jobs are named drone-full-…"],
+        ["someone-elses-job", "is not a labeling job of stack full"],
+    ] as const) {
+        it(`refuses job name ${name} before any AWS call (exit 2)`, async () => {
+            const result = await runCliInProcess(["--stack", "full", "label", "status", name]);
+            expect(result.code, result.stdout).to.equal(EXIT.usage);
+            expect(result.clientsCreated).to.equal(0);
+            expect(result.stderr).to.include(`"${name}" ${fragment}`);
+        });
+    }
+
+    it("a well-formed name of no job: exit 2 with what to do, not the SDK's error", async () => {
+        const clients = createClients({ profile: "ab", region: "us-east-1" });
+        const sagemaker = mockClient(clients.sagemaker);
+        sagemaker.on(DescribeLabelingJobCommand).rejects(Object.assign(new Error("Could not find labeling job"), { name: "ResourceNotFound" }));
+        const result = await runCliInProcess(["--stack", "full", "label", "status", "drone-full-nope"], { clients });
+        expect(result.code, result.stdout).to.equal(EXIT.usage);
+        expect(result.stderr).to.include('there is no labeling job "drone-full-nope" in this account and region');
+    });
+
+    it("refuses a stack without labeling", async () => {
+        const result = await runCliInProcess(["label", "status"]);
+        expect(result.code).to.equal(EXIT.usage);
+        expect(result.stderr).to.include("has labeling: false");
     });
 });
