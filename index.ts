@@ -384,6 +384,7 @@ export = async () => {
                       roleArn: labeling.roleArn,
                       labelCategoryConfigUri: labeling.labelCategoryConfigUri,
                       outputUri: labeling.outputUri,
+                      outputKmsKeyArn: labeling.outputKmsKeyArn,
                       workteamArn: labeling.workteamArn,
                       humanTaskUiArn: labeling.task.humanTaskUiArn,
                   },

@@ -58,6 +58,54 @@ function fitted(text: string, shorter: string, limit: number): string {
     return text.length <= limit ? text : shorter;
 }
 
+/**
+ * Prices AWS accepts for one bounding-box task by a public (Mechanical Turk) worker, in US dollars
+ * (PublicWorkforceTaskPrice, SageMaker API reference): a public-crowd job without one is refused by AWS.
+ */
+export const PUBLIC_BOUNDING_BOX_PRICES_USD = ["0.036", "0.048", "0.060", "0.072", "0.120", "0.240", "0.360", "0.480", "0.600", "0.720", "0.840", "0.960", "1.080", "1.200"] as const;
+
+/** A public-crowd work team (Amazon Mechanical Turk); its ARN names AWS's account, not the one that runs the job. */
+export function isPublicCrowd(workteamArn: string): boolean {
+    return workteamArn.includes(":workteam/public-crowd/");
+}
+
+/** A private work team belongs to the account whose jobs it labels. */
+export function isPrivateCrowd(workteamArn: string): boolean {
+    return workteamArn.includes(":workteam/private-crowd/");
+}
+
+/** The account an ARN names (its fifth field). */
+export function arnAccount(arn: string): string {
+    return arn.split(":")[4] ?? "";
+}
+
+/** One of PUBLIC_BOUNDING_BOX_PRICES_USD as AmountInUsd (whole dollars, cents, tenths of a cent). */
+export function amountInUsd(price: string): { Dollars: number; Cents: number; TenthFractionsOfACent: number } {
+    const tenthsOfCent = Math.round(Number(price) * 1000);
+    return { Dollars: Math.floor(tenthsOfCent / 1000), Cents: Math.floor((tenthsOfCent % 1000) / 10), TenthFractionsOfACent: tenthsOfCent % 10 };
+}
+
+/**
+ * What the job runs as and writes with, as the deployed stack names them (its `labeling` outputs) or, without
+ * them, as the stack's naming rule gives them in `accountId`.
+ */
+export interface LabelingTarget {
+    readonly roleArn: string;
+    readonly labelCategoryConfigUri: string;
+    /** The stack's key by alias ARN: what the data scientist's IAM condition (sagemaker:OutputKmsKeyArn) names. */
+    readonly outputKmsKeyArn: string;
+}
+
+/** The target the stack's naming rule gives in `accountId` (components/labeling.ts creates exactly these). */
+export function namedLabelingTarget(stack: PlatformConfig, accountId: string): LabelingTarget {
+    const names = resourceNames(stack.namePrefix, stack.stack);
+    return {
+        roleArn: roleArn(accountId, names.labelingRole),
+        labelCategoryConfigUri: s3Uri(stack.bucket.name, labelCategoryObject(stack.labeling.classes).key),
+        outputKmsKeyArn: keyAliasArn(stack.aws.region, accountId, names.keyAlias),
+    };
+}
+
 /** What a data scientist chooses for one labeling job. */
 export interface LabelingJobOptions {
     readonly jobName: string;
@@ -68,30 +116,25 @@ export interface LabelingJobOptions {
     readonly workersPerImage: number;
     readonly taskTimeLimitSeconds: number;
     readonly taskAvailabilitySeconds: number;
+    /** One of PUBLIC_BOUNDING_BOX_PRICES_USD; required for a public-crowd work team, absent otherwise. */
+    readonly publicTaskPriceUsd?: string;
 }
 
-/**
- * The CreateLabelingJob request of the stack for `options`. The account is the work team's (a private work team
- * belongs to the account that runs the jobs); the output key is the stack's key by alias ARN, which is what the
- * data scientist's IAM condition (sagemaker:OutputKmsKeyArn) names.
- */
-export function labelingJobRequest(stack: PlatformConfig, options: LabelingJobOptions): CreateLabelingJobCommandInput {
-    const names = resourceNames(stack.namePrefix, stack.stack);
+/** The CreateLabelingJob request of the stack for `options`, running as and writing with `target`. */
+export function labelingJobRequest(stack: PlatformConfig, target: LabelingTarget, options: LabelingJobOptions): CreateLabelingJobCommandInput {
     const region = stack.aws.region;
     const task = groundTruthBoundingBox(region);
     if (!task) {
         throw new Error(`Ground Truth's built-in bounding-box task is not offered in ${region}.`);
     }
-    const account = stack.labeling.workteamArn.split(":")[4];
     const classes = stack.labeling.classes.join(", ");
-    const bucket = stack.bucket.name;
     return {
         LabelingJobName: options.jobName,
         LabelAttributeName: options.labelAttributeName,
         InputConfig: { DataSource: { S3DataSource: { ManifestS3Uri: options.manifestUri } } },
-        OutputConfig: { S3OutputPath: s3Uri(bucket, PREFIXES.labeling), KmsKeyId: keyAliasArn(region, account, names.keyAlias) },
-        RoleArn: roleArn(account, names.labelingRole),
-        LabelCategoryConfigS3Uri: s3Uri(bucket, labelCategoryObject(stack.labeling.classes).key),
+        OutputConfig: { S3OutputPath: s3Uri(stack.bucket.name, PREFIXES.labeling), KmsKeyId: target.outputKmsKeyArn },
+        RoleArn: target.roleArn,
+        LabelCategoryConfigS3Uri: target.labelCategoryConfigUri,
         HumanTaskConfig: {
             WorkteamArn: stack.labeling.workteamArn,
             UiConfig: { HumanTaskUiArn: task.humanTaskUiArn },
@@ -107,6 +150,7 @@ export function labelingJobRequest(stack: PlatformConfig, options: LabelingJobOp
             NumberOfHumanWorkersPerDataObject: options.workersPerImage,
             TaskTimeLimitInSeconds: options.taskTimeLimitSeconds,
             TaskAvailabilityLifetimeInSeconds: options.taskAvailabilitySeconds,
+            ...(options.publicTaskPriceUsd === undefined ? {} : { PublicWorkforceTaskPrice: { AmountInUsd: amountInUsd(options.publicTaskPriceUsd) } }),
             AnnotationConsolidationConfig: { AnnotationConsolidationLambdaArn: task.annotationConsolidationLambdaArn },
         },
         Tags: Object.entries(stack.tags).map(([Key, Value]) => ({ Key, Value })),

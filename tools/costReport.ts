@@ -375,6 +375,7 @@ const FREE_AT_REST: Readonly<Record<string, string>> = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": "S3 bucket and its settings",
     // S3 delivers its events to EventBridge's default bus at no charge; AWS service events cost nothing there.
     "aws:s3/bucketNotification:BucketNotification": "S3 bucket and its settings",
+    "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": "S3 bucket and its settings",
     "aws:s3/bucketLogging:BucketLogging": "S3 server access logging (delivery is free; the logs bill as S3 storage)",
     "aws:s3/bucketObjectv2:BucketObjectv2": "code bundle (a few MB of S3)",
     "aws:sagemaker/userProfile:UserProfile": "Studio user profiles",

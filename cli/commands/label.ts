@@ -2,16 +2,26 @@
 // `start` builds the CreateLabelingJob request from the stack's own configuration (components/groundTruth.ts,
 // the request the data scientist's IAM policy permits: this work team, the stack's key, a job named after the
 // stack); every value is checked before any AWS call. `status` follows a job and says how to train on its output.
-import { CreateLabelingJobCommand, DescribeLabelingJobCommand, DescribeLabelingJobCommandOutput, ListLabelingJobsCommand } from "@aws-sdk/client-sagemaker";
+import { CreateLabelingJobCommand, DescribeLabelingJobCommand, DescribeLabelingJobCommandOutput, paginateListLabelingJobs } from "@aws-sdk/client-sagemaker";
 import { Command, Option } from "commander";
 import type { PlatformConfig } from "../../components/config";
-import { labelingJobRequest, LabelingJobOptions } from "../../components/groundTruth";
+import {
+    arnAccount,
+    isPrivateCrowd,
+    isPublicCrowd,
+    labelingJobRequest,
+    LabelingJobOptions,
+    LabelingTarget,
+    namedLabelingTarget,
+    PUBLIC_BOUNDING_BOX_PRICES_USD,
+} from "../../components/groundTruth";
 import { resourceNames } from "../../components/naming";
 import { PREFIXES } from "../../components/s3Layout";
 import { ActionFactory, CommandContext } from "../context";
-import { EXIT, UsageError } from "../errors";
+import { awsErrorCode, EXIT, UsageError } from "../errors";
 import { formatTime, table } from "../format";
 import { writeJson, writeLine } from "../io";
+import { labelingOutputs, readStackOutputs } from "../stackOutputs";
 
 // CreateLabelingJob's own rules (SageMaker API reference): refused here, never by AWS after a round trip.
 const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -30,6 +40,9 @@ export interface LabelStartOptions {
     readonly workersPerImage: string;
     readonly taskTimeLimit: string;
     readonly taskAvailability: string;
+    readonly pricePerTask?: string;
+    /** `pulumi stack output --json` of the stack (also from STACK_OUTPUTS). */
+    readonly stackOutputs?: string;
     readonly dryRun?: boolean;
 }
 
@@ -70,6 +83,17 @@ export function labelingJobOptions(stack: PlatformConfig, options: LabelStartOpt
     if (!LABEL_ATTRIBUTE.test(options.labelAttribute) || /-(metadata|ref)$/.test(options.labelAttribute)) {
         problems.push(`--label-attribute: ${JSON.stringify(options.labelAttribute)} is not allowed; expected 1-127 letters, digits and hyphens, not ending in -metadata or -ref (Ground Truth's own suffixes).`);
     }
+    const team = stack.labeling.workteamArn;
+    const price = options.pricePerTask === undefined ? undefined : /^\d+(\.\d{1,3})?$/.test(options.pricePerTask.trim()) ? Number(options.pricePerTask).toFixed(3) : options.pricePerTask;
+    if (isPublicCrowd(team)) {
+        if (price === undefined || !(PUBLIC_BOUNDING_BOX_PRICES_USD as readonly string[]).includes(price)) {
+            problems.push(
+                `--price-per-task: ${JSON.stringify(options.pricePerTask ?? null)} is not allowed; the public work team ${team} is paid per image by this account, so the job needs a price: one of ${PUBLIC_BOUNDING_BOX_PRICES_USD.join(", ")} (US dollars, AWS's bounding-box prices).`,
+            );
+        }
+    } else if (price !== undefined) {
+        problems.push(`--price-per-task: ${JSON.stringify(options.pricePerTask)} is not allowed with ${team}: only a public (Mechanical Turk) work team is paid per task; leave the flag out.`);
+    }
     const result: LabelingJobOptions = {
         jobName,
         manifestUri: manifest,
@@ -77,6 +101,7 @@ export function labelingJobOptions(stack: PlatformConfig, options: LabelStartOpt
         workersPerImage: integer("--workers-per-image", options.workersPerImage, LIMITS.workersPerImage, problems),
         taskTimeLimitSeconds: integer("--task-time-limit", options.taskTimeLimit, LIMITS.taskTimeLimitSeconds, problems),
         taskAvailabilitySeconds: integer("--task-availability", options.taskAvailability, LIMITS.taskAvailabilitySeconds, problems),
+        ...(price !== undefined && isPublicCrowd(team) ? { publicTaskPriceUsd: price } : {}),
     };
     if (problems.length > 0) {
         throw new UsageError(problems);
@@ -84,11 +109,47 @@ export function labelingJobOptions(stack: PlatformConfig, options: LabelStartOpt
     return result;
 }
 
+/**
+ * The role, label categories and key of the job: the deployed stack's `labeling` outputs when given, which also
+ * name the stack's account; otherwise the stack's naming rule in the work team's account, which is the stack's
+ * only for a private work team (it labels its own account's jobs). A public or vendor team's ARN names another
+ * account, so without the outputs nothing can be named and the command refuses.
+ */
+export function labelingTarget(stack: PlatformConfig, stackOutputs: string | undefined): { target: LabelingTarget; source: string } {
+    const team = stack.labeling.workteamArn;
+    const teamAccount = arnAccount(team);
+    if (stackOutputs === undefined) {
+        if (!isPrivateCrowd(team)) {
+            throw new UsageError([
+                `--stack-outputs: required with the ${isPublicCrowd(team) ? "public (Mechanical Turk)" : "vendor"} work team ${team}: its ARN names account ${teamAccount}, not the stack's, so the labeling role and key cannot be named from it. Write the outputs with \`pulumi stack output --json --stack ${stack.stack} > stack-outputs.json\` and pass --stack-outputs stack-outputs.json (or set STACK_OUTPUTS).`,
+            ]);
+        }
+        return { target: namedLabelingTarget(stack, teamAccount), source: `the stack's names in the private work team's account ${teamAccount}` };
+    }
+    const deployed = labelingOutputs(readStackOutputs(stackOutputs, "--stack-outputs"), stack, "--stack-outputs");
+    const account = arnAccount(deployed.roleArn);
+    if (isPrivateCrowd(team) && teamAccount !== account) {
+        throw new UsageError([
+            `labelingWorkteamArn: ${team} is a private work team of account ${teamAccount}, but stack ${stack.stack} runs in account ${account} (its labeling role ${deployed.roleArn}); a private work team labels only its own account's jobs. Name a work team of account ${account} in Pulumi.${stack.stack}.yaml.`,
+        ]);
+    }
+    return {
+        target: {
+            roleArn: deployed.roleArn,
+            labelCategoryConfigUri: deployed.labelCategoryConfigUri,
+            outputKmsKeyArn: deployed.outputKmsKeyArn ?? namedLabelingTarget(stack, account).outputKmsKeyArn,
+        },
+        source: `the deployed stack's outputs (${stackOutputs}), account ${account}`,
+    };
+}
+
 export async function labelStartCommand(context: CommandContext, options: LabelStartOptions): Promise<number> {
-    const request = labelingJobRequest(context.stack, labelingJobOptions(context.stack, options, context.now()));
+    const jobOptions = labelingJobOptions(context.stack, options, context.now());
+    const { target, source } = labelingTarget(context.stack, options.stackOutputs);
+    const request = labelingJobRequest(context.stack, target, jobOptions);
     const { io } = context;
     if (options.dryRun) {
-        writeLine(io.stderr, `dry run: CreateLabelingJob was not called; the request for work team ${context.stack.labeling.workteamArn}:`);
+        writeLine(io.stderr, `dry run: CreateLabelingJob was not called; the request for work team ${context.stack.labeling.workteamArn}, role and key from ${source}:`);
         writeJson(io.stdout, request);
         return EXIT.ok;
     }
@@ -102,42 +163,72 @@ export async function labelStartCommand(context: CommandContext, options: LabelS
     return EXIT.ok;
 }
 
-/** Where a finished job's labels are, and the run that trains on them. */
-function nextStep(job: DescribeLabelingJobCommandOutput, stack: PlatformConfig): string | undefined {
+/**
+ * Where a finished job's labels are, and the run that trains on them. Starting a pipeline run is the ML engineer's
+ * right, not the data scientist's (README 'IAM personas'), so the line says who runs it. The job's label attribute is
+ * the key of its boxes in the output manifest; PrepareDataset reads the one named by the LabelAttribute parameter.
+ */
+export function nextStep(job: DescribeLabelingJobCommandOutput, stack: PlatformConfig): string | undefined {
     const manifest = job.LabelingJobOutput?.OutputDatasetS3Uri;
-    if (!manifest) {
+    if (job.LabelingJobStatus !== "Completed" || !manifest) {
         return undefined;
     }
     // PrepareDataset reads the manifest's folder and fetches the images it names from datasets/.
     const prefix = manifest.slice(0, manifest.lastIndexOf("/") + 1);
-    return `train on it: yolo-pipeline --stack ${stack.stack} start --input-data ${prefix} --input-format groundtruth`;
+    const attribute = job.LabelAttributeName ? ` --param LabelAttribute=${job.LabelAttributeName}` : "";
+    return `yolo-pipeline --stack ${stack.stack} start --input-data ${prefix} --input-format groundtruth${attribute}`;
+}
+
+/** The stack's newest labeling job: NameContains also matches other names with the prefix inside, so the start is checked. */
+async function latestJobName(context: CommandContext, prefix: string): Promise<string | undefined> {
+    const pages = paginateListLabelingJobs({ client: context.clients.sagemaker, pageSize: 100 }, { NameContains: prefix, SortBy: "CreationTime", SortOrder: "Descending" });
+    for await (const page of pages) {
+        const own = (page.LabelingJobSummaryList ?? []).find((job) => job.LabelingJobName?.toLowerCase().startsWith(prefix.toLowerCase()));
+        if (own?.LabelingJobName) {
+            return own.LabelingJobName;
+        }
+    }
+    return undefined;
 }
 
 export async function labelStatusCommand(context: CommandContext, jobName: string | undefined): Promise<number> {
-    requireLabeling(context.stack);
-    const prefix = resourceNames(context.stack.namePrefix, context.stack.stack).labelingJobPrefix;
+    const { stack } = context;
+    requireLabeling(stack);
+    const prefix = resourceNames(stack.namePrefix, stack.stack).labelingJobPrefix;
     if (jobName !== undefined && !JOB_NAME.test(jobName)) {
-        throw new UsageError([`job name ${JSON.stringify(jobName)} is not allowed; expected 1-63 letters, digits and single hyphens.`]);
+        throw new UsageError([`<job-name>: ${JSON.stringify(jobName)} is not allowed; expected 1-63 letters, digits and single hyphens, starting with ${JSON.stringify(prefix)}.`]);
     }
-    const client = context.clients.sagemaker;
-    let name = jobName;
+    if (jobName !== undefined && !jobName.toLowerCase().startsWith(prefix.toLowerCase())) {
+        throw new UsageError([`<job-name>: ${JSON.stringify(jobName)} is not a labeling job of stack ${stack.stack}: its jobs are named ${prefix}…; leave the name out for the stack's latest job.`]);
+    }
+    const name = jobName ?? (await latestJobName(context, prefix));
     if (name === undefined) {
-        const listed = await client.send(new ListLabelingJobsCommand({ NameContains: prefix, SortBy: "CreationTime", SortOrder: "Descending", MaxResults: 1 }));
-        name = listed.LabelingJobSummaryList?.[0]?.LabelingJobName;
-        if (name === undefined) {
-            writeLine(context.io.stderr, `no labeling job of stack ${context.stack.stack} (named ${prefix}…) yet; start one with: yolo-pipeline --stack ${context.stack.stack} label start --manifest <s3 URI>`);
-            return EXIT.ok;
+        if (context.options.json) {
+            writeJson(context.io.stdout, { labelingJobName: null, status: null, counters: {}, failureReason: null, outputManifest: null, next: null });
         }
+        writeLine(context.io.stderr, `no labeling job of stack ${stack.stack} (named ${prefix}…) yet; start one with: yolo-pipeline --stack ${stack.stack} label start --manifest <s3 URI>`);
+        return EXIT.ok;
     }
-    const job = await client.send(new DescribeLabelingJobCommand({ LabelingJobName: name }));
+    let job: DescribeLabelingJobCommandOutput;
+    try {
+        job = await context.clients.sagemaker.send(new DescribeLabelingJobCommand({ LabelingJobName: name }));
+    } catch (error) {
+        if (jobName !== undefined && awsErrorCode(error) === "ResourceNotFound") {
+            throw new UsageError([`<job-name>: there is no labeling job ${JSON.stringify(jobName)} in this account and region; leave the name out for the stack's latest job.`]);
+        }
+        throw error;
+    }
     const counters = job.LabelCounters ?? {};
+    const next = nextStep(job, stack);
     if (context.options.json) {
         writeJson(context.io.stdout, {
-            labelingJobName: job.LabelingJobName,
-            status: job.LabelingJobStatus,
+            labelingJobName: job.LabelingJobName ?? name,
+            status: job.LabelingJobStatus ?? null,
+            labelAttributeName: job.LabelAttributeName ?? null,
             counters,
             failureReason: job.FailureReason ?? null,
             outputManifest: job.LabelingJobOutput?.OutputDatasetS3Uri ?? null,
+            next: next ? { who: "ml-engineer", command: next } : null,
         });
         return EXIT.ok;
     }
@@ -151,12 +242,11 @@ export async function labelStatusCommand(context: CommandContext, jobName: strin
     if (job.FailureReason) {
         writeLine(context.io.stdout, `failure: ${job.FailureReason}`);
     }
-    const next = job.LabelingJobStatus === "Completed" ? nextStep(job, context.stack) : undefined;
     if (job.LabelingJobOutput?.OutputDatasetS3Uri) {
         writeLine(context.io.stdout, `output manifest: ${job.LabelingJobOutput.OutputDatasetS3Uri}`);
     }
     if (next) {
-        writeLine(context.io.stderr, next);
+        writeLine(context.io.stderr, `to train on these labels, an ML engineer runs (data scientists may not start pipeline runs):\n  ${next}`);
     }
     return EXIT.ok;
 }
@@ -173,13 +263,15 @@ export function registerLabel(program: Command, action: ActionFactory): void {
         .option("--workers-per-image <n>", "workers who box each image (their boxes are consolidated)", "1")
         .option("--task-time-limit <seconds>", "time a worker has for one image", "600")
         .option("--task-availability <seconds>", "how long an image waits for a worker", "259200")
+        .option("--price-per-task <usd>", `with a public (Mechanical Turk) work team only, required there: US dollars per image and worker, one of ${PUBLIC_BOUNDING_BOX_PRICES_USD.join(", ")}`)
+        .addOption(new Option("--stack-outputs <file>", "`pulumi stack output --json` of the stack: the role, label categories and key are taken from it (required with a public or vendor work team)").env("STACK_OUTPUTS"))
         .option("--dry-run", "print the CreateLabelingJob request without sending it")
         .addHelpText("after", "\nExamples:\n  $ yolo-pipeline --stack full label start --manifest s3://my-bucket/datasets/raw/flight-42/input.manifest --dry-run\n  $ yolo-pipeline --stack full label start --manifest s3://my-bucket/datasets/raw/flight-42/input.manifest --workers-per-image 3")
         .action(action(labelStartCommand));
     label
         .command("status")
         .summary("a labeling job's status and counts")
-        .description("Status, label counts and output manifest of a labeling job of the stack (default: the latest), and the run that trains on its labels.")
+        .description("Status, label counts and output manifest of a labeling job of the stack (default: the latest), and the run an ML engineer starts to train on its labels.")
         .argument("[job-name]", "the job (default: the stack's latest)")
         .action(action(labelStatusCommand));
 }

@@ -25,6 +25,8 @@ The emulator also holds the stack's model package group with one version an earl
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import shutil
@@ -37,7 +39,7 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
@@ -524,6 +526,55 @@ def test_the_data_scientist_notebook_shows_the_labeling_flow_of_its_stack(data_s
     shown = text(cell(data_scientist_run.notebook, "labeling"))
     assert "Labeling is off in this stack (labeling: false)" in shown and "labelingWorkteamArn" in shown
     assert "label start --manifest s3://" in shown and "label status" in shown
+
+
+def run_cell_as(code_cell, namespace: dict) -> str:
+    """What a committed code cell prints when run with `namespace` as the kernel's globals (the cells before it)."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code_cell.source, f"<cell {code_cell.get('id')}>", "exec"), dict(namespace))
+    return printed.getvalue()
+
+
+def setup_user_arn(aws) -> str:
+    return aws.client("sts").get_caller_identity()["Arn"]
+
+
+def test_the_data_scientist_notebook_shows_a_labeling_stacks_work_team_role_and_classes(aws):
+    # The labeling-on branch of the cell, with the outputs of the `full` stack (labeling on, the same bucket): it
+    # only reads the label categories object (S3 GetObject, which moto implements), as the full stack's data
+    # scientist role with its exact S3 statements; and the dev stack's role (labeling off) is refused the read.
+    full = emulator.stack_plan("full")
+    assert full["outputs"]["bucketName"] == aws.bucket
+    labeling = full["outputs"]["labeling"]
+    (categories,) = [r for r in emulator.resources(full, "aws:s3/bucketObjectv2:BucketObjectv2") if r["name"] == "labeling-label-categories"]
+    bucket, key = support.split_s3_uri(labeling["labelCategoryConfigUri"])
+    assert (bucket, key) == (aws.bucket, categories["inputs"]["key"])
+    documents = emulator.role_documents(full, "data-scientist")
+    iam = aws.client("iam")
+    role_name = f"{documents.name}-labeling-check"
+    # The stack's trust policy names SageMaker, which this test cannot be, and moto checks trust once IAM is
+    # enforced: this copy trusts the set-up user; its permissions are the stack's, exactly.
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": setup_user_arn(aws)}, "Action": "sts:AssumeRole"}]}
+    arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    for policy_name, text_ in documents.policies.items():
+        iam.put_role_policy(RoleName=role_name, PolicyName=policy_name, PolicyDocument=text_)
+    assumed = aws.client("sts").assume_role(RoleArn=arn, RoleSessionName="labeling-check")["Credentials"]
+    as_full_data_scientist = aws.client("s3", emulator.Credentials(assumed["AccessKeyId"], assumed["SecretAccessKey"], assumed["SessionToken"]))
+    aws.client("s3").put_object(Bucket=bucket, Key=key, Body=categories["inputs"]["content"].encode())
+    try:
+        notebook = nbformat.read(DATA_SCIENTIST, as_version=4)
+        globals_ = {"outputs": full["outputs"], "support": support, "BUCKET": aws.bucket, "ClientError": ClientError, "BotoCoreError": BotoCoreError}
+        shown = run_cell_as(cell(notebook, "labeling"), {**globals_, "s3": as_full_data_scientist})
+        assert f"work team        : {labeling['workteamArn']}" in shown
+        assert f"labeling role    : {labeling['roleArn']}" in shown
+        assert f"outputs go to    : s3://{aws.bucket}/labeling/" in shown
+        assert "classes (ids 0…) : vehicle, person, building" in shown
+        assert "✗" not in shown and "Labeling is off" not in shown
+        refused = run_cell_as(cell(notebook, "labeling"), {**globals_, "s3": aws.client("s3", aws.assumed[("data-scientist", emulator.EXACT)])})
+        assert f"✗ reading the label categories {labeling['labelCategoryConfigUri']}: AccessDenied" in refused
+    finally:
+        aws.client("s3").delete_object(Bucket=bucket, Key=key)
 
 
 def test_the_data_scientist_notebook_is_refused_approving_a_model_and_the_version_is_unchanged(data_scientist_run, registry):

@@ -48,6 +48,20 @@ describe("Ground Truth labeling (offline)", () => {
         expect(labelCategoryConfig(["a", "b"]).labels).to.deep.equal([{ label: "a" }, { label: "b" }]);
     });
 
+    it("sets exactly the CORS rule Ground Truth documents on the data bucket, only with labeling on, adopted bucket too", async () => {
+        const rule = { allowedHeaders: [], allowedMethods: ["GET"], allowedOrigins: ["*"], exposeHeaders: ["Access-Control-Allow-Origin"] };
+        const [cors] = resourcesOfType(full, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration");
+        expect(cors.inputs).to.deep.equal({ bucket: "lucaskle-ab3-project-pv", corsRules: [rule] });
+        // After the bucket exists (create mode) and its protections are in place.
+        expect(cors.options.dependsOn).to.include("data-bucket");
+        expect(resourcesOfType(dev, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration")).to.deep.equal([]);
+        // dev adopts its bucket: with labeling on, the rule is set on it (replacing any CORS configuration it had).
+        const adopted = await offlineStack({ config: { labeling: true, labelingWorkteamArn: TEAM.replace("drone-labelers", "dev-labelers") } });
+        const adoptedCors = resourcesOfType(adopted, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration");
+        expect(adoptedCors.map((r) => r.inputs)).to.deep.equal([{ bucket: adopted.outputs.bucketName, corsRules: [rule] }]);
+        expect((await evaluateDetailed(toPolicyResources(adopted.resources))).violations).to.deep.equal([]);
+    });
+
     it("gives labeling jobs a role of their own: images under datasets/, writes only under labeling/", () => {
         const role = resourceNamed(full, "labeling-role");
         expect(role.inputs.tags["ml-service"]).to.equal("ground-truth-labeling");
@@ -69,7 +83,8 @@ describe("Ground Truth labeling (offline)", () => {
         // Nothing else new: no S3 write, no other SageMaker job.
         const actions = ds.flatMap((s) => [].concat(s.Action)) as string[];
         expect(actions.filter((a) => /^s3:(Put|Delete)/.test(a))).to.deep.equal([]);
-        expect(full.outputs.labeling).to.deep.include({ workteamArn: TEAM, outputUri: "s3://lucaskle-ab3-project-pv/labeling/" });
+        // The key as the condition names it, for `label start --stack-outputs`.
+        expect(full.outputs.labeling).to.deep.include({ workteamArn: TEAM, outputUri: "s3://lucaskle-ab3-project-pv/labeling/", outputKmsKeyArn: create.Condition.StringEquals["sagemaker:OutputKmsKeyArn"] });
     });
 
     it("passes the pack with labeling on, in preview too", async () => {

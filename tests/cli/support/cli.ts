@@ -56,7 +56,7 @@ export interface InProcessOptions {
     readonly newToken?: () => string;
     /** Folder with Pulumi.yaml and the stack files (default: the repository). */
     readonly projectRoot?: string;
-    /** Environment variables for the run (undefined removes one); AWS_PROFILE is removed unless given. */
+    /** Environment variables for the run (undefined removes one); AWS_PROFILE and STACK_OUTPUTS are removed unless given. */
     readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -89,7 +89,8 @@ export async function runCliInProcess(args: readonly string[], options: InProces
         ...(options.newToken ? { newToken: options.newToken } : {}),
         ...(options.projectRoot ? { projectRoot: options.projectRoot } : {}),
     };
-    const env: Record<string, string | undefined> = { AWS_PROFILE: undefined, ...options.env };
+    // STACK_OUTPUTS (label start's --stack-outputs) is a developer's own setting too: a test passes it when it means to.
+    const env: Record<string, string | undefined> = { AWS_PROFILE: undefined, STACK_OUTPUTS: undefined, ...options.env };
     const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
     const apply = (values: Record<string, string | undefined>) => {
         for (const [key, value] of Object.entries(values)) {
