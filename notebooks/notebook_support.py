@@ -542,8 +542,8 @@ def version_baseline(model_package: Mapping[str, Any]) -> str | None:
 
 def deploy_commands(stack: str, version: int) -> list[str]:
     """What serves `version`: write it into the stack's configuration, then let the stack deploy it."""
-    return [f"npx yolo-pipeline --stack {stack} deploy {version} --dry-run   # shows the change to Pulumi.{stack}.yaml",
-            f"npx yolo-pipeline --stack {stack} deploy {version}             # writes it (asks first)",
+    return [f"npm run -s pipeline -- --stack {stack} deploy {version} --dry-run   # shows the change to Pulumi.{stack}.yaml",
+            f"npm run -s pipeline -- --stack {stack} deploy {version}             # writes it (asks first)",
             f"pulumi up --stack {stack}                                      # the preview and the policy pack check it, then it deploys"]
 
 

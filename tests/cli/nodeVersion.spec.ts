@@ -98,4 +98,12 @@ describe("node version", () => {
             }
         }
     });
+
+    it("the notebooks and the commands they print run the CLI the same way", () => {
+        for (const file of ["ml_engineer_example.ipynb", "data_scientist_example.ipynb", "notebook_support.py"]) {
+            const text = fs.readFileSync(path.join(PROJECT_ROOT, "notebooks", file), "utf8");
+            expect(text, file).to.match(/npm run -s pipeline --/);
+            expect(text, file).to.not.match(/\bnpx yolo-pipeline\b/);
+        }
+    });
 });

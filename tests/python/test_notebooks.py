@@ -231,7 +231,7 @@ def test_the_deployment_helpers_find_the_deployable_version_its_baseline_and_the
     assert support.version_baseline(quality(f"{prefix}statistics.json", "s3://bucket/other/constraints.json")) is None
     assert support.version_baseline({"ModelMetrics": {"ModelQuality": {}}}) is None
     commands = support.deploy_commands("prod", 3)
-    assert commands[0].startswith("npx yolo-pipeline --stack prod deploy 3 --dry-run") and commands[-1].startswith("pulumi up --stack prod")
+    assert commands[0].startswith("npm run -s pipeline -- --stack prod deploy 3 --dry-run") and commands[-1].startswith("pulumi up --stack prod")
     assert support.image_content_type(b"\xff\xd8\xff\xe0rest") == "image/jpeg"
     assert support.image_content_type(b"\x89PNG\r\n\x1a\nrest") == "image/png"
     assert support.image_content_type(b"GIF89a") is None
