@@ -307,10 +307,11 @@ interface InapplicableKeys {
  * The condition keys of a statement that do not apply to some of its actions. Conditions are ANDed, so for an
  * action whose request context never has a key, the condition on it is constant: false for a positive test (the
  * statement never applies to that action), true for a negated one, …IfExists or `Null: true` (the statement
- * applies to it regardless). A named action must support every key. A wildcard must have some action that
- * supports a key tested positively, and every one of its actions must support a key whose condition is true
- * when absent (`Deny s3:* StringNotEquals s3:x-amz-server-side-encryption` denies every read). NotAction and `*`
- * are not judged.
+ * applies to it regardless, unless another condition is constantly false for it). A named action must support
+ * every key. A wildcard must have some action that supports a key tested positively, and every one of its actions
+ * must support a key whose condition is true when absent (`Deny s3:* StringNotEquals s3:x-amz-server-side-encryption`
+ * denies every read), except the actions a positive test already keeps out (the usual guard `Null: false` on the
+ * same key). NotAction and `*` are not judged.
  */
 async function inapplicableConditionKeys(statement: Statement): Promise<InapplicableKeys[]> {
     if (statement.conditions.length === 0 || !statement.actions) {
@@ -335,17 +336,19 @@ async function inapplicableConditionKeys(statement: Statement): Promise<Inapplic
             continue; // iam-known-actions reports unknown names; `*` matches keys of every service.
         }
         const wildcard = hasWildcard(action);
+        // An action lacking a key tested positively never meets the statement, whatever its other conditions say.
+        const neverMet = (facts: ActionFacts) => tests.some((test) => !test.trueWhenAbsent && !supports(facts, test));
         for (const trueWhenAbsent of [false, true]) {
             const missing = tests.filter((test) => test.trueWhenAbsent === trueWhenAbsent);
             const lacking = new Set<string>();
             const inapplicable = missing.filter((test) => {
                 if (!wildcard) {
-                    return !supports(match.actions[0], test);
+                    return !supports(match.actions[0], test) && !(trueWhenAbsent && neverMet(match.actions[0]));
                 }
                 if (!trueWhenAbsent) {
                     return !match.actions.some((facts) => supports(facts, test));
                 }
-                const without = match.actions.filter((facts) => !supports(facts, test));
+                const without = match.actions.filter((facts) => !supports(facts, test) && !neverMet(facts));
                 without.forEach((facts) => lacking.add(facts.action));
                 return without.length > 0;
             });

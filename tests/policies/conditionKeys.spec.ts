@@ -86,6 +86,15 @@ describe("condition keys with negated operators, …IfExists and Null", () => {
         assertHasViolation(violations, DENY, ['statement "AllUnencrypted" conditions "s3:*" on s3:x-amz-server-side-encryption with StringNotEquals', "s3:", '(of "s3:*") do not support', "the Deny always fires for them"], "bucket-policy");
     });
 
+    it("judge a guarded Deny by all its conditions: Null false keeps the actions without the key out, so nothing always fires", async () => {
+        const guarded = { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" }, Null: { "s3:x-amz-server-side-encryption": "false" } };
+        assertNoViolations(await violationsOf([bucketPolicy(deny("GuardedAll", "s3:*", guarded))]), DENY, ALLOW);
+        const named = await violationsOf([bucketPolicy(deny("GuardedRead", "s3:GetObject", guarded))]);
+        const found = assertHasViolation(named, DENY, ['statement "GuardedRead"', "never fires"], "bucket-policy");
+        expect(found.message).not.to.include("always fires");
+        expect(named.filter((violation) => violation.policy === DENY)).to.have.length(1);
+    });
+
     it("word Null by its value: Null true is true without the key (always fires), Null false is false (never fires)", async () => {
         const violations = await violationsOf([
             bucketPolicy(deny("Missing", "s3:GetObject", { Null: { "s3:x-amz-server-side-encryption": "true" } }), deny("Present", "s3:GetObject", { Null: { "s3:x-amz-server-side-encryption": "false" } })),
