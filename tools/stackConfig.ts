@@ -88,9 +88,11 @@ export function stackPolicyConfig(config: { readonly replication: { readonly ena
 export function withStackPolicyConfig(stackConfig: Record<string, unknown>, fileConfig: Record<string, unknown>): Record<string, unknown> {
     const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
     const merged: Record<string, unknown> = { ...stackConfig };
-    for (const [policy, settings] of Object.entries(fileConfig)) {
+    for (const [policy, given] of Object.entries(fileConfig)) {
+        // Pulumi's shorthand `"policy": "advisory"` sets only the enforcement level; it must not drop the policy's knobs.
+        const settings = typeof given === "string" ? { enforcementLevel: given } : given;
         const implied = stackConfig[policy];
-        merged[policy] = isObject(implied) && isObject(settings) ? { ...implied, ...settings } : settings;
+        merged[policy] = isObject(implied) && isObject(settings) ? { ...implied, ...settings } : given;
     }
     return merged;
 }

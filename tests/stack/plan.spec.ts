@@ -174,7 +174,10 @@ describe("the plan's pack config", () => {
             "s3-replication-required": { requireReplication: true },
             "sagemaker-pipeline-run-cost": { maxRunCostUsd: 10 },
         });
-        expect(withStackPolicyConfig(implied, { "s3-replication-required": "advisory" })).to.deep.equal({ "s3-replication-required": "advisory" });
+        expect(withStackPolicyConfig(implied, { "s3-replication-required": "advisory" })).to.deep.equal({
+            "s3-replication-required": { requireReplication: true, enforcementLevel: "advisory" },
+        });
+        expect(withStackPolicyConfig(implied, { "iam-known-actions": "disabled" })).to.deep.include({ "iam-known-actions": "disabled" });
         expect(withStackPolicyConfig(implied, { "s3-replication-required": { enforcementLevel: "advisory" } })).to.deep.equal({
             "s3-replication-required": { requireReplication: true, enforcementLevel: "advisory" },
         });
