@@ -9,12 +9,12 @@ import { UsageError } from "./errors";
 export type StackOutputs = Readonly<Record<string, unknown>>;
 
 /** The file's JSON object; a missing, unreadable or non-object file is refused (exit 2) naming `flag`. */
-export function readStackOutputs(file: string, flag: string): StackOutputs {
+export function readStackOutputs(file: string, flag: string, stack: string): StackOutputs {
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (error) {
-        throw new UsageError([`${flag}: ${JSON.stringify(file)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); write it with \`pulumi stack output --json > ${file}\`.`]);
+        throw new UsageError([`${flag}: ${JSON.stringify(file)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); write it with \`pulumi stack output --json --stack ${stack} > ${file}\`.`]);
     }
     let parsed: unknown;
     try {

@@ -17,7 +17,7 @@ import {
 } from "../../components/groundTruth";
 import { resourceNames } from "../../components/naming";
 import { PREFIXES } from "../../components/s3Layout";
-import { ActionFactory, CommandContext } from "../context";
+import { ActionFactory, CommandContext, valueSource } from "../context";
 import { awsErrorCode, EXIT, UsageError } from "../errors";
 import { formatTime, table } from "../format";
 import { writeJson, writeLine } from "../io";
@@ -87,8 +87,9 @@ export function labelingJobOptions(stack: PlatformConfig, options: LabelStartOpt
     const price = options.pricePerTask === undefined ? undefined : /^\d+(\.\d{1,3})?$/.test(options.pricePerTask.trim()) ? Number(options.pricePerTask).toFixed(3) : options.pricePerTask;
     if (isPublicCrowd(team)) {
         if (price === undefined || !(PUBLIC_BOUNDING_BOX_PRICES_USD as readonly string[]).includes(price)) {
+            const given = options.pricePerTask === undefined ? "is required" : `${JSON.stringify(options.pricePerTask)} is not allowed`;
             problems.push(
-                `--price-per-task: ${JSON.stringify(options.pricePerTask ?? null)} is not allowed; the public work team ${team} is paid per image by this account, so the job needs a price: one of ${PUBLIC_BOUNDING_BOX_PRICES_USD.join(", ")} (US dollars, AWS's bounding-box prices).`,
+                `--price-per-task: ${given}; the public work team ${team} is paid per image by this account, so the job needs a price: one of ${PUBLIC_BOUNDING_BOX_PRICES_USD.join(", ")} (US dollars, AWS's bounding-box prices).`,
             );
         }
     } else if (price !== undefined) {
@@ -115,7 +116,7 @@ export function labelingJobOptions(stack: PlatformConfig, options: LabelStartOpt
  * only for a private work team (it labels its own account's jobs). A public or vendor team's ARN names another
  * account, so without the outputs nothing can be named and the command refuses.
  */
-export function labelingTarget(stack: PlatformConfig, stackOutputs: string | undefined): { target: LabelingTarget; source: string } {
+export function labelingTarget(stack: PlatformConfig, stackOutputs: string | undefined, flag = "--stack-outputs"): { target: LabelingTarget; source: string } {
     const team = stack.labeling.workteamArn;
     const teamAccount = arnAccount(team);
     if (stackOutputs === undefined) {
@@ -126,7 +127,7 @@ export function labelingTarget(stack: PlatformConfig, stackOutputs: string | und
         }
         return { target: namedLabelingTarget(stack, teamAccount), source: `the stack's names in the private work team's account ${teamAccount}` };
     }
-    const deployed = labelingOutputs(readStackOutputs(stackOutputs, "--stack-outputs"), stack, "--stack-outputs");
+    const deployed = labelingOutputs(readStackOutputs(stackOutputs, flag, stack.stack), stack, flag);
     const account = arnAccount(deployed.roleArn);
     if (isPrivateCrowd(team) && teamAccount !== account) {
         throw new UsageError([
@@ -144,9 +145,24 @@ export function labelingTarget(stack: PlatformConfig, stackOutputs: string | und
 }
 
 export async function labelStartCommand(context: CommandContext, options: LabelStartOptions): Promise<number> {
-    const jobOptions = labelingJobOptions(context.stack, options, context.now());
-    const { target, source } = labelingTarget(context.stack, options.stackOutputs);
-    const request = labelingJobRequest(context.stack, target, jobOptions);
+    // Every problem of the flags and of the outputs file at once, so one correction round is enough.
+    const checked = <T>(check: () => T): { value?: T; problems: readonly string[] } => {
+        try {
+            return { value: check(), problems: [] };
+        } catch (error) {
+            if (error instanceof UsageError) {
+                return { problems: error.problems };
+            }
+            throw error;
+        }
+    };
+    const jobOptions = checked(() => labelingJobOptions(context.stack, options, context.now()));
+    const located = checked(() => labelingTarget(context.stack, options.stackOutputs, valueSource(context.options, "stackOutputs", "--stack-outputs")));
+    if (jobOptions.value === undefined || located.value === undefined) {
+        throw new UsageError([...jobOptions.problems, ...located.problems]);
+    }
+    const { target, source } = located.value;
+    const request = labelingJobRequest(context.stack, target, jobOptions.value);
     const { io } = context;
     if (options.dryRun) {
         writeLine(io.stderr, `dry run: CreateLabelingJob was not called; the request for work team ${context.stack.labeling.workteamArn}, role and key from ${source}:`);
@@ -204,7 +220,7 @@ export async function labelStatusCommand(context: CommandContext, jobName: strin
     const name = jobName ?? (await latestJobName(context, prefix));
     if (name === undefined) {
         if (context.options.json) {
-            writeJson(context.io.stdout, { labelingJobName: null, status: null, counters: {}, failureReason: null, outputManifest: null, next: null });
+            writeJson(context.io.stdout, { labelingJobName: null, status: null, labelAttributeName: null, counters: {}, failureReason: null, outputManifest: null, next: null });
         }
         writeLine(context.io.stderr, `no labeling job of stack ${stack.stack} (named ${prefix}…) yet; start one with: yolo-pipeline --stack ${stack.stack} label start --manifest <s3 URI>`);
         return EXIT.ok;

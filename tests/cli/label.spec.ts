@@ -137,6 +137,22 @@ describe("cli label start", () => {
         });
     }
 
+    it("names STACK_OUTPUTS, not the flag, when the bad file came from there, and the stack in the fix (exit 2)", async () => {
+        const missing = path.join(os.tmpdir(), "no-such-dir-label", "stack-outputs.json");
+        const result = await runCliInProcess([...START, "--dry-run"], { env: { STACK_OUTPUTS: missing } });
+        expect(result.code, result.stdout).to.equal(EXIT.usage);
+        expect(result.stderr).to.include(`STACK_OUTPUTS: ${JSON.stringify(missing)} cannot be read`).and.include("pulumi stack output --json --stack full >");
+        expect(result.stderr).to.not.include("--stack-outputs:");
+    });
+
+    it("reports the flags' problems and the outputs file's together, in one round (exit 2)", async () => {
+        const missing = path.join(os.tmpdir(), "no-such-dir-label", "stack-outputs.json");
+        const result = await runCliInProcess([...START, "--workers-per-image", "0", "--stack-outputs", missing, "--dry-run"]);
+        expect(result.code, result.stdout).to.equal(EXIT.usage);
+        expect(result.stderr).to.include("--workers-per-image").and.include("--stack-outputs: ");
+        expect(result.clientsCreated).to.equal(0);
+    });
+
     describe("with the public crowd (labelingAllowPublicWorkforce)", () => {
         let root: ProjectRoot;
         before(() => {
@@ -175,7 +191,7 @@ describe("cli label start", () => {
                 const result = await runCliInProcess([...START, "--stack-outputs", publicOutputs(), ...(price ? ["--price-per-task", price] : []), "--dry-run"], { projectRoot: root.dir });
                 expect(result.code, result.stdout).to.equal(EXIT.usage);
                 expect(result.clientsCreated).to.equal(0);
-                expect(result.stderr).to.include(`--price-per-task: ${JSON.stringify(price ?? null)} is not allowed`).and.include("0.036, 0.048");
+                expect(result.stderr).to.include(price === undefined ? "--price-per-task: is required;" : `--price-per-task: ${JSON.stringify(price)} is not allowed`).and.include("0.036, 0.048");
             });
         }
     });
@@ -279,7 +295,8 @@ describe("cli label status (aws-sdk-client-mock: moto has no labeling APIs)", ()
         expect(result.stderr).to.include("no labeling job of stack full (named drone-full-…) yet").and.include("label start --manifest");
         expect(sagemaker.commandCalls(DescribeLabelingJobCommand)).to.have.length(0);
         const json = await runCliInProcess(["--stack", "full", "--json", "label", "status"], { clients });
-        expect(JSON.parse(json.stdout)).to.include({ labelingJobName: null, status: null, next: null });
+        // The same keys as for a job, so a script reads one shape.
+        expect(JSON.parse(json.stdout)).to.deep.equal({ labelingJobName: null, status: null, labelAttributeName: null, counters: {}, failureReason: null, outputManifest: null, next: null });
     });
 
     for (const [name, fragment] of [
