@@ -127,11 +127,11 @@ export interface PipelineCost {
         /** The pack's `basis` knob: which run it compares with the ceiling (`default`, or `worst-case`: the largest allowed). */
         readonly basis: RunCostKnobs["basis"];
     };
-    /** Condition, Fail, RegisterModel and Model steps: they start no instances and cost nothing. */
+    /** Steps of the kinds STEP_TYPES says start no billed compute (Condition, Fail, RegisterModel, Model, Lineage, …). */
     readonly freeSteps: readonly { readonly name: string; readonly type: string }[];
     /**
-     * Steps whose work the definition does not describe (Lambda, Callback, EMR, AutoML, QualityCheck, ClarifyCheck,
-     * and types the pack does not know): they may bill, but nothing in the definition says how much.
+     * Steps of STEP_TYPES' opaque kinds (Lambda, Callback, EMR, AutoML, endpoints, Bedrock jobs, …) and of types the
+     * pack does not know: they may bill, but nothing in the definition says how much.
      */
     readonly notEstimatedSteps: readonly { readonly name: string; readonly type: string }[];
 }
@@ -157,8 +157,8 @@ export interface CostOptions {
 type NamedStep = { name: string; type: string };
 
 /**
- * The steps that start no job, with the branches walked at any depth: `free` ones (Condition, Fail, RegisterModel,
- * Model: STEP_TYPES' control and registry kinds) and `notEstimated` ones (opaque kinds and unknown types).
+ * The steps that start no job, with the branches walked at any depth: `free` ones (STEP_TYPES' kinds that start
+ * no billed compute) and `notEstimated` ones (opaque kinds and unknown types).
  */
 function stepsWithoutJobs(steps: readonly StepNode[], found: { free: NamedStep[]; notEstimated: NamedStep[] } = { free: [], notEstimated: [] }) {
     for (const step of steps) {
