@@ -168,6 +168,18 @@ function memberRule(accepted: readonly string[], allowed: readonly string[], why
 const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
 const s3UriRule: Rule = (value) => (S3_URI.test(value) ? undefined : "an s3:// URI such as s3://my-bucket/datasets/drone-detection/");
 
+/** A Ground Truth label attribute name as CreateLabelingJob allows it; `-metadata` and `-ref` are Ground Truth's own suffixes. */
+const LABEL_ATTRIBUTE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,126}$/;
+export const labelAttributeProblem = (value: string): string | undefined =>
+    LABEL_ATTRIBUTE.test(value) && !/-(metadata|ref)$/.test(value) ? undefined : "1-127 letters, digits and hyphens, not ending in -metadata or -ref (Ground Truth's own suffixes)";
+
+// PrepareDataset gets the value inside one container argument, which CreateProcessingJob caps at 256 characters.
+const CONTAINER_ARGUMENT_CHARS = 256;
+function containerArgumentRule(prefix: string): Rule {
+    const room = CONTAINER_ARGUMENT_CHARS - prefix.length;
+    return (value) => (value.length <= room && !/[\r\n]/.test(value) ? undefined : `at most ${room} characters on one line (it is passed as ${prefix}<value>, one container argument of at most ${CONTAINER_ARGUMENT_CHARS})`);
+}
+
 /** Hyperparameter ranges by parameter name: a hyperparameter's use in the definition does not say which range applies. */
 const RULES_BY_NAME: Readonly<Record<string, Rule>> = {
     [PARAMETERS.epochs]: integerRule(HYPERPARAMETER_RANGES.epochs),
@@ -185,6 +197,9 @@ const RULES_BY_NAME: Readonly<Record<string, Rule>> = {
     // prepare.py refuses a test share of 1 (nothing left to train on).
     [PARAMETERS.testFraction]: splitFractionRule({ min: 0, max: 1, exclusiveMax: true }, " (the share of images in the test split)"),
     [PARAMETERS.minImagesPerSplit]: integerRule(SPLIT_RANGES.minImagesPerSplit),
+    // Empty reads the manifest's only label attribute.
+    [PARAMETERS.labelAttribute]: (value) => (value === "" ? undefined : labelAttributeProblem(value)),
+    [PARAMETERS.inputFingerprint]: containerArgumentRule("--input-fingerprint="),
     // The gate compares a metric in [0, 1] with the minimum: above 1 no model could pass, below 0 every one would.
     ...Object.fromEntries(QUALITY_METRICS.map((metric) => [metric.parameter, fractionRule(` (the quality gate's minimum ${metric.label})`)])),
 };

@@ -22,10 +22,10 @@ import { awsErrorCode, EXIT, UsageError } from "../errors";
 import { formatTime, table } from "../format";
 import { writeJson, writeLine } from "../io";
 import { labelingOutputs, readStackOutputs } from "../stackOutputs";
+import { labelAttributeProblem } from "../validation";
 
 // CreateLabelingJob's own rules (SageMaker API reference): refused here, never by AWS after a round trip.
 const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-const LABEL_ATTRIBUTE = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,126}$/;
 const LIMITS = {
     workersPerImage: { min: 1, max: 9 },
     taskTimeLimitSeconds: { min: 30, max: 28_800 },
@@ -80,8 +80,9 @@ export function labelingJobOptions(stack: PlatformConfig, options: LabelStartOpt
             `--manifest: ${JSON.stringify(manifest || null)} is not allowed; expected the input manifest (JSON Lines of {"source-ref": "s3://…"}, ending .manifest or .jsonl) under ${datasets}, where the labeling role reads (write it beside the raw images when uploading them).`,
         );
     }
-    if (!LABEL_ATTRIBUTE.test(options.labelAttribute) || /-(metadata|ref)$/.test(options.labelAttribute)) {
-        problems.push(`--label-attribute: ${JSON.stringify(options.labelAttribute)} is not allowed; expected 1-127 letters, digits and hyphens, not ending in -metadata or -ref (Ground Truth's own suffixes).`);
+    const attributeProblem = labelAttributeProblem(options.labelAttribute);
+    if (attributeProblem !== undefined) {
+        problems.push(`--label-attribute: ${JSON.stringify(options.labelAttribute)} is not allowed; expected ${attributeProblem}.`);
     }
     const team = stack.labeling.workteamArn;
     const price = options.pricePerTask === undefined ? undefined : /^\d+(\.\d{1,3})?$/.test(options.pricePerTask.trim()) ? Number(options.pricePerTask).toFixed(3) : options.pricePerTask;

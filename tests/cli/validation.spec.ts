@@ -73,6 +73,17 @@ describe("cli start validation", () => {
         expect(problemsOf(() => validate({}, ["LabelAttribute=x"], older))[0]).to.include('no parameter "LabelAttribute"');
     });
 
+    it("refuses a label attribute or input fingerprint SageMaker would refuse as a container argument (256 characters), naming the limit", () => {
+        const long = "a".repeat(300);
+        const problems = problemsOf(() => validate({ "--label-attribute": long, "--input-fingerprint": long }));
+        expect(problems).to.have.length(2);
+        expect(problems.find((problem) => problem.startsWith("--label-attribute"))).to.include("1-127 letters, digits and hyphens");
+        expect(problems.find((problem) => problem.startsWith("--input-fingerprint"))).to.include("at most 236 characters").and.include("--input-fingerprint=<value>");
+        expect(problemsOf(() => validate({ "--label-attribute": "boxes-metadata" }))[0]).to.include("not ending in -metadata or -ref");
+        // Empty is the definition's default: PrepareDataset reads the manifest's only label attribute.
+        expect(validate({ "--label-attribute": "", "--input-fingerprint": "f".repeat(236) }).parameters.map((p) => p.Name)).to.deep.equal([PARAMETERS.inputFingerprint, PARAMETERS.labelAttribute]);
+    });
+
     it("writes integers canonically and floats as given", () => {
         const { parameters } = validate({ "--epochs": "+0100", "--learning-rate": " 1e-3 " });
         expect(parameters).to.deep.equal([
