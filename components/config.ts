@@ -384,8 +384,9 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 // Deliberately simple: SNS and Budgets validate further; this catches typos such as a missing @ or domain.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-// PrepareDataset gets each class as one container argument `--class-name=<name>`, and SageMaker allows 256 characters an argument.
-const LABEL_NAME = /^[^\n\r]{1,243}$/;
+// PrepareDataset gets each class as one container argument `--class-name=<name>`, and SageMaker allows 256 characters
+// an argument; prepare.py refuses a blank name, so the config does too (else every run fails at its first step).
+const LABEL_NAME = /^(?=[^\n\r]*\S)[^\n\r]{1,243}$/;
 /** Ground Truth's most labels for a bounding-box task. */
 export const MAX_LABEL_CLASSES = 50;
 
@@ -541,7 +542,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
 
     const maxTrainingRuntimeSeconds = r.integer("maxTrainingRuntimeSeconds", 600, limits.maxTrainingRuntimeSeconds);
     // Checked whether labeling is on or not: every prepared dataset numbers its classes by this list.
-    const classNames = r.stringList("labelClasses", LABEL_NAME, "expected class names of 1-243 characters without line breaks");
+    const classNames = r.stringList("labelClasses", LABEL_NAME, "expected class names of 1-243 characters, not blank, without line breaks");
     if (classNames.length === 0 || classNames.length > MAX_LABEL_CLASSES || new Set(classNames.map((name) => name.toLowerCase())).size !== classNames.length) {
         r.report("labelClasses", `${JSON.stringify(classNames)} is not allowed; expected 1 to ${MAX_LABEL_CLASSES} distinct class names (Ground Truth's bounding-box limit).`);
     }

@@ -226,6 +226,13 @@ describe("pipeline definition", () => {
         expect(() => parseConfig(rawStackConfig("dev", { labelClasses: [...most, "one more"] }))).to.throw(/labelClasses.*1 to 50 distinct/);
     });
 
+    it("refuses blank class names in config, which prepare.py's --class-name would refuse at every run's first step", () => {
+        for (const blank of [" ", "\t", "   "]) {
+            expect(() => parseConfig(rawStackConfig("dev", { labelClasses: ["vehicle", blank] })), JSON.stringify(blank)).to.throw(/labelClasses.*not blank/);
+        }
+        expect(parseConfig(rawStackConfig("dev", { labelClasses: ["vehicle", " person "] })).pipeline.prepare.classNames).to.include(" person ");
+    });
+
     it("trains and evaluates on the prepared dataset by property reference, only behind the dataset check", () => {
         const prepared = { Get: "Steps.PrepareDataset.ProcessingOutputConfig.Outputs['dataset'].S3Output.S3Uri" };
         expect(training.Arguments.InputDataConfig?.[0].DataSource?.S3DataSource?.S3Uri).to.deep.equal(prepared);
