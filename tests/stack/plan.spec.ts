@@ -136,6 +136,9 @@ describe("npm run plan", () => {
 
     it("--policy-pack-config gives the cost block and the verdict the same run-cost knobs, and a bad file exits 2", () => {
         const folder = fs.mkdtempSync(path.join(os.tmpdir(), "plan-pack-config-"));
+        // This run writes its merged config (a $1 ceiling) to the file the README points `pulumi preview` at: put the stack's own back.
+        const written = path.join(PROJECT_ROOT, "build", "policy-config.dev.json");
+        const before = fs.existsSync(written) ? fs.readFileSync(written) : undefined;
         try {
             const file = path.join(folder, "config.json");
             fs.writeFileSync(file, JSON.stringify({ "sagemaker-pipeline-run-cost": { maxRunCostUsd: 1, instancePrices: { "ml.g4dn.xlarge": 0.5 } } }));
@@ -157,6 +160,11 @@ describe("npm run plan", () => {
             expect(bad.stderr).to.contain(`--policy-pack-config ${JSON.stringify(file)}`).and.contain('knob "maxRunCostUsd" must be number').and.not.contain("    at ");
         } finally {
             fs.rmSync(folder, { recursive: true, force: true });
+            if (before === undefined) {
+                fs.rmSync(written, { force: true });
+            } else {
+                fs.writeFileSync(written, before);
+            }
         }
     });
 
