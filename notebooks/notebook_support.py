@@ -60,6 +60,18 @@ DEFAULT_ROLE_NAMES = {"data-scientist": "drone-dev-data-scientist", "ml-engineer
                       "pipeline": "drone-dev-pipeline"}
 
 
+# Outputs of a stack deployed before the `stack` output existed name no stack; the dev default would then put
+# `--stack dev` into commands meant for another stack, so they show this placeholder to fill in instead.
+UNKNOWN_STACK = "<stack>"
+
+
+def _merged(outputs: dict[str, Any], loaded: Mapping[str, Any]) -> dict[str, Any]:
+    outputs.update(loaded)
+    if "stack" not in loaded:
+        outputs["stack"] = UNKNOWN_STACK
+    return outputs
+
+
 class SetupError(RuntimeError):
     """The notebook cannot continue until the user fixes its configuration; the message says how."""
 
@@ -84,8 +96,7 @@ def load_stack_outputs(env: Mapping[str, str] | None = None, repo_root: Path | s
                              "Write it with `pulumi stack output --json`.") from None
         if not isinstance(loaded, dict):
             raise SetupError(f"STACK_OUTPUTS={path} holds {type(loaded).__name__}, not the JSON object `pulumi stack output --json` prints.")
-        outputs.update(loaded)
-        return outputs, f"STACK_OUTPUTS ({file})"
+        return _merged(outputs, loaded), f"STACK_OUTPUTS ({file})"
     pulumi = shutil.which("pulumi", path=env.get("PATH"))
     if pulumi:
         try:
@@ -95,8 +106,10 @@ def load_stack_outputs(env: Mapping[str, str] | None = None, repo_root: Path | s
             return outputs, f"documented defaults (`pulumi stack output --json` did not run: {e})"
         if result.returncode == 0:
             try:
-                outputs.update(json.loads(result.stdout))
-                return outputs, "pulumi stack output --json (the selected stack)"
+                loaded = json.loads(result.stdout)
+                if isinstance(loaded, dict):
+                    return _merged(outputs, loaded), "pulumi stack output --json (the selected stack)"
+                reason = f"it printed {type(loaded).__name__}, not an object"
             except ValueError:
                 reason = "its output is not JSON"
         else:

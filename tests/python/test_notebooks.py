@@ -96,6 +96,10 @@ def test_stack_outputs_come_from_the_stack_outputs_file_then_pulumi_then_the_def
     outputs, source = support.load_stack_outputs(env={"STACK_OUTPUTS": str(written)})
     assert (outputs["bucketName"], outputs["region"], outputs["pipelineName"]) == ("other-bucket", "eu-west-1", "drone-dev-yolo11-training")
     assert source == f"STACK_OUTPUTS ({written})"
+    # Outputs without `stack` (deployed before it existed) must not pass for the dev stack's in printed commands.
+    assert outputs["stack"] == support.UNKNOWN_STACK
+    written.write_text(json.dumps({"stack": "prod", "bucketName": "other-bucket"}))
+    assert support.load_stack_outputs(env={"STACK_OUTPUTS": str(written)})[0]["stack"] == "prod"
 
     with pytest.raises(support.SetupError, match="no such file"):
         support.load_stack_outputs(env={"STACK_OUTPUTS": str(tmp_path / "missing.json")})
@@ -107,6 +111,7 @@ def test_stack_outputs_come_from_the_stack_outputs_file_then_pulumi_then_the_def
     fake.chmod(0o755)
     outputs, source = support.load_stack_outputs(env={"PATH": str(bin_dir)}, repo_root=tmp_path)
     assert outputs["bucketName"] == "from-pulumi" and source.startswith("pulumi stack output --json")
+    assert outputs["stack"] == support.UNKNOWN_STACK
 
     fake.write_text("#!/bin/sh\necho 'error: no stack selected' >&2\nexit 255\n")
     outputs, source = support.load_stack_outputs(env={"PATH": str(bin_dir)})
