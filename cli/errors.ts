@@ -37,6 +37,18 @@ export class UsageError extends CliError {
     }
 }
 
+/** Runs `check`, keeping a UsageError's problems instead of throwing, so a command can refuse with those of several checks at once. */
+export function usageProblems<T>(check: () => T): { value?: T; problems: readonly string[] } {
+    try {
+        return { value: check(), problems: [] };
+    } catch (error) {
+        if (error instanceof UsageError) {
+            return { problems: error.problems };
+        }
+        throw error;
+    }
+}
+
 /**
  * One readable line for any error: AWS service and SDK errors carry their code in `name`
  * (`ResourceNotFound`, `ThrottlingException`, `CredentialsProviderError`), which is what users search for.

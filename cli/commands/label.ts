@@ -18,7 +18,7 @@ import {
 import { resourceNames } from "../../components/naming";
 import { PREFIXES } from "../../components/s3Layout";
 import { ActionFactory, CommandContext, valueSource } from "../context";
-import { awsErrorCode, EXIT, UsageError } from "../errors";
+import { awsErrorCode, EXIT, usageProblems, UsageError } from "../errors";
 import { formatTime, table } from "../format";
 import { writeJson, writeLine } from "../io";
 import { labelingOutputs, readStackOutputs } from "../stackOutputs";
@@ -147,18 +147,8 @@ export function labelingTarget(stack: PlatformConfig, stackOutputs: string | und
 
 export async function labelStartCommand(context: CommandContext, options: LabelStartOptions): Promise<number> {
     // Every problem of the flags and of the outputs file at once, so one correction round is enough.
-    const checked = <T>(check: () => T): { value?: T; problems: readonly string[] } => {
-        try {
-            return { value: check(), problems: [] };
-        } catch (error) {
-            if (error instanceof UsageError) {
-                return { problems: error.problems };
-            }
-            throw error;
-        }
-    };
-    const jobOptions = checked(() => labelingJobOptions(context.stack, options, context.now()));
-    const located = checked(() => labelingTarget(context.stack, options.stackOutputs, valueSource(context.options, "stackOutputs", "--stack-outputs")));
+    const jobOptions = usageProblems(() => labelingJobOptions(context.stack, options, context.now()));
+    const located = usageProblems(() => labelingTarget(context.stack, options.stackOutputs, valueSource(context.options, "stackOutputs", "--stack-outputs")));
     if (jobOptions.value === undefined || located.value === undefined) {
         throw new UsageError([...jobOptions.problems, ...located.problems]);
     }

@@ -6,7 +6,7 @@ import { PackLimits } from "../../policies/limits";
 import { DeployedDefinition, RunCost } from "../definition";
 import { ActionFactory, CommandContext, notePipeline, resolvePipeline, setupFacts, valueSource } from "../context";
 import { diagnose } from "../diagnosis";
-import { EXIT, UsageError } from "../errors";
+import { EXIT, usageProblems, UsageError } from "../errors";
 import { formatUsd } from "../format";
 import { writeJson, writeLine } from "../io";
 import { withInputFingerprint } from "../inputFingerprint";
@@ -149,17 +149,7 @@ export async function startCommand(context: CommandContext, options: StartComman
 
 /** For a pipeline whose definition only AWS has: the checks by parameter name and by flag, their problems together. */
 function checkWithoutDefinition(requested: readonly RequestedValue[], limits: PackLimits): void {
-    const problems = [() => checkValuesByName(requested), () => checkValuesByFlag(requested, limits)].flatMap((check) => {
-        try {
-            check();
-            return [];
-        } catch (error) {
-            if (error instanceof UsageError) {
-                return [...error.problems];
-            }
-            throw error;
-        }
-    });
+    const problems = [() => checkValuesByName(requested), () => checkValuesByFlag(requested, limits)].flatMap((check) => usageProblems(check).problems);
     if (problems.length > 0) {
         throw new UsageError(problems);
     }
