@@ -258,6 +258,7 @@ export = async () => {
             securityGroupIds: config.studio.securityGroupIds,
             retainHomeFileSystem: !config.bucket.allowDataDestroy,
             idleShutdown: { defaultMinutes: config.studio.idleTimeoutMinutes, maxMinutes: config.studio.maxIdleTimeoutMinutes },
+            sourceIdentity: config.studio.sourceIdentity,
             lifecycleConfig:
                 lifecycleContent === undefined
                     ? undefined

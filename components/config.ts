@@ -167,6 +167,8 @@ export interface PlatformConfig {
         readonly maxIdleTimeoutMinutes: number;
         /** The lifecycle configuration that installs the YOLO11 kernel at every JupyterLab start. */
         readonly lifecycleConfig: boolean;
+        /** Sessions of the persona roles carry the user profile name as source identity (CloudTrail names the person). */
+        readonly sourceIdentity: boolean;
     };
     readonly users: readonly StudioUser[];
     readonly pipeline: PipelineSettings;
@@ -528,6 +530,7 @@ export function parseConfig(raw: RawConfig): PlatformConfig {
         idleTimeoutMinutes: r.integer("studioIdleTimeoutMinutes", STUDIO_MIN_IDLE_MINUTES, DEFAULT_STUDIO_IDLE_LIMITS.maxIdleTimeoutMinutes),
         maxIdleTimeoutMinutes: r.integer("studioMaxIdleTimeoutMinutes", STUDIO_MIN_IDLE_MINUTES, DEFAULT_STUDIO_IDLE_LIMITS.maxUserIdleTimeoutMinutes),
         lifecycleConfig: r.boolean("studioLifecycleConfig"),
+        sourceIdentity: r.boolean("studioSourceIdentity"),
     };
     if (studio.idleTimeoutMinutes > studio.maxIdleTimeoutMinutes) {
         r.report("studioIdleTimeoutMinutes", `${studio.idleTimeoutMinutes} is above studioMaxIdleTimeoutMinutes (${studio.maxIdleTimeoutMinutes}); the default idle time must be one users may choose.`);
@@ -738,7 +741,7 @@ export const CONFIG_KEYS = [
     "baselineInstanceType", "baselineMaxRuntimeSeconds",
     "qualityGate", ...Object.values(MINIMUM_METRIC_KEYS), "modelApprovalStatus",
     "modelRegistry", "inferenceImageTag", "alerts", "alertEmails", "experimentTracking", "mlflowServerSize", "mlflowVersion",
-    "studioIdleTimeoutMinutes", "studioMaxIdleTimeoutMinutes", "studioLifecycleConfig",
+    "studioIdleTimeoutMinutes", "studioMaxIdleTimeoutMinutes", "studioLifecycleConfig", "studioSourceIdentity",
     "budget", "monthlyBudgetUsd", "budgetActualThresholds", "budgetForecastThresholds",
     "labeling", "labelClasses", "labelingWorkteamArn", "labelingAllowPublicWorkforce",
     "deployment", "deployModelVersion", "deployBaselineUri", "endpointInstanceType", "endpointMinInstances", "endpointMaxInstances",

@@ -535,13 +535,17 @@ function s3ViaService(scope: Scope): Statement["Condition"] {
     return { StringEquals: { "kms:ViaService": `s3.${scope.region}.amazonaws.com` } };
 }
 
-/** Trust policy of a role SageMaker assumes on this account's behalf only (confused-deputy protection). */
+/**
+ * Trust policy of a role SageMaker assumes on this account's behalf only (confused-deputy protection). It may
+ * carry a source identity: with the Studio domain's source identity on, SageMaker refuses to start a user's apps
+ * or to create a job from their session with a role that does not trust `sts:SetSourceIdentity`.
+ */
 export function sagemakerTrustPolicy(accountId: string): PolicyDocument {
     return document({
         Sid: "SageMakerAssumesRoleForThisAccount",
         Effect: "Allow",
         Principal: { Service: "sagemaker.amazonaws.com" },
-        Action: "sts:AssumeRole",
+        Action: ["sts:AssumeRole", "sts:SetSourceIdentity"],
         Condition: { StringEquals: { "aws:SourceAccount": accountId } },
     });
 }

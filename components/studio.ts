@@ -27,6 +27,11 @@ export interface StudioArgs {
     retainHomeFileSystem: boolean;
     /** JupyterLab apps shut down after this many idle minutes; users may choose up to the maximum. */
     idleShutdown: { readonly defaultMinutes: number; readonly maxMinutes: number };
+    /**
+     * Each user's sessions carry their profile name as `sts:SourceIdentity`, so CloudTrail tells people apart who
+     * share a persona role; every role SageMaker assumes for them must then trust `sts:SetSourceIdentity`.
+     */
+    sourceIdentity: boolean;
     /** Lifecycle configuration every JupyterLab app runs at start (base64 script), if any. */
     lifecycleConfig?: { readonly name: string; readonly content: string };
 }
@@ -86,6 +91,7 @@ export class Studio extends pulumi.ComponentResource {
                 },
                 defaultSpaceSettings: { executionRole: leastPrivileged, jupyterLabAppSettings: jupyterLab },
                 retentionPolicy: { homeEfsFileSystem: args.retainHomeFileSystem ? "Retain" : "Delete" },
+                domainSettings: { executionRoleIdentityConfig: args.sourceIdentity ? "USER_PROFILE_NAME" : "DISABLED" },
                 tagPropagation: "ENABLED",
             },
             { parent: this },

@@ -1,12 +1,14 @@
 // SageMaker Studio guard rails beyond instance types: idle apps shut down (a JupyterLab space left running
 // bills its instance around the clock), and the lifecycle configurations that run code in every app at start
-// are the reviewed ones of this stack, which no persona can create or replace.
+// are the reviewed ones of this stack, which no persona can create or replace; users act as persona roles only,
+// and their sessions carry who they are (source identity), so the audit trail names people, not just roles.
 import { ofTypes, ScopedResourcePolicy } from "./appliesTo";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { DEFAULT_STUDIO_IDLE_LIMITS, Persona, PERSONA_TAG_KEY, SERVICE_TAG_KEY, STUDIO_PERSONAS } from "./catalog";
 import { integerKnob, knobs, listText, stringList } from "./knobs";
 import { forbiddenActionSteps, roleNameOf, rolesReferenced, rolesTagged } from "./roleGrants";
+import { documentSourcesOf, readDocument, ROLE_TYPE, Statement, wildcardMatch } from "./iamDocument";
 import { indexOf } from "./stackIndex";
 import { eachKnown, elements, peek, UNKNOWN } from "./unknowns";
 
@@ -342,4 +344,60 @@ export const sagemakerStudioExecutionRolesPersonas: StackValidationPolicy = {
     },
 };
 
-export const studioPolicies = [sagemakerStudioIdleShutdown, sagemakerStudioLifecycleConfigsFromStack, sagemakerStudioExecutionRolesPersonas];
+// ---- Who did what ----
+
+const SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com";
+const USER_PROFILE_NAME = "USER_PROFILE_NAME";
+
+/** Whether a trust statement lets SageMaker do `action` (the action may be matched by a wildcard). */
+function allowsSageMaker(statement: Statement, action: string): boolean {
+    return (
+        statement.effect === "Allow" &&
+        (statement.principal?.service.includes(SAGEMAKER_PRINCIPAL) ?? false) &&
+        (statement.actions ?? []).some((pattern) => wildcardMatch(pattern, action))
+    );
+}
+
+export const sagemakerStudioSourceIdentity: StackValidationPolicy = {
+    name: "sagemaker-studio-source-identity",
+    description: `Every Studio Domain sets domainSettings.executionRoleIdentityConfig to "${USER_PROFILE_NAME}", so that each user's sessions carry their profile name as sts:SourceIdentity and CloudTrail names the person behind a persona role every data scientist (or ML engineer) shares: who started a run, approved a model version, created a labeling job. While a domain does, every role of the stack that trusts ${SAGEMAKER_PRINCIPAL} to sts:AssumeRole also trusts it to sts:SetSourceIdentity: SageMaker does not start a user's apps, nor create a job from their session, with a role that does not.`,
+    enforcementLevel: "mandatory",
+    configSchema: { properties: {} },
+    validateStack: async (args, reportViolation) => {
+        const index = indexOf(args.resources);
+        const domains = index.ofType(DOMAIN_TYPE);
+        if (domains.length === 0) {
+            args.notApplicable("the stack has no Studio domain");
+        }
+        const propagating: string[] = [];
+        await eachKnown(domains, (domain) => {
+            const settings = domain.props.domainSettings;
+            const value = settings && typeof settings === "object" ? settings.executionRoleIdentityConfig : undefined;
+            if (value === USER_PROFILE_NAME) {
+                propagating.push(domain.name);
+                return;
+            }
+            reportViolation(
+                `Studio domain ${domain.name} domainSettings.executionRoleIdentityConfig is ${value === undefined || value === null ? "not set" : JSON.stringify(value)}, so CloudTrail records only the persona role behind each Studio user's calls, never which person made them; set it to "${USER_PROFILE_NAME}" (config studioSourceIdentity: true; the change needs every app of the domain stopped).`,
+                domain.urn,
+            );
+        });
+        if (propagating.length === 0) {
+            return;
+        }
+        await eachKnown(index.ofType(ROLE_TYPE), (role) => {
+            for (const source of documentSourcesOf(role.type, role.props, ["trust"])) {
+                const document = readDocument(source);
+                const assumes = document?.statements.filter((statement) => allowsSageMaker(statement, "sts:AssumeRole")) ?? [];
+                if (assumes.length > 0 && !document!.statements.some((statement) => allowsSageMaker(statement, "sts:SetSourceIdentity"))) {
+                    reportViolation(
+                        `Role ${roleNameOf(role) ?? role.name} ${source.where} ${assumes[0].label} lets ${SAGEMAKER_PRINCIPAL} assume it without sts:SetSourceIdentity, but Studio domain ${listText(propagating)} sets each user's source identity, so SageMaker refuses the role for apps or jobs started from a user's session (AccessDenied or ValidationError); add "sts:SetSourceIdentity" to the statement's actions.`,
+                        role.urn,
+                    );
+                }
+            }
+        });
+    },
+};
+
+export const studioPolicies = [sagemakerStudioIdleShutdown, sagemakerStudioLifecycleConfigsFromStack, sagemakerStudioExecutionRolesPersonas, sagemakerStudioSourceIdentity];

@@ -53,7 +53,7 @@ describe("the platform stack passes the pack at the default config", () => {
             const types = new Set(resources.filter((r) => skippedResources.has(r.name)).map((r) => r.type));
             expect([...types].sort(), mode).to.deep.equal(["aws:iam/rolePolicy:RolePolicy", "aws:sns/topicPolicy:TopicPolicy"]);
             const skippedPolicies = new Set(results.get(mode)!.skipped.map((s) => s.policy));
-            for (const policy of ["sagemaker-pipeline-volume-kms", "sagemaker-pipeline-run-cost", "s3-bucket-kms-encryption", "s3-bucket-tls-only", "required-cost-allocation-tags", "aws-provider-allowed-profile", "s3-access-logging-required", "s3-replication-encrypted"]) {
+            for (const policy of ["sagemaker-pipeline-volume-kms", "sagemaker-pipeline-run-cost", "s3-bucket-kms-encryption", "s3-bucket-tls-only", "required-cost-allocation-tags", "aws-provider-allowed-profile", "s3-access-logging-required", "s3-replication-encrypted", "sagemaker-studio-source-identity"]) {
                 expect(skippedPolicies.has(policy), `${mode}: ${policy}`).to.equal(false);
             }
         }
@@ -111,6 +111,17 @@ describe("the pack catches changes to the platform stack", () => {
         });
         const { violations } = await evaluateDetailed(resources);
         assertHasViolation(violations, "iam-data-scientist-read-only", ['team-data-scientist-serving policy statement "Redeploy"', "sagemaker:UpdateEndpoint"], "team-data-scientist-serving");
+    });
+
+    it("the config turning off Studio's source identity, or a SageMaker role that cannot carry it", async () => {
+        const off = toPolicyResources((await offlineStack({ config: { studioSourceIdentity: false } })).resources);
+        assertHasViolation((await evaluateDetailed(off)).violations, "sagemaker-studio-source-identity", 'Studio domain studio-domain domainSettings.executionRoleIdentityConfig is "DISABLED"', "studio-domain");
+        const resources = edited(await stackResources("full stack"), "deployment-endpoint-role", (props) => {
+            const trust = JSON.parse(props.assumeRolePolicy);
+            trust.Statement[0].Action = "sts:AssumeRole";
+            props.assumeRolePolicy = JSON.stringify(trust);
+        });
+        assertHasViolation((await evaluateDetailed(resources)).violations, "sagemaker-studio-source-identity", "lets sagemaker.amazonaws.com assume it without sts:SetSourceIdentity", "deployment-endpoint-role");
     });
 
     it("the endpoint losing its autoscaling limits, or scaling beyond the ceiling", async () => {

@@ -199,3 +199,50 @@ describe("sagemaker-studio-execution-roles-personas", () => {
         expect(blind.skipped.map((s) => s.policy)).to.include(policy);
     });
 });
+
+describe("sagemaker-studio-source-identity", () => {
+    const policy = "sagemaker-studio-source-identity";
+    const propagating = (props: Record<string, unknown> = {}) => domain({ domainSettings: { executionRoleIdentityConfig: "USER_PROFILE_NAME" }, ...props }, "d");
+    const trusting = (...actions: string[]) =>
+        document({ Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: actions, Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } });
+    const trustedRoles = () => [role("drone-dev-pipeline", { assumeRolePolicy: trusting("sts:AssumeRole", "sts:SetSourceIdentity") }, "pipeline")];
+
+    it("accepts a domain that sets the user profile name as source identity, with SageMaker roles that may carry it", async () => {
+        const eventsTrust = document({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } });
+        const violations = await violationsOf([
+            propagating(),
+            ...trustedRoles(),
+            role("drone-dev-wildcard", { assumeRolePolicy: trusting("sts:AssumeRole", "sts:Set*") }, "wildcard"),
+            // Only roles SageMaker assumes need it: EventBridge's role does not.
+            role("drone-dev-trigger", { assumeRolePolicy: eventsTrust }, "trigger"),
+        ]);
+        assertNoViolations(violations, policy);
+    });
+
+    const cases: { name: string; resources: OfflineResource[]; at: string; fragment: string }[] = [
+        {
+            name: "a domain without domainSettings",
+            resources: [domain({}, "d"), ...trustedRoles()],
+            at: "d",
+            fragment: 'Studio domain d domainSettings.executionRoleIdentityConfig is not set, so CloudTrail records only the persona role behind each Studio user\'s calls, never which person made them; set it to "USER_PROFILE_NAME"',
+        },
+        { name: "a domain that disables it", resources: [domain({ domainSettings: { executionRoleIdentityConfig: "DISABLED" } }, "d")], at: "d", fragment: 'executionRoleIdentityConfig is "DISABLED"' },
+        {
+            name: "a SageMaker role that cannot carry the source identity",
+            resources: [propagating(), role("drone-dev-endpoint", { assumeRolePolicy: trusting("sts:AssumeRole") }, "endpoint")],
+            at: "endpoint",
+            fragment: 'Role drone-dev-endpoint assumeRolePolicy statement #1 lets sagemaker.amazonaws.com assume it without sts:SetSourceIdentity, but Studio domain d sets each user\'s source identity, so SageMaker refuses the role for apps or jobs started from a user\'s session (AccessDenied or ValidationError); add "sts:SetSourceIdentity"',
+        },
+    ];
+    for (const testCase of cases) {
+        it(`reports ${testCase.name}`, async () => {
+            const found = assertHasViolation(await violationsOf(testCase.resources), policy, testCase.fragment, testCase.at);
+            expect(found.enforcementLevel).to.equal("mandatory");
+        });
+    }
+
+    it("does not ask roles for sts:SetSourceIdentity while no domain sets a source identity", async () => {
+        const violations = await violationsOf([domain({ domainSettings: { executionRoleIdentityConfig: "DISABLED" } }, "d"), role("drone-dev-endpoint", { assumeRolePolicy: trusting("sts:AssumeRole") }, "endpoint")]);
+        expect(violations.filter((v) => v.policy === policy).map((v) => v.resource)).to.deep.equal(["d"]);
+    });
+});

@@ -78,10 +78,10 @@ describe("IAM documents", () => {
     });
 
     describe("trust policy", () => {
-        it("lets only SageMaker assume the role, only for this account", () => {
+        it("lets only SageMaker assume the role, only for this account, carrying a Studio user's source identity", () => {
             const [statement] = sagemakerTrustPolicy("123456789012").Statement;
             expect(statement.Principal).to.deep.equal({ Service: "sagemaker.amazonaws.com" });
-            expect(statement.Action).to.equal("sts:AssumeRole");
+            expect(statement.Action).to.deep.equal(["sts:AssumeRole", "sts:SetSourceIdentity"]);
             expect(statement.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "123456789012" } });
         });
     });

@@ -150,6 +150,8 @@ describe("the program (dev stack, offline)", () => {
             const domain = resourceNamed(adopt, "studio-domain");
             expect(domain.inputs).to.include({ authMode: "IAM", domainName: "drone-dev-studio", vpcId: "vpc-0a1b2c3d4e5f60718" });
             expect(domain.inputs.kmsKeyId).to.equal(adopt.outputs.kmsKeyArn);
+            // CloudTrail then names the user profile behind the shared persona roles' calls.
+            expect(domain.inputs.domainSettings).to.deep.equal({ executionRoleIdentityConfig: "USER_PROFILE_NAME" });
             expect(domain.inputs.defaultUserSettings.executionRole).to.equal(`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/drone-dev-data-scientist`);
             expect(domain.inputs.defaultUserSettings.jupyterLabAppSettings.defaultResourceSpec).to.deep.equal({
                 instanceType: "ml.t3.medium",
@@ -160,6 +162,17 @@ describe("the program (dev stack, offline)", () => {
                 ["data-scientist", `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/drone-dev-data-scientist`],
                 ["ml-engineer", `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/drone-dev-ml-engineer`],
             ]);
+        });
+
+        it("lets every role SageMaker assumes carry the user's source identity, and turns it off only when told", async () => {
+            const trusts = resourcesOfType(adopt, "aws:iam/role:Role").map((r) => [r.inputs.name, JSON.parse(r.inputs.assumeRolePolicy).Statement]);
+            const sagemakerTrusted = trusts.filter(([, statements]) => statements.some((s: any) => s.Principal?.Service === "sagemaker.amazonaws.com"));
+            expect(sagemakerTrusted.map(([name]) => name)).to.include.members(["drone-dev-data-scientist", "drone-dev-ml-engineer", "drone-dev-pipeline"]);
+            for (const [name, statements] of sagemakerTrusted) {
+                expect(statements[0].Action, name).to.deep.equal(["sts:AssumeRole", "sts:SetSourceIdentity"]);
+            }
+            const off = await offlineStack({ config: { studioSourceIdentity: false } });
+            expect(resourceNamed(off, "studio-domain").inputs.domainSettings).to.deep.equal({ executionRoleIdentityConfig: "DISABLED" });
         });
 
         it("uses the configured VPC, subnets and security groups instead of the default VPC", async () => {
