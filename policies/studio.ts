@@ -296,7 +296,7 @@ const isStudioPersona = (role: PolicyResource) => STUDIO_PERSONAS.includes(role.
 
 export const sagemakerStudioExecutionRolesPersonas: StackValidationPolicy = {
     name: "sagemaker-studio-execution-roles-personas",
-    description: `Every execution role a Studio Domain (defaultUserSettings, and defaultSpaceSettings for shared spaces) or UserProfile (userSettings) names is a role of the stack tagged \`${PERSONA_TAG_KEY}\` ${STUDIO_PERSONA_LIST}: a Studio user acts as that role, and SageMaker's trust alone cannot tell a person's role from the pipeline's, so a profile pointed at the pipeline role (or a service role) would give its user the pipeline's rights. The role is found by its ARN or name, or, while preview leaves the ARN unknown, through the settings' dependency on it.`,
+    description: `Every execution role a Studio Domain (defaultUserSettings, and defaultSpaceSettings for shared spaces) or UserProfile (userSettings) names is a role of the stack tagged \`${PERSONA_TAG_KEY}\` ${STUDIO_PERSONA_LIST}: a Studio user acts as that role, and SageMaker's trust alone cannot tell a person's role from the pipeline's, so a profile pointed at the pipeline role (or a service role) would give its user the pipeline's rights. A user profile tagged \`${PERSONA_TAG_KEY}\` runs as that persona's role. The role is found by its ARN or name, or, while preview leaves the ARN unknown, through the settings' dependency on it.`,
     enforcementLevel: "mandatory",
     configSchema: { properties: {} },
     validateStack: async (args, reportViolation) => {
@@ -333,6 +333,16 @@ export const sagemakerStudioExecutionRolesPersonas: StackValidationPolicy = {
                         if (!isStudioPersona(role)) {
                             reportViolation(
                                 `${at} is the role ${roleNameOf(role) ?? role.name} (${placementText(role)}); a Studio user acts as their execution role, so it must be a role tagged ${PERSONA_TAG_KEY} ${STUDIO_PERSONA_LIST}, never the pipeline's or a service's: use the persona role the user needs.`,
+                                holder.urn,
+                            );
+                            continue;
+                        }
+                        // A profile's own persona tag is what reviewers and cost reports read; it must not hide the rights its user has.
+                        const declared = holder.type === USER_PROFILE_TYPE ? holder.props.tags?.[PERSONA_TAG_KEY] : undefined;
+                        const actual = role.props.tags[PERSONA_TAG_KEY];
+                        if (declared !== undefined && declared !== actual) {
+                            reportViolation(
+                                `${KIND[holder.type]} ${holder.name} is tagged ${PERSONA_TAG_KEY}: ${JSON.stringify(declared)} but its ${block}.executionRole is the ${actual} role ${roleNameOf(role) ?? role.name}, so its user has the ${actual}'s rights; point it at the ${declared} role or correct the tag.`,
                                 holder.urn,
                             );
                         }

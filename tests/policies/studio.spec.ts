@@ -169,6 +169,7 @@ describe("sagemaker-studio-execution-roles-personas", () => {
             domain({ defaultUserSettings: withRole(arnOf("drone-dev-data-scientist")), defaultSpaceSettings: withRole(arnOf("drone-dev-data-scientist")) }),
             profile(withRole(arnOf("drone-dev-ml-engineer")), "user-mle"),
             profile(withRole("drone-dev-data-scientist"), "user-ds"),
+            { ...profile(withRole(arnOf("drone-dev-ml-engineer")), "user-tagged"), props: { domainId: "d-1", userProfileName: "bo", userSettings: withRole(arnOf("drone-dev-ml-engineer")), tags: { ...COST_TAGS, "ml-persona": "ml-engineer" } } },
             profile({ jupyterLabAppSettings: jupyterLab() }, "user-default"),
         ]);
         assertNoViolations(violations, policy);
@@ -179,6 +180,11 @@ describe("sagemaker-studio-execution-roles-personas", () => {
         { name: "the domain's default user role being a service role", resource: domain({ defaultUserSettings: withRole(arnOf("drone-dev-tracking")) }, "d"), fragment: 'Studio domain d defaultUserSettings.executionRole is the role drone-dev-tracking (ml-service: "mlflow-tracking-server")' },
         { name: "shared spaces running as the pipeline role (by name)", resource: domain({ defaultUserSettings: withRole(arnOf("drone-dev-data-scientist")), defaultSpaceSettings: withRole("drone-dev-pipeline") }, "d"), fragment: "Studio domain d defaultSpaceSettings.executionRole is the role drone-dev-pipeline" },
         { name: "a role outside the stack", resource: profile(withRole(arnOf("someone-elses")), "p"), fragment: `userSettings.executionRole is "${arnOf("someone-elses")}", which is not a role of this stack` },
+        {
+            name: "a profile tagged data-scientist running as the ML engineer",
+            resource: { ...profile(withRole(arnOf("drone-dev-ml-engineer")), "p"), props: { domainId: "d-1", userProfileName: "ana", userSettings: withRole(arnOf("drone-dev-ml-engineer")), tags: { ...COST_TAGS, "ml-persona": "data-scientist" } } },
+            fragment: 'Studio user profile p is tagged ml-persona: "data-scientist" but its userSettings.executionRole is the ml-engineer role drone-dev-ml-engineer, so its user has the ml-engineer\'s rights',
+        },
     ];
     for (const testCase of cases) {
         it(`reports ${testCase.name}`, async () => {
