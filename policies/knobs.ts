@@ -5,7 +5,8 @@
 // @pulumi/policy: the operations CLI loads this module (through limits.ts) without the policy SDK.
 import type { EnforcementLevel, Policy, PolicyConfigSchema } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import Ajv, { ErrorObject, ValidateFunction } from "ajv";
+import type AjvClass from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 
 /** Enforcement levels a `--policy-pack-config` file may set. */
 export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
@@ -101,7 +102,10 @@ export interface PolicySettings {
     readonly properties: Record<string, unknown>;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+// Loaded and compiled only for policies a config file gives knobs: every plan and CLI run resolves the whole
+// pack, and compiling ~80 schemas would cost more than evaluating the stack (the defaults alone are valid, a
+// test of the pack checks that).
+let ajv: AjvClass | undefined;
 const validators = new WeakMap<PolicyConfigSchema | ConfigurablePolicy, ValidateFunction>();
 
 function validatorFor(policy: ConfigurablePolicy): ValidateFunction {
@@ -109,6 +113,10 @@ function validatorFor(policy: ConfigurablePolicy): ValidateFunction {
     const key = policy.configSchema ?? policy;
     let validate = validators.get(key);
     if (!validate) {
+        if (!ajv) {
+            const Ajv: typeof AjvClass = require("ajv").default;
+            ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+        }
         validate = ajv.compile({
             type: "object",
             properties: { ...(policy.configSchema?.properties ?? {}) },
@@ -177,10 +185,12 @@ export function resolvePolicySettings(config: unknown, policies: readonly Config
         const knobs: Record<string, unknown> = isPlainObject(entry) ? { ...entry } : {};
         delete knobs.enforcementLevel;
         const properties = { ...schemaDefaults(policy.configSchema), ...knobs };
-        const validate = validatorFor(policy);
-        if (!validate(properties)) {
-            const problems = (validate.errors ?? []).map((error) => knobError(policy, error, properties));
-            throw new Error(`Invalid policy pack config for "${policy.name}": ${[...new Set(problems)].join("; ")}.`);
+        if (Object.keys(knobs).length > 0 || (policy.configSchema?.required ?? []).length > 0) {
+            const validate = validatorFor(policy);
+            if (!validate(properties)) {
+                const problems = (validate.errors ?? []).map((error) => knobError(policy, error, properties));
+                throw new Error(`Invalid policy pack config for "${policy.name}": ${[...new Set(problems)].join("; ")}.`);
+            }
         }
         settings.set(policy.name, {
             enforcementLevel: level ?? allLevel ?? policy.enforcementLevel ?? PACK_ENFORCEMENT_LEVEL,
