@@ -337,7 +337,7 @@ export const sagemakerStudioExecutionRolesPersonas: StackValidationPolicy = {
                             );
                             continue;
                         }
-                        // A profile's own persona tag is what reviewers and cost reports read; it must not hide the rights its user has.
+                        // A profile's own persona tag is what reviewers read; it must not hide the rights its user has.
                         const declared = holder.type === USER_PROFILE_TYPE ? holder.props.tags?.[PERSONA_TAG_KEY] : undefined;
                         const actual = role.props.tags[PERSONA_TAG_KEY];
                         if (declared !== undefined && declared !== actual) {
